@@ -1,0 +1,26 @@
+"""actlab (Activation Lab): exact activation functions, their derivatives, and the experiments
+that check every classic claim about them.
+
+>>> import actlab
+>>> f = actlab.get("sigmoid")
+>>> float(f(0.0)), float(f.derivative(0.0))
+(0.5, 0.25)
+"""
+
+from __future__ import annotations
+
+from actlab.catalog import Function, get, lookup, names, records, register
+from actlab.errors import ActlabError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ActlabError",
+    "Function",
+    "__version__",
+    "get",
+    "lookup",
+    "names",
+    "records",
+    "register",
+]

@@ -1,0 +1,5 @@
+"""``python -m actlab`` runs the CLI."""
+
+from actlab.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""The ``actlab`` command line: a thin layer over the library.
+
+Each command lives in its own module under :mod:`actlab.cli` with two functions:
+``add_parser(subparsers)`` which declares its arguments and sets ``func``, and the function it
+sets, which takes the parsed ``argparse.Namespace`` and returns an exit status. Errors a user can
+cause are :class:`actlab.ActlabError`: printed as one line on stderr, exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from actlab.errors import ActlabError
+
+#: command modules, in the order ``actlab --help`` lists them
+COMMANDS = ("catalog",)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (exit 2) instead of the usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from actlab import __version__
+
+    parser = _Parser(prog="actlab", description="Activation Lab: activations you can check.")
+    parser.add_argument("--version", action="version", version=f"actlab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"actlab.cli.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        status: int = args.func(args)
+    except ActlabError as exc:
+        print(f"actlab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"actlab {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return status

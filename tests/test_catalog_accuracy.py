@@ -1,0 +1,152 @@
+"""Every catalog activation, forward and derivative, against a high-precision reference.
+
+Parameterised over the registry: adding an activation adds no test code.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import actlab
+from tests.reference import _X, reference, ulp_error
+
+RECORDS = list(actlab.records())
+IDS = [r.name for r in RECORDS]
+MAX_ULP = 4.0
+
+
+def _grid(record: actlab.catalog.Activation, dtype: type) -> np.ndarray:
+    mags = np.concatenate(
+        [
+            [1e-45, 1e-40, 1.17e-38, 1e-30, 1e-20, 1e-12, 1e-8, 1e-6],
+            np.logspace(-4, 4, 81),
+            [5e4, 1e5, 1e6, 1e8, 1e10, 1e15, 1e20, 1e30, 3.4e38],
+        ]
+    )
+    if dtype == np.float64:
+        mags = np.concatenate(
+            [mags, [1e-320, 1e-310, 2.3e-308, 1e50, 1e100, 1e200, 1e300, 1.79e308]]
+        )
+    dense = np.arange(-40.0, 40.0, 0.37)
+    kinks = [k.point(record.defaults) for k in record.kinks]
+    near = [np.nextafter(np.asarray(k, dtype), s) for k in kinks for s in (-np.inf, np.inf)]
+    grid = np.concatenate([mags, -mags, dense, [0.0, -0.0], kinks, near])
+    return np.unique(grid.astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("which", ["forward", "derivative"])
+@pytest.mark.parametrize("record", RECORDS, ids=IDS)
+def test_ulp_accuracy(record, which, dtype):
+    f = actlab.get(record.name)
+    xs = _grid(record, dtype)
+    got = f.derivative(xs) if which == "derivative" else f(xs)
+    assert got.dtype == dtype
+    ref = reference(record, record.defaults, xs, which == "derivative")
+    errors = ulp_error(got, ref, dtype)
+    worst = int(np.argmax(errors))
+    assert errors[worst] <= MAX_ULP, (
+        f"{record.name} {which} {dtype.__name__}: {errors[worst]:.3g} ulp at x={xs[worst]!r}: "
+        f"got {got[worst]!r}, exact {float(ref[worst])!r}"
+    )
+
+
+def _limit(expr: sp.Expr, sign: int) -> float:
+    """lim f as x -> sign*inf, as a float (NaN when there is no limit)."""
+    far = sign * sp.Integer(10) ** 100
+
+    def branch(pw: sp.Piecewise) -> sp.Expr:
+        return next(e for e, c in pw.args if bool(c.subs(_X, far)))
+
+    expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), branch)
+    value = sp.limit(expr, _X, sign * sp.oo)
+    if value.has(sp.AccumBounds) or value.has(sp.nan) or value == sp.zoo:
+        return math.nan
+    return float(value)
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=IDS)
+def test_limits_at_infinity(record):
+    f = actlab.get(record.name)
+    params = {k: sp.Float(v) for k, v in record.defaults.items()}
+    expr = record.symbolic(sp, _X, params)
+    for which, e in (("forward", expr), ("derivative", sp.diff(expr, _X))):
+        for sign in (1, -1):
+            want = _limit(e, sign)
+            for dtype in (np.float32, np.float64):
+                x = np.array([sign * np.inf], dtype)
+                got = float((f.derivative(x) if which == "derivative" else f(x))[0])
+                ok = (math.isnan(want) and math.isnan(got)) or got == pytest.approx(want, rel=1e-6)
+                assert ok, (
+                    f"{record.name} {which} at {sign:+d}inf ({dtype.__name__}): {got} != {want}"
+                )
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=IDS)
+def test_nan_in_nan_out(record):
+    f = actlab.get(record.name)
+    for dtype in (np.float16, np.float32, np.float64):
+        x = np.array([np.nan, 1.0, np.nan], dtype)
+        assert np.isnan(f(x)[[0, 2]]).all()
+        assert np.isnan(f.derivative(x)[[0, 2]]).all()
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=IDS)
+def test_finite_differences(record):
+    f = actlab.get(record.name)
+    kinks = np.array([k.point(record.defaults) for k in record.kinks] or [np.inf])
+    x = np.linspace(-6.0, 6.0, 241) + 0.013
+    x = x[np.min(np.abs(x[:, None] - kinks[None, :]), axis=1) > 1e-3]
+    h = 1e-6
+    numeric = (f(x + h) - f(x - h)) / (2 * h)
+    np.testing.assert_allclose(f.derivative(x), numeric, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=IDS)
+def test_kink_conventions(record):
+    assert record.properties.smooth == (not record.kinks), "smooth iff no kinks"
+    f = actlab.get(record.name)
+    for kink in record.kinks:
+        at = kink.point(record.defaults)
+        want = float(reference(record, record.defaults, np.array([at]), derivative=True)[0])
+        assert float(f.derivative(at)) == want, kink.convention
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=IDS)
+def test_dtype_shape_and_out(record):
+    f = actlab.get(record.name)
+    for dtype in (np.float16, np.float32, np.float64):
+        x = np.linspace(-3, 3, 12, dtype=dtype).reshape(3, 4)
+        assert f(x).dtype == dtype and f(x).shape == (3, 4)
+        assert f.derivative(x).dtype == dtype
+        out = np.empty_like(x)
+        assert f(x, out=out) is out
+        np.testing.assert_array_equal(out, f(x))
+        inplace = x.copy()
+        f.derivative(inplace, out=inplace)
+        np.testing.assert_array_equal(inplace, f.derivative(x))
+    assert f([1, 2]).dtype == np.float64
+    assert np.ndim(f(0.5)) == 0 and not isinstance(f(0.5), np.ndarray)
+    assert np.ndim(f(np.float32(0.5))) == 0 and f(np.float32(0.5)).dtype == np.float32
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=IDS)
+def test_declared_properties(record):
+    props = record.properties
+    f = actlab.get(record.name)
+    x = np.concatenate([-np.logspace(-3, 3, 400), np.logspace(-3, 3, 400), [0.0]])
+    x.sort()
+    y = f(x)
+    low, high = props.range
+    assert (y >= low).all() and (y <= high).all()
+    if props.monotonic:
+        assert (np.diff(y) >= 0).all()
+    if props.zero_centred:
+        assert f(0.0) == 0 and y.min() < 0 < y.max()
+    if props.saturating:
+        d = np.abs(f.derivative(np.array([-1e3, 1e3])))
+        assert d.min() < 1e-6
