@@ -70,7 +70,7 @@ def two_prod(a: np.ndarray, b: Any) -> tuple[np.ndarray, np.ndarray]:
     return p, e
 
 
-def two_sum(a: np.ndarray, b: Any) -> tuple[np.ndarray, np.ndarray]:
+def two_sum(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
     """a+b = s + e exactly (Knuth): s the rounded sum, e its rounding error."""
     s = a + b
     bb = s - a

@@ -1,55 +1,87 @@
-"""erfcx and erf accurate to about 1 ulp in float64, where scipy's are not.
+"""GELU's tail factors and erf, accurate to about 1 ulp in float64, where scipy's are not.
 
 scipy.special.erfc is up to ~120 ulp off in float64 (z in [8, 16]) and erfcx up to ~5 ulp; the
-GELU family needs better, so erfcx is evaluated here from piecewise polynomials generated in
-50-digit arithmetic by ``tools/gen_erfcx.py``.
+GELU family needs better. For t = -x > 0, gelu(x) = -A(t) exp(-t^2/2) and
+gelu'(x) = B(t) exp(-t^2/2), with A and B smooth and tabulated in t itself (no rounded x/sqrt2
+enters) as piecewise polynomials generated in 50-digit arithmetic by ``tools/gen_special.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from actlab.catalog import _erfcx_table as _table
-
-_PIECE_CENTRES, _PIECE_C0_HI, _PIECE_C0_LO = (
-    np.array([p[i] for p in _table.PIECES]) for i in range(3)
-)
-_PIECE_COEFFS = np.array([c for *_, c in _table.PIECES])  # (pieces, degree): c1, c2, ...
-_TAIL_CENTRE, _TAIL_C0_HI, _TAIL_C0_LO, _TAIL_COEFFS = _table.TAIL
-_ERF_CENTRES, _ERF_C0_HI, _ERF_C0_LO = (
-    np.array([p[i] for p in _table.ERF_PIECES]) for i in range(3)
-)
-_ERF_COEFFS = np.array([c for *_, c in _table.ERF_PIECES])
-_SMALL_CENTRE, _SMALL_C0_HI, _SMALL_C0_LO, _SMALL_COEFFS = _table.ERF_SMALL
+from actlab.catalog import _special_table as _table
 
 
-def erfcx(z: np.ndarray) -> np.ndarray:
-    """exp(z^2) erfc(z) for float64 z >= 0 (NaN stays NaN), to about 1 ulp.
+class _Pieces:
+    """Polynomials on [k WIDTH, (k+1) WIDTH), each sum c_j (t - centre)^j, c0 in two floats."""
 
-    >>> float(erfcx(np.array([0.0]))[0])
-    1.0
+    def __init__(self, pieces: Sequence[tuple], first: int = 0) -> None:
+        self.centre, self.c0_hi, self.c0_lo = (np.array([p[i] for p in pieces]) for i in range(3))
+        self.coeffs = np.array([p[3] for p in pieces])  # (pieces, degree): c1, c2, ...
+        self.first = first
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        k = (t / _table.WIDTH).astype(np.intp) - self.first
+        np.clip(k, 0, len(self.centre) - 1, out=k)
+        h = t - self.centre[k]
+        coeffs = self.coeffs[k]
+        acc = coeffs[:, -1].copy()
+        for j in range(coeffs.shape[1] - 2, -1, -1):
+            acc *= h
+            acc += coeffs[:, j]
+        # c0 + h (c1 + ...): with c0's low part added first, the last sum is the only rounding
+        acc *= h
+        acc += self.c0_lo[k]
+        acc += self.c0_hi[k]
+        return acc
+
+
+def _poly(entry: tuple, h: np.ndarray) -> np.ndarray:
+    """One polynomial (centre, c0_hi, c0_lo, (c1, ...)) at h + centre."""
+    centre, c0_hi, c0_lo, coeffs = entry
+    h = h - centre
+    acc = np.full_like(h, coeffs[-1])
+    for c in coeffs[-2::-1]:
+        acc *= h
+        acc += c
+    acc *= h
+    acc += c0_lo
+    acc += c0_hi
+    return acc
+
+
+_GELU_A, _GELU_B = _Pieces(_table.GELU_A, first=1), _Pieces(_table.GELU_B)
+_ERF = _Pieces(_table.ERF_PIECES, first=1)
+
+
+def gelu_a(t: np.ndarray) -> np.ndarray:
+    """A(t) = t erfcx(t/sqrt2)/2 for finite float64 t >= 0: gelu(-t) = -A(t) exp(-t^2/2).
+
+    >>> float(gelu_a(np.array([0.0]))[0])
+    0.0
     """
-    out = np.empty_like(z)
-    near = z < _table.SPLIT
-    if near.any():
-        zn = z[near]
-        k = np.minimum((zn / _table.WIDTH).astype(np.intp), len(_PIECE_CENTRES) - 1)
-        h = zn - _PIECE_CENTRES[k]
-        # c0 + h (c1 + h (c2 + ...)) with c0 in two parts: the last sum is the only big rounding
-        tail = _horner_gathered(_PIECE_COEFFS[k], h)
-        tail *= h
-        tail += _PIECE_C0_LO[k]
-        out[near] = tail + _PIECE_C0_HI[k]
+    out = np.empty_like(t)
+    small = t < _table.WIDTH
+    ts = t[small]
+    out[small] = ts * _poly(_table.GELU_A_SMALL, ts)  # A(t) = t erfcx(t/sqrt2)/2: t exact
+    near = (t >= _table.WIDTH) & (t < _table.SPLIT)
+    out[near] = _GELU_A(t[near])
+    far = t >= _table.SPLIT
+    out[far] = _poly(_table.GELU_A_TAIL, np.square(1.0 / t[far]))
+    return out
+
+
+def gelu_b(t: np.ndarray) -> np.ndarray:
+    """B(t) = erfcx(t/sqrt2)/2 - t/sqrt(2 pi) for finite t >= 0: gelu'(-t) = B(t) exp(-t^2/2)."""
+    out = np.empty_like(t)
+    near = t < _table.SPLIT
+    out[near] = _GELU_B(t[near])
     far = ~near
-    if far.any():
-        zf = z[far]
-        s = np.square(1.0 / zf)  # 0 at z = inf, where erfcx -> 0
-        h = s - _TAIL_CENTRE
-        tail = _horner(_TAIL_COEFFS, h)
-        tail *= h
-        tail += _TAIL_C0_LO
-        tail += _TAIL_C0_HI
-        out[far] = tail / zf
+    tf = t[far]
+    out[far] = -tf * _poly(_table.GELU_B_TAIL, np.square(1.0 / tf))
     return out
 
 
@@ -64,35 +96,8 @@ def erf(s: np.ndarray) -> np.ndarray:
     small = s < _table.WIDTH
     if small.any():
         ss = s[small]
-        h = np.square(ss) - _SMALL_CENTRE
-        tail = _horner(_SMALL_COEFFS, h)
-        tail *= h
-        tail += _SMALL_C0_LO
-        tail += _SMALL_C0_HI
-        out[small] = ss * tail
+        out[small] = ss * _poly(_table.ERF_SMALL, np.square(ss))
     middle = (s >= _table.WIDTH) & (s < _table.ERF_ONE)
     if middle.any():
-        sm = s[middle]
-        k = np.minimum((sm / _table.WIDTH).astype(np.intp) - 1, len(_ERF_CENTRES) - 1)
-        h = sm - _ERF_CENTRES[k]
-        tail = _horner_gathered(_ERF_COEFFS[k], h)
-        tail *= h
-        tail += _ERF_C0_LO[k]
-        out[middle] = tail + _ERF_C0_HI[k]
+        out[middle] = _ERF(s[middle])
     return out
-
-
-def _horner(coeffs: tuple[float, ...], h: np.ndarray) -> np.ndarray:
-    acc = np.full_like(h, coeffs[-1])
-    for c in coeffs[-2::-1]:
-        acc *= h
-        acc += c
-    return acc
-
-
-def _horner_gathered(coeffs: np.ndarray, h: np.ndarray) -> np.ndarray:
-    acc = coeffs[:, -1].copy()
-    for j in range(coeffs.shape[1] - 2, -1, -1):
-        acc *= h
-        acc += coeffs[:, j]
-    return acc
