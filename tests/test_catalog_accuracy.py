@@ -32,9 +32,14 @@ def _grid(record: actlab.catalog.Activation, dtype: type) -> np.ndarray:
             [mags, [1e-320, 1e-310, 2.3e-308, 1e50, 1e100, 1e200, 1e300, 1.79e308]]
         )
     dense = np.arange(-40.0, 40.0, 0.37)
+    # where functions of e^x underflow (float32: x e^x is normal while e^x is not, on
+    # [-107, -88.7]; float64 the same on [-745, -708]), and where derivatives cancel near a minimum
+    hard = np.concatenate([np.arange(-110.0, -85.0, 1.3), np.arange(-3.0, 0.0, 0.113)])
+    if dtype == np.float64:
+        hard = np.concatenate([hard, np.arange(-760.0, -700.0, 3.1)])
     kinks = [k.point(record.defaults) for k in record.kinks]
     near = [np.nextafter(np.asarray(k, dtype), s) for k in kinks for s in (-np.inf, np.inf)]
-    grid = np.concatenate([mags, -mags, dense, [0.0, -0.0], kinks, near])
+    grid = np.concatenate([mags, -mags, dense, hard, [0.0, -0.0], kinks, near])
     return np.unique(grid.astype(dtype))
 
 

@@ -49,7 +49,8 @@ def _times_gauss(a: np.ndarray, t: np.ndarray) -> np.ndarray:
 @precise_kernel
 def _gelu(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     if not precise:  # float32: plain float64 is 1e-13 accurate, far below a float32 ulp
-        np.multiply(x, 0.5 * sc.erfc(x * -_INV_SQRT2), out=out)
+        xc = np.maximum(x, -_GELU_CLIP)  # gelu(-inf) = -big * 0 = 0, not -inf * 0
+        np.multiply(xc, 0.5 * sc.erfc(xc * -_INV_SQRT2), out=out)
         return out
     # x >= 0: x Phi(x) with Phi in [1/2, 1] (scipy's ndtr is within ~1 ulp there)
     np.multiply(x, sc.ndtr(np.maximum(x, 0.0)), out=out)
