@@ -109,10 +109,10 @@ class _Builder:
         if node.value in self.params:
             self.used.add(node.value)
             return param_symbol(node.value)
-        hint = " (a function needs parentheses)" if node.value in FUNCTIONS else ""
-        if not hint:
-            hint = "; declare parameters after ';', e.g. 'x*sigmoid(b*x); b=1.5'"
-        raise fail(f"unknown name {node.value!r}{hint}", node.pos)
+        if node.value in FUNCTIONS:
+            raise fail(f"function {node.value!r} needs parentheses", node.pos)
+        hint = "declare parameters after ';', e.g. 'x*sigmoid(b*x); b=1.5'"
+        raise fail(f"unknown name {node.value!r}", node.pos, hint)
 
     def build_neg(self, node: Node) -> Any:
         return -self.expr(node.args[0])
@@ -141,7 +141,7 @@ class _Builder:
         try:
             record = lookup(node.value)
         except ActlabError:
-            raise fail(f"unknown function {node.value!r}; see 'actlab list'", node.pos) from None
+            raise fail(f"unknown function {node.value!r}", node.pos, "see 'actlab list'") from None
         return self.activation(record, node)
 
     def elementary(self, node: Node) -> Any:

@@ -80,9 +80,9 @@ class Parsed:
     params: dict[str, float]
 
 
-def fail(problem: str, pos: int) -> ActlabError:
+def fail(problem: str, pos: int, hint: str = "") -> ActlabError:
     """The one-line error every rejection uses."""
-    return ActlabError(f"formula: {problem} at position {pos}")
+    return ActlabError(f"formula: {problem} at position {pos}" + (f"; {hint}" if hint else ""))
 
 
 def tokenize(text: str) -> list[Token]:
