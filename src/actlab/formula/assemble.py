@@ -28,8 +28,12 @@ from actlab.formula.rewrite import stabilize
 
 def make_record(parsed: Parsed, name: str) -> Activation:
     """The record of a parsed formula, named ``name`` (the formula text when unnamed)."""
-    expr = build(parsed)
-    names = tuple(parsed.params)
+    return from_expression(build(parsed), name, parsed.text, parsed.params)
+
+
+def from_expression(expr: Any, name: str, text: str, values: Mapping[str, float]) -> Activation:
+    """The record of a SymPy expression in ``X`` we built (never a string), params ``values``."""
+    names = tuple(values)
     try:
         stable = stabilize(expr)
         derivative = stabilize(sympy.diff(stable, X))
@@ -41,17 +45,17 @@ def make_record(parsed: Parsed, name: str) -> Activation:
     except (TypeError, ValueError, ArithmeticError, RecursionError, NotImplementedError) as exc:
         if isinstance(exc, ActlabError):
             raise
-        raise ActlabError(f"formula: cannot build {parsed.text!r} ({exc})") from None
+        raise ActlabError(f"formula: cannot build {text!r} ({exc})") from None
     symbols = {n: param_symbol(n) for n in names}
 
     def symbolic(sp: Any, x: Any, p: Mapping[str, Any]) -> Any:
         mapping = {X: x, **{s: p[n] for n, s in symbols.items() if n in p}}
         return elementary.xreplace(mapping)
 
-    params = tuple(Param(n, default=v, doc="set in the formula") for n, v in parsed.params.items())
+    params = tuple(Param(n, default=v, doc="set in the formula") for n, v in values.items())
     draft = Activation(
         name=name,
-        summary=f"Custom activation {parsed.text}",
+        summary=f"Custom activation {text}",
         latex=latex,
         derivative_latex=derivative_latex,
         forward=forward_kernel,
@@ -61,7 +65,7 @@ def make_record(parsed: Parsed, name: str) -> Activation:
         reference="user formula",
         params=params,
         family="custom",
-        formula=parsed.text,
+        formula=text,
     )
     kinks = _kinks(stable, draft)
     return dataclasses.replace(draft, kinks=kinks, properties=_properties(draft, kinks))
