@@ -36,7 +36,7 @@ def from_expression(expr: Any, name: str, text: str, values: Mapping[str, float]
     names = tuple(values)
     try:
         stable = stabilize(expr)
-        derivative = stabilize(sympy.diff(stable, X))
+        derivative = stabilize(_shortest(stabilize(sympy.diff(stable, X))))
         forward_kernel = compiler.kernel(stable, names)
         derivative_kernel = compiler.kernel(derivative, names)
         elementary = to_elementary(expr)
@@ -69,6 +69,15 @@ def from_expression(expr: Any, name: str, text: str, values: Mapping[str, float]
     )
     kinks = _kinks(stable, draft)
     return dataclasses.replace(draft, kinks=kinks, properties=_properties(draft, kinks))
+
+
+def _shortest(expr: Any) -> Any:
+    """``expr`` or its cancelled form, whichever is shorter (the quotient rule's
+    ``1/(1+|x|) - x*sign(x)/(1+|x|)^2`` cancels; its cancelled form ``1/(1+|x|)^2`` does not)."""
+    if sympy.count_ops(expr) > 60:
+        return expr  # keep the time bounded: cancel is polynomial algebra
+    cancelled = sympy.cancel(sympy.together(expr))
+    return cancelled if sympy.count_ops(cancelled) < sympy.count_ops(expr) else expr
 
 
 def _candidates(expr: Any) -> list[tuple[Any, Any]]:
