@@ -116,7 +116,11 @@ def _pieces(f: Any) -> list[tuple[Any, Any]]:
     folded = sp.piecewise_fold(folded)
     if not isinstance(folded, sp.Piecewise):
         return [(f, None)]
-    return [(g, cond if cond != sp.true else sp.true) for g, cond in folded.args]
+    pieces, before = [], sp.false
+    for g, cond in folded.args:  # first match wins: make each condition exclude earlier ones
+        pieces.append((g, sp.And(cond, sp.Not(before))))
+        before = sp.Or(before, cond)
+    return pieces
 
 
 def _branch(condition: Any, g: Any, defaults: dict[Any, float]) -> Branch:
