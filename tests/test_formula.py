@@ -1,4 +1,4 @@
-"""Custom activations from formulas: equal to the catalog where they should be, stable, first-class."""
+"""Custom activations from formulas: equal to the catalog where they should be, stable."""
 
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ def test_formula_matches_catalog_to_a_few_ulp(formula, name, dtype):
 
 
 #: formulas checked against their own symbolic form (what the user wrote, at high precision)
-SELF = sorted({f for f, _ in EQUIVALENT if "softplus(" not in f} - ABSOLUTE_ONLY) + [
+SELF = [
+    *sorted({f for f, _ in EQUIVALENT if "softplus(" not in f} - ABSOLUTE_ONLY),
     "x*tanh(log(1 + exp(b*x))); b=0.7",
     "where(x >= 0, x, 1.6732632423543772*(exp(x) - 1))*1.0507009873554805",
 ]

@@ -46,7 +46,11 @@ def test_derivation_agrees_with_the_kernels(record):
     result = derive(actlab.get(record.name), budget=30)
     f = actlab.get(record.name)
     kinks = [k.point(record.defaults) for k in record.kinks]
-    points = [p for p in (-2.7, -1.3, -0.45, 0.35, 1.2, 2.9) if min([9, *(abs(p - k) for k in kinks)]) > 1e-3]
+    points = [
+        p
+        for p in (-2.7, -1.3, -0.45, 0.35, 1.2, 2.9)
+        if min([9, *(abs(p - k) for k in kinks)]) > 1e-3
+    ]
     for x in points:
         got = _evaluate(result.derivative, record.defaults, x)
         assert got.real == pytest.approx(float(f.derivative(x)), rel=1e-12, abs=1e-14)

@@ -21,7 +21,7 @@ from actlab.catalog import Activation, Function, Kink, Param, Properties
 from actlab.errors import ActlabError
 from actlab.formula import compile as compiler
 from actlab.formula.build import build, param_symbol
-from actlab.formula.functions import X, CatalogCall, to_elementary
+from actlab.formula.functions import CatalogCall, X, to_elementary
 from actlab.formula.parser import Parsed
 from actlab.formula.rewrite import stabilize
 
@@ -109,7 +109,9 @@ def _kinks(stable: Any, record: Activation) -> tuple[Kink, ...]:
             points.add(-b / a + 0.0)  # + 0.0: no kink at -0
     kinks = []
     for point in sorted(points):
-        left, right = f.derivative(np.array([point - 1e-9 * (1 + abs(point)), point + 1e-9 * (1 + abs(point))]))
+        left, right = f.derivative(
+            np.array([point - 1e-9 * (1 + abs(point)), point + 1e-9 * (1 + abs(point))])
+        )
         if not abs(left - right) > 1e-6 * (1 + abs(left) + abs(right)):
             continue
         value = float(f.derivative(point))

@@ -15,7 +15,6 @@ kernel. Everything runs under the caller's ``np.errstate``; NaN in gives NaN out
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,15 +22,15 @@ import numpy as np
 import scipy.special
 import sympy as sp
 
-from actlab.catalog.record import Kernel
 from actlab.catalog._numeric import nan_passing
+from actlab.catalog.record import Kernel
 from actlab.errors import ActlabError
 from actlab.formula.functions import (
-    X,
     CatalogCall,
     CatalogDerivative,
     Log1pExp,
     Sigmoid,
+    X,
     erfc,
     expm1,
     log1p,
@@ -82,6 +81,7 @@ def _sigmoid(u: Any) -> Any:
     # e = exp(-|u|) never overflows; both branches are exact rearrangements of 1/(1+e^-u)
     e = np.exp(-np.abs(u))
     return np.where(u >= 0, 1.0, e) / (1.0 + e)
+
 
 _UNARY: dict[type, Callable[[Any], Any]] = {
     sp.exp: np.exp,

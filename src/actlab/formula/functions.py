@@ -22,11 +22,11 @@ from actlab.catalog import Activation, lookup
 X = sp.Symbol("x", real=True)
 
 __all__ = [
-    "X",
     "CatalogCall",
     "CatalogDerivative",
     "Log1pExp",
     "Sigmoid",
+    "X",
     "catalog_call",
     "erfc",
     "expm1",
@@ -114,7 +114,7 @@ class Log1pExp(sp.Function):
         return sp.log(1 + sp.exp(self.args[0]))
 
 
-class erfc(sp.Function):  # noqa: N801 - printed as erfc, like the function it stands for
+class erfc(sp.Function):
     """``erfc(u) = 1 - erf(u)`` kept as written: SymPy would turn erfc(-u) into 2 - erfc(u)."""
 
     @classmethod
@@ -122,7 +122,7 @@ class erfc(sp.Function):  # noqa: N801 - printed as erfc, like the function it s
         return None
 
     def fdiff(self, argindex: int = 1) -> Any:
-        return -2 * sp.exp(-self.args[0] ** 2) / sp.sqrt(sp.pi)
+        return -2 * sp.exp(-(self.args[0] ** 2)) / sp.sqrt(sp.pi)
 
     def elementary(self) -> Any:
         return sp.erfc(self.args[0])

@@ -25,7 +25,7 @@ from typing import Any
 
 import sympy as sp
 
-from actlab.formula.functions import X, CatalogCall, Log1pExp, Sigmoid, erfc, expm1, log1p
+from actlab.formula.functions import CatalogCall, Log1pExp, Sigmoid, X, erfc, expm1, log1p
 
 
 def stabilize(expr: Any) -> Any:
@@ -108,7 +108,7 @@ def _reciprocal(expr: Any) -> Any:
 
 
 def _exp_times_sigmoid(expr: Any) -> Any:
-    """``exp(v) * sigmoid(-v)^k`` -> ``sigmoid(v) * sigmoid(-v)^(k-1)``; ``u*sign(u)`` -> ``|u|``."""
+    """``exp(v)*sigmoid(-v)^k`` -> ``sigmoid(v)*sigmoid(-v)^(k-1)``; ``u*sign(u)`` -> ``|u|``."""
     factors = list(expr.args)
     for i, f in enumerate(factors):
         if isinstance(f, sp.sign) and f.args[0] in factors:
