@@ -104,6 +104,12 @@ _UNARY: dict[type, Callable[[Any], Any]] = {
     Log1pExp: lambda u: np.logaddexp(0.0, u),
     # 1/cosh overflows to 1/inf = 0, which is the right answer
     sp.sech: lambda u: 1.0 / np.cosh(u),
+    # the derivative of max/min: 0 at a tie (the minimum-norm choice for max(x, 0))
+    sp.Heaviside: lambda u, *at_zero: np.heaviside(u, 0.0),
+}
+_VARIADIC: dict[type, Callable[..., Any]] = {
+    sp.Max: lambda *a: functools.reduce(np.maximum, a),
+    sp.Min: lambda *a: functools.reduce(np.minimum, a),
 }
 _RELATIONS: dict[type, Callable[[Any, Any], Any]] = {
     sp.StrictGreaterThan: np.greater,
@@ -182,7 +188,7 @@ class Program:
             return lambda *a: functools.reduce(np.multiply, a)
         if isinstance(expr, sp.Pow):
             return _power(expr.args[1])
-        for table in (_UNARY, _RELATIONS, _LOGIC):
+        for table in (_UNARY, _VARIADIC, _RELATIONS, _LOGIC):
             fn = table.get(type(expr)) or table.get(expr.func)
             if fn is not None:
                 return fn

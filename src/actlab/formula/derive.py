@@ -112,7 +112,8 @@ def _derive(spec: str, f: Any, defaults: dict[Any, float]) -> Derivation:
 
 def _pieces(f: Any) -> list[tuple[Any, Any]]:
     """``(expression, condition)`` per branch; one piece with condition None when smooth."""
-    folded = sp.piecewise_fold(f.rewrite(sp.Piecewise)) if f.has(sp.Abs, sp.sign) else f
+    kinked = (sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside)
+    folded = sp.piecewise_fold(f.rewrite(sp.Piecewise)) if f.has(*kinked) else f
     folded = sp.piecewise_fold(folded)
     if not isinstance(folded, sp.Piecewise):
         return [(f, None)]
