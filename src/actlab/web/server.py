@@ -1,0 +1,79 @@
+"""Start the playground: bind a loopback socket, run uvicorn on it, open the browser.
+
+>>> sock = bind("127.0.0.1", 0)
+>>> sock.getsockname()[0]
+'127.0.0.1'
+>>> sock.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import webbrowser
+
+from actlab.errors import ActlabError
+
+#: the port ``actlab playground`` tries first
+DEFAULT_PORT = 8787
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0: any free port)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ActlabError(f"cannot resolve host {host!r}: {exc.strerror}") from None
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise ActlabError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def url_of(sock: socket.socket, host: str) -> str:
+    port = sock.getsockname()[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"http://{shown}:{port}/"
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    *,
+    open_browser: bool = True,
+    announce: bool = True,
+) -> None:
+    """Serve the playground until interrupted. ``port=None``: 8787, or any free port if taken."""
+    import uvicorn
+
+    from actlab.web.app import create_app
+
+    if port is None:
+        try:
+            sock = bind(host, DEFAULT_PORT)
+        except ActlabError:
+            sock = bind(host, 0)
+    else:
+        sock = bind(host, port)
+    url = url_of(sock, host)
+    config = uvicorn.Config(
+        create_app(host), log_level="warning", ws_max_size=2 * 1024 * 1024, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    if announce:
+        print(f"actlab playground at {url}  (Ctrl-C stops it)", flush=True)
+    if open_browser:
+        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
+    finally:
+        sock.close()
