@@ -23,6 +23,7 @@ import numpy as np
 import actlab
 from actlab import nn
 from actlab.data import toy
+from actlab.nn.train import max_abs_derivative
 from actlab.web.state import Setup
 
 #: TF Playground's input features, as functions of the point (x1, x2)
@@ -222,9 +223,7 @@ def evaluate(net: Network) -> dict:
         # root mean square of dL/dh at each layer (the mean over the batch is the loss's, so
         # scale back to one example's gradient)
         "grad": [_finite(np.sqrt(np.mean(d * d)) * len(net.inputs_train)) for d in grads.deltas],
-        "saturation": [
-            _saturation(net.hidden[l], cache.pre[l][0]) for l in range(len(net.setup.layers))
-        ],
+        "saturation": [_saturation(net, l, cache.pre[l]) for l in range(len(net.setup.layers))],
     }
 
 
@@ -250,21 +249,12 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-@lru_cache(maxsize=256)
-def _slope_scale(spec: str) -> float:
-    """The largest |f'| over [-30, 30]: saturation is measured against it."""
-    f = actlab.get(spec)
-    dy = np.abs(f.derivative(np.linspace(-30.0, 30.0, 6001)))
-    peak = float(np.max(dy[np.isfinite(dy)], initial=0.0))
-    return peak
-
-
-def _saturation(spec: str, pre: np.ndarray) -> list[float]:
-    """Per unit, the fraction of training points where |f'| is under 1% of its largest value."""
-    peak = _slope_scale(spec)
-    if peak == 0.0:
-        return [1.0] * pre.shape[1]
-    slope = np.abs(actlab.get(spec).derivative(pre))
+def _saturation(net: Network, layer: int, pre: np.ndarray) -> list[float]:
+    """Per unit, the fraction of training points where |f'| is under 1% of its largest value
+    (the engine's measure of saturation, Glorot & Bengio's, kept per unit)."""
+    f = net.model.activations[layer][0]
+    peak = max_abs_derivative(f)
+    slope = np.abs(nn.derivative(net.model, layer, pre))[0]
     return np.round(np.mean(~(slope >= 0.01 * peak), axis=0), 3).tolist()
 
 
