@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
 import numpy as np
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -126,7 +127,7 @@ def create_app(bind_host: str = "127.0.0.1") -> Starlette:
         ]
     )
     app.state.sessions = live
-    app.add_middleware(_HostGuard, policy=policy)  # type: ignore[arg-type]
+    app.add_middleware(_HostGuard, policy=policy)
     return app
 
 
@@ -159,14 +160,15 @@ class _Connection:
 
     async def run(self) -> None:
         await self.send(sessions.hello())
-        reader = asyncio.create_task(self.read())
-        trainer = asyncio.create_task(self.train())
-        try:
-            await asyncio.wait({reader, trainer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (reader, trainer):
-                task.cancel()
-            await asyncio.gather(reader, trainer, return_exceptions=True)
+        # anyio's task group (Starlette's own) so the server's cancellation reaches both halves
+        async with anyio.create_task_group() as group:
+
+            async def read_then_stop() -> None:
+                await self.read()
+                group.cancel_scope.cancel()
+
+            group.start_soon(read_then_stop)
+            group.start_soon(self.train)
 
     async def read(self) -> None:
         while True:

@@ -86,7 +86,8 @@ def make_data(setup: Setup, csv_points: tuple[np.ndarray, np.ndarray] | None) ->
         order = np.random.default_rng(setup.seed).permutation(len(X))
         return Data.make(X[order], y[order], setup.train_ratio)
     n = setup.points or None
-    X, y = toy.generate(setup.dataset, n, setup.noise, setup.seed, classes=setup.classes)
+    classes = setup.classes if toy.TOY_DATASETS[setup.dataset].multiclass else None
+    X, y = toy.generate(setup.dataset, n, setup.noise, setup.seed, classes=classes)
     return Data.make(X, y, setup.train_ratio)
 
 
@@ -112,7 +113,7 @@ class Network:
     epoch: int = 0
     #: seconds spent training (not evaluating, not drawing)
     seconds: float = 0.0
-    history: list[tuple[int, float, float]] = field(default_factory=list)
+    history: list[tuple[int, float | None, float | None]] = field(default_factory=list)
 
     @property
     def output_kind(self) -> str:
@@ -223,7 +224,9 @@ def evaluate(net: Network) -> dict:
         # root mean square of dL/dh at each layer (the mean over the batch is the loss's, so
         # scale back to one example's gradient)
         "grad": [_finite(np.sqrt(np.mean(d * d)) * len(net.inputs_train)) for d in grads.deltas],
-        "saturation": [_saturation(net, l, cache.pre[l]) for l in range(len(net.setup.layers))],
+        "saturation": [
+            _saturation(net, layer, cache.pre[layer]) for layer in range(len(net.setup.layers))
+        ],
     }
 
 
@@ -255,7 +258,8 @@ def _saturation(net: Network, layer: int, pre: np.ndarray) -> list[float]:
     f = net.model.activations[layer][0]
     peak = max_abs_derivative(f)
     slope = np.abs(nn.derivative(net.model, layer, pre))[0]
-    return np.round(np.mean(~(slope >= 0.01 * peak), axis=0), 3).tolist()
+    fraction: list[float] = np.round(np.mean(~(slope >= 0.01 * peak), axis=0), 3).tolist()
+    return fraction
 
 
 def heatmaps(net: Network, units: bool = True) -> dict:

@@ -79,7 +79,9 @@ class Session:
     def handle(self, msg: Message) -> list[dict[str, Any]]:
         """The replies to one validated message; an ActlabError becomes an error reply."""
         try:
-            return getattr(self, f"_on_{msg.type}")(msg)
+            # a diverging run overflows on purpose; it is detected and reported, not warned about
+            with np.errstate(all="ignore"):
+                return getattr(self, f"_on_{msg.type}")(msg)
         except ActlabError as exc:
             reply: dict[str, Any] = {"type": "error", "context": msg.type, "message": str(exc)}
             if msg.type in ("setup", "import", "points"):
@@ -236,6 +238,10 @@ class Session:
 
     def tick(self, epochs: int | None = None) -> dict[str, Any]:
         """Train one update (``epochs_per_update`` epochs) and return the frame to draw."""
+        with np.errstate(all="ignore"):
+            return self._tick(epochs)
+
+    def _tick(self, epochs: int | None) -> dict[str, Any]:
         count = epochs or self.setup.epochs_per_update
         if self.racing:
             for net in self.race:
