@@ -258,8 +258,8 @@ def _saturation(net: Network, layer: int, pre: np.ndarray) -> list[float]:
     f = net.model.activations[layer][0]
     peak = max_abs_derivative(f)
     slope = np.abs(nn.derivative(net.model, layer, pre))[0]
-    fraction: list[float] = np.round(np.mean(~(slope >= 0.01 * peak), axis=0), 3).tolist()
-    return fraction
+    fraction = np.mean(~(slope >= 0.01 * peak), axis=0)
+    return [round(float(v), 3) for v in np.atleast_1d(fraction)]
 
 
 def heatmaps(net: Network, units: bool = True) -> dict:
