@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -145,21 +144,10 @@ def test_play_streams_frames_with_flow_control(client: TestClient) -> None:
 
 @pytest.fixture
 def server() -> Iterator[tuple[str, object]]:
-    import uvicorn
+    from tests.playground_server import running_server
 
-    from actlab.web.server import bind
-
-    sock = bind("127.0.0.1", 0)
-    app = web.create_app("127.0.0.1")
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=lambda: asyncio.run(srv.serve(sockets=[sock])), daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.01)
-    yield f"127.0.0.1:{sock.getsockname()[1]}", app
-    srv.should_exit = True
-    thread.join(10)
-    sock.close()
+    with running_server() as running:
+        yield running
 
 
 async def _tab(address: str, live: list[int], app: object) -> int:

@@ -19,6 +19,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--port", type=int, default=None, help="port (default 8787, or a free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (sessions spread over cores; default 1)",
+    )
     p.set_defaults(func=run)
 
 
@@ -28,8 +34,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.port is not None and not 0 <= args.port <= 65535:
         raise ActlabError(f"--port must be 0..65535, got {args.port}")
+    if not 1 <= args.workers <= 64:
+        raise ActlabError(f"--workers must be 1..64, got {args.workers}")
     try:
-        serve(args.host, args.port, open_browser=not args.no_browser)
+        serve(args.host, args.port, open_browser=not args.no_browser, workers=args.workers)
     except KeyboardInterrupt:
         pass
     return 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ STATIC = Path(__file__).parent / "static"
 IN_FLIGHT = 2
 #: live sessions one server holds at most
 MAX_SESSIONS = 32
+#: how worker processes learn the address the server was bound to
+HOST_VARIABLE = "ACTLAB_PLAYGROUND_HOST"
 #: hosts a loopback server answers to
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 #: the page may load only what this server serves
@@ -91,8 +94,10 @@ class _HostGuard:
         await self.app(scope, receive, send)
 
 
-def create_app(bind_host: str = "127.0.0.1") -> Starlette:
-    """The ASGI app; ``bind_host`` decides which Host names and Origins are accepted."""
+def create_app(bind_host: str | None = None) -> Starlette:
+    """The ASGI app; ``bind_host`` (default: $ACTLAB_PLAYGROUND_HOST or 127.0.0.1) decides which
+    Host names and Origins are accepted."""
+    bind_host = bind_host or os.environ.get(HOST_VARIABLE, "127.0.0.1")
     policy = Policy(bind_host)
     live: set[sessions.Session] = set()
 
@@ -154,12 +159,18 @@ class _Connection:
         self.budget = float(LIMITS["max_messages_per_second"])
         self.refilled = time.monotonic()
 
-    async def send(self, message: dict[str, Any]) -> None:
-        async with self.lock:
-            await _send(self.ws, message)
+    async def send(self, message: dict[str, Any]) -> bool:
+        """Send one message; False once the page has gone (then both halves stop)."""
+        try:
+            async with self.lock:
+                await _send(self.ws, message)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return False
+        return True
 
     async def run(self) -> None:
-        await self.send(sessions.hello())
+        if not await self.send(sessions.hello()):
+            return
         # anyio's task group (Starlette's own) so the server's cancellation reaches both halves
         async with anyio.create_task_group() as group:
 
@@ -179,7 +190,8 @@ class _Connection:
             if event["type"] == "websocket.disconnect":
                 return
             for reply in self.answer(event.get("text"), event.get("bytes")):
-                await self.send(reply)
+                if not await self.send(reply):
+                    return
             self.wake.set()
 
     def answer(self, text: str | None, data: bytes | None) -> list[dict[str, Any]]:
@@ -234,8 +246,11 @@ class _Connection:
                 log.exception("playground: training failed")
                 s.playing = False
                 frame = _error("train", f"internal error: {type(exc).__name__}: {exc}")
-            if frame["type"] == "error":
-                await self.send({"type": "playing", "playing": False})
-            await self.send(frame)
+            if frame["type"] == "error" and not await self.send(
+                {"type": "playing", "playing": False}
+            ):
+                return
+            if not await self.send(frame):
+                return
             wait = 1.0 / s.setup.fps - (loop.time() - start)
             await asyncio.sleep(max(0.0, wait))

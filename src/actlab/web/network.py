@@ -306,9 +306,14 @@ def _bytes(values: np.ndarray) -> str:
     return base64.b64encode(q.tobytes()).decode()
 
 
-def weights(net: Network) -> dict:
-    """Weights ``[layer][source][target]`` and biases ``[layer][unit]``, rounded for the wire."""
+def weights(net: Network, digits: int | None = 5) -> dict:
+    """Weights ``[layer][source][target]`` and biases ``[layer][unit]``, rounded for the wire
+    (``digits=None``: exact, for export files)."""
+
+    def plain(a: np.ndarray) -> list:
+        return (a if digits is None else np.round(a, digits)).tolist()
+
     return {
-        "weights": [np.round(w[0], 5).tolist() for w in net.model.weights],
-        "biases": [np.round(b[0], 5).tolist() for b in net.model.biases],
+        "weights": [plain(w[0]) for w in net.model.weights],
+        "biases": [plain(b[0]) for b in net.model.biases],
     }

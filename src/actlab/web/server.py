@@ -12,6 +12,7 @@ import asyncio
 import socket
 import threading
 import webbrowser
+from typing import Any
 
 from actlab.errors import ActlabError
 
@@ -51,11 +52,18 @@ def serve(
     *,
     open_browser: bool = True,
     announce: bool = True,
+    workers: int = 1,
 ) -> None:
-    """Serve the playground until interrupted. ``port=None``: 8787, or any free port if taken."""
+    """Serve the playground until interrupted. ``port=None``: 8787, or any free port if taken.
+
+    With ``workers > 1`` that many processes share the socket: each tab's session lives in one
+    of them, so sessions train on several cores at once.
+    """
+    import os
+
     import uvicorn
 
-    from actlab.web.app import create_app
+    from actlab.web.app import HOST_VARIABLE, create_app
 
     if port is None:
         try:
@@ -65,15 +73,22 @@ def serve(
     else:
         sock = bind(host, port)
     url = url_of(sock, host)
-    config = uvicorn.Config(
-        create_app(host), log_level="warning", ws_max_size=2 * 1024 * 1024, lifespan="off"
-    )
-    server = uvicorn.Server(config)
+    options: dict[str, Any] = {"log_level": "warning", "ws_max_size": 2**21, "lifespan": "off"}
     if announce:
         print(f"actlab playground at {url}  (Ctrl-C stops it)", flush=True)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
-        asyncio.run(server.serve(sockets=[sock]))
+        if workers <= 1:
+            server = uvicorn.Server(uvicorn.Config(create_app(host), **options))
+            asyncio.run(server.serve(sockets=[sock]))
+            return
+        from uvicorn.supervisors import Multiprocess
+
+        os.environ[HOST_VARIABLE] = host  # the workers build their app from it
+        config = uvicorn.Config(
+            "actlab.web.app:create_app", factory=True, workers=workers, **options
+        )
+        Multiprocess(config, sockets=[sock]).run()
     finally:
         sock.close()

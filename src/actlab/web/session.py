@@ -181,7 +181,7 @@ class Session:
             "actlab": actlab.__version__,
             "setup": self.setup.to_dict(),
             "epoch": self.net.epoch,
-            **network.weights(self.net),
+            **network.weights(self.net, digits=None),
         }
         if self.setup.dataset == "csv" and self.csv_points is not None:
             X, y = self.csv_points
