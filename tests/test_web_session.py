@@ -187,3 +187,10 @@ def test_divergence_pauses_with_an_error() -> None:
     replies = [s.tick() for _ in range(20)]
     errors = [r for r in replies if r["type"] == "error"]
     assert errors and "diverged" in errors[0]["message"] and not s.playing
+
+
+def test_no_hidden_layer_is_a_linear_model() -> None:
+    s = Session()
+    state = only(send(s, type="setup", setup={**s.setup.to_dict(), "layers": []}), "state")
+    assert state["sizes"] == [2, 1] and state["frame"]["heat"]["units"] == []
+    assert s.tick()["epoch"] == 1

@@ -233,14 +233,16 @@ function drawGradients(grad) {
       return row;
     }));
   }
+  const palette = ["#7a4cb3", "#0877bd", "#2ca02c", "#f59322", "#d62728", "#17becf", "#8c564b", "#e377c2", "#555"];
   grad.forEach((g, l) => {
     const row = bars.children[l];
     const t = g ? Math.max(0, Math.min(1, (Math.log10(g) + 8) / 9)) : 0;
-    row.querySelector("i").style.width = `${(t * 100).toFixed(1)}%`;
+    const bar = row.querySelector("i");
+    bar.style.width = `${(t * 100).toFixed(1)}%`;
+    bar.style.background = palette[l % palette.length];
     row.querySelector(".num").textContent = g == null ? "–" : g.toExponential(2);
   });
   const xs = app.gradHistory.map((h) => h[0]);
-  const palette = ["#7a4cb3", "#0877bd", "#2ca02c", "#f59322", "#d62728", "#17becf", "#8c564b", "#e377c2", "#555"];
   lineChart($("grad-chart"), grad.map((_, l) => ({
     xs, ys: app.gradHistory.map((h) => h[1][l] ?? null), colour: palette[l % palette.length],
   })), { log: true, xLabel: "epoch" });
