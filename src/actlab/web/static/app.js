@@ -173,6 +173,7 @@ function onPreview(msg) {
   if (msg.spec !== app.previewSpec) return;
   $("preview-name").textContent = msg.name;
   $("preview-summary").textContent = msg.summary ? `· ${msg.summary}` : "";
+  $("preview-summary").classList.remove("bad");
   lineChart($("preview-chart"), [
     { xs: msg.x, ys: msg.f, colour: "#0877bd", width: 2 },
     { xs: msg.x, ys: msg.df, colour: "#f59322", dash: [5, 3], width: 2 },
@@ -187,10 +188,13 @@ function onPreview(msg) {
 
 function onError(msg) {
   if (msg.context === "preview") {
+    // shown beside the plot while typing; a toast per keystroke would be noise
     $("custom-formula").classList.add("bad");
-    $("preview-summary").textContent = "";
     $("preview-name").textContent = "";
-    toast(msg.message, "error", 4000);
+    $("preview-summary").textContent = `· ${msg.message}`;
+    $("preview-summary").classList.add("bad");
+    if (app.wantCustom) toast(msg.message, "error", 4000);
+    app.wantCustom = null;
     return;
   }
   if (msg.setup) {
@@ -448,6 +452,7 @@ function wire() {
   });
   $("custom-formula").addEventListener("keydown", (e) => {
     if (e.key !== "Enter") return;
+    clearTimeout(timer);
     const spec = e.target.value.trim();
     if (!spec) return;
     app.wantCustom = spec;   // applied once the server has parsed it
