@@ -194,3 +194,14 @@ def test_no_hidden_layer_is_a_linear_model() -> None:
     state = only(send(s, type="setup", setup={**s.setup.to_dict(), "layers": []}), "state")
     assert state["sizes"] == [2, 1] and state["frame"]["heat"]["units"] == []
     assert s.tick()["epoch"] == 1
+
+
+def test_epochs_per_update_bounded_by_a_step_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from actlab.web import session
+
+    monkeypatch.setattr(session, "MAX_STEPS_PER_UPDATE", 100)
+    s = Session()
+    send(s, type="setup", setup={**s.setup.to_dict(), "epochs_per_update": 50, "batch_size": 2})
+    assert s.tick()["epoch"] == 1  # 125 steps an epoch: over budget, yet one epoch always runs
+    send(s, type="setup", setup={**s.setup.to_dict(), "batch_size": 30})
+    assert s.tick()["epoch"] == 1 + 11  # 9 steps an epoch, 11 epochs within 100 steps

@@ -18,6 +18,8 @@ from actlab.errors import ActlabError
 from actlab.web import network
 from actlab.web.state import DEFAULT, FEATURES, LIMITS, Message, Setup, parse_setup
 
+#: SGD steps one update may take beyond its first epoch
+MAX_STEPS_PER_UPDATE = 2000
 #: what an export file says it is
 EXPORT_FORMAT = "actlab-playground"
 
@@ -242,7 +244,7 @@ class Session:
             return self._tick(epochs)
 
     def _tick(self, epochs: int | None) -> dict[str, Any]:
-        count = epochs or self.setup.epochs_per_update
+        count = epochs or self._epochs_within_budget()
         if self.racing:
             for net in self.race:
                 if not network.diverged(net):
@@ -258,6 +260,12 @@ class Session:
                 "and press reset",
             }
         return self.frame_message()
+
+    def _epochs_within_budget(self) -> int:
+        # many epochs of many small batches would hold the server for seconds: cap the SGD steps
+        # one update may take (at least one epoch always runs)
+        steps = -(-len(self.data.X_train) // self.setup.batch_size) * max(1, len(self.race))
+        return max(1, min(self.setup.epochs_per_update, MAX_STEPS_PER_UPDATE // steps))
 
     def frame_message(self) -> dict[str, Any]:
         self.frame += 1
