@@ -208,3 +208,22 @@ def test_epochs_per_update_bounded_by_a_step_budget(monkeypatch: pytest.MonkeyPa
     assert s.tick()["epoch"] == 1  # 125 steps an epoch: over budget, yet one epoch always runs
     send(s, type="setup", setup={**s.setup.to_dict(), "batch_size": 30})
     assert s.tick()["epoch"] == 1 + 11  # 9 steps an epoch, 11 epochs within 100 steps
+
+
+def test_export_keeps_learnable_activation_parameters() -> None:
+    if "prelu" not in actlab.names():
+        pytest.skip("PReLU lands with the catalog branch")
+    s = Session()
+    send(s, type="setup", setup={**s.setup.to_dict(), "activation": "prelu"})
+    for _ in range(3):
+        s.tick()
+    data = json.loads(json.dumps(only(send(s, type="export"), "export")["data"]))
+    slope = data["act_params"][0]
+    assert slope and all(isinstance(v, float) for v in slope.values())
+    t = Session()
+    only(send(t, type="import", data=data), "state")
+    assert t.net.model.act_params[0].keys() == s.net.model.act_params[0].keys()
+    for name, v in s.net.model.act_params[0].items():
+        assert t.net.model.act_params[0][name][0] == v[0]
+    data["act_params"][0] = {"nonsense": 1.0}
+    assert "must name" in only(send(t, type="import", data=data), "error")["message"]

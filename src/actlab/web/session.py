@@ -184,6 +184,11 @@ class Session:
             "setup": self.setup.to_dict(),
             "epoch": self.net.epoch,
             **network.weights(self.net, digits=None),
+            # learnable activation parameters (PReLU's slope), per layer
+            "act_params": [
+                {name: float(v[0]) for name, v in layer.items()}
+                for layer in self.net.model.act_params
+            ],
         }
         if self.setup.dataset == "csv" and self.csv_points is not None:
             X, y = self.csv_points
@@ -203,6 +208,7 @@ class Session:
             csv = toy.load_csv(points, max_points=LIMITS["max_points"])
         net = network.build(setup, network.make_data(setup, csv))
         _load_weights(net, data.get("weights"), data.get("biases"))
+        _load_act_params(net, data.get("act_params"))
         epoch = data.get("epoch", 0)
         net.epoch = epoch if isinstance(epoch, int) and 0 <= epoch < 2**31 else 0
         self.playing, self.csv_points = False, csv
@@ -380,3 +386,19 @@ def _load_weights(net: network.Network, weights: Any, biases: Any) -> None:
             if not np.all(np.isfinite(a)):
                 raise ActlabError(f"import: {name}[{layer}] has values that are not finite")
             array[0] = a
+
+
+def _load_act_params(net: network.Network, given: Any) -> None:
+    if given is None:
+        return  # files without learnable activations may leave them out
+    layers = net.model.act_params
+    if not isinstance(given, list) or len(given) != len(layers):
+        raise ActlabError(f"import: act_params must be a list of {len(layers)} layers")
+    for layer, (values, params) in enumerate(zip(given, layers)):
+        if not isinstance(values, dict) or set(values) != set(params):
+            raise ActlabError(f"import: act_params[{layer}] must name {sorted(params)}")
+        for name, value in values.items():
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok or not math.isfinite(value):
+                raise ActlabError(f"import: act_params[{layer}].{name} must be a finite number")
+            params[name][0] = value
