@@ -83,7 +83,7 @@ export class NetworkView {
         node.saturation = 0;
         this.hoverable(node.el, () => ({
           bytes: this.frame?.heat?.units?.[l]?.[j],
-          text: `layer ${l + 1}, unit ${j + 1} · ${state.hidden[l]}<br>bias ${formatNumber(this.frame?.biases?.[l]?.[j])} · saturated on ${Math.round(node.saturation * 100)}% of training points`,
+          text: `layer ${l + 1}, unit ${j + 1} · ${escapeHtml(state.hidden[l])}<br>bias ${formatNumber(this.frame?.biases?.[l]?.[j])} · saturated on ${Math.round(node.saturation * 100)}% of training points`,
         }));
         col.push(node);
         pos.push([x, y]);
@@ -289,6 +289,10 @@ export class NetworkView {
     });
     el.addEventListener("mouseleave", () => { this.hoverCard.hidden = true; });
   }
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function clampUnit(v) {
