@@ -165,6 +165,7 @@ def test_url_state_reproduces_a_setup(page, address) -> None:  # type: ignore[no
         "() => +document.querySelector('#epoch').textContent.replace(/,/g, '') >= 10"
     )
     page.click("#play")
+    wait_state(page, "!a.playing")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
 
