@@ -76,6 +76,8 @@ def serve(
     options: dict[str, Any] = {"log_level": "warning", "ws_max_size": 2**21, "lifespan": "off"}
     if announce:
         print(f"actlab playground at {url}  (Ctrl-C stops it)", flush=True)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"note: listening on {host}: other machines that reach it can use it", flush=True)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
