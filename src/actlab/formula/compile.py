@@ -3,8 +3,9 @@
 The expression becomes a straight-line program: each distinct subexpression is one step (a NumPy
 function and the steps it reads), so shared subtrees of a derivative are computed once.
 
-Precision: the program runs in the platform's extended precision (x86 ``long double``: 11 more
-bits than float64) and rounds once at the end, so a composition such as mish's derivative
+Precision: for float64 input the program runs in the platform's extended precision (x86
+``long double``: 11 more bits than float64; float32 input runs in float64) and rounds once at the
+end, so a composition such as mish's derivative
 (``tanh(sp) + x*sigmoid(x)*sech(sp)^2``, which cancels near its zero) stays within a few float64
 ulp. A catalog activation inside a formula is inlined as its stabilised symbolic form when that
 agrees with the catalog's kernel on a wide grid (so it gains the extended precision), and
@@ -53,7 +54,7 @@ def _erf_series(u: Any) -> Any:
     for n in range(1, 48):
         term = term * -square / n
         total = total + term / (2 * n + 1)
-    return total * _TWO_OVER_SQRT_PI
+    return total * u.dtype.type(_TWO_OVER_SQRT_PI)
 
 
 def _erfc_tail(v: Any) -> Any:
@@ -66,7 +67,7 @@ def _erf_pair(complement: bool) -> Callable[[Any], Any]:
     """erf (or erfc) of u in extended precision, to well under a float64 ulp."""
 
     def evaluate(u: Any) -> Any:
-        wide = np.asarray(u, dtype=EXTENDED)
+        wide = np.asarray(u)
         small = np.clip(wide, -2.0, 2.0)
         tail = _erfc_tail(np.maximum(np.abs(wide), 2.0))  # erfc(|u|) where |u| > 2
         erf = np.where(np.abs(wide) <= 2.0, _erf_series(small), np.sign(wide) * (1 - tail))
@@ -169,7 +170,7 @@ class Program:
             return self._add(lambda x, v: v[name], ())
         if expr.is_Number or isinstance(expr, sp.NumberSymbol):
             value = _atom_value(expr)
-            return self._add(lambda x, v: value, ())
+            return self._add(lambda x, v: x.dtype.type(value), ())  # in the working precision
         if expr in (sp.true, sp.false):
             truth = bool(expr)
             return self._add(lambda x, v: truth, ())
@@ -227,13 +228,13 @@ def _power(exponent: Any) -> Callable[[Any, Any], Any]:
     if exponent == -1:
         return lambda b, e: 1.0 / b
     if exponent == sp.Rational(1, 2):
-        return lambda b, e: np.sqrt(np.asarray(b, dtype=EXTENDED))
+        return lambda b, e: np.sqrt(b)
     if exponent == sp.Rational(-1, 2):
-        return lambda b, e: 1.0 / np.sqrt(np.asarray(b, dtype=EXTENDED))
+        return lambda b, e: 1.0 / np.sqrt(b)
     if exponent == 2:
         return lambda b, e: np.square(b)
     # real-valued power: NaN where the principal value is complex (a negative base)
-    return lambda b, e: np.power(np.asarray(b, dtype=EXTENDED), e)
+    return lambda b, e: np.power(b, e)
 
 
 def _atom_value(expr: Any) -> Any:
@@ -247,7 +248,7 @@ def _atom_value(expr: Any) -> Any:
 def constant_value(expr: Any) -> float:
     """The float64 value of an x-free constant expression, computed with NumPy (never evalf)."""
     with np.errstate(all="ignore"):
-        value = Program(expr)(np.zeros(()), {})
+        value = Program(expr)(np.zeros((), dtype=EXTENDED), {})
     return float(value)
 
 
@@ -256,7 +257,9 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
     program = Program(expr, params)
 
     def run(x: np.ndarray, out: np.ndarray, **values: Any) -> np.ndarray:
-        out[...] = program(x.astype(EXTENDED), values)  # one rounding, to out's dtype
+        # float32 needs only float64 to round right; float64 needs the extra bits
+        work = np.float64 if x.dtype == np.float32 else EXTENDED
+        out[...] = program(x.astype(work), values)  # one rounding, to out's dtype
         return nan_passing(x, out)
 
     return run
