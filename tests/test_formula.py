@@ -222,3 +222,25 @@ def test_formula_reference_is_the_symbolic_form():
     xs = np.linspace(-30, 30, 61)
     ref = reference(f.record, f.params, xs, derivative=True)
     assert ulp_error(f.derivative(xs), ref, np.float64).max() <= MAX_ULP
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["x*sigmoid(b*x); b=1.5", "x/(1+abs(x))", "x-x^2", "exp(x)-x", "x*tanh(log(1+exp(x)))"],
+)
+def test_limits_at_infinity_match_sympy(formula):
+    """inf*0 and inf-inf in a formula give its limit, as sympy.limit finds it."""
+    import sympy as sp
+
+    from tests.reference import _X
+    from tests.test_catalog_accuracy import _limit
+
+    f = actlab.get(formula)
+    expr = f.record.symbolic(sp, _X, {k: sp.Float(v) for k, v in f.params.items()})
+    for which, e in (("forward", expr), ("derivative", sp.diff(expr, _X))):
+        for sign in (1, -1):
+            want = _limit(e, sign)
+            for dtype in (np.float32, np.float64):
+                x = np.array([sign * np.inf], dtype)
+                got = float((f.derivative(x) if which == "derivative" else f(x))[0])
+                assert got == pytest.approx(want, rel=1e-6), (formula, which, sign, dtype)

@@ -16,6 +16,7 @@ kernel. Everything runs under the caller's ``np.errstate``; NaN in gives NaN out
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -260,9 +261,27 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
         # float32 needs only float64 to round right; float64 needs the extra bits
         work = np.float64 if x.dtype == np.float32 else EXTENDED
         out[...] = program(x.astype(work), values)  # one rounding, to out's dtype
+        undefined = np.isinf(x) & np.isnan(out)
+        if undefined.any():  # inf*0, inf - inf: the formula's value is its limit
+            out[undefined] = [_limit(program, float(s), values) for s in np.sign(x[undefined])]
         return nan_passing(x, out)
 
     return run
+
+
+def _limit(program: Program, sign: float, values: dict[str, Any]) -> float:
+    """lim f(x) as x -> sign*inf, estimated at sign*1e150 and sign*1e300 (extended precision):
+    equal values (to 1e-12) are the limit, growth beyond 1e100x is infinite; else NaN."""
+    if EXTENDED is np.float64 or any(np.ndim(v) for v in values.values()):
+        return math.nan
+    a, b = (float(v) for v in program(np.array([sign * 1e150, sign * 1e300], EXTENDED), values))
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    if a == b or abs(b - a) <= 1e-12 * abs(b) or (abs(a) < 1e-200 and abs(b) < 1e-200):
+        return b if abs(b) >= 1e-200 else 0.0
+    if math.copysign(1, a) == math.copysign(1, b) and abs(b) > 1e100 * abs(a):
+        return math.copysign(math.inf, b)
+    return math.nan
 
 
 def _inline(expr: Any) -> Any:
