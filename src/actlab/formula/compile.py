@@ -138,6 +138,8 @@ class Program:
         self.params = tuple(params)
         self.steps: list[Step] = []
         self._slots: dict[Any, int] = {}
+        #: could float64 rounding be amplified (cancellation, exp of a rounded argument)?
+        self.sensitive = False
         self.result = self._compile(expr)
 
     def __call__(self, x: np.ndarray, values: dict[str, Any]) -> np.ndarray:
@@ -162,6 +164,7 @@ class Program:
         return slot
 
     def _new(self, expr: Any) -> int:
+        self.sensitive = self.sensitive or _sensitive(expr)
         if expr == X:
             return self._add(lambda x, v: x, ())
         if isinstance(expr, sp.Symbol):
@@ -225,6 +228,31 @@ class Program:
         return self._add(call, reads)
 
 
+#: functions whose relative error does not grow with their argument's rounding error
+_TAME = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min, sp.Piecewise, CatalogCall)
+
+
+def _sensitive(expr: Any) -> bool:
+    """Does this node amplify float64 rounding of its operands? Sums of terms in x cancel; exp,
+    erfc, powers... of a computed (rounded) argument multiply its error by up to |u f'/f|."""
+    if isinstance(expr, sp.Add):  # a sum rounds once, but cancels the errors of its terms
+        return any(a.has(X) and not _exact(a) for a in expr.args)
+    if isinstance(expr, sp.Pow):
+        return expr.exp.has(X) or (expr.base.has(X) and expr.base != X)
+    if isinstance(expr, (sp.Function, CatalogDerivative)) and not isinstance(expr, _TAME):
+        return any(a.has(X) and not _exact(a) for a in expr.args)
+    return False
+
+
+def _exact(arg: Any) -> bool:
+    """x times a power of two (-x, 2x, x/2): computed without rounding."""
+    coeff, rest = arg.as_coeff_Mul()
+    if rest != X or not isinstance(coeff, sp.Rational):
+        return False
+    p, q = abs(coeff.p), coeff.q
+    return p & (p - 1) == 0 and q & (q - 1) == 0
+
+
 def _power(exponent: Any) -> Callable[[Any, Any], Any]:
     if exponent == -1:
         return lambda b, e: 1.0 / b
@@ -258,8 +286,9 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
     program = Program(expr, params)
 
     def run(x: np.ndarray, out: np.ndarray, **values: Any) -> np.ndarray:
-        # float32 needs only float64 to round right; float64 needs the extra bits
-        work = np.float64 if x.dtype == np.float32 else EXTENDED
+        # float32 needs only float64 to round right; float64 needs extra bits where rounding
+        # can be amplified (extended precision costs ~10x)
+        work = np.float64 if x.dtype == np.float32 or not program.sensitive else EXTENDED
         out[...] = program(x.astype(work), values)  # one rounding, to out's dtype
         undefined = np.isinf(x) & np.isnan(out)
         if undefined.any():  # inf*0, inf - inf: the formula's value is its limit
