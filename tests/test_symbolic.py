@@ -69,8 +69,8 @@ def test_derivation_agrees_with_the_kernels(record):
 def _symbols(record):
     out = {}
     for k, v in record.defaults.items():
-        out[sp.Symbol(k, real=True)] = v
-        out[sp.Symbol(k, positive=True)] = v
+        out[sp.Symbol(k, real=True)] = sp.Float(v)
+        out[sp.Symbol(k, positive=True)] = sp.Float(v)
     return out
 
 
