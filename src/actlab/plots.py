@@ -136,8 +136,10 @@ def figure_path(path: str | Path) -> Path:
             f"use one of {', '.join(FORMATS)}"
         )
     parent = path.parent
-    if not parent.is_dir():
+    if not parent.exists():
         raise ActlabError(f"cannot write {path}: directory {str(parent)!r} does not exist")
+    if not parent.is_dir():
+        raise ActlabError(f"cannot write {path}: {str(parent)!r} is not a directory")
     if path.is_dir():
         raise ActlabError(f"cannot write {path}: it is a directory")
     return path
