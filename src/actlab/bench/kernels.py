@@ -1,9 +1,11 @@
 """Kernel cost: forward and forward+backward time of each activation, in memory copies.
 
-The unit is the *memory-bandwidth floor*: the time ``np.copyto`` takes to copy the same float32
-array into a preallocated buffer. An element-wise kernel reads its input and writes its output
-at least once, so no implementation can beat ~1x; a piecewise-linear activation should come
-close, a transcendental one pays for its ``exp``/``erf``.
+Times are CPU time of this process (``time.process_time``, user + system: page faults count),
+so other jobs on a shared machine don't inflate them. The unit is the *memory-bandwidth floor*:
+the time ``np.copyto`` takes to copy the same float32 array into a preallocated buffer. An
+element-wise kernel reads its input and writes its output at least once, so no implementation
+can beat ~1x; a piecewise-linear activation should come close, a transcendental one pays for its
+``exp``/``erf``.
 
 Implementations timed (``impl``):
 
@@ -210,9 +212,11 @@ def _time_variants(
 
 
 def _seconds(fn: Timed) -> float:
-    start = time.perf_counter()
+    # CPU time of this process, not wall time: on a shared machine the wall clock also counts
+    # the time other jobs hold the core, which has nothing to do with the kernel
+    start = time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 class _TorchContext:

@@ -350,3 +350,73 @@ def describe(spec: str | Function) -> dict[str, Any]:
         "reference": r.reference,
         "table": computed["table"],
     }
+
+
+@dataclass(frozen=True)
+class PropertyCheck:
+    """A declared property of a record, and whether the kernels bear it out on a grid."""
+
+    name: str
+    declared: str
+    agrees: bool
+    #: what was measured, in words
+    measured: str
+
+
+def check_properties(spec: str | Function) -> list[PropertyCheck]:
+    """Check the record's declared properties against its kernels (at the bound parameters).
+
+    On 801 points log-spaced over [-1e3, 1e3] plus 0: the range contains every f(x); a monotonic
+    f never decreases; a zero-centred f has f(0) = 0 and takes both signs; a saturating f has
+    |f'| < 1e-6 at x = -1e3 or 1e3; a kink is where the derivative's one-sided limits differ.
+    """
+    f = actlab.get(spec)
+    props = f.record.properties
+    x = np.concatenate([-np.logspace(3, -3, 400), [0.0], np.logspace(-3, 3, 400)])
+    y = np.asarray(f(x), np.float64)
+    low, high = props.range
+    checks = [
+        PropertyCheck(
+            "range",
+            f"[{_fmt(low)}, {_fmt(high)}]",
+            bool(np.all((y >= low) & (y <= high))),
+            f"f spans [{_fmt(float(y.min()))}, {_fmt(float(y.max()))}] on [-1e3, 1e3]",
+        ),
+        PropertyCheck(
+            "monotonic",
+            "yes" if props.monotonic else "no",
+            bool(np.all(np.diff(y) >= 0)) == props.monotonic,
+            "non-decreasing" if np.all(np.diff(y) >= 0) else "decreases somewhere",
+        ),
+        PropertyCheck(
+            "zero-centred",
+            "yes" if props.zero_centred else "no",
+            bool(float(f(0.0)) == 0 and y.min() < 0 < y.max()) == props.zero_centred,
+            f"f(0) = {_fmt(float(f(0.0)))}, f takes "
+            + ("both signs" if y.min() < 0 < y.max() else "one sign"),
+        ),
+    ]
+    tails = np.abs(np.asarray(f.derivative(np.array([-1e3, 1e3])), np.float64))
+    saturates = bool(tails.min() < 1e-6)
+    checks.append(
+        PropertyCheck(
+            "saturating",
+            "yes" if props.saturating else "no",
+            saturates == props.saturating,
+            f"|f'(-1e3)| = {_fmt(float(tails[0]))}, |f'(1e3)| = {_fmt(float(tails[1]))}",
+        )
+    )
+    for k in f.record.kinks:
+        at = k.point(f.params)
+        step = 1e-7 * max(1.0, abs(at))
+        left, right = (float(f.derivative(at + s)) for s in (-step, step))
+        checks.append(
+            PropertyCheck(
+                f"kink at {_fmt(at)}",
+                k.convention,
+                not math.isclose(left, right, rel_tol=1e-6, abs_tol=1e-9),
+                f"f' jumps from {_fmt(left)} to {_fmt(right)}; f'({_fmt(at)}) = "
+                f"{_fmt(float(f.derivative(at)))}",
+            )
+        )
+    return checks

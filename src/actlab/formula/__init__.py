@@ -77,5 +77,3 @@ def define(name: str, formula: str, **params: float) -> Function:
     new = make_record(Parsed(parsed.tree, parsed.text, values), name)
     register(new, replace=existing is not None)
     return Function(new)
-
-

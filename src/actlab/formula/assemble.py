@@ -100,7 +100,9 @@ def _kinks(stable: Any, record: Activation) -> tuple[Kink, ...]:
             points.add(-b / a + 0.0)  # + 0.0: no kink at -0
     kinks = []
     for point in sorted(points):
-        left, right = f.derivative(np.array([point - 1e-9 * (1 + abs(point)), point + 1e-9 * (1 + abs(point))]))
+        left, right = f.derivative(
+            np.array([point - 1e-9 * (1 + abs(point)), point + 1e-9 * (1 + abs(point))])
+        )
         if not abs(left - right) > 1e-6 * (1 + abs(left) + abs(right)):
             continue
         value = float(f.derivative(point))

@@ -104,7 +104,7 @@ class erfc(sp.Function):  # noqa: N801 - printed as erfc, like the function it s
         return None
 
     def fdiff(self, argindex: int = 1) -> Any:
-        return -2 * sp.exp(-self.args[0] ** 2) / sp.sqrt(sp.pi)
+        return -2 * sp.exp(-(self.args[0] ** 2)) / sp.sqrt(sp.pi)
 
     def elementary(self) -> Any:
         return sp.erfc(self.args[0])
