@@ -14,8 +14,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/actlab plot -o actlab-activations.png
-	@echo "wrote actlab-activations.png"
+	$(BIN)/actlab report --quick --out actlab-report
+	@echo "open $(CURDIR)/actlab-report/index.html"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
