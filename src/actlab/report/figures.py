@@ -66,7 +66,7 @@ def card_plot(f: Function, xlim: tuple[float, float] = (-4.0, 4.0), size: int = 
 def _paths(x: np.ndarray, y: np.ndarray, sx: Any, sy: Any, ylim: tuple[float, float]) -> list[str]:
     """Polyline point lists, broken where y is off the plot, not finite, or jumps (a kink)."""
     ok = np.isfinite(y) & (y >= ylim[0]) & (y <= ylim[1])
-    jump = np.abs(np.diff(y)) > 0.25 * (ylim[1] - ylim[0])
+    jump = np.abs(np.diff(y)) > 0.1 * (ylim[1] - ylim[0])
     paths: list[str] = []
     current: list[str] = []
     for i in range(len(x)):

@@ -108,14 +108,16 @@ def _figure(catalog: dict[str, SlopeMax]) -> Any:
     plt = pyplot()
     finite = {n: p for n, p in _sorted(catalog).items() if np.isfinite(p.value)}
     names = list(finite)
-    fig, ax = plt.subplots(figsize=(7.0, 0.9 + 0.28 * len(names)))
+    fig, ax = plt.subplots(figsize=(7.0, 1.0 + 0.19 * len(names)))
     values = [finite[n].value for n in names]
     colours = [
         COLOURS[1] if n == "sigmoid" else COLOURS[2] if n == "tanh" else "0.65" for n in names
     ]
-    ax.barh(names, values, color=colours, height=0.7)
+    ax.barh(names, values, color=colours, height=0.72)
     for i, v in enumerate(values):
-        ax.text(v + 0.01, i, f"{v:.4g}", va="center", fontsize=9)
+        ax.text(v + 0.01, i, f"{v:.4g}", va="center", fontsize=8)
+    ax.tick_params(axis="y", labelsize=9, length=0)
+    ax.set_ylim(-0.6, len(names) - 0.4)
     ax.axvline(1.0, color="0.3", lw=0.8, ls="--")
     ax.set_xlabel("max |f′(x)| over all x")
     ax.set_xlim(0, max(values) * 1.15)
