@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import actlab
 from actlab.catalog import Activation, Function, Kink, Properties
 from actlab.catalog.analysis import analyse, describe, max_slope
+from actlab.catalog.checks import check_properties
 
 RECORDS = list(actlab.records())
 IDS = [r.name for r in RECORDS]
@@ -111,3 +113,24 @@ def test_describe_is_json_ready(record):
     text = json.dumps(d, allow_nan=False)
     assert record.name in text
     assert d["properties"]["f(0)"] == float(actlab.get(record.name)(0.0)) == info.f0
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=IDS)
+def test_declared_properties_pass_the_report_checks(record):
+    failed = [c for c in check_properties(record.name) if not c.agrees]
+    assert not failed, failed
+
+
+def test_a_wrong_declaration_is_caught():
+    wrong = Properties(range=(0.0, 0.5), monotonic=True, smooth=True, zero_centred=True,
+                       saturating=False)  # fmt: skip
+    f = adhoc("g", lambda x: np.exp(-x * x), lambda x: -2 * x * np.exp(-x * x))
+    f = Function(dataclasses.replace(f.record, properties=wrong))
+    verdicts = {c.name: c.agrees for c in check_properties(f)}
+    # exp(-x^2) reaches 1, rises then falls, is never negative, and flattens at both ends
+    assert verdicts == {
+        "range": False,
+        "monotonic": False,
+        "zero-centred": False,
+        "saturating": False,
+    }
