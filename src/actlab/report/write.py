@@ -31,8 +31,9 @@ TITLE = "Activation functions, checked"
 LEDE = (
     "Articles about activation functions repeat a handful of claims, each with a figure or "
     "two. Here every claim is stated as articles state it, then tested by running code on "
-    "this machine, and given a verdict. Every number on this page was computed when the page "
-    "was generated; none was typed in."
+    "this machine, and given a verdict: it holds, holds only partly (under the conditions "
+    "stated), or does not hold. Every number on this page was computed when the page was "
+    "generated; none was typed in."
 )
 
 
@@ -41,6 +42,9 @@ def write(
 ) -> Path:
     """Write the report into directory ``out``; return the path of ``index.html``."""
     out = Path(out)
+    names = [fig.name for s in sections for fig in s.figures]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two report figures share a name: {sorted(names)}")
     try:
         (out / "figures").mkdir(parents=True, exist_ok=True)
         for figure in (fig for s in sections for fig in s.figures):
