@@ -46,3 +46,10 @@ def test_verdict_words():
     dear = kernels.KernelTiming("sigmoid", "actlab", 5.0, 1.5, 1e-3)
     line = kernels.verdict([kernels.Comparison("actlab", cheap, dear)])
     assert "does not hold" in line  # forward+backward is slower for the "cheap" one
+
+
+def test_only_takes_specs_with_commas_inside(capsys):
+    argv = ["bench", "kernels", "--json", "--size", "64", "--repeat", "1", "--no-torch"]
+    status = main([*argv, "--only", "relu,max(x, 0.5),tanh", "sigmoid"])
+    names = {r["name"] for r in json.loads(capsys.readouterr().out)}
+    assert status == 0 and names == {"relu", "max(x, 0.5)", "tanh", "sigmoid"}

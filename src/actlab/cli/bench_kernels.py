@@ -21,7 +21,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list of records")
     p.add_argument("--size", type=int, default=kernels.DEFAULT_SIZE, help="elements (2^24)")
     p.add_argument("--repeat", type=int, default=5, help="rounds; medians are reported (5)")
-    p.add_argument("--only", nargs="+", metavar="NAME", help="activations (names or aliases)")
+    p.add_argument(
+        "--only", nargs="+", metavar="SPEC", help="activations: names, aliases or name(params)"
+    )
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     p.add_argument("--torch-threads", type=int, default=1, help="torch threads (1, as NumPy)")
     p.set_defaults(func=run)
@@ -36,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
         raise ActlabError(f"--torch-threads must be at least 1, got {args.torch_threads}")
     only = None
     if args.only:
-        wanted = [n for item in args.only for n in item.split(",") if n.strip()]
-        only = list(dict.fromkeys(actlab.lookup(n.strip()).name for n in wanted))
+        wanted = [spec for item in args.only for spec in split_specs(item)]
+        only = list(dict.fromkeys(actlab.get(spec).spec for spec in wanted))
     bench = kernels.run(
         args.size,
         args.repeat,
@@ -51,6 +53,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print("\n".join(table_lines(bench)))
     return 0
+
+
+def split_specs(text: str) -> list[str]:
+    """``"relu,elu(alpha=2, ),tanh"`` -> specs, split at commas outside parentheses."""
+    specs, depth, start = [], 0, 0
+    for i, ch in enumerate(text + ","):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            if text[start:i].strip():
+                specs.append(text[start:i].strip())
+            start = i + 1
+    return specs
 
 
 def table_lines(bench: kernels.KernelBench) -> list[str]:
