@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,11 @@ def plot_activations(
 
 
 def _label(spec: str, prime: str = "") -> str:
-    return f"{spec}{prime}(x)"
+    """``relu(x)``, ``relu'(x)``; a formula in x is its own label: ``x*sigmoid(x)``, ``(...)'``."""
+    if re.search(r"(?<![A-Za-z0-9_.])x(?![A-Za-z0-9_])", spec) and not re.fullmatch(r"\w+", spec):
+        return f"({spec})'" if prime else spec
+    name, _, params = spec.partition("(")
+    return f"{name}{prime}(x; {params}" if params else f"{name}{prime}(x)"
 
 
 def _gapped(f: actlab.Function, x: np.ndarray) -> np.ndarray:
