@@ -86,6 +86,7 @@ def test_files_json_and_self_containment(report):
         (["report", "--data", "no/such/file.npz"], "no such file"),
         (["report", "--only", "nosuch"], "unknown section 'nosuch'"),
         (["report", "--quick", "--full"], "not allowed with"),
+        (["report", "--out", "/proc/actlab-report"], "cannot create it"),
     ],
 )
 def test_report_bad_input(capsys, argv, needle):
@@ -142,3 +143,14 @@ def test_page_in_a_real_browser(report, tmp_path):
     assert len(headings) == len(sections)
     assert cards == len(next(s for s in sections if s.key == "catalog").numbers)
     assert math_width > 0
+
+
+def test_formulas_without_latex2mathml_show_their_source(monkeypatch):
+    import sys
+
+    from actlab.report.write import math_ml
+
+    monkeypatch.setitem(sys.modules, "latex2mathml.converter", None)
+    assert math_ml(r"\frac{1}{1 + e^{-x}}", True) == (
+        '<code class="tex">\\frac{1}{1 + e^{-x}}</code>'
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -41,6 +42,13 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ActlabError(f"--out {out}: exists and is not a directory")
+    # fail now, not after a minute of computing
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ActlabError(f"--out {out}: cannot create it: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK):
+        raise ActlabError(f"--out {out}: not writable")
     options = Options(mode=args.mode, data=args.data, seed=args.seed)
     start = time.perf_counter()
 
