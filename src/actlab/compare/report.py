@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from actlab.compare.summary import Summary
+from actlab.compare.summary import Summary, find
 from actlab.errors import ActlabError
 
 if TYPE_CHECKING:
@@ -36,8 +36,10 @@ def table(result: StudyResult) -> str:
     head += ["train-loss area"]
     if target is not None:
         head += [f"epochs to {target:.0%}", f"s to {target:.0%}"]
-    head += ["s/epoch"]
+    head += ["s/epoch", "vs #1: p"]
     rows = [head]
+    metric = "test_loss" if regression else "test_accuracy"
+    best = result.summary[0].activation
     for s in result.summary:
         row = [str(s.rank), s.activation]
         if not regression:
@@ -47,6 +49,7 @@ def table(result: StudyResult) -> str:
         if target is not None:
             row += _to_target(s)
         row.append(f"{s.seconds_per_epoch:.3f}")
+        row.append(_versus(result, metric, best, s.activation))
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = [
@@ -54,6 +57,16 @@ def table(result: StudyResult) -> str:
         for r in rows
     ]
     return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
+
+
+def _versus(result: StudyResult, metric: str, best: str, activation: str) -> str:
+    """Holm-adjusted p of the difference from the top-ranked activation (* if significant)."""
+    if activation == best:
+        return "-"
+    c = find([c for c in result.comparisons if c.metric == metric], activation, best)
+    if c is None or math.isnan(c.p_holm):
+        return "n/a"
+    return f"{c.p_holm:.2g}" + (" *" if c.significant else "")
 
 
 def _to_target(s: Summary) -> list[str]:
@@ -99,7 +112,9 @@ def text(result: StudyResult) -> str:
     """The whole report as the terminal shows it."""
     notes = (
         "± : 95% confidence interval of the mean across seeds (t distribution). "
-        "train-loss area: mean training loss over the epochs (lower = learned faster)."
+        "train-loss area: mean training loss over the epochs (lower = learned faster).\n"
+        "vs #1: Welch's t test of the final test metric against the top-ranked activation, "
+        "p Holm-adjusted over all pairs (* : significant at 5%)."
     )
     return "\n\n".join([header(result), table(result), notes, verdict_text(result)])
 

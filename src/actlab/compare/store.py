@@ -166,10 +166,22 @@ class _Transaction:
         self.db = db
 
     def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise ActlabError(
+                f"the study store is busy ({exc}): is another 'actlab compare' using this --out?"
+            ) from None
 
     def __exit__(self, kind: Any, *_: Any) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        if kind is not None:
+            self.db.execute("ROLLBACK")
+            return
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # disk full, read-only folder, ...
+            self.db.execute("ROLLBACK")
+            raise ActlabError(f"cannot save the study's progress: {exc}") from None
 
 
 def _sql(value: float) -> float | None:
