@@ -294,6 +294,27 @@ def test_download_checks_md5_and_is_atomic(tmp_path: Path) -> None:
         data._REGISTRY.pop("tiny_dl")
 
 
+def test_download_unpacks_a_checked_archive(tmp_path: Path) -> None:
+    write_cifar10(tmp_path / "src" / "cifar-10-batches-py")
+    archive = tmp_path / "a.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "src" / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    payload = archive.read_bytes()
+    remote = data.RemoteFile("https://example.invalid/c.tar.gz", hashlib.md5(payload).hexdigest())
+    cifar = data.info("cifar10")
+    record = data.DatasetInfo(
+        "tiny_tar", "classification", "t", "cifar:load", cifar.defaults, files=(remote,)
+    )
+    data.register(record)
+    try:
+        from actlab.data.download import download
+
+        download("tiny_tar", tmp_path / "dl", opener=_fake_opener(payload))
+        assert data.load("cifar10", tmp_path / "dl").x_train.shape == (20, 3072)
+    finally:
+        data._REGISTRY.pop("tiny_tar")
+
+
 def test_download_without_network_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     def offline(url: str, timeout: float):
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")

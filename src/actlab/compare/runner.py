@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +100,7 @@ def train_study(
     backend = backends.get(config.backend)
     dataset = data.load(config.dataset, data_path, **config.data_options)
     if dataset.kind == "regression" and config.target is not None:
-        config = _without_target(config)
+        config = replace(config, target=None)  # no accuracy to reach
     backend.check(config, dataset)
     store = Store(out)
     try:
@@ -124,12 +124,6 @@ def train_study(
     return Trained(
         config, dataset, runs, finished, partial, time.perf_counter() - started, store.path
     )
-
-
-def _without_target(config: StudyConfig) -> StudyConfig:
-    from dataclasses import replace
-
-    return replace(config, target=None)
 
 
 @dataclass
