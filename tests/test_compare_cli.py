@@ -98,3 +98,25 @@ def test_split_specs() -> None:
         "max(x, 0.1*x)",
         "elu(alpha=2)",
     )
+
+
+def test_diverging_runs_are_reported_not_warned(tmp_path: Path, capsys) -> None:
+    args = [
+        "compare",
+        "--activations",
+        "relu,sigmoid",
+        "--seeds",
+        "3",
+        "--epochs",
+        "2",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "20",
+        "-o",
+        str(tmp_path / "d.png"),
+    ]
+    assert main(args) == 0  # RuntimeWarnings are errors under pytest: none may escape
+    out = capsys.readouterr().out
+    assert "Diverged (loss not finite): relu 3/3 runs" in out
+    assert (tmp_path / "d.png").exists()

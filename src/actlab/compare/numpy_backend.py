@@ -91,7 +91,13 @@ class NumpyBackend:
     def train_epoch(self, stack: NumpyStack, dataset: Dataset) -> None:
         n = dataset.x_train.shape[0]
         order = np.stack([g.permutation(n) for g in stack.shuffles])  # (K, n)
-        for start in range(0, n, stack.batch_size):
+        # a learning rate too high makes a model diverge: its inf/NaN loss is a result, reported
+        # as such, not a warning
+        with np.errstate(all="ignore"):
+            self._steps(stack, dataset, order)
+
+    def _steps(self, stack: NumpyStack, dataset: Dataset, order: np.ndarray) -> None:
+        for start in range(0, order.shape[1], stack.batch_size):
             batch = order[:, start : start + stack.batch_size]
             nn.train_step(
                 stack.model,
