@@ -147,3 +147,24 @@ def test_collapse_cli_json(capsys) -> None:  # type: ignore[no-untyped-def]
         d = out["datasets"][name]
         assert d["linear_accuracy"] <= d["best_linear_accuracy"] + 1e-12
         assert d["nonlinear_accuracy"] > d["best_linear_accuracy"] + 0.1
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "actlab.nn",
+        "actlab.nn.init",
+        "actlab.nn.losses",
+        "actlab.nn.model",
+        "actlab.nn.state",
+        "actlab.meanfield",
+        "actlab.gradients",
+        "actlab.collapse",
+    ],
+)
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0
