@@ -168,3 +168,16 @@ def test_docstring_examples_run(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_quadrature_is_exact_across_jumps_away_from_zero() -> None:
+    # the indicator of |x| < 1 has E = P(|z| < 1/sqrt(q)) = erf(1/sqrt(2q))
+    from math import erf, sqrt
+
+    def box(x: np.ndarray) -> np.ndarray:
+        return (np.abs(x) < 1).astype(float)
+
+    exact = erf(1 / sqrt(2 * 0.7))
+    assert meanfield.gaussian_mean(box, 0.7, kinks=[-1.0, 1.0]) == pytest.approx(exact, rel=1e-12)
+    # plain Gauss-Hermite, blind to the jumps, is visibly off
+    assert abs(meanfield.gaussian_mean(box, 0.7) - exact) > 1e-4
