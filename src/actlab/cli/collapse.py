@@ -24,7 +24,10 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from actlab.cli.gradients import check_figure_path
     from actlab.collapse import run as collapse_run
+
+    check_figure_path(args.output)
 
     if args.depth < 2 or args.width < 1 or args.steps < 0 or args.seeds < 1:
         raise ActlabError("need --depth >= 2, --width >= 1, --steps >= 0, --seeds >= 1")

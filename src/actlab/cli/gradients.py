@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from actlab.errors import ActlabError
@@ -49,8 +50,22 @@ def split_specs(text: str) -> list[str]:
     return specs
 
 
+def check_figure_path(path: str | None) -> None:
+    """Refuse a figure path that cannot be written before spending time on the measurement."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ActlabError(f"figure file must end in .png, .svg or .pdf, got {path!r}")
+    if not target.parent.is_dir():
+        raise ActlabError(f"cannot write {path}: no directory {str(target.parent)!r}")
+
+
 def run(args: argparse.Namespace) -> int:
     from actlab.gradients import measure
+
+    check_figure_path(args.output)
+    check_figure_path(args.histograms)
 
     report = measure(
         split_specs(args.activations),
