@@ -18,7 +18,18 @@ from typing import Any
 from actlab.errors import ActlabError
 
 #: command modules, in the order ``actlab --help`` lists them
-COMMANDS = ("catalog", "derive", "accuracy", "data", "compare", "bench", "report", "playground")
+COMMANDS = (
+    "catalog",
+    "derive",
+    "accuracy",
+    "data",
+    "compare",
+    "gradients",
+    "collapse",
+    "bench",
+    "report",
+    "playground",
+)
 
 
 _NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.I)
