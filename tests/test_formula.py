@@ -10,7 +10,8 @@ import pytest
 
 import actlab
 from actlab.catalog import _ALIASES, _RECORDS
-from tests.reference import _compiled, reference, ulp_error
+from actlab.catalog.accuracy import _compiled
+from tests.reference import reference, ulp_error
 from tests.test_catalog_accuracy import _grid
 
 #: (formula, catalog name): the same function written two ways; pairs whose catalog name is not
