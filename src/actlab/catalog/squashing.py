@@ -21,41 +21,62 @@ _SQUASH = Properties(
 )
 
 
-def _reciprocal_one_plus_abs(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    np.abs(x, out=out)
-    np.add(out, 1.0, out=out)
-    return np.divide(1.0, out, out=out)
+#: below this (1 + |x|)^2 can't overflow in float64
+_SQUARE_SAFE = 2.0**500
+
+
+def _one_plus_abs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(d, e) with d + e = 1 + |x| exactly (Knuth's two-sum): d alone is off by up to 1/2 ulp."""
+    a = np.abs(x)
+    d = a + 1.0
+    back = d - a
+    error = (a - (d - back)) + (1.0 - back)
+    return d, np.where(np.isinf(a), 0.0, error)  # inf - inf is no error
 
 
 @blocked
+@via_float64
 def _softsign(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    # x * (1 / (1 + |x|)) is 0 * x = NaN at +-inf, x / (1 + |x|) is inf/inf: put the limit there
-    np.abs(x, out=out)
-    np.add(out, 1.0, out=out)
-    np.divide(x, out, out=out)
-    np.copyto(out, np.copysign(1.0, x, dtype=x.dtype), where=np.isinf(x))
+    # q = x / d, corrected by -q e / d for the rounding of d: monotonic where the plain quotient
+    # isn't (x = -2^53 - 2 would come out above x = -6e15); +-1 at +-inf, not inf/inf
+    d, e = _one_plus_abs(x)
+    np.divide(x, d, out=out)
+    np.subtract(out, out * (e / d), out=out)
+    np.copyto(out, np.sign(x), where=np.isinf(x))
+    return out
+
+
+def _reciprocal_square(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """1 / (1 + |x|)^2: 1 / d^2 (1 - 2e/d), or (1/d)^2 far out where d^2 would overflow."""
+    d, e = _one_plus_abs(x)
+    np.divide(1.0, d * d, out=out)
+    np.subtract(out, out * (2.0 * e / d), out=out)
+    far = np.abs(x) > _SQUARE_SAFE
+    np.copyto(out, np.square(1.0 / d), where=far)
     return out
 
 
 @blocked
+@via_float64
 def _softsign_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    # (1 / (1 + |x|))^2: squaring the reciprocal can't overflow the way (1 + |x|)^2 does
-    _reciprocal_one_plus_abs(x, out)
-    return np.square(out, out=out)
+    return _reciprocal_square(x, out)
 
 
 @blocked
+@via_float64
 def _elliott(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # s = 1 / (2 (1 + |x|)) is f(x) for x < 0 and 1 - f(x) for x >= 0; 1/2 + x/(2(1+|x|))
     # would cancel in the left tail
-    _reciprocal_one_plus_abs(x, out)
-    np.multiply(out, 0.5, out=out)
+    d, e = _one_plus_abs(x)
+    np.divide(0.5, d, out=out)
+    np.subtract(out, out * (e / d), out=out)
     return np.subtract(1.0, out, out=out, where=np.greater_equal(x, 0.0))
 
 
 @blocked
+@via_float64
 def _elliott_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    _softsign_derivative(x, out)
+    _reciprocal_square(x, out)
     return np.multiply(out, 0.5, out=out)
 
 
