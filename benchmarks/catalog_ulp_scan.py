@@ -27,7 +27,9 @@ def sample(record: actlab.catalog.Activation, dtype: type, points: int, rng) -> 
     for kink in record.kinks:
         at = dtype(kink.point(record.defaults))
         steps = np.arange(1, 40)
-        parts.append(at + np.spacing(np.abs(at) if at else dtype(1)) * np.concatenate([steps, -steps]))
+        parts.append(
+            at + np.spacing(np.abs(at) if at else dtype(1)) * np.concatenate([steps, -steps])
+        )
         parts.append(at + rng.normal(0, 1e-3, points // 10))
     xs = np.concatenate(parts).astype(dtype)
     return np.unique(xs[np.isfinite(xs)])

@@ -93,8 +93,11 @@ def test_bounded_stays_in_range(record, dtype, data):
 def test_sample_is_consistent_with_its_derivative(record, seed, data):
     """One draw, replayed at x +- h, has the slope the draw reports (and keeps the dtype)."""
     f = actlab.get(record.name)
-    x = np.array(data.draw(st.lists(_floats(np.float64, min_value=-50, max_value=50),
-                                    min_size=1, max_size=32)))
+    x = np.array(
+        data.draw(
+            st.lists(_floats(np.float64, min_value=-50, max_value=50), min_size=1, max_size=32)
+        )
+    )
     x = x[np.abs(x) > 1e-3]  # away from the kink
     h = 1e-6
     (up, _), (down, _), (_, dy) = (
@@ -107,8 +110,11 @@ def test_sample_is_consistent_with_its_derivative(record, seed, data):
 @_subset(lambda r: bool(r.param_derivatives))
 @given(data=st.data())
 def test_param_gradient_matches_finite_differences(record, data):
-    x = np.array(data.draw(st.lists(_floats(np.float64, min_value=-50, max_value=50),
-                                    min_size=1, max_size=32)))
+    x = np.array(
+        data.draw(
+            st.lists(_floats(np.float64, min_value=-50, max_value=50), min_size=1, max_size=32)
+        )
+    )
     for name in record.param_derivatives:
         p = record.defaults[name]
         h = 1e-6 * max(1.0, abs(p))

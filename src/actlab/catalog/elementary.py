@@ -119,7 +119,10 @@ RECORDS = (
         derivative=_exp,
         symbolic=lambda sp, x, p: sp.exp(x),
         properties=Properties(
-            range=(0.0, math.inf), monotonic=True, smooth=True, zero_centred=False,
+            range=(0.0, math.inf),
+            monotonic=True,
+            smooth=True,
+            zero_centred=False,
             saturating=True,
         ),
         reference="https://keras.io/api/layers/activations/#exponential-function",
@@ -136,7 +139,10 @@ RECORDS = (
         derivative=_cos,
         symbolic=lambda sp, x, p: sp.sin(x),
         properties=Properties(
-            range=(-1.0, 1.0), monotonic=False, smooth=True, zero_centred=True,
+            range=(-1.0, 1.0),
+            monotonic=False,
+            smooth=True,
+            zero_centred=True,
             saturating=False,
         ),
         reference="Sitzmann et al. 2020, Implicit Neural Representations with Periodic "
@@ -153,7 +159,10 @@ RECORDS = (
         derivative=_gaussian_derivative,
         symbolic=lambda sp, x, p: sp.exp(-(x**2)),
         properties=Properties(
-            range=(0.0, 1.0), monotonic=False, smooth=True, zero_centred=False,
+            range=(0.0, 1.0),
+            monotonic=False,
+            smooth=True,
+            zero_centred=False,
             saturating=True,
         ),
         reference="Broomhead & Lowe 1988, Radial basis functions, multi-variable functional "
@@ -170,7 +179,10 @@ RECORDS = (
         derivative=_bent_identity_derivative,
         symbolic=lambda sp, x, p: (sp.sqrt(x**2 + 1) - 1) / 2 + x,
         properties=Properties(
-            range=(-math.inf, math.inf), monotonic=True, smooth=True, zero_centred=True,
+            range=(-math.inf, math.inf),
+            monotonic=True,
+            smooth=True,
+            zero_centred=True,
             saturating=False,
         ),
         reference="https://en.wikipedia.org/wiki/Activation_function",

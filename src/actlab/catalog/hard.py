@@ -24,9 +24,7 @@ def _hardtanh(x: np.ndarray, out: np.ndarray, min_val: Any, max_val: Any) -> np.
 
 @blocked
 @exact_params("min_val", "max_val")
-def _hardtanh_derivative(
-    x: np.ndarray, out: np.ndarray, min_val: Any, max_val: Any
-) -> np.ndarray:
+def _hardtanh_derivative(x: np.ndarray, out: np.ndarray, min_val: Any, max_val: Any) -> np.ndarray:
     return window(x, out, min_val, max_val, 1.0)
 
 
@@ -144,9 +142,7 @@ RECORDS = (
         r"1 & x \ge 3 \end{cases}",
         forward=_hardswish,
         derivative=_hardswish_derivative,
-        symbolic=lambda sp, x, p: sp.Piecewise(
-            (0, x <= -3), (x, x >= 3), (x * (x + 3) / 6, True)
-        ),
+        symbolic=lambda sp, x, p: sp.Piecewise((0, x <= -3), (x, x >= 3), (x * (x + 3) / 6, True)),
         kinks=(
             Kink(-3.0, "f'(-3) = 0, the outer piece (as torch)"),
             Kink(3.0, "f'(3) = 1, the outer piece (as torch)"),
@@ -190,15 +186,16 @@ RECORDS = (
         derivative_latex=r"\tfrac{1}{2}\min(\max(x + 1, 0), 2)",
         forward=_sparse_plus,
         derivative=_sparse_plus_derivative,
-        symbolic=lambda sp, x, p: sp.Piecewise(
-            (0, x <= -1), (x, x >= 1), ((x + 1) ** 2 / 4, True)
-        ),
+        symbolic=lambda sp, x, p: sp.Piecewise((0, x <= -1), (x, x >= 1), ((x + 1) ** 2 / 4, True)),
         kinks=(
             Kink(-1.0, "f' is continuous: f'(-1) = 0; only f'' jumps"),
             Kink(1.0, "f' is continuous: f'(1) = 1; only f'' jumps"),
         ),
         properties=Properties(
-            range=(0.0, math.inf), monotonic=True, smooth=False, zero_centred=False,
+            range=(0.0, math.inf),
+            monotonic=True,
+            smooth=False,
+            zero_centred=False,
             saturating=True,
         ),
         reference="Martins & Astudillo 2016 (arXiv:1602.02068); jax.nn.sparse_plus",

@@ -118,9 +118,7 @@ def _threshold(x: np.ndarray, out: np.ndarray, threshold: Any, value: Any) -> np
 
 @blocked
 @exact_params("threshold")
-def _threshold_derivative(
-    x: np.ndarray, out: np.ndarray, threshold: Any, value: Any
-) -> np.ndarray:
+def _threshold_derivative(x: np.ndarray, out: np.ndarray, threshold: Any, value: Any) -> np.ndarray:
     return step(x, out, threshold, 1.0, 0.0)
 
 
@@ -176,9 +174,7 @@ RECORDS = (
         forward=_prelu,
         derivative=_prelu_derivative,
         symbolic=_leaky_symbolic(lambda p: p["a"]),
-        params=(
-            Param("a", 0.25, learnable=True, doc="learned slope for x <= 0 (torch: weight)"),
-        ),
+        params=(Param("a", 0.25, learnable=True, doc="learned slope for x <= 0 (torch: weight)"),),
         param_derivatives={"a": _prelu_slope_gradient},
         kinks=(Kink(0.0, _SLOPE_AT_0.format("a")),),
         properties=_RECTIFIER,
@@ -243,7 +239,10 @@ RECORDS = (
         ),
         kinks=(Kink("threshold", "f'(threshold) = 0, the constant side (as torch)"),),
         properties=Properties(
-            range=(0.0, math.inf), monotonic=True, smooth=False, zero_centred=False,
+            range=(0.0, math.inf),
+            monotonic=True,
+            smooth=False,
+            zero_centred=False,
             saturating=True,
         ),
         reference="Konda, Memisevic & Krueger 2015, Zero-bias autoencoders and the benefits of "

@@ -250,7 +250,10 @@ RECORDS = (
         params=(Param("alpha", 1.0, low=0.0, low_inclusive=False, doc="alpha > 0"),),
         kinks=(Kink(0.0, "f' and f'' are continuous at 0 (f'(0) = 1); f''' jumps"),),
         properties=Properties(
-            range=(-1.0, math.inf), monotonic=True, smooth=False, zero_centred=True,
+            range=(-1.0, math.inf),
+            monotonic=True,
+            smooth=False,
+            zero_centred=True,
             saturating=True,
         ),
         reference="Carlile et al. 2017 (arXiv:1710.09967)",
