@@ -107,17 +107,22 @@ def _rrelu_xu_sample(
     return _draw(x, 1.0 / rng.uniform(lower, upper, size=x.shape))
 
 
-@blocked
 @exact_params("threshold")
+@blocked
 def _threshold(x: np.ndarray, out: np.ndarray, threshold: Any, value: Any) -> np.ndarray:
-    np.copyto(out, x)
-    # x <= threshold is False for NaN, so NaN passes through (as torch)
-    np.copyto(out, const(value, x), where=np.less_equal(x, threshold))
-    return out
+    # m max(x, threshold) + (1 - m) value with m = [x > threshold]: exact, as one term is 0,
+    # and the max keeps 0 * -inf from making NaN; NaN passes through (as torch)
+    mask = np.empty_like(out)
+    np.copyto(mask, np.greater(x, threshold))
+    np.maximum(x, const(threshold, x), out=out)
+    np.multiply(out, mask, out=out)
+    np.subtract(const(1.0, x), mask, out=mask)
+    np.multiply(mask, value, out=mask)
+    return np.add(out, mask, out=out)
 
 
-@blocked
 @exact_params("threshold")
+@blocked
 def _threshold_derivative(x: np.ndarray, out: np.ndarray, threshold: Any, value: Any) -> np.ndarray:
     return step(x, out, threshold, 1.0, 0.0)
 

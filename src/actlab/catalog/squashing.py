@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from actlab.catalog._blocks import blocked, clip
+from actlab.catalog._blocks import blocked, clip, const
 from actlab.catalog._numeric import via_float64
 from actlab.catalog.record import Activation, Kink, Param, Properties
 
@@ -70,7 +70,8 @@ def _elliott(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     d, e = _one_plus_abs(x)
     np.divide(0.5, d, out=out)
     np.subtract(out, out * (e / d), out=out)
-    return np.subtract(1.0, out, out=out, where=np.greater_equal(x, 0.0))
+    # |m - s| with m = [x >= 0] is s or 1 - s, one rounding, without a per-element branch
+    return np.abs(np.subtract(np.greater_equal(x, 0.0), out, out=out), out=out)
 
 
 @blocked
@@ -131,16 +132,17 @@ def _isru_derivative(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
 
 @blocked
 def _isrlu(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
+    # max(x, 0) + min(isru(x), 0): one of the two terms is 0 on each side
     _isru(x, out, alpha=alpha)
-    np.copyto(out, x, where=np.greater_equal(x, 0.0))
-    return out
+    np.minimum(out, const(0.0, x), out=out)
+    return np.add(out, np.maximum(x, const(0.0, x)), out=out)
 
 
 @blocked
 def _isrlu_derivative(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
+    # isru' <= 1, so the larger of it and [x >= 0] is 1 on the right and isru' on the left
     _isru_derivative(x, out, alpha=alpha)
-    np.copyto(out, np.ones_like(out), where=np.greater_equal(x, 0.0))
-    return out
+    return np.maximum(out, np.greater_equal(x, 0.0), out=out)
 
 
 @blocked
