@@ -13,27 +13,43 @@ torch = pytest.importorskip("torch")
 
 def _bridge(f: actlab.Function):  # type: ignore[no-untyped-def]
     """f as a torch autograd function whose backward is the catalog's derivative, so torch's
-    chain rule (matmuls, biases, losses) is checked against the engine's for every activation."""
+    chain rule (matmuls, biases, losses) is checked against the engine's for every activation.
+    Learnable activation parameters (PReLU's slope) come in as tensors after h, by name."""
+    names = sorted(p.name for p in f.record.params if p.learnable)
+
+    def bound(ps):  # type: ignore[no-untyped-def]
+        values = {**f.params, **{n: float(p) for n, p in zip(names, ps)}}
+        return actlab.catalog.Function(f.record, values)
 
     class Bridge(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, h):  # type: ignore[no-untyped-def]
-            ctx.save_for_backward(h)
-            return torch.from_numpy(np.asarray(f(h.detach().numpy())))
+        def forward(ctx, h, *ps):  # type: ignore[no-untyped-def]
+            ctx.save_for_backward(h, *ps)
+            return torch.from_numpy(np.asarray(bound(ps)(h.detach().numpy())))
 
         @staticmethod
         def backward(ctx, grad):  # type: ignore[no-untyped-def]
-            (h,) = ctx.saved_tensors
-            return grad * torch.from_numpy(np.asarray(f.derivative(h.detach().numpy())))
+            h, *ps = ctx.saved_tensors
+            g, x = bound(ps), h.detach().numpy()
+            dh = grad * torch.from_numpy(np.asarray(g.derivative(x)))
+            dps = [
+                (grad * torch.from_numpy(g.param_gradient(n, x))).sum().reshape(1) for n in names
+            ]
+            return (dh, *dps)
 
-    return Bridge.apply
+    return Bridge.apply, len(names)
 
 
 def _torch_forward(model: nn.Model, k: int, x, act):  # type: ignore[no-untyped-def]
-    params = [torch.tensor(p[k], requires_grad=True) for p in nn.parameters(model)]
+    params = [
+        torch.tensor(p[k : k + 1] if p.ndim == 1 else p[k], requires_grad=True)
+        for p in nn.parameters(model)
+    ]
+    learnable = iter(params[2 * model.depth :])
     a = x
     for i in range(model.depth):
-        a = act[i](a @ params[2 * i] + params[2 * i + 1])
+        apply, count = act[i]
+        a = apply(a @ params[2 * i] + params[2 * i + 1], *[next(learnable) for _ in range(count)])
     return a, params
 
 
