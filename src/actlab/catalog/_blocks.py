@@ -42,6 +42,9 @@ def blocked(kernel: Kernel | None = None, *, size: int = BLOCK) -> Any:
 
     @functools.wraps(run)
     def wrapper(x: np.ndarray, out: np.ndarray, **params: Any) -> np.ndarray:
+        if x.ndim == 0:  # as 1-d: arithmetic on 0-d arrays gives scalars, which out= refuses
+            run(x.reshape(1), out.reshape(1), **params)
+            return out
         simple = all(np.ndim(v) == 0 for v in params.values())
         contiguous = x.flags.c_contiguous and out.flags.c_contiguous
         if x.size <= 2 * size or not (simple and contiguous):
