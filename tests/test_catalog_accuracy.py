@@ -136,6 +136,7 @@ def test_dtype_shape_and_out(record):
         np.testing.assert_array_equal(inplace, f.derivative(x))
     assert f([1, 2]).dtype == np.float64
     assert np.ndim(f(0.5)) == 0 and not isinstance(f(0.5), np.ndarray)
+    assert np.ndim(f.derivative(0.5)) == 0 and np.ndim(f.derivative(np.float32(-2.0))) == 0
     assert np.ndim(f(np.float32(0.5))) == 0 and f(np.float32(0.5)).dtype == np.float32
 
 
@@ -149,7 +150,7 @@ def test_declared_properties(record):
     low, high = props.range
     assert (y >= low).all() and (y <= high).all()
     if props.monotonic:
-        assert (np.diff(y) >= 0).all()
+        assert (y[1:] >= y[:-1]).all()  # not np.diff: inf - inf where f overflows (exp)
     if props.zero_centred:
         assert f(0.0) == 0 and y.min() < 0 < y.max()
     if props.saturating:

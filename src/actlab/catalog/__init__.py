@@ -30,7 +30,17 @@ __all__ = [
 ]
 
 #: modules under actlab.catalog that define a ``RECORDS`` tuple, in display order
-_MODULES = ("classic", "smooth", "gated", "gaussian_family")
+_MODULES = (
+    "classic",
+    "rectifiers",
+    "smooth",
+    "gated",
+    "gaussian_family",
+    "hard",
+    "shrink",
+    "squashing",
+    "elementary",
+)
 
 _RECORDS: dict[str, Activation] = {}
 _ALIASES: dict[str, str] = {}
