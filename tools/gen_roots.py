@@ -20,11 +20,11 @@ mpmath.mp.dps = 60
 #: over a wider range than the root's immediate neighbourhood, so whole intervals are tabulated
 ROOTS = (
     ("silu", -1.28, -6.5, 0.0),
-    ("mish", -1.19, -4.0, 0.0),
-    ("tanhexp", -1.08, -4.0, 0.0),
+    ("mish", -1.19, -6.5, 0.0),
+    ("tanhexp", -1.08, -6.5, 0.0),
     ("gelu", -0.75, -1.5, 0.0),
-    ("gelu_tanh", -0.75, -4.0, 0.0),
-    ("serf", -1.19, -5.0, 0.0),
+    ("gelu_tanh", -0.75, -4.0, 0.0),  # steeper below: a monomial fit loses the small end
+    ("serf", -1.19, -6.5, 0.0),
 )
 #: half-width of the segment around the root (f' = t q(t)) and width of the others
 HALF = 0.5
