@@ -18,7 +18,7 @@ import numpy as np
 from actlab.catalog.record import Kernel
 
 #: elements per float32 chunk: small enough for the float64 temporaries to stay in cache
-CHUNK = 1 << 14
+CHUNK = 1 << 16
 _SPLITTER = 134217729.0  # 2^27 + 1, Dekker's split of a double into two 26-bit halves
 
 #: fn(x, out, precise, **params) -> out, x and out float64
