@@ -84,7 +84,8 @@ def _bent_identity(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 @via_float64
 def _bent_identity_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # 1 + x / (2h); x / h -> sign(x) at +-inf (inf/inf would give NaN)
-    ratio = np.divide(x, _hypot1(x))
+    # into a fresh array: on 0-d input np.divide returns a scalar, which copyto can't write
+    ratio = np.divide(x, _hypot1(x), out=np.empty(np.shape(x)))
     np.copyto(ratio, np.sign(x), where=np.isinf(x))
     np.multiply(ratio, 0.5, out=out)
     return np.add(out, 1.0, out=out)
