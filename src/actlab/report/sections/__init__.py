@@ -11,4 +11,4 @@ ReLU variants, catalog appendix.
 from __future__ import annotations
 
 #: section modules under actlab.report.sections, in the order the page shows them
-SECTIONS = ("classic", "peaks", "cost", "catalog")
+SECTIONS = ("collapse", "classic", "peaks", "gradients", "training", "cost", "variants", "catalog")
