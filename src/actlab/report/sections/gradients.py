@@ -21,9 +21,10 @@ TITLE = "Vanishing gradients"
 NAMES = ("sigmoid", "tanh", "relu")
 #: (depth, width, seeds) per mode: quick is narrow and cheap, full is the issue's 20 x 1000
 SETTINGS: dict[str, tuple[int, int, int]] = {"quick": (20, 128, 3), "full": (20, 1000, 5)}
-#: the two initialisations compared: (label, init, sigma_w2); Glorot's normal init equals the
-#: first when fan-in and fan-out are equal (checked below), He's is the second
-INITS = (("gaussian", "gaussian", 1.0), ("he", "he", 2.0))
+#: the two initialisations compared: (label, init, the --sigma-w2 it is run with, which only
+#: "gaussian" reads); Glorot's normal init equals the first when fan-in and fan-out are equal
+#: (computed below), He's variance 2/n is the second
+INITS = (("gaussian", "gaussian", 1.0), ("he", "he", 1.0))
 #: "vanished": the first layer gets under this fraction of the top layer's gradient variance
 VANISHED = 0.1
 #: what the claim says about each activation: True = its gradients vanish with depth
@@ -38,7 +39,11 @@ def build(ctx: Context) -> Section:
         runs[label] = gradients.measure(
             NAMES, depth=depth, width=width, seeds=seeds, init=init, sigma_w2=sigma_w2
         )
-    cells = {label: [_cell(r, depth) for r in runs[label].results] for label in runs}
+    # the sigma_w^2 mean-field theory sees for each initialisation, at these layer sizes
+    scale = {
+        label: nn.init.lookup(init).variance(width, width, sw, 0.0)[0] for label, init, sw in INITS
+    }
+    cells = {label: [_cell(r, depth, scale[label]) for r in runs[label].results] for label in runs}
     glorot = nn.init.lookup("xavier_normal").variance(width, width, 1.0, 0.0)[0]
     agree = [c["claim_holds"] for label in cells for c in cells[label]]
     verdict = "holds" if all(agree) else "does not hold" if not any(agree) else "partly"
@@ -55,7 +60,7 @@ def build(ctx: Context) -> Section:
     blocks: list[Block] = [
         Text(
             "Back-propagation multiplies the gradient, layer by layer, by the weights and by "
-            "the activation's slope. Sigmoid's slope is at most 0.25 (section 3), so the "
+            "the activation's slope. Sigmoid's slope is at most 0.25 (computed above), so the "
             "argument goes that n sigmoid layers scale the gradient by at most 0.25ⁿ and deep "
             "sigmoid networks stop learning in their first layers; ReLU's slope is 1 where it "
             "is active, so its gradients survive."
@@ -67,12 +72,16 @@ def build(ctx: Context) -> Section:
             "measured and set against mean-field theory (Poole et al. 2016; Schoenholz et al. "
             "2017): each layer multiplies it by $\\chi = \\sigma_w^2\\,E[\\phi'(h)^2]$, with "
             "$h$ Gaussian of the variance the forward pass predicts. The textbook bound, in "
-            "variance, is $(\\sigma_w^2 \\max|\\phi'|^2)^{D-l}$: $0.0625^{D-l}$ for sigmoid "
-            "at $\\sigma_w^2 = 1$."
+            "variance, is $(\\sigma_w^2 \\max|\\phi'|^2)^{D-l}$: "
+            f"${fmt(g['sigmoid']['bound_per_layer'], 4)}^{{D-l}}$ for sigmoid at "
+            f"$\\sigma_w^2 = {fmt(g['sigmoid']['sigma_w2'], 4)}$."
         ),
-        FigureBlock(_figure(runs["gaussian"], "gradients-gaussian", "σ_w² = 1")),
+        FigureBlock(
+            _figure(runs["gaussian"], "gradients-gaussian", f"σ_w² = {fmt(scale['gaussian'], 4)}")
+        ),
         Text(
-            f"With weights of variance $1/n$ ($\\sigma_w^2 = 1$; Glorot's normal "
+            f"With weights of variance $\\sigma_w^2/n$ at $\\sigma_w^2 = "
+            f"{fmt(scale['gaussian'], 4)}$ (Glorot's normal "
             f"initialisation gives $\\sigma_w^2 = {fmt(glorot, 4)}$ here, since fan-in and "
             f"fan-out are equal, so this is Glorot's too) sigmoid's gradient variance "
             f"{_change(g['sigmoid'])}, against the bound's "
@@ -81,13 +90,13 @@ def build(ctx: Context) -> Section:
             f"{_change(g['tanh'])} ({fmt(g['tanh']['ratio'], 2)} of the top after {depth - 1} "
             f"layers). ReLU's, the supposed cure, {_change(g['relu'])} "
             f"({fmt(g['relu']['ratio'], 2)} after {depth - 1} layers; mean-field: "
-            f"{fmt(g['relu']['per_layer_predicted'], 3)}, because ReLU passes only half of "
-            "its inputs and their slope)."
+            f"{fmt(g['relu']['per_layer_predicted'], 3)}: ReLU zeroes half of its inputs, "
+            "and their gradients with them)."
         ),
-        FigureBlock(_figure(runs["he"], "gradients-he", "He, σ_w² = 2")),
+        FigureBlock(_figure(runs["he"], "gradients-he", f"He, σ_w² = {fmt(scale['he'], 4)}")),
         Text(
-            f"He et al.'s initialisation (variance $2/n$) doubles the weights' variance to make "
-            f"up for the half ReLU drops. ReLU's gradient variance now {_change(h['relu'])}, "
+            f"He et al.'s initialisation (variance ${fmt(scale['he'], 4)}/n$) makes up for the "
+            f"half ReLU drops. ReLU's gradient variance now {_change(h['relu'])}, "
             f"and the first layer gets {fmt(h['relu']['ratio'], 3)} of the top layer's. The "
             f"same weights change the others too: tanh's {_change(h['tanh'])}, sigmoid's "
             f"{_change(h['sigmoid'])} (bound {fmt(h['sigmoid']['bound_per_layer'], 3)})."
@@ -112,7 +121,7 @@ def build(ctx: Context) -> Section:
     )
 
 
-def _cell(r: gradients.GradientResult, depth: int) -> dict[str, Any]:
+def _cell(r: gradients.GradientResult, depth: int, sigma_w2: float) -> dict[str, Any]:
     """One activation under one initialisation: what the section says about it."""
     s = r.summary()
     ratio = s["ratio_measured"]
@@ -121,6 +130,7 @@ def _cell(r: gradients.GradientResult, depth: int) -> dict[str, Any]:
     vanished = ratio < VANISHED
     return {
         "activation": r.activation,
+        "sigma_w2": sigma_w2,
         "ratio": ratio,
         "ratio_predicted": s["ratio_predicted"],
         "per_layer": ratio ** (1 / (depth - 1)),
@@ -159,13 +169,13 @@ def _percent(v: float) -> str:
 
 def _table(cells: dict[str, list[dict[str, Any]]], depth: int) -> Table:
     rows = []
-    for label, _, sw in INITS:
+    for label, _, _ in INITS:
         for c in cells[label]:
             bound = c["bound_per_layer"]
             rows.append(
                 (
                     f"`{c['activation']}`",
-                    f"{label}, $\\sigma_w^2 = {sw:g}$",
+                    f"{label}, $\\sigma_w^2 = {fmt(c['sigma_w2'], 4)}$",
                     fmt(c["per_layer"], 3),
                     fmt(c["per_layer_predicted"], 3),
                     fmt(bound, 3) if math.isfinite(bound) else "–",
@@ -199,8 +209,9 @@ def _detail(g: dict[str, Any], h: dict[str, Any], depth: int) -> str:
         word = {"vanishes": "vanish", "kept": "are kept", "grows": "grow"}[_state(c)]
         return f"{word} under {init} ({fmt(c['per_layer'], 3)} per layer)"
 
+    gaussian = f"σ_w² = {fmt(g[NAMES[0]]['sigma_w2'], 4)}"
     parts = [
-        f"{name}'s gradients {state(g[name], 'σ_w² = 1')} and {state(h[name], 'He')}"
+        f"{name}'s gradients {state(g[name], gaussian)} and {state(h[name], 'He')}"
         for name in NAMES
     ]
     changed = [name for name in NAMES if _state(g[name]) != _state(h[name])]
