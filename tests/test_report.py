@@ -16,7 +16,7 @@ import pytest
 from actlab.cli import main
 from actlab.report import Options, build, write
 from actlab.report.figures import fmt
-from actlab.report.model import VERDICTS
+from actlab.report.model import VERDICTS, Table
 from actlab.report.sections import SECTIONS, collapse, cost, gradients, training, variants
 
 CHROMIUM = "/usr/bin/chromium"
@@ -291,3 +291,12 @@ def test_json_has_every_sections_numbers(report):
     assert len(by_key["training"]["digits"]["runs"]) == len(training.ACTIVATIONS) * 2
     assert [r["activation"] for r in by_key["variants"]["summary"]] != []
     assert set(by_key["variants"]["verdicts"]) == set(variants.CLAIMS)
+
+
+def test_variants_show_xu_2015s_table_when_the_torch_module_is_installed():
+    xu2015 = pytest.importorskip("actlab.torch.xu2015")
+    blocks, numbers = variants._paper()
+    table = next(b for b in blocks if isinstance(b, Table))
+    assert [row[0] for row in table.rows] == [r.label for r in xu2015.ROWS] == list(numbers)
+    relu = next(r for r in xu2015.ROWS if r.spec == "relu")
+    assert f"{100 * relu.paper_test_error['cifar10']:.2f}" in table.rows[xu2015.ROWS.index(relu)]

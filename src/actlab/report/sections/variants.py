@@ -176,7 +176,14 @@ def _paper() -> tuple[list[Block], dict[str, Any]]:
                 ),
             )
         )
+    lowest = []
+    for dataset, name in (("cifar10", "CIFAR-10"), ("cifar100", "CIFAR-100")):
+        fit = min(xu2015.ROWS, key=lambda r: r.paper_train_error[dataset])
+        test = min(xu2015.ROWS, key=lambda r: r.paper_test_error[dataset])
+        lowest.append(f"on {name} **{fit.label}** has the lowest training error and "
+                      f"**{test.label}** the lowest test error")  # fmt: skip
     return [
+        Text("In the paper's tables, " + "; ".join(lowest) + "."),
         Table(
             (
                 "activation (paper)",
@@ -188,5 +195,5 @@ def _paper() -> tuple[list[Block], dict[str, Any]]:
             tuple(rows),
             "Xu et al. 2015, Tables 3 and 4: Network in Network, as reported in the paper "
             "(not measured here; `actlab reproduce xu2015` reruns it with PyTorch).",
-        )
+        ),
     ], numbers
