@@ -131,6 +131,7 @@ def test_dtype_shape_and_out(record):
         np.testing.assert_array_equal(inplace, f.derivative(x))
     assert f([1, 2]).dtype == np.float64
     assert np.ndim(f(0.5)) == 0 and not isinstance(f(0.5), np.ndarray)
+    assert np.ndim(f.derivative(0.5)) == 0 and np.ndim(f.derivative(np.float32(-2.0))) == 0
     assert np.ndim(f(np.float32(0.5))) == 0 and f(np.float32(0.5)).dtype == np.float32
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from actlab.catalog._blocks import blocked, clip, const, exact_params, window
+from actlab.catalog._blocks import FLOAT_BLOCK, blocked, clip, const, exact_params, window
 from actlab.catalog.record import Activation, Kink, Param, Properties
 
 
@@ -41,7 +41,7 @@ def _hardsigmoid_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return window(x, out, -3.0, 3.0, 1 / 6)
 
 
-@blocked
+@blocked(size=FLOAT_BLOCK)
 def _hardswish(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # t = max(x, -3) gives f = t * min(t + 3, 6) / 6 everywhere, including 0 (not NaN) at -inf;
     # the factor is formed first so that t * 6 can't overflow

@@ -11,7 +11,16 @@ from typing import Any
 
 import numpy as np
 
-from actlab.catalog._blocks import blocked, clip, const, exact_params, leaky, step, window
+from actlab.catalog._blocks import (
+    FLOAT_BLOCK,
+    blocked,
+    clip,
+    const,
+    exact_params,
+    leaky,
+    step,
+    window,
+)
 from actlab.catalog._numeric import nan_passing
 from actlab.catalog.record import Activation, Kink, Param, Properties
 
@@ -108,10 +117,13 @@ def _rrelu_xu_sample(
 
 
 @exact_params("threshold")
-@blocked
+@blocked(size=FLOAT_BLOCK)
 def _threshold(x: np.ndarray, out: np.ndarray, threshold: Any, value: Any) -> np.ndarray:
     # m max(x, threshold) + (1 - m) value with m = [x > threshold]: exact, as one term is 0,
     # and the max keeps 0 * -inf from making NaN; NaN passes through (as torch)
+    if np.ndim(value) == 0 and value == 0.0:  # the default: max(x, threshold) * [x > threshold]
+        np.maximum(x, const(threshold, x), out=out)
+        return np.multiply(out, np.greater(x, threshold), out=out)
     mask = np.empty_like(out)
     np.copyto(mask, np.greater(x, threshold))
     np.maximum(x, const(threshold, x), out=out)

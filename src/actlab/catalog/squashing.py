@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from actlab.catalog._blocks import blocked, clip, const
+from actlab.catalog._blocks import FLOAT_BLOCK, WIDE_BLOCK, blocked, clip, const, float32_by
 from actlab.catalog._numeric import via_float64
 from actlab.catalog.record import Activation, Kink, Param, Properties
 
@@ -21,12 +21,15 @@ _SQUASH = Properties(
 )
 
 
-#: below this (1 + |x|)^2 can't overflow in float64
-_SQUARE_SAFE = 2.0**500
+#: below this (1 + |x|)^2 can't overflow, by dtype
+_SQUARE_SAFE = {np.dtype(np.float32): 2.0**60, np.dtype(np.float64): 2.0**500}
 
 
 def _one_plus_abs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(d, e) with d + e = 1 + |x| exactly (Knuth's two-sum): d alone is off by up to 1/2 ulp."""
+    """(d, e) with d + e = 1 + |x| exactly (Knuth's two-sum): d alone is off by up to 1/2 ulp.
+
+    Two-sum is exact in any binary dtype, so float32 needs no float64 detour.
+    """
     a = np.abs(x)
     d = a + 1.0
     back = d - a
@@ -34,8 +37,7 @@ def _one_plus_abs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return d, np.where(np.isinf(a), 0.0, error)  # inf - inf is no error
 
 
-@blocked
-@via_float64
+@blocked(size=FLOAT_BLOCK)
 def _softsign(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # q = x / d, corrected by -q e / d for the rounding of d: monotonic where the plain quotient
     # isn't (x = -2^53 - 2 would come out above x = -6e15); +-1 at +-inf, not inf/inf
@@ -51,19 +53,17 @@ def _reciprocal_square(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     d, e = _one_plus_abs(x)
     np.divide(1.0, d * d, out=out)
     np.subtract(out, out * (2.0 * e / d), out=out)
-    far = np.abs(x) > _SQUARE_SAFE
+    far = np.abs(x) > _SQUARE_SAFE[x.dtype]
     np.copyto(out, np.square(1.0 / d), where=far)
     return out
 
 
-@blocked
-@via_float64
+@blocked(size=FLOAT_BLOCK)
 def _softsign_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return _reciprocal_square(x, out)
 
 
-@blocked
-@via_float64
+@blocked(size=FLOAT_BLOCK)
 def _elliott(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # s = 1 / (2 (1 + |x|)) is f(x) for x < 0 and 1 - f(x) for x >= 0; 1/2 + x/(2(1+|x|))
     # would cancel in the left tail
@@ -74,8 +74,7 @@ def _elliott(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.abs(np.subtract(np.greater_equal(x, 0.0), out, out=out), out=out)
 
 
-@blocked
-@via_float64
+@blocked(size=FLOAT_BLOCK)
 def _elliott_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     _reciprocal_square(x, out)
     return np.multiply(out, 0.5, out=out)
@@ -107,8 +106,20 @@ def _isru_q(x: np.ndarray, alpha: Any) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return q, (error + alpha * low) / q, far
 
 
-@blocked
-@via_float64
+def _isru_float32(x: np.ndarray, alpha: Any) -> np.ndarray:
+    # x^2 of a float32 is exact in float64 and can't overflow there; +-inf gets its limit
+    y = x / np.sqrt(1.0 + alpha * (x * x))
+    np.copyto(y, np.sign(x) / np.sqrt(alpha), where=np.isinf(x))
+    return y
+
+
+def _isru_derivative_float32(x: np.ndarray, alpha: Any) -> np.ndarray:
+    q = 1.0 + alpha * (x * x)
+    return 1.0 / (q * np.sqrt(q))
+
+
+@blocked(size=WIDE_BLOCK)
+@float32_by(_isru_float32)
 def _isru(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     # x q^(-1/2) (1 - tail/2); far out (and at +-inf) the limit sign(x) / sqrt(alpha) is exact
     q, tail, far = _isru_q(x, alpha)
@@ -118,8 +129,8 @@ def _isru(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     return out
 
 
-@blocked
-@via_float64
+@blocked(size=WIDE_BLOCK)
+@float32_by(_isru_derivative_float32)
 def _isru_derivative(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     # q^(-3/2) (1 - 3 tail / 2) in one pow (cubing 1/sqrt(q) would triple its error);
     # far out |x|^-3 alpha^-3/2
@@ -130,7 +141,7 @@ def _isru_derivative(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     return out
 
 
-@blocked
+@blocked(size=WIDE_BLOCK)
 def _isrlu(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     # max(x, 0) + min(isru(x), 0): one of the two terms is 0 on each side
     _isru(x, out, alpha=alpha)
@@ -138,14 +149,14 @@ def _isrlu(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     return np.add(out, np.maximum(x, const(0.0, x)), out=out)
 
 
-@blocked
+@blocked(size=WIDE_BLOCK)
 def _isrlu_derivative(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     # isru' <= 1, so the larger of it and [x >= 0] is 1 on the right and isru' on the left
     _isru_derivative(x, out, alpha=alpha)
     return np.maximum(out, np.greater_equal(x, 0.0), out=out)
 
 
-@blocked
+@blocked(size=FLOAT_BLOCK)
 def _sqnl(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # t (1 - |t|/4) with t = clip(x, -2, 2): |t|/4 is exact, so one rounding in 1 - |t|/4
     t = clip(x, -2.0, 2.0, out)
@@ -164,7 +175,7 @@ def _sqnl_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.add(out, 1.0, out=out)
 
 
-@blocked
+@blocked(size=WIDE_BLOCK)
 @via_float64
 def _arctan(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.arctan(x, out=out)
@@ -174,7 +185,7 @@ def _arctan(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 _ARCTAN_FAR = 2.0**60
 
 
-@blocked
+@blocked(size=WIDE_BLOCK)
 @via_float64
 def _arctan_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     np.square(x, out=out)
