@@ -127,8 +127,14 @@ def _table(r: collapse.CollapseReport) -> Table:
 def _figure(r: collapse.CollapseReport) -> Any:
     from actlab.collapse_figure import plot_collapse
 
+    fig = plot_collapse(r)
+    # thousands of points and filled contours: embedded as an image inside the SVG (text and
+    # axes stay vector), or the inlined page grows by megabytes
+    for ax in fig.axes:
+        for artist in [*ax.collections, *ax.lines]:
+            artist.set_rasterized(True)
     return capture(
-        plot_collapse(r),
+        fig,
         "collapse",
         f"Left: each output of the trained {r.depth}-layer linear stack against the same "
         "output of the single product map (all points on the diagonal). Right: decision "
