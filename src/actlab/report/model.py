@@ -120,7 +120,7 @@ class Options:
 
     #: "quick" (about a minute on 2 cores) or "full" (more seeds, epochs, larger arrays)
     mode: Literal["quick", "full"] = "quick"
-    #: a dataset for the training sections (default: the embedded digits)
+    #: a folder of MNIST's IDX files: the training-speed study runs on MNIST as well as digits
     data: Path | None = None
     seed: int = 0
 

@@ -35,6 +35,17 @@ LEDE = (
     "stated), or does not hold. Every number on this page was computed when the page was "
     "generated; none was typed in."
 )
+#: how to read the page: the order of the claims and what a verdict means
+GUIDE = (
+    "The claims come in the order a course meets them: why a network needs a non-linearity "
+    "at all; sigmoid, tanh and ReLU and their derivatives; what those derivatives do to the "
+    "gradients of a deep network; how fast networks learn with each activation and what an "
+    "activation costs to compute; and ReLU's variants. Each section opens with the claim and "
+    "its verdict (holds; partly, with the conditions; does not hold; or inconclusive, when "
+    "the measurement cannot decide), then shows the evidence. Under each section is the "
+    "actlab command that reproduces its numbers. An appendix lists every activation actlab "
+    "knows."
+)
 
 
 def write(
@@ -131,7 +142,8 @@ def render(sections: Sequence[Section], options: Options, seconds: float = 0.0) 
         f"<style>{CSS}</style></head><body><article>",
         f'<header><p class="kicker">actlab report · {mode} mode · generated {today}</p>',
         f"<h1>{html.escape(TITLE)}</h1>",
-        f'<p class="lede">{html.escape(LEDE)}</p></header>',
+        f'<p class="lede">{html.escape(LEDE)}</p>',
+        f'<p class="guide">{html.escape(GUIDE)}</p></header>',
         _summary(sections),
     ]
     for number, section in enumerate(sections, 1):

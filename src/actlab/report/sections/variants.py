@@ -1,0 +1,199 @@
+"""Claim 7: ReLU's variants -- Leaky ReLU, PReLU and RReLU against ReLU on a small dataset.
+
+A thin layer over :func:`actlab.compare.compare` on digits (its verdicts on "PReLU / RReLU beat
+ReLU on small data"), beside Xu et al. 2015's table, shown from :mod:`actlab.torch.xu2015` when
+that module is installed (it holds the paper's numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import actlab
+from actlab import stats
+from actlab.compare import StudyConfig, StudyResult
+from actlab.compare.summary import find
+from actlab.report import study
+from actlab.report.figures import fmt
+from actlab.report.model import Block, Context, FigureBlock, Section, Table, Text
+
+TITLE = "ReLU's variants"
+#: Xu et al.'s very leaky ReLU divides negative inputs by 5.5
+XU_DIVISOR = 5.5
+#: the paper's rows, with torch's RReLU (a random slope) beside the paper's (a random divisor)
+ACTIVATIONS = (
+    "relu",
+    "leaky_relu",
+    f"leaky_relu(negative_slope={1 / XU_DIVISOR:.4g})",
+    "prelu",
+    "rrelu",
+    "rrelu_xu",
+)
+CLAIMS = ("prelu_beats_relu", "rrelu_beats_relu")
+#: mode -> (seeds, epochs) on digits
+SETTINGS: dict[str, tuple[int, int]] = {"quick": (5, 30), "full": (20, 60)}
+PAPER = "https://arxiv.org/abs/1505.00853"
+
+
+def build(ctx: Context) -> Section:
+    seeds, epochs = SETTINGS[ctx.options.mode]
+    config = StudyConfig(dataset="digits", activations=ACTIVATIONS, seeds=seeds, epochs=epochs)
+    result = study.run(ctx, config)
+    found = study.verdicts(result, CLAIMS)
+    d, c = result.dataset, result.config
+    numbers: dict[str, Any] = {"verdicts": found, **study.study_json(result)}
+    paper_blocks, paper_numbers = _paper()
+    numbers["paper"] = paper_numbers
+    level = f"{100 * (1 - stats.ALPHA):g} %"
+    leaky, prelu, torch_r, xu_r = (
+        actlab.get(name).params for name in ("leaky_relu", "prelu", "rrelu", "rrelu_xu")
+    )
+    blocks: list[Block] = [
+        Text(
+            "ReLU outputs 0 for every negative input, so a unit whose inputs all turn negative "
+            "stops learning. The variants give the negative side a slope: Leaky ReLU a small "
+            "fixed one, PReLU (He et al. 2015) a slope learned with the weights, RReLU a "
+            "random slope in training and its average at test time. Xu, Wang, Chen & Li "
+            f"(2015, {PAPER}) compared them in a convolutional Network in Network on "
+            "CIFAR-10 and CIFAR-100 and reported that every variant beat ReLU, and that on "
+            "small data the learned slope overfits while the random one generalises best."
+        ),
+        Text(
+            f"Here the same question is asked of a small dataset: digits, {d['n_train']:,} "
+            f"training images, the network of the training-speed section ({c.model}), "
+            f"{c.epochs} epochs, {c.seeds} seeds per activation, every variant at the paper's "
+            f"settings: Leaky ReLU with slope {fmt(leaky['negative_slope'])} and "
+            f"1/{XU_DIVISOR:g}, PReLU starting from slope {fmt(prelu['a'])}, RReLU as torch "
+            f"defines it (slope ~ U({fmt(torch_r['lower'], 3)}, {fmt(torch_r['upper'], 3)}) "
+            f"in training) and as the paper does, `rrelu_xu` (x divided by a ~ "
+            f"U({fmt(xu_r['lower'])}, {fmt(xu_r['upper'])}))."
+        ),
+        FigureBlock(
+            study.figure(
+                result,
+                "variants",
+                f"ReLU and its variants on digits: test accuracy and training loss per epoch "
+                f"and per second; means over seeds with {level} bands.",
+            )
+        ),
+        study.summary_table(
+            result,
+            f"± : {level} confidence interval over {c.seeds} seeds. Training-loss area: mean "
+            "training loss over the epochs.",
+        ),
+        _versus_relu(result),
+    ]
+    blocks += [Text(f"{study.described(v, seeds)} — {v['reason']}.") for v in found.values()]
+    blocks.append(Text(_fit_versus_generalise(result)))
+    blocks += paper_blocks
+    return Section(
+        key="variants",
+        title=TITLE,
+        claim="PReLU and RReLU beat ReLU on small data (Xu et al. 2015).",
+        verdict=study.combined([v["verdict"] for v in found.values()]),
+        verdict_detail=(
+            f"on digits ({d['n_train']:,} training images, {c.model}, {seeds} seeds, {epochs} "
+            "epochs): "
+            + "; ".join(study.described(v, seeds) for v in found.values())
+            + ". The paper's setting (a convolutional network on CIFAR) is not tested here."
+        ),
+        blocks=blocks,
+        numbers=numbers,
+        reproduce=study.command(config),
+    )
+
+
+def _versus_relu(result: StudyResult) -> Table:
+    """Each variant's final test accuracy minus ReLU's: compare's Welch tests, Holm-adjusted."""
+    tests = [t for t in result.comparisons if t.metric == "test_accuracy"]
+    rows = []
+    for spec in result.config.activations[1:]:
+        t = find(tests, spec, result.config.activations[0])
+        assert t is not None
+        rows.append(
+            (
+                f"`{spec}`",
+                f"{100 * t.difference:+.2f}",
+                f"{100 * t.ci_low:+.2f} to {100 * t.ci_high:+.2f}",
+                fmt(t.p_holm, 2),
+            )
+        )
+    return Table(
+        (
+            "variant",
+            "test accuracy − ReLU's (points)",
+            f"{100 * (1 - stats.ALPHA):g} % interval",
+            "Holm-adjusted p",
+        ),
+        tuple(rows),
+        "Welch's t test of each variant's final test accuracy against ReLU's, corrected over "
+        "all pairs of the study.",
+    )
+
+
+def _fit_versus_generalise(result: StudyResult) -> str:
+    """Which activation fit the training set best, which tested best (the paper's pattern)."""
+    fit = min(result.summary, key=lambda s: _nan_last(s.train_loss_mean))
+    best = result.summary[0]
+    return (
+        f"The lowest final training loss is `{fit.activation}`'s "
+        f"({fmt(fit.train_loss_mean, 3)}), the highest test accuracy `{best.activation}`'s "
+        f"({100 * best.test_accuracy_mean:.2f} %). Xu et al. found PReLU lowest in training "
+        "error and RReLU best on test data, the learned slope overfitting."
+    )
+
+
+def _nan_last(v: float) -> float:
+    return math.inf if math.isnan(v) else v
+
+
+def _paper() -> tuple[list[Block], dict[str, Any]]:
+    """The paper's Tables 3 and 4 when actlab.torch.xu2015 (which holds them) is installed."""
+    try:
+        from actlab.torch import xu2015
+    except ImportError:
+        return [
+            Text(
+                "The paper's tables (NIN error rates on CIFAR-10 and CIFAR-100) come with "
+                "actlab's PyTorch module (`actlab.torch.xu2015`), which is not installed here."
+            )
+        ], {}
+    rows, numbers = [], {}
+    for row in xu2015.ROWS:
+        numbers[row.label] = {
+            "spec": row.spec,
+            "train_error": row.paper_train_error,
+            "test_error": row.paper_test_error,
+        }
+        rows.append(
+            (
+                row.label,
+                *(
+                    f"{100 * errors[dataset]:.2f}"
+                    for dataset in ("cifar10", "cifar100")
+                    for errors in (row.paper_train_error, row.paper_test_error)
+                ),
+            )
+        )
+    lowest = []
+    for dataset, name in (("cifar10", "CIFAR-10"), ("cifar100", "CIFAR-100")):
+        fit = min(xu2015.ROWS, key=lambda r: r.paper_train_error[dataset])
+        test = min(xu2015.ROWS, key=lambda r: r.paper_test_error[dataset])
+        lowest.append(f"on {name} **{fit.label}** has the lowest training error and "
+                      f"**{test.label}** the lowest test error")  # fmt: skip
+    return [
+        Text("In the paper's tables, " + "; ".join(lowest) + "."),
+        Table(
+            (
+                "activation (paper)",
+                "CIFAR-10 train error %",
+                "CIFAR-10 test error %",
+                "CIFAR-100 train error %",
+                "CIFAR-100 test error %",
+            ),
+            tuple(rows),
+            "Xu et al. 2015, Tables 3 and 4: Network in Network, as reported in the paper "
+            "(not measured here; `actlab reproduce xu2015` reruns it with PyTorch).",
+        ),
+    ], numbers
