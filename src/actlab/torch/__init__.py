@@ -1,0 +1,200 @@
+"""actlab's activations as PyTorch modules: any catalog entry or custom formula, drop-in.
+
+>>> import torch
+>>> from actlab.torch import Activation
+>>> act = Activation("x*tanh(softplus(x))")          # a formula: one memory-efficient node
+>>> act(torch.zeros(3)).tolist()
+[0.0, 0.0, 0.0]
+>>> from actlab.torch import LeakyReLU, PReLU         # named classes, generated from the registry
+>>> PReLU(num_parameters=8).weight.shape              # doctest: +SKIP
+torch.Size([8])
+
+How a module computes, per call (one switch, ``exact``: a constructor flag, default
+:func:`set_exact`'s global, initially ``False``):
+
+========================  ==========================  ==========================================
+                          ``exact=False`` (speed)     ``exact=True`` (accuracy)
+========================  ==========================  ==========================================
+torch has a fused op      the native op (F.mish ...)   CPU: the catalog's NumPy kernels
+                                                       (a few ulp); GPU: the symbolic form in
+                                                       float64, rounded once
+no native op / formula    the symbolic form as one     as above
+                          autograd node (saves x only)
+RReLU in ``train()``      F.rrelu                      CPU: the record's sampler
+========================  ==========================  ==========================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+import actlab
+from actlab.catalog import Activation as Record
+from actlab.catalog import Function
+from actlab.errors import ActlabError
+from actlab.torch.functions import NumpyFn, SampledFn, SymbolicFn, symbolic_plan
+from actlab.torch.native import native_op, takes_training
+
+__all__ = ["Activation", "exact_default", "set_exact"]
+
+_EXACT = False
+
+
+def set_exact(flag: bool) -> bool:
+    """Set the global default of the ``exact`` switch; returns the previous value."""
+    global _EXACT
+    previous, _EXACT = _EXACT, bool(flag)
+    return previous
+
+
+def exact_default() -> bool:
+    """The global default of the ``exact`` switch."""
+    return _EXACT
+
+
+class Activation(nn.Module):
+    """An element-wise activation module for a spec: a catalog name, ``name(p=v)``, or a formula.
+
+    Parameters
+    ----------
+    spec : str, Function or record
+        ``"gelu"``, ``"leaky_relu(0.2)"``, ``"x*sigmoid(1.5*x)"``...
+    exact : bool, optional
+        ``True``: actlab's exact kernels; ``False``: torch's fused op where one exists.
+        ``None`` (default): the global default from :func:`set_exact`.
+    compile : bool
+        Wrap the symbolic path's forward and backward in ``torch.compile`` (first call is slow).
+    num_parameters : int
+        Size of each learnable parameter (PReLU's slope): 1, or the channel count (dimension 1 of
+        the input), as ``torch.nn.PReLU``.
+    **params
+        Parameter values, overriding those in the spec.
+
+    Input ``(N, C, ...)`` or any shape when ``num_parameters == 1``; output the same shape.
+    """
+
+    def __init__(
+        self,
+        spec: str | Function | Record,
+        *,
+        exact: bool | None = None,
+        compile: bool = False,
+        num_parameters: int = 1,
+        **params: float,
+    ) -> None:
+        super().__init__()
+        fn = actlab.get(spec)
+        if params:
+            fn = Function(fn.record, {**fn.params, **params})
+        if num_parameters < 1:
+            raise ActlabError(f"num_parameters must be >= 1, got {num_parameters}")
+        self.function = fn
+        self.exact = exact
+        self.compile = compile
+        self.learnable = tuple(p.name for p in fn.record.params if p.learnable)
+        for name in self.learnable:
+            value = torch.full((num_parameters,), float(fn.params[name]))
+            self.register_parameter(name, nn.Parameter(value))
+        self._native = native_op(fn.record)
+
+    @property
+    def spec(self) -> str:
+        return self.function.spec
+
+    def extra_repr(self) -> str:
+        return f"{self.spec!r}" + ("" if self.exact is None else f", exact={self.exact}")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        exact = _EXACT if self.exact is None else self.exact
+        params = [self._shaped(getattr(self, n), x) for n in self.learnable]
+        record = self.function.record
+        if self.training and record.sample is not None:
+            return self._sampled(x, exact)
+        if self._native is not None and not exact:
+            return self._call_native(x)
+        if exact and x.device.type == "cpu":
+            return NumpyFn.apply(self.function, self.learnable, x, *params)  # type: ignore[no-any-return]
+        plan = symbolic_plan(self.function, self.learnable, compile=self.compile, upcast=exact)
+        return SymbolicFn.apply(plan, x, *params)  # type: ignore[no-any-return]
+
+    def _sampled(self, x: torch.Tensor, exact: bool) -> torch.Tensor:
+        if self._native is not None and not (exact and x.device.type == "cpu"):
+            return self._call_native(x)
+        if x.device.type != "cpu":
+            raise ActlabError(f"{self.spec}: training-mode sampling on {x.device} needs a torch op")
+        return SampledFn.apply(self.function, x)  # type: ignore[no-any-return]
+
+    def _call_native(self, x: torch.Tensor) -> torch.Tensor:
+        op: Callable[..., torch.Tensor] = self._native  # type: ignore[assignment]
+        kwargs: dict[str, Any] = {
+            k: v for k, v in self.function.params.items() if k not in self.learnable
+        }
+        kwargs.update({n: getattr(self, n) for n in self.learnable})
+        if takes_training(op):
+            kwargs["training"] = self.training
+        return op(x, **kwargs)
+
+    def _shaped(self, p: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """A per-channel parameter viewed to broadcast along dimension 1 of x."""
+        if p.numel() == 1:
+            return p.reshape(())
+        if x.dim() < 2 or x.shape[1] != p.numel():
+            raise ActlabError(
+                f"{self.spec}: {p.numel()} parameters need input with {p.numel()} channels "
+                f"in dimension 1, got shape {tuple(x.shape)}"
+            )
+        return p.reshape((1, -1) + (1,) * (x.dim() - 2))
+
+
+# ---- named classes, generated from the registry: actlab.torch.GELU, LeakyReLU, PReLU ... ----
+
+_CLASSES: dict[str, type[Activation]] = {}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _named_class(record: Record) -> type[Activation]:
+    def __init__(self: Activation, *args: float, **kwargs: Any) -> None:
+        if len(args) > len(record.params):
+            raise ActlabError(f"{record.name} takes at most {len(record.params)} parameter(s)")
+        values = {p.name: float(a) for p, a in zip(record.params, args)}
+        Activation.__init__(self, record, **values, **kwargs)
+
+    doc = f"{record.summary}\n\nActivation({record.name!r}); see :class:`Activation`."
+    attrs = {"__init__": __init__, "__doc__": doc, "__module__": __name__}
+    return type(_class_name(record.name), (Activation,), attrs)
+
+
+def _class_name(name: str) -> str:
+    """leaky_relu -> LeakyReLU, gelu_tanh -> GELUTanh, prelu -> PReLU, mish -> Mish."""
+    words = [
+        w.upper().replace("RELU", "ReLU") if "lu" in w else w.capitalize() for w in name.split("_")
+    ]
+    return "".join(words)
+
+
+def __getattr__(name: str) -> type[Activation]:
+    """Activation classes by name (case and underscores ignored): ``actlab.torch.LeakyReLU``."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    key = _key(name)
+    if key not in _CLASSES:
+        for record in actlab.records():
+            keys = {_key(n) for n in (record.name, *record.aliases)}
+            if key in keys:
+                _CLASSES[key] = _named_class(record)
+                break
+        else:
+            raise AttributeError(f"module 'actlab.torch' has no attribute {name!r}")
+    return _CLASSES[key]
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *(_class_name(r.name) for r in actlab.records())])
