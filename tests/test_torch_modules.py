@@ -121,7 +121,7 @@ def test_custom_formula_is_one_node_saving_one_tensor():
 
 @pytest.mark.parametrize("name", sorted(NATIVE))
 def test_native_table_matches_the_registry(name):
-    """Each native entry's arguments are the record's parameters (drift would silently fall back)."""
+    """Each native entry's arguments are the record's parameters (else it silently falls back)."""
     try:
         record = actlab.lookup(name)
     except actlab.ActlabError:
