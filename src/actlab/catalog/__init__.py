@@ -80,7 +80,8 @@ def lookup(name: str) -> Activation:
     if key is None:
         close = difflib.get_close_matches(name.lower(), list(_ALIASES), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see 'actlab list'"
-        raise ActlabError(f"unknown activation {name!r}{hint}")
+        shown = name if len(name) <= 60 else name[:60] + "..."
+        raise ActlabError(f"unknown activation {shown!r}{hint}")
     return _RECORDS[key]
 
 

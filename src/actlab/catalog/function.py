@@ -40,6 +40,10 @@ class Function:
     @property
     def spec(self) -> str:
         """A spec string that ``actlab.get`` turns back into this function."""
+        if self.record.formula and self.record.name == self.record.formula:
+            # an unnamed formula: every parameter after ';' (see actlab.formula)
+            bound = [f"{k}={float(v)!r}" for k, v in self.params.items() if np.ndim(v) == 0]
+            return "; ".join([self.record.formula, ", ".join(bound)] if bound else [self.name])
         changed = {
             k: v
             for k, v in self.params.items()

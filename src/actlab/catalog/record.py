@@ -92,6 +92,8 @@ class Properties:
     zero_centred: bool
     #: f'(x) -> 0 as x -> -inf or as x -> +inf
     saturating: bool
+    #: True when estimated numerically on a grid (custom formulas) rather than declared and tested
+    estimated: bool = False
 
     @property
     def bounded_below(self) -> bool:
@@ -129,6 +131,8 @@ class Activation:
     sample: Sampler | None = None
     #: catalog section (used to group cards and menus)
     family: str = "other"
+    #: for a custom activation, the formula in x it was built from (see actlab.formula); else ""
+    formula: str = ""
 
     def param(self, name: str) -> Param:
         for p in self.params:

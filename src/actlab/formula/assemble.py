@@ -1,0 +1,140 @@
+"""Turn a parsed formula into an :class:`~actlab.catalog.Activation` record like any other.
+
+The forward is the formula after the stability rewrites; the derivative is SymPy's derivative of
+that, rewritten again; both are compiled to NumPy kernels. The symbolic form is the formula with
+catalog calls expanded to their own symbolic forms (the high-precision reference and what
+``actlab derive`` works on). Kinks come from the formula's branch points, confirmed numerically;
+properties are estimated on a grid and marked ``estimated``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import sympy
+
+from actlab.catalog import Activation, Function, Kink, Param, Properties
+from actlab.errors import ActlabError
+from actlab.formula import compile as compiler
+from actlab.formula.build import build, param_symbol
+from actlab.formula.functions import X, CatalogCall, to_elementary
+from actlab.formula.parser import Parsed
+from actlab.formula.rewrite import stabilize
+
+
+def make_record(parsed: Parsed, name: str) -> Activation:
+    """The record of a parsed formula, named ``name`` (the formula text when unnamed)."""
+    return from_expression(build(parsed), name, parsed.text, parsed.params)
+
+
+def from_expression(expr: Any, name: str, text: str, values: Mapping[str, float]) -> Activation:
+    """The record of a SymPy expression in ``X`` we built (never a string), params ``values``."""
+    names = tuple(values)
+    try:
+        stable = stabilize(expr)
+        derivative = stabilize(sympy.diff(stable, X))
+        forward_kernel = compiler.kernel(stable, names)
+        derivative_kernel = compiler.kernel(derivative, names)
+        elementary = to_elementary(expr)
+        latex = sympy.latex(expr)
+        derivative_latex = sympy.latex(sympy.diff(expr, X))
+    except (TypeError, ValueError, ArithmeticError, RecursionError, NotImplementedError) as exc:
+        if isinstance(exc, ActlabError):
+            raise
+        raise ActlabError(f"formula: cannot build {text!r} ({exc})") from None
+    symbols = {n: param_symbol(n) for n in names}
+
+    def symbolic(sp: Any, x: Any, p: Mapping[str, Any]) -> Any:
+        mapping = {X: x, **{s: p[n] for n, s in symbols.items() if n in p}}
+        return elementary.xreplace(mapping)
+
+    params = tuple(Param(n, default=v, doc="set in the formula") for n, v in values.items())
+    draft = Activation(
+        name=name,
+        summary=f"Custom activation {text}",
+        latex=latex,
+        derivative_latex=derivative_latex,
+        forward=forward_kernel,
+        derivative=derivative_kernel,
+        symbolic=symbolic,
+        properties=Properties((-math.inf, math.inf), False, False, False, False, estimated=True),
+        reference="user formula",
+        params=params,
+        family="custom",
+        formula=text,
+    )
+    kinks = _kinks(stable, draft)
+    return dataclasses.replace(draft, kinks=kinks, properties=_properties(draft, kinks))
+
+
+def _candidates(expr: Any) -> list[tuple[Any, Any]]:
+    """``(g, c)`` pairs: f' may jump where g(x) = c."""
+    found: list[tuple[Any, Any]] = []
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.core.relational.Relational):
+            found.append((node.lhs - node.rhs, 0))
+        elif isinstance(node, (sympy.Abs, sympy.sign)):
+            found.append((node.args[0], 0))
+        elif isinstance(node, CatalogCall):
+            defaults = dict(zip((p.name for p in node.record.params), node.args[1:]))
+            for kink in node.record.kinks:
+                at = kink.point({k: float(v) for k, v in defaults.items() if v.is_number})
+                found.append((node.args[0], at))
+    return found
+
+
+def _kinks(stable: Any, record: Activation) -> tuple[Kink, ...]:
+    f = Function(record)
+    at_defaults = stable.xreplace({param_symbol(p.name): p.default for p in record.params})
+    points: set[float] = set()
+    for g, c in _candidates(at_defaults):
+        poly = sympy.Poly(g - c, X) if (g - c).is_polynomial(X) else None
+        if poly is None or poly.degree() != 1 or not all(a.is_number for a in poly.all_coeffs()):
+            continue
+        a, b = (compiler.constant_value(v) for v in poly.all_coeffs())
+        if a != 0 and math.isfinite(-b / a):
+            points.add(-b / a + 0.0)  # + 0.0: no kink at -0
+    kinks = []
+    for point in sorted(points):
+        left, right = f.derivative(np.array([point - 1e-9 * (1 + abs(point)), point + 1e-9 * (1 + abs(point))]))
+        if not abs(left - right) > 1e-6 * (1 + abs(left) + abs(right)):
+            continue
+        value = float(f.derivative(point))
+        kinks.append(
+            Kink(point, f"f'({point:g}) = {value:g}: the branch whose condition holds at the kink")
+        )
+    return tuple(kinks)
+
+
+def _properties(record: Activation, kinks: tuple[Kink, ...]) -> Properties:
+    """Properties estimated on the grid the catalog tests use (marked ``estimated``)."""
+    f = Function(record)
+    with np.errstate(all="ignore"):
+        return _estimate(f, kinks)
+
+
+def _estimate(f: Function, kinks: tuple[Kink, ...]) -> Properties:
+    x = np.concatenate([-np.logspace(-3, 3, 400)[::-1], [0.0], np.logspace(-3, 3, 400)])
+    y, dy = f(x), f.derivative(x)
+    values = y[~np.isnan(y)]
+    if values.size == 0:
+        return Properties((math.nan, math.nan), False, not kinks, False, False, estimated=True)
+    low, high = float(np.min(values)), float(np.max(values))
+    # still moving at the end of the grid: the infimum/supremum lies beyond it
+    moving = np.abs(dy[[0, -1]]) > 1e-6
+    if low in (y[0], y[-1]) and moving[0 if low == y[0] else 1]:
+        low = -math.inf
+    if high in (y[0], y[-1]) and moving[0 if high == y[0] else 1]:
+        high = math.inf
+    return Properties(
+        range=(low, high),
+        monotonic=bool(np.all(y[1:] >= y[:-1])),
+        smooth=not kinks,
+        zero_centred=bool(y[400] == 0 and low < 0 < high),
+        saturating=bool(np.min(np.abs(dy[[0, -1]])) < 1e-6),
+        estimated=True,
+    )

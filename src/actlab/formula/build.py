@@ -1,0 +1,216 @@
+"""From a parse tree to a SymPy expression, through a whitelist, checking every node.
+
+Names resolve in this order: ``x``; the constants ``pi`` and ``e``; the formula's parameters; the
+whitelisted elementary functions below; then the catalog registry (any activation name or alias,
+used as a function with optional parameters: ``elu(x, alpha=0.5)``). Anything else is rejected.
+Numbers are exact rationals; constant powers are bounded before SymPy computes them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import sympy as sp
+
+from actlab.catalog import Activation, lookup
+from actlab.errors import ActlabError
+from actlab.formula.compile import constant_value
+from actlab.formula.functions import X, call_class, erfc, expm1, log1p
+from actlab.formula.parser import Node, Parsed, Token, fail, literal_value
+
+#: the largest constant exponent: x^100 is fine, x^1e6 and 9^9^9 are not
+MAX_EXPONENT = 100
+#: constants beyond this magnitude (in log10) are rejected before SymPy computes them
+MAX_LOG10 = 300
+
+
+def _minmax(op: str) -> Callable[..., Any]:
+    # max(a, b) = a where a > b, else b: at a tie the second argument's branch (and derivative)
+    # holds, so max(x, 0) has ReLU's convention f'(0) = 0
+    def build(*args: Any) -> Any:
+        result = args[0]
+        for b in args[1:]:
+            cond = sp.Gt(result, b) if op == "max" else sp.Lt(result, b)
+            result = sp.Piecewise((result, cond), (b, True))
+        return result
+
+    return build
+
+
+#: whitelisted functions: name -> (min args, max args, builder)
+FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
+    "exp": (1, 1, sp.exp),
+    "log": (1, 1, sp.log),
+    "log1p": (1, 1, log1p),
+    "expm1": (1, 1, expm1),
+    "sqrt": (1, 1, sp.sqrt),
+    "abs": (1, 1, sp.Abs),
+    "sin": (1, 1, sp.sin),
+    "cos": (1, 1, sp.cos),
+    "tan": (1, 1, sp.tan),
+    "tanh": (1, 1, sp.tanh),
+    "sinh": (1, 1, sp.sinh),
+    "cosh": (1, 1, sp.cosh),
+    "atan": (1, 1, sp.atan),
+    "arctan": (1, 1, sp.atan),
+    "erf": (1, 1, sp.erf),
+    "erfc": (1, 1, erfc),
+    "min": (2, 8, _minmax("min")),
+    "max": (2, 8, _minmax("max")),
+    "where": (3, 3, lambda c, a, b: sp.Piecewise((a, c), (b, True))),
+}
+CONSTANTS: dict[str, Any] = {"pi": sp.pi, "e": sp.E}
+#: names a parameter may not take
+RESERVED = frozenset({"x", *CONSTANTS, *FUNCTIONS})
+_COMPARE = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}
+
+
+def param_symbol(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+def build(parsed: Parsed) -> Any:
+    """The SymPy expression of a parsed formula (catalog calls stay opaque)."""
+    for name in parsed.params:
+        if name in RESERVED:
+            raise ActlabError(f"formula: {name!r} is a reserved name, not a parameter")
+    builder = _Builder(parsed.params)
+    expr = builder.expr(parsed.tree)
+    unused = sorted(set(parsed.params) - builder.used)
+    if unused:
+        raise ActlabError(f"formula: parameter {unused[0]!r} is not used in the formula")
+    return expr
+
+
+class _Builder:
+    def __init__(self, params: dict[str, float]) -> None:
+        self.params = params
+        self.used: set[str] = set()
+
+    def expr(self, node: Node) -> Any:
+        if node.kind == "cmp":
+            raise fail("a comparison is only allowed as the first argument of where()", node.pos)
+        return self.any(node)
+
+    def any(self, node: Node) -> Any:
+        result = getattr(self, f"build_{node.kind}")(node)
+        return _checked(result, node.pos)
+
+    def build_num(self, node: Node) -> Any:
+        return sp.Rational(literal_value(Token("number", node.value, node.pos)))
+
+    def build_name(self, node: Node) -> Any:
+        if node.value == "x":
+            return X
+        if node.value in CONSTANTS:
+            return CONSTANTS[node.value]
+        if node.value in self.params:
+            self.used.add(node.value)
+            return param_symbol(node.value)
+        if node.value in FUNCTIONS:
+            raise fail(f"function {node.value!r} needs parentheses", node.pos)
+        hint = "declare parameters after ';', e.g. 'x*sigmoid(b*x); b=1.5'"
+        raise fail(f"unknown name {node.value!r}", node.pos, hint)
+
+    def build_neg(self, node: Node) -> Any:
+        return -self.expr(node.args[0])
+
+    def build_bin(self, node: Node) -> Any:
+        a, b = (self.expr(arg) for arg in node.args)
+        if node.value == "+":
+            return a + b
+        if node.value == "-":
+            return a - b
+        if node.value == "*":
+            return a * b
+        if node.value == "/":
+            if b == 0:
+                raise fail("division by zero", node.pos)
+            return a / b
+        return _power(a, b, node.pos)
+
+    def build_cmp(self, node: Node) -> Any:
+        a, b = (self.expr(arg) for arg in node.args)
+        return _COMPARE[node.value](a, b)
+
+    def build_call(self, node: Node) -> Any:
+        if node.value in FUNCTIONS:
+            return self.elementary(node)
+        try:
+            record = lookup(node.value)
+        except ActlabError:
+            raise fail(f"unknown function {node.value!r}", node.pos, "see 'actlab list'") from None
+        return self.activation(record, node)
+
+    def elementary(self, node: Node) -> Any:
+        low, high, fn = FUNCTIONS[node.value]
+        if node.kwargs:
+            raise fail(f"{node.value}() takes no keyword arguments", node.kwargs[0][1].pos)
+        if not low <= len(node.args) <= high:
+            count = str(low) if low == high else f"{low} to {high}"
+            raise fail(f"{node.value}() takes {count} argument(s)", node.pos)
+        if node.value == "where":
+            if node.args[0].kind != "cmp":
+                raise fail("where() needs a comparison first, e.g. where(x > 0, x, 0)", node.pos)
+            args = [self.any(node.args[0]), *(self.expr(a) for a in node.args[1:])]
+        else:
+            args = [self.expr(a) for a in node.args]
+        return fn(*args)
+
+    def activation(self, record: Activation, node: Node) -> Any:
+        if not node.args:
+            raise fail(f"{record.name}() needs its input as the first argument", node.pos)
+        if len(node.args) - 1 > len(record.params):
+            raise fail(f"{record.name}() takes at most {len(record.params)} parameter(s)", node.pos)
+        given: dict[str, Node] = {p.name: a for p, a in zip(record.params, node.args[1:])}
+        for key, value in node.kwargs:
+            if key in given or key not in {p.name for p in record.params}:
+                problem = "given twice" if key in given else "is not one of its parameters"
+                raise fail(f"{record.name}(): {key!r} {problem}", value.pos)
+            given[key] = value
+        values = [self.expr(node.args[0])]
+        for param in record.params:
+            if param.name not in given:
+                values.append(sp.Float(param.default))
+                continue
+            value = self.expr(given[param.name])
+            if value.has(X):
+                raise fail(f"{record.name}(): parameter {param.name} cannot depend on x", node.pos)
+            if value.is_number:
+                try:
+                    param.check(constant_value(value), record.name)
+                except ActlabError as exc:
+                    raise fail(str(exc), given[param.name].pos) from None
+            values.append(value)
+        return call_class(record)(*values)
+
+
+def _power(base: Any, exponent: Any, pos: int) -> Any:
+    if exponent.is_number:
+        e = constant_value(exponent)
+        if not abs(e) <= MAX_EXPONENT:
+            raise fail(f"exponent too large (at most {MAX_EXPONENT} in magnitude)", pos)
+        if base.is_number:
+            b = abs(constant_value(base))
+            if b == 0 and e <= 0:
+                raise fail("zero to a non-positive power", pos)
+            if b != 0 and not abs(e * math.log10(b)) <= MAX_LOG10:
+                raise fail(f"constant out of range (at most 1e{MAX_LOG10})", pos)
+    return sp.Pow(base, exponent)
+
+
+def _checked(expr: Any, pos: int) -> Any:
+    """Reject what is not a finite real value (or a condition)."""
+    if isinstance(expr, (sp.logic.boolalg.Boolean, sp.core.relational.Relational)):
+        return expr
+    if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise fail("undefined value (division by zero or log of zero)", pos)
+    if expr.has(sp.I):
+        raise fail("not a real number (e.g. the log or square root of a negative constant)", pos)
+    if isinstance(expr, sp.Rational) and expr != 0:
+        # bit lengths bound log2 |p/q| within 1 without converting a huge integer to float
+        if abs(abs(expr.p).bit_length() - expr.q.bit_length()) > MAX_LOG10 * 3.33:
+            raise fail(f"constant out of range (at most 1e{MAX_LOG10})", pos)
+    return expr

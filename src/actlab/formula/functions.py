@@ -1,0 +1,165 @@
+"""SymPy functions that stand for catalog activations and stable primitives inside a formula.
+
+A catalog activation used in a formula (``softplus(x)``) becomes an opaque SymPy function whose
+numeric value is the catalog's exact kernel and whose derivative is another opaque function backed
+by the catalog's derivative kernel: ``x*tanh(softplus(x))`` runs on actlab's stable softplus, not on
+``log(1 + exp(x))``. :func:`to_elementary` replaces them by their symbolic forms, for derivations
+and for the high-precision reference.
+
+This module imports SymPy at import time; :mod:`actlab.formula` imports it lazily.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
+
+from actlab.catalog import Activation, lookup
+
+#: the variable of every formula
+X = sp.Symbol("x", real=True)
+
+__all__ = [
+    "X",
+    "CatalogCall",
+    "CatalogDerivative",
+    "Log1pExp",
+    "catalog_call",
+    "erfc",
+    "expm1",
+    "log1p",
+]
+
+
+class CatalogCall(sp.Function):
+    """``name(u, *params)``: a catalog activation applied to ``u``, parameters in record order."""
+
+    record: ClassVar[Activation]
+
+    @classmethod
+    def eval(cls, *args: Any) -> None:
+        return None  # never evaluated symbolically: numbers go through the catalog kernel
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        if argindex == 1:
+            return _classes(self.record)[1](*self.args)
+        # a parameter: differentiate the symbolic form (only reached for x-dependent params)
+        u, p = _dummies(self.record)
+        form = symbolic_form(self.record, u, p)
+        target = p[self.record.params[argindex - 2].name]
+        return _substitute(sp.diff(form, target), u, p, self.record, self.args)
+
+    def elementary(self) -> Any:
+        u, p = _dummies(self.record)
+        return _substitute(symbolic_form(self.record, u, p), u, p, self.record, self.args)
+
+
+class CatalogDerivative(sp.Function):
+    """``name'(u, *params)``: the catalog derivative kernel of an activation, applied to ``u``."""
+
+    record: ClassVar[Activation]
+
+    @classmethod
+    def eval(cls, *args: Any) -> None:
+        return None
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return sp.diff(self.elementary(), self.args[argindex - 1])
+
+    def elementary(self) -> Any:
+        u, p = _dummies(self.record)
+        form = sp.diff(symbolic_form(self.record, u, p), u)
+        return _substitute(form, u, p, self.record, self.args)
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.record.name}'({', '.join(printer.doprint(a) for a in self.args)})"
+
+    def _latex(self, printer: Any) -> str:
+        args = ", ".join(printer.doprint(a) for a in self.args)
+        name = self.record.name.replace("_", r"\_")
+        return rf"\operatorname{{{name}}}'\left({args}\right)"
+
+
+class Log1pExp(sp.Function):
+    """``log(1 + exp(u))`` computed without overflow (NumPy ``logaddexp(0, u)``)."""
+
+    @classmethod
+    def eval(cls, u: Any) -> None:
+        return None
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return catalog_call("sigmoid", self.args[0])
+
+    def elementary(self) -> Any:
+        return sp.log(1 + sp.exp(self.args[0]))
+
+
+class erfc(sp.Function):  # noqa: N801 - printed as erfc, like the function it stands for
+    """``erfc(u) = 1 - erf(u)`` kept as written: SymPy would turn erfc(-u) into 2 - erfc(u)."""
+
+    @classmethod
+    def eval(cls, u: Any) -> None:
+        return None
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return -2 * sp.exp(-self.args[0] ** 2) / sp.sqrt(sp.pi)
+
+    def elementary(self) -> Any:
+        return sp.erfc(self.args[0])
+
+
+def symbolic_form(record: Activation, u: Any, params: dict[str, Any]) -> Any:
+    """The record's symbolic form in ``u`` (a symbol) with ``params`` (symbols or numbers)."""
+    return record.symbolic(sp, u, params)
+
+
+def catalog_call(name: str, u: Any, *params: Any) -> Any:
+    """``name(u, *params)`` for the catalog record that ``name`` resolves to."""
+    record = lookup(name)
+    values = list(params) + [sp.Float(p.default) for p in record.params[len(params) :]]
+    return _classes(record)[0](u, *values)
+
+
+def call_class(record: Activation) -> type[CatalogCall]:
+    """The opaque SymPy function class for a record (one per record, cached)."""
+    return _classes(record)[0]
+
+
+def to_elementary(expr: Any) -> Any:
+    """``expr`` with every opaque function replaced by its elementary symbolic form."""
+    stable = (CatalogCall, CatalogDerivative, Log1pExp, erfc)
+    expr = expr.replace(lambda e: isinstance(e, stable), lambda e: e.elementary())
+    return expr.replace(
+        lambda e: isinstance(e, (log1p, expm1)),
+        lambda e: sp.log(1 + e.args[0]) if isinstance(e, log1p) else sp.exp(e.args[0]) - 1,
+    )
+
+
+_CLASSES: dict[int, tuple[Activation, type[CatalogCall], type[CatalogDerivative]]] = {}
+
+
+def _classes(record: Activation) -> tuple[type[CatalogCall], type[CatalogDerivative]]:
+    entry = _CLASSES.get(id(record))
+    if entry is None or entry[0] is not record:
+        nargs = 1 + len(record.params)
+        call = type(record.name, (CatalogCall,), {"record": record, "nargs": nargs})
+        deriv = type(
+            f"{record.name}_derivative", (CatalogDerivative,), {"record": record, "nargs": nargs}
+        )
+        entry = (record, call, deriv)
+        _CLASSES[id(record)] = entry
+    return entry[1], entry[2]
+
+
+def _dummies(record: Activation) -> tuple[Any, dict[str, Any]]:
+    u = sp.Dummy("u", real=True)
+    return u, {p.name: sp.Dummy(p.name, real=True) for p in record.params}
+
+
+def _substitute(form: Any, u: Any, p: dict[str, Any], record: Activation, args: Any) -> Any:
+    """Put the call's arguments in place of the dummies ``u`` and ``p`` of ``form``."""
+    mapping = {u: args[0]}
+    mapping.update({p[param.name]: value for param, value in zip(record.params, args[1:])})
+    return form.xreplace(mapping)

@@ -1,0 +1,154 @@
+"""Rewrite numerically unstable patterns into their stable forms, bottom-up.
+
+=============================  ==============================  ===================================
+pattern                        becomes                         why
+=============================  ==============================  ===================================
+``log(1 + exp(u))``            ``log1pexp(u)`` (logaddexp)     exp overflows for u > 709
+``log(1 + u)``                 ``log1p(u)``                    1 + u rounds away u when |u| << 1
+``log(sigmoid(u))``            ``-log1pexp(-u)``               sigmoid underflows to 0 for u < -745
+``c/(c + c*exp(u))``           ``sigmoid(-u)`` (catalog)       exp overflows: inf/inf = NaN
+``exp(u)*sigmoid(-u)``         ``sigmoid(u)``                  the same, after the rule above
+``c*exp(u) - c``               ``c*expm1(u)``                  cancellation near u = 0
+``c + c*erf(u)``, ``c - ...``  ``c*erfc(-u)``, ``c*erfc(u)``   1 + erf(u) cancels for u < -3
+``c - c*tanh(u)^2``            ``c*sech(u)^2``                 cancellation for |u| > 1 (tanh')
+``c - c*sigmoid(u)``           ``c*sigmoid(-u)``               cancellation for u > 1 (sigmoid')
+=============================  ==============================  ===================================
+
+``c`` is any term free of x. The rules run on the formula before it is differentiated and again on
+its derivative, so derivatives of stable forms stay stable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from actlab.formula.functions import X, CatalogCall, Log1pExp, catalog_call, erfc, expm1, log1p
+
+
+def stabilize(expr: Any) -> Any:
+    """``expr`` with every known unstable pattern replaced by its stable form."""
+    memo: dict[Any, Any] = {}
+    return _walk(expr, memo)
+
+
+def _walk(expr: Any, memo: dict[Any, Any]) -> Any:
+    done = memo.get(expr)
+    if done is not None:
+        return done
+    result = expr
+    if expr.args and not expr.is_Atom:
+        args = tuple(_walk(a, memo) for a in expr.args)
+        if args != expr.args:
+            result = expr.func(*args)
+        for _ in range(4):  # a rule's output may match another rule at the same node
+            new = _rule(result)
+            if new is None:
+                break
+            result = new
+    memo[expr] = result
+    return result
+
+
+def _rule(expr: Any) -> Any:
+    if isinstance(expr, sp.log):
+        return _log(expr.args[0])
+    if isinstance(expr, sp.Pow):
+        return _reciprocal(expr)
+    if isinstance(expr, sp.Add):
+        return _cancel(expr)
+    if isinstance(expr, sp.Mul):
+        return _exp_times_sigmoid(expr)
+    return None
+
+
+def _is_sigmoid(expr: Any) -> bool:
+    return isinstance(expr, CatalogCall) and expr.record.name == "sigmoid"
+
+
+def _split(expr: Any) -> tuple[Any, Any] | None:
+    """``c + rest`` with c the x-free terms (non-zero), or None."""
+    const, rest = expr.as_independent(X, as_Add=True)
+    if const == 0 or rest == 0:
+        return None
+    return const, rest
+
+
+def _log(arg: Any) -> Any:
+    if _is_sigmoid(arg):
+        return -Log1pExp(-arg.args[0])
+    if not isinstance(arg, sp.Add):
+        return None
+    parts = _split(arg)
+    if parts is None or parts[0] != 1:
+        return None
+    rest = parts[1]
+    if isinstance(rest, sp.exp):
+        return Log1pExp(rest.args[0])
+    return log1p(rest)
+
+
+def _reciprocal(expr: Any) -> Any:
+    """``(c + c*exp(u))^-n`` -> ``c^-n * sigmoid(-u)^n``."""
+    base, exponent = expr.args
+    if not (isinstance(base, sp.Add) and exponent.is_Integer and exponent < 0):
+        return None
+    parts = _split(base)
+    if parts is None:
+        return None
+    const, rest = parts
+    ratio = rest / const
+    if not isinstance(ratio, sp.exp):
+        return None
+    return const**exponent * catalog_call("sigmoid", -ratio.args[0]) ** (-exponent)
+
+
+def _exp_times_sigmoid(expr: Any) -> Any:
+    """``exp(v) * sigmoid(-v)^k`` -> ``sigmoid(v) * sigmoid(-v)^(k-1)``."""
+    factors = list(expr.args)
+    for i, f in enumerate(factors):
+        if not isinstance(f, sp.exp):
+            continue
+        v = f.args[0]
+        for j, g in enumerate(factors):
+            base, power = g.as_base_exp()
+            if _is_sigmoid(base) and base.args[0] == -v and power.is_Integer and power > 0:
+                rest = [h for k, h in enumerate(factors) if k not in (i, j)]
+                return sp.Mul(*rest, catalog_call("sigmoid", v), base ** (power - 1))
+    return None
+
+
+def _cancel(expr: Any) -> Any:
+    """``c + c*g`` -> a stable form, for the g of the table in the module docstring."""
+    terms = expr.args
+    if len(terms) > 16:
+        return None
+    for i, const in enumerate(terms):
+        if const.has(X):
+            continue
+        for j, other in enumerate(terms):
+            if i == j or not other.has(X):
+                continue
+            stable = _stable_sum(other / const)
+            if stable is not None:
+                rest = [t for k, t in enumerate(terms) if k not in (i, j)]
+                return sp.Add(*rest, const * stable)
+    return None
+
+
+def _stable_sum(ratio: Any) -> Any:
+    """A stable form of ``1 + ratio``, or None."""
+    negated = -ratio
+    if isinstance(negated, sp.exp):
+        return -expm1(negated.args[0])
+    if isinstance(ratio, sp.erf):
+        return erfc(-ratio.args[0])
+    if isinstance(negated, sp.erf):
+        return erfc(negated.args[0])
+    base, power = negated.as_base_exp()
+    if isinstance(base, sp.tanh) and power == 2:
+        return sp.sech(base.args[0]) ** 2
+    if _is_sigmoid(negated):
+        return catalog_call("sigmoid", -negated.args[0])
+    return None
