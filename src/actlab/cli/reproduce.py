@@ -20,7 +20,9 @@ def add_parser(sub: Any) -> None:
         "Convolutional Network: train the paper's five activations in a Network in Network on "
         "CIFAR and print the paper's error table beside the measured one.",
     )
-    x.add_argument("--data", required=True, metavar="CIFAR_DIR", help="CIFAR batches folder/.tar.gz")
+    x.add_argument(
+        "--data", required=True, metavar="CIFAR_DIR", help="CIFAR batches folder/.tar.gz"
+    )
     x.add_argument("--dataset", choices=("cifar10", "cifar100"), default="cifar10")
     x.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
     x.add_argument("--quick", action="store_true", help="a subset, a small NIN, a few epochs")
@@ -85,9 +87,9 @@ def run_xu2015(args: argparse.Namespace) -> int:
     )
     print(f"{'activation':<20} {'paper train':>11} {'paper test':>10} {'train':>8} {'test':>8}")
     for r in rows:
+        paper = f"{r['paper_train_error']:>11.4f} {r['paper_test_error']:>10.4f}"
         print(
-            f"{r['activation']!s:<20} {r['paper_train_error']:>11.4f} {r['paper_test_error']:>10.4f} "
-            f"{_fmt(r['train_error']):>8} {_fmt(r['test_error']):>8}"
+            f"{r['activation']!s:<20} {paper} {_fmt(r['train_error']):>8} {_fmt(r['test_error']):>8}"
         )
     print("errors are fractions wrong; paper: Xu et al. 2015 (arXiv:1505.00853), Tables 3-4")
     for line in verdict:

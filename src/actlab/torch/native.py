@@ -26,8 +26,10 @@ NATIVE: dict[str, Callable[..., torch.Tensor]] = {
     "relu": F.relu,
     "relu6": F.relu6,
     "leaky_relu": lambda x, negative_slope: F.leaky_relu(x, negative_slope),
-    "prelu": lambda x, weight: F.prelu(x, weight),
+    "prelu": lambda x, a: F.prelu(x, a),
     "rrelu": lambda x, lower, upper, training=False: F.rrelu(x, lower, upper, training),
+    "rrelu_xu": lambda x, lower, upper, training=False: _rrelu_xu(x, lower, upper, training),
+    "threshold": lambda x, threshold, value: F.threshold(x, threshold, value),
     "hardtanh": lambda x, min_val, max_val: F.hardtanh(x, min_val, max_val),
     "hardsigmoid": F.hardsigmoid,
     "hardswish": F.hardswish,
@@ -37,14 +39,23 @@ NATIVE: dict[str, Callable[..., torch.Tensor]] = {
     "selu": F.selu,
     "gelu": F.gelu,
     "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
-    "silu": F.silu,
+    "silu": lambda x, beta: F.silu(x) if beta == 1.0 else x * torch.sigmoid(beta * x),
     "mish": F.mish,
     "softplus": lambda x, beta: F.softplus(x, beta),
-    "logsigmoid": F.logsigmoid,
+    "log_sigmoid": F.logsigmoid,
     "tanhshrink": F.tanhshrink,
     "softshrink": lambda x, lambd: F.softshrink(x, lambd),
     "hardshrink": lambda x, lambd: F.hardshrink(x, lambd),
 }
+
+
+def _rrelu_xu(x: torch.Tensor, lower: float, upper: float, training: bool) -> torch.Tensor:
+    """Xu et al.'s RReLU: x / a for x <= 0, a ~ U(lower, upper) per element in training, and
+    x / ((lower + upper) / 2) in evaluation (torch has no op; this is its composition)."""
+    if not training:
+        return F.leaky_relu(x, 2.0 / (lower + upper))
+    slope = torch.empty_like(x).uniform_(lower, upper).reciprocal_()
+    return torch.where(x > 0, x, x * slope)
 
 
 def native_op(record: Activation) -> Callable[..., torch.Tensor] | None:

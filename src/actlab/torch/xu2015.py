@@ -33,7 +33,12 @@ class Row:
 
 #: Xu et al. 2015, Tables 3 and 4 (train and test error of the NIN): dataset -> value per row
 ROWS = (
-    Row("ReLU", "relu", {"cifar10": 0.00318, "cifar100": 0.1356}, {"cifar10": 0.1245, "cifar100": 0.429}),
+    Row(
+        "ReLU",
+        "relu",
+        {"cifar10": 0.00318, "cifar100": 0.1356},
+        {"cifar10": 0.1245, "cifar100": 0.429},
+    ),
     Row(
         "Leaky ReLU, a=100",
         "leaky_relu(negative_slope=0.01)",
@@ -46,10 +51,15 @@ ROWS = (
         {"cifar10": 0.00362, "cifar100": 0.08536},
         {"cifar10": 0.1120, "cifar100": 0.4042},
     ),
-    Row("PReLU", "prelu", {"cifar10": 0.00178, "cifar100": 0.0633}, {"cifar10": 0.1179, "cifar100": 0.4163}),
+    Row(
+        "PReLU",
+        "prelu",
+        {"cifar10": 0.00178, "cifar100": 0.0633},
+        {"cifar10": 0.1179, "cifar100": 0.4163},
+    ),
     Row(
         "RReLU, a~U(3,8)",
-        "rrelu(lower=0.125, upper=0.3333333333333333)",
+        "rrelu_xu(lower=3, upper=8)",
         {"cifar10": 0.0055, "cifar100": 0.1141},
         {"cifar10": 0.1119, "cifar100": 0.4025},
     ),
@@ -60,8 +70,8 @@ CHOICES = (
     "model: NIN of Lin et al. 2013 as in the paper's Table 1 (5x5/1x1/1x1 x192/160/96, max-pool, "
     "dropout, 5x5/1x1/1x1 x192, avg-pool, dropout, 3x3/1x1 x192, 1x1 to classes, global average)",
     "PReLU: one slope per channel, initialised at 0.25 (He et al. 2015)",
-    "RReLU: the catalog's rrelu with slopes in [1/8, 1/3]; the paper draws the divisor a ~ U(3, 8) "
-    "and tests with slope 2/(3+8)",
+    "RReLU: the catalog's rrelu_xu, as the paper: x/a with a ~ U(3, 8) per element in training, "
+    "x/5.5 at test (torch's RReLU would draw the slope, not the divisor)",
     "training: SGD, momentum 0.9, weight decay 5e-4, batch 128, lr 0.05 divided by 10 after 50% "
     "and 75% of the epochs, no data augmentation; inputs standardised per channel; torch's default "
     "initialisation",
