@@ -99,7 +99,8 @@ def test_symbolic_node_saves_only_its_input_and_passes_gradcheck(record):
 
 
 def test_custom_formula_is_one_node_saving_one_tensor():
-    """x*tanh(log(1 + exp(x))) (mish, written out) as one autograd node: one saved tensor, where eager saves several."""
+    """x*tanh(log(1 + exp(x))) (mish, written out) is one autograd node saving one tensor,
+    where the eager composition saves several."""
     module = at.Activation("x*tanh(log(1 + exp(x)))")
     x = torch.linspace(-30, 30, 301, dtype=torch.float64, requires_grad=True)
     saved: list[torch.Tensor] = []

@@ -89,7 +89,8 @@ def run_xu2015(args: argparse.Namespace) -> int:
     for r in rows:
         paper = f"{r['paper_train_error']:>11.4f} {r['paper_test_error']:>10.4f}"
         print(
-            f"{r['activation']!s:<20} {paper} {_fmt(r['train_error']):>8} {_fmt(r['test_error']):>8}"
+            f"{r['activation']!s:<20} {paper} "
+            f"{_fmt(r['train_error']):>8} {_fmt(r['test_error']):>8}"
         )
     print("errors are fractions wrong; paper: Xu et al. 2015 (arXiv:1505.00853), Tables 3-4")
     for line in verdict:
