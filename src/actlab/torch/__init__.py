@@ -95,7 +95,8 @@ class Activation(nn.Module):
             raise ActlabError(f"num_parameters must be >= 1, got {num_parameters}")
         self.function = fn
         self.exact = exact
-        self.compile = compile
+        #: named so as not to shadow nn.Module.compile
+        self.use_compile = compile
         self.learnable = tuple(p.name for p in fn.record.params if p.learnable)
         for name in self.learnable:
             value = torch.full((num_parameters,), float(fn.params[name]))
@@ -118,16 +119,16 @@ class Activation(nn.Module):
         if self._native is not None and not exact:
             return self._call_native(x)
         if exact and x.device.type == "cpu":
-            return NumpyFn.apply(self.function, self.learnable, x, *params)  # type: ignore[no-any-return]
-        plan = symbolic_plan(self.function, self.learnable, compile=self.compile, upcast=exact)
-        return SymbolicFn.apply(plan, x, *params)  # type: ignore[no-any-return]
+            return NumpyFn.apply(self.function, self.learnable, x, *params)
+        plan = symbolic_plan(self.function, self.learnable, compile=self.use_compile, upcast=exact)
+        return SymbolicFn.apply(plan, x, *params)
 
     def _sampled(self, x: torch.Tensor, exact: bool) -> torch.Tensor:
         if self._native is not None and not (exact and x.device.type == "cpu"):
             return self._call_native(x)
         if x.device.type != "cpu":
             raise ActlabError(f"{self.spec}: training-mode sampling on {x.device} needs a torch op")
-        return SampledFn.apply(self.function, x)  # type: ignore[no-any-return]
+        return SampledFn.apply(self.function, x)
 
     def _call_native(self, x: torch.Tensor) -> torch.Tensor:
         op: Callable[..., torch.Tensor] = self._native  # type: ignore[assignment]
@@ -164,7 +165,7 @@ def _named_class(record: Record) -> type[Activation]:
     def __init__(self: Activation, *args: float, **kwargs: Any) -> None:
         if len(args) > len(record.params):
             raise ActlabError(f"{record.name} takes at most {len(record.params)} parameter(s)")
-        values = {p.name: float(a) for p, a in zip(record.params, args)}
+        values: dict[str, Any] = {p.name: float(a) for p, a in zip(record.params, args)}
         Activation.__init__(self, record, **values, **kwargs)
 
     doc = f"{record.summary}\n\nActivation({record.name!r}); see :class:`Activation`."

@@ -216,7 +216,7 @@ def _compile(e: sp.Basic, index: dict[sp.Symbol, int]) -> Evaluator:
         i = index[e]
         return lambda env: env[i]
     if e.is_number:
-        value = float(e)  # type: ignore[arg-type]
+        value = float(e)
         return lambda env: value
     if isinstance(e, sp.Add):
         return _fold([_compile(a, index) for a in e.args], lambda env, a, b: a + b)
@@ -258,7 +258,7 @@ def _pow(base: Evaluator, exponent: sp.Basic, index: dict[sp.Symbol, int]) -> Ev
     if exponent == -sp.Rational(1, 2):
         return lambda env: torch.rsqrt(_tensor(base(env), env[_LIKE]))
     if exponent.is_number:
-        k = float(exponent)  # type: ignore[arg-type]
+        k = float(exponent)
         return lambda env: torch.pow(_tensor(base(env), env[_LIKE]), k)
     power = _compile(exponent, index)
     return lambda env: torch.pow(_tensor(base(env), env[_LIKE]), power(env))

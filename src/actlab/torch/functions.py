@@ -158,9 +158,7 @@ class NumpyFn(torch.autograd.Function):
         if ctx.needs_input_grad[2]:
             gx = grad * _from_numpy(bound, x, bound.derivative)
         gps = [
-            _sum_to(
-                grad * _from_numpy(bound, x, lambda a, n=n: bound.param_gradient(n, a)), p.shape
-            )
+            _sum_to(grad * _from_numpy(bound, x, _param_kernel(bound, n)), p.shape)
             if ctx.needs_input_grad[3 + i]
             else None
             for i, (n, p) in enumerate(zip(ctx.learnable, params))
@@ -190,6 +188,10 @@ class SampledFn(torch.autograd.Function):
     def backward(ctx: Any, grad: torch.Tensor) -> Any:
         (dy,) = ctx.saved_tensors
         return None, grad * dy
+
+
+def _param_kernel(bound: Function, name: str) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda a: np.asarray(bound.param_gradient(name, a))
 
 
 def _bind(fn: Function, learnable: tuple[str, ...], params: Sequence[torch.Tensor]) -> Function:
