@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch")
 import actlab  # noqa: E402
 import actlab.torch as at  # noqa: E402
 from actlab.torch.functions import SymbolicFn, symbolic_plan  # noqa: E402
-from actlab.torch.native import NATIVE, compatible, native_op  # noqa: E402
+from actlab.torch.native import EXACT, NATIVE, compatible, native_op  # noqa: E402
 
 RECORDS = list(actlab.records())
 IDS = [r.name for r in RECORDS]
@@ -54,32 +54,64 @@ def test_exact_path_is_the_catalog(record, dtype):
 
 @pytest.mark.parametrize("record", RECORDS, ids=IDS)
 def test_fast_path_matches_catalog(record):
-    """exact=False (the native op, or the symbolic node) agrees with the catalog in float64."""
+    """exact=False (torch's op where there is one) agrees with the catalog to float32 accuracy
+    on [-20, 20], in float64 (torch's inexact ops are the reason for the exact switch)."""
     f = actlab.get(record.name)
     xs = _grid(record, np.float64, wide=False)
     y, dy = _module_output(at.Activation(record.name, exact=False).eval(), xs)
-    np.testing.assert_allclose(y, f(xs), rtol=1e-9, atol=1e-15)
-    np.testing.assert_allclose(dy, f.derivative(xs), rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(y, f(xs), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(dy, f.derivative(xs), rtol=1e-6, atol=1e-12)
+
+
+EXACT_NATIVE = [r for r in RECORDS if r.name in EXACT and native_op(r) is not None]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("record", EXACT_NATIVE, ids=[r.name for r in EXACT_NATIVE])
+def test_native_ops_listed_as_exact_are_exact(record, dtype):
+    """The torch ops used even under exact=True give the catalog's values bit for bit."""
+    f = actlab.get(record.name)
+    xs = _grid(record, dtype, wide=True)
+    op = native_op(record)
+    x = torch.tensor(xs, requires_grad=True)
+    params = {
+        k: torch.tensor([v], dtype=x.dtype) if record.param(k).learnable else v
+        for k, v in record.defaults.items()
+    }
+    y = op(x, **params)
+    y.backward(torch.ones_like(y))
+    np.testing.assert_array_equal(y.detach().numpy(), f(xs))
+    np.testing.assert_array_equal(x.grad.numpy(), f.derivative(xs))
+
+
+def _assert_mixed_close(got, want, xs, rtol, dtype):
+    """|got - want| <= rtol |want| + 8 eps |x|: accurate relative to the size of the terms a
+    formula combines (x - tanh x near 0 cancels in any straight evaluation of it)."""
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    bound = rtol * np.abs(want) + 8 * np.finfo(dtype).eps * np.abs(xs) + np.finfo(dtype).tiny
+    bad = ~(np.abs(got - want) <= bound) & ~(np.isnan(got) & np.isnan(want))
+    assert not bad.any(), f"at x={xs[bad][:4]}: got {got[bad][:4]}, want {want[bad][:4]}"
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("upcast", [False, True], ids=["plain", "upcast"])
 @pytest.mark.parametrize("record", RECORDS, ids=IDS)
-def test_symbolic_path_matches_catalog_in_the_tails(record, upcast, dtype):
-    """The SymPy form compiled to torch ops (the GPU path) stays stable out to |x| = 1000."""
+def test_symbolic_path_matches_catalog(record, upcast, dtype):
+    """The SymPy form compiled to torch ops (the GPU path), run here on the CPU, agrees with the
+    catalog on |x| <= 80 (beyond, an intermediate exp can overflow: see the README)."""
     f = actlab.get(record.name)
     xs = _grid(record, dtype, wide=True)
+    xs = xs[np.abs(xs) <= 80]
     learnable = tuple(p.name for p in record.params if p.learnable)
     params = [torch.tensor(record.defaults[n], dtype=torch.float64) for n in learnable]
     plan = symbolic_plan(f, learnable, upcast=upcast)
     x = torch.tensor(xs, requires_grad=True)
     y = SymbolicFn.apply(plan, x, *params)
     y.backward(torch.ones_like(y))
-    # float32 without the upcast rounds each op: a few float32 ulp; otherwise near float64's
+    # float32 without the upcast rounds at every op; computed in float64 it rounds once
     rtol = 1e-5 if dtype == np.float32 and not upcast else 1e-9 if dtype == np.float64 else 1e-6
-    tiny = np.finfo(dtype).tiny
-    np.testing.assert_allclose(y.detach().numpy(), f(xs), rtol=rtol, atol=tiny)
-    np.testing.assert_allclose(x.grad.numpy(), f.derivative(xs), rtol=rtol, atol=tiny)
+    _assert_mixed_close(y.detach().numpy(), f(xs), xs, rtol, dtype)
+    _assert_mixed_close(x.grad.numpy(), f.derivative(xs), xs, rtol, dtype)
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=IDS)

@@ -12,16 +12,21 @@ torch.Size([8])
 How a module computes, per call (one switch, ``exact``: a constructor flag, default
 :func:`set_exact`'s global, initially ``False``):
 
-========================  ==========================  ==========================================
-                          ``exact=False`` (speed)     ``exact=True`` (accuracy)
-========================  ==========================  ==========================================
-torch has a fused op      the native op (F.mish ...)   CPU: the catalog's NumPy kernels
-                                                       (a few ulp); GPU: the symbolic form in
-                                                       float64, rounded once
-no native op / formula    the symbolic form as one     as above
-                          autograd node (saves x only)
-RReLU in ``train()``      F.rrelu                      CPU: the record's sampler
-========================  ==========================  ==========================================
+========================  ===========================  =========================================
+                          ``exact=False`` (speed)      ``exact=True`` (accuracy)
+========================  ===========================  =========================================
+torch op, exact           the native op (F.relu, F.leaky_relu, F.hardtanh ...: one rounding)
+torch op, inexact         the native op (F.gelu,       CPU: the catalog's NumPy kernels, one
+                          F.mish, torch.sigmoid ...)   node (a few ulp); GPU: the symbolic form
+                                                       as one node, in float64, rounded once
+no torch op / a formula   CPU: the NumPy kernels as    as for exact=True
+                          one node; GPU: the symbolic
+                          form as one node (saves x)
+random (RReLU), train()   F.rrelu (rrelu_xu: torch     CPU: the record's NumPy sampler
+                          ops)
+========================  ===========================  =========================================
+
+``compile=True`` sends every non-native case through the symbolic node, compiled.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from actlab.catalog import Activation as Record
 from actlab.catalog import Function
 from actlab.errors import ActlabError
 from actlab.torch.functions import NumpyFn, SampledFn, SymbolicFn, symbolic_plan
+from actlab.torch.native import EXACT as EXACT_NATIVE
 from actlab.torch.native import native_op, takes_training
 
 __all__ = ["Activation", "exact_default", "set_exact"]
@@ -116,9 +122,11 @@ class Activation(nn.Module):
         record = self.function.record
         if self.training and record.sample is not None:
             return self._sampled(x, exact)
-        if self._native is not None and not exact:
+        if self._native is not None and (not exact or record.name in EXACT_NATIVE):
             return self._call_native(x)
-        if exact and x.device.type == "cpu":
+        if x.device.type == "cpu" and not self.use_compile:
+            # the catalog's (or the formula's) own kernels: exact, and no slower than torch ops
+            # for a formula torch has no fused op for
             return NumpyFn.apply(self.function, self.learnable, x, *params)
         plan = symbolic_plan(self.function, self.learnable, compile=self.use_compile, upcast=exact)
         return SymbolicFn.apply(plan, x, *params)

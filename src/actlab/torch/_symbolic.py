@@ -94,7 +94,8 @@ def _exp_times_sigmoid_rule(e: sp.Basic) -> sp.Basic | None:
 
 def _add_rule(e: sp.Basic) -> sp.Basic | None:
     """In a sum with a number c: c + c*erf(u) -> c*erfc(-u) (the tail cancels for u -> -inf),
-    c*exp(u) - c -> c*expm1(u), c - c*tanh(u)^2 -> c*sech2(u)."""
+    c*exp(u) - c -> c*expm1(u), c - c*tanh(u)^2 -> c*sech2(u), c*sqrt(u) - c ->
+    c*(u - 1)/(sqrt(u) + 1)."""
     if not isinstance(e, sp.Add):
         return None
     terms = list(e.args)
@@ -111,6 +112,9 @@ def _add_rule(e: sp.Basic) -> sp.Basic | None:
                 return sp.Add(*others, -c * expm1(core.args[0]))
             if isinstance(base, sp.tanh) and k == 2 and coeff == -c:
                 return sp.Add(*others, c * sech2(base.args[0]))
+            if base != 1 and k == sp.Rational(1, 2) and coeff == -c and (base - 1).has(sp.Symbol):
+                # sqrt(u) - 1 = (u - 1)/(sqrt(u) + 1): no cancellation when u is near 1
+                return sp.Add(*others, -c * (sp.expand(base - 1) / (core + 1)))
     return None
 
 

@@ -26,7 +26,7 @@ NATIVE: dict[str, Callable[..., torch.Tensor]] = {
     "relu": F.relu,
     "relu6": F.relu6,
     "leaky_relu": lambda x, negative_slope: F.leaky_relu(x, negative_slope),
-    "prelu": lambda x, a: F.prelu(x, a),
+    "prelu": lambda x, a: F.prelu(x, a.to(x.dtype)),
     "rrelu": lambda x, lower, upper, training=False: F.rrelu(x, lower, upper, training),
     "rrelu_xu": lambda x, lower, upper, training=False: _rrelu_xu(x, lower, upper, training),
     "threshold": lambda x, threshold, value: F.threshold(x, threshold, value),
@@ -47,6 +47,25 @@ NATIVE: dict[str, Callable[..., torch.Tensor]] = {
     "softshrink": lambda x, lambd: F.softshrink(x, lambd),
     "hardshrink": lambda x, lambd: F.hardshrink(x, lambd),
 }
+
+
+#: native ops that are exact (one rounding, as the catalog's kernels): used even when
+#: ``exact=True`` is asked for. The tests check each against the catalog to the last bit.
+EXACT: frozenset[str] = frozenset(
+    {
+        "identity",
+        "relu",
+        "relu6",
+        "leaky_relu",
+        "prelu",
+        "rrelu",
+        "rrelu_xu",
+        "threshold",
+        "hardtanh",
+        "softshrink",
+        "hardshrink",
+    }
+)
 
 
 def _rrelu_xu(x: torch.Tensor, lower: float, upper: float, training: bool) -> torch.Tensor:
