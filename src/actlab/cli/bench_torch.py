@@ -28,6 +28,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--compile", action="store_true", help="add torch.compile rows (slow first call)"
     )
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (1, as NumPy)")
     p.set_defaults(func=run)
 
 
@@ -37,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not 1 <= args.size <= 2**28:
         raise ActlabError(f"--size must be between 1 and 2^28, got {args.size}")
+    if args.threads < 1:
+        raise ActlabError(f"--threads must be at least 1, got {args.threads}")
     if args.repeat < 1:
         raise ActlabError(f"--repeat must be at least 1, got {args.repeat}")
     import torch
@@ -49,10 +52,14 @@ def run(args: argparse.Namespace) -> int:
         device=str(resolve_device(args.device)),
         dtype=getattr(torch, args.dtype),
         compile=args.compile,
+        threads=args.threads,
     )
     if args.json:
         print(json.dumps(bench.as_dicts(rows), indent=2))
     else:
-        print(f"{args.size} {args.dtype} elements on {args.device}, median of {args.repeat}")
+        print(
+            f"{args.size} {args.dtype} elements on {args.device}, {args.threads} thread(s), "
+            f"median of {args.repeat}"
+        )
         print(bench.table(rows))
     return 0

@@ -1,14 +1,18 @@
 """Benchmark: forward+backward of an activation, four ways, side by side in one run.
 
 * ``native``: torch's fused op (F.mish, F.silu ...) where the native table has one;
-* ``node``: actlab's memory-efficient autograd Function (one node, saves only x);
+* ``node``: actlab's memory-efficient autograd Function of torch ops (one node, saves only x;
+  the path a custom formula takes on a GPU);
+* ``exact``: one node running the catalog's NumPy kernels (the CPU path of ``exact=True``);
 * ``eager``: the same formula composed from torch ops under autograd (what a user writes);
 * ``compiled``: ``torch.compile`` of that composition (optional: compiling takes seconds);
 * ``node_compiled``: the node with its forward and backward compiled (optional, same reason).
 
 Time is the median of repeated forward+backward passes. Memory is what the pass keeps for backward
 (the bytes of the distinct storages autograd saves, counted with ``saved_tensors_hooks``), the
-cost that grows with every layer; on CUDA also the peak allocated during the pass.
+cost that grows with every layer; on CUDA also the peak allocated during the pass. Accuracy is
+the largest error, in units in the last place of the input's dtype, of f and f' against the
+catalog's exact kernels over |x| <= 100 and a few tails.
 
 >>> from actlab.torch.bench import run
 >>> rows = run(["silu"], size=1 << 12, repeats=3)          # doctest: +SKIP
@@ -21,13 +25,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import sympy as sp
 import torch
 
 import actlab
 from actlab.errors import ActlabError
 from actlab.torch._symbolic import compile_expr, stable
-from actlab.torch.functions import SymbolicFn, symbolic_plan
+from actlab.torch.functions import NumpyFn, SymbolicFn, symbolic_plan
 from actlab.torch.native import native_op
 
 
@@ -45,6 +50,9 @@ class Row:
     peak_bytes: int | None
     #: seconds the first call took (compilation), for the compiled methods
     first_call_seconds: float
+    #: largest error of f and of f' in ulp against the catalog's exact kernels
+    forward_ulp: float = 0.0
+    derivative_ulp: float = 0.0
     #: time relative to the native op in the same run (None without one)
     time_vs_native: float | None = None
     #: saved bytes relative to the native op
@@ -64,7 +72,9 @@ def default_activations() -> list[str]:
     return chosen
 
 
-def methods(spec: str, compile: bool) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+def methods(
+    spec: str, compile: bool, dtype_ok_for_numpy: bool = True
+) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
     """The ways to compute one activation, by method name."""
     fn = actlab.get(spec)
     if any(p.learnable for p in fn.record.params):
@@ -78,6 +88,8 @@ def methods(spec: str, compile: bool) -> dict[str, Callable[[torch.Tensor], torc
     if op is not None:
         found["native"] = lambda t: op(t, **fn.params)
     found["node"] = lambda t: SymbolicFn.apply(plan, t)
+    if dtype_ok_for_numpy:
+        found["exact"] = lambda t: NumpyFn.apply(fn, (), t)
     found["eager"] = composed
     if compile:
         found["compiled"] = torch.compile(composed, dynamic=False)
@@ -131,18 +143,41 @@ def run(
     device: str = "cpu",
     dtype: torch.dtype = torch.float32,
     compile: bool = False,
+    threads: int | None = 1,
 ) -> list[Row]:
-    """Measure every method for every activation; ratios are against the native op of the run."""
+    """Measure every method for every activation; ratios are against the native op of the run.
+
+    ``threads`` sets torch's CPU threads for the run (1 by default, as NumPy's kernels use one;
+    None leaves torch's setting).
+    """
     if size < 1:
         raise ActlabError(f"--size must be positive, got {size}")
+    previous = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        return _run(activations, size, repeats, device, dtype, compile)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _run(
+    activations: Sequence[str] | None,
+    size: int,
+    repeats: int,
+    device: str,
+    dtype: torch.dtype,
+    compile: bool,
+) -> list[Row]:
     torch.manual_seed(0)
     x = (torch.randn(size, dtype=dtype, device=device) * 3).requires_grad_()
     rows: list[Row] = []
     for spec in activations or default_activations():
-        found = methods(spec, compile)
+        found = methods(spec, compile, device == "cpu")
         measured = measure(found, x, repeats)
         base = measured.get("native")
         for name, (seconds, saved, peak, first) in measured.items():
+            f_ulp, d_ulp = accuracy(spec, found[name], dtype, device)
             rows.append(
                 Row(
                     activation=spec,
@@ -151,11 +186,39 @@ def run(
                     saved_bytes=saved,
                     peak_bytes=peak,
                     first_call_seconds=first,
+                    forward_ulp=f_ulp,
+                    derivative_ulp=d_ulp,
                     time_vs_native=seconds / base[0] if base else None,
                     memory_vs_native=saved / base[1] if base and base[1] else None,
                 )
             )
     return rows
+
+
+def accuracy(
+    spec: str, fn: Callable[[torch.Tensor], torch.Tensor], dtype: torch.dtype, device: str
+) -> tuple[float, float]:
+    """Largest error of f and f' in ulp of ``dtype`` against the catalog's exact kernels."""
+    exact = actlab.get(spec)
+    np_dtype = np.float32 if dtype == torch.float32 else np.float64
+    xs = np.concatenate([np.linspace(-100, 100, 20001), -np.logspace(-30, 2, 200)])
+    xs = np.concatenate([xs, -xs]).astype(np_dtype)
+    x = torch.tensor(xs, device=device, requires_grad=True)
+    y = fn(x)
+    y.backward(torch.ones_like(y))
+    assert x.grad is not None
+    got_y, got_d = y.detach().cpu().numpy(), x.grad.cpu().numpy()
+    return _ulp(got_y, exact(xs)), _ulp(got_d, exact.derivative(xs))
+
+
+def _ulp(got: np.ndarray, want: np.ndarray) -> float:
+    """Largest |got - want| in units of the spacing at want (NaN against a number is inf)."""
+    with np.errstate(all="ignore"):
+        err = np.abs(got.astype(np.float64) - want.astype(np.float64))
+        err = err / np.spacing(np.abs(want)).astype(np.float64)
+    both_nan = np.isnan(got) & np.isnan(want)
+    err = np.where(both_nan | (got == want), 0.0, err)
+    return float(np.nan_to_num(err, nan=np.inf).max())
 
 
 def as_dicts(rows: Sequence[Row]) -> list[dict[str, object]]:
@@ -165,16 +228,21 @@ def as_dicts(rows: Sequence[Row]) -> list[dict[str, object]]:
 def table(rows: Sequence[Row]) -> str:
     """A Markdown table of the rows."""
     lines = [
-        "| activation | method | median ms | x native | saved MiB | x native | first call s |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| activation | method | median ms | x native | saved MiB | x native | first call s "
+        "| f ulp | f' ulp |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r.activation} | {r.method} | {r.seconds * 1e3:.2f} | {_ratio(r.time_vs_native)} "
             f"| {r.saved_bytes / 2**20:.1f} | {_ratio(r.memory_vs_native)} "
-            f"| {r.first_call_seconds:.2f} |"
+            f"| {r.first_call_seconds:.2f} | {_ulps(r.forward_ulp)} | {_ulps(r.derivative_ulp)} |"
         )
     return "\n".join(lines)
+
+
+def _ulps(v: float) -> str:
+    return "inf" if v == float("inf") else f"{v:.3g}"
 
 
 def _ratio(v: float | None) -> str:
