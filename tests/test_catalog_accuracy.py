@@ -144,7 +144,7 @@ def test_declared_properties(record):
     low, high = props.range
     assert (y >= low).all() and (y <= high).all()
     if props.monotonic:
-        assert (np.diff(y) >= 0).all()
+        assert (y[1:] >= y[:-1]).all()  # not np.diff: inf - inf where f overflows (exp)
     if props.zero_centred:
         assert f(0.0) == 0 and y.min() < 0 < y.max()
     if props.saturating:

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: modules under actlab.catalog that define a ``RECORDS`` tuple, in display order
-_MODULES = ("classic",)
+_MODULES = ("classic", "rectifiers", "hard", "shrink", "squashing", "elementary")
 
 _RECORDS: dict[str, Activation] = {}
 _ALIASES: dict[str, str] = {}
