@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from actlab.errors import ActlabError
 
 #: command modules, in the order ``actlab --help`` lists them
-COMMANDS = ("catalog", "derive", "data", "reproduce")
+COMMANDS = ("catalog", "derive", "data", "compare", "reproduce")
 
 
 class _Parser(argparse.ArgumentParser):

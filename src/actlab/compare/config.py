@@ -1,0 +1,120 @@
+"""What a study is: the settings that decide its numbers, resolved against dataset defaults."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import actlab
+from actlab import data
+from actlab.errors import ActlabError
+
+#: the classic comparison ``actlab compare`` runs with no arguments
+DEFAULT_ACTIVATIONS = (
+    "relu",
+    "tanh",
+    "sigmoid",
+    "leaky_relu",
+    "prelu",
+    "rrelu",
+    "elu",
+    "gelu",
+    "silu",
+)
+DEFAULT_SEEDS = 5
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """Every setting that changes a study's numbers (and so must match when it resumes)."""
+
+    dataset: str = "digits"
+    #: activation specs, as given (names, name(params), or formulas in x)
+    activations: tuple[str, ...] = DEFAULT_ACTIVATIONS
+    #: seeds 0 .. seeds-1; seed s fixes model s's initial weights, its data order and its draws
+    seeds: int = DEFAULT_SEEDS
+    #: None: the dataset's default (see :mod:`actlab.data.catalog`)
+    epochs: int | None = None
+    model: str | None = None
+    optimizer: str | None = None
+    lr: float | None = None
+    batch_size: int | None = None
+    #: weight initialisation (actlab.nn.init); "torch" is PyTorch's nn.Linear default
+    init: str = "torch"
+    #: test accuracy for "epochs / seconds to target"; None: the dataset's default
+    target: float | None = None
+    #: loader options (CSV label column, toy noise, ...)
+    data_options: dict[str, Any] = field(default_factory=dict)
+    backend: str = "numpy"
+    #: where the backend computes (the torch backend's cpu or cuda)
+    device: str = "cpu"
+
+    def resolved(self) -> StudyConfig:
+        """The same config with every None filled from the dataset's defaults, validated."""
+        defaults = data.info(self.dataset).defaults
+        cfg = replace(
+            self,
+            dataset=data.info(self.dataset).name,
+            epochs=self.epochs if self.epochs is not None else defaults.epochs,
+            model=self.model or defaults.model,
+            optimizer=self.optimizer or defaults.optimizer,
+            lr=self.lr if self.lr is not None else defaults.lr,
+            batch_size=self.batch_size or defaults.batch_size,
+            target=self.target if self.target is not None else defaults.target_accuracy,
+            activations=tuple(a.strip() for a in self.activations),
+        )
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        if not self.activations or any(not a for a in self.activations):
+            raise ActlabError("--activations needs at least one activation spec")
+        if len(set(self.activations)) != len(self.activations):
+            raise ActlabError("--activations lists the same activation twice")
+        for spec in self.activations:
+            actlab.get(spec)  # unknown names and bad formulas fail here, before any training
+        if not 1 <= self.seeds <= 1000:
+            raise ActlabError(f"--seeds must be 1..1000, got {self.seeds}")
+        if self.epochs is not None and not 1 <= self.epochs <= 100_000:
+            raise ActlabError(f"--epochs must be 1..100000, got {self.epochs}")
+        if self.optimizer is not None and self.optimizer not in OPTIMIZERS:
+            raise ActlabError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}")
+        if self.lr is not None and not 0 < self.lr < 100:
+            raise ActlabError(f"--lr must be a positive number below 100, got {self.lr}")
+        if self.batch_size is not None and not 1 <= self.batch_size <= 1_000_000:
+            raise ActlabError(f"--batch-size must be a positive integer, got {self.batch_size}")
+        if self.target is not None and not 0 < self.target <= 1:
+            raise ActlabError(f"--target is an accuracy in (0, 1], got {self.target}")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["activations"] = list(self.activations)
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> StudyConfig:
+        values = dict(values)
+        values["activations"] = tuple(values["activations"])
+        return cls(**values)
+
+
+def fingerprint(dataset: data.Dataset) -> str:
+    """SHA-256 of the arrays: a resumed study must train on exactly the same numbers."""
+    digest = hashlib.sha256()
+    for array in (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test):
+        digest.update(str((array.dtype.str, array.shape)).encode())
+        digest.update(memoryview(array.tobytes()))
+    return digest.hexdigest()
+
+
+def differences(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """Human-readable ``key: stored -> current`` for every setting that changed."""
+    keys = sorted(set(stored) | set(current))
+    return [
+        f"{k} {json.dumps(stored.get(k))} -> {json.dumps(current.get(k))}"
+        for k in keys
+        if stored.get(k) != current.get(k)
+    ]
