@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from actlab.errors import ActlabError
@@ -29,6 +30,7 @@ def add_parser(sub: Any) -> None:
     x.add_argument("--epochs", type=int, help="override the number of epochs")
     x.add_argument("--seeds", type=int, default=1, help="seeds per activation (default 1)")
     x.add_argument("--train-size", type=int, help="use the first N training images")
+    x.add_argument("--out", metavar="DIR", help="durable store: resume by running again")
     x.add_argument("--json", action="store_true", help="print one JSON object")
     x.set_defaults(func=run_xu2015)
     p.set_defaults(func=lambda args: _usage(p))
@@ -58,6 +60,7 @@ def run_xu2015(args: argparse.Namespace) -> int:
         setup.config,
         range(args.seeds),
         progress=lambda line: print(f"actlab reproduce xu2015: {line}", file=sys.stderr),
+        out=Path(args.out) if args.out else None,
     )
     rows = xu2015.table(args.dataset, results)
     verdict = xu2015.verdict(rows)

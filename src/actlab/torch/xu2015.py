@@ -13,12 +13,16 @@ choice open, or where a CPU run can't follow it, :data:`CHOICES` says what actla
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from actlab import data
+from actlab.compare.config import fingerprint
 from actlab.errors import ActlabError
-from actlab.torch.train import Run, TrainConfig, train
+from actlab.torch.train import Epoch, Run, TrainConfig, train
 
 
 @dataclass(frozen=True)
@@ -142,15 +146,80 @@ def run(
     config: TrainConfig,
     seeds: Sequence[int] = (0,),
     progress: Callable[[str], None] | None = None,
+    out: Path | None = None,
 ) -> dict[str, list[Run]]:
-    """Train every row's activation for every seed; the runs by spec."""
+    """Train every row's activation for every seed; the runs by spec.
+
+    With ``out``, each run's checkpoint is written there after every epoch (atomically) and its
+    result when it finishes; running again skips finished runs and resumes the others from
+    their last epoch, with the same numbers as an uninterrupted run.
+    """
     results: dict[str, list[Run]] = {}
-    for row in ROWS:
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        _bind(out, config, ds)
+    for i, row in enumerate(ROWS):
         for seed in seeds:
             if progress:
                 progress(f"{row.label}, seed {seed}")
-            results.setdefault(row.spec, []).append(train(ds, row.spec, seed, config))
+            results.setdefault(row.spec, []).append(_one(ds, row.spec, seed, config, out, i))
     return results
+
+
+def _one(
+    ds: data.Dataset, spec: str, seed: int, config: TrainConfig, out: Path | None, i: int
+) -> Run:
+    if out is None:
+        return train(ds, spec, seed, config)
+    stem = out / f"run{i}-seed{seed}"
+    done, checkpoint = stem.with_suffix(".json"), stem.with_suffix(".pt")
+    if done.exists():
+        saved = json.loads(done.read_text())
+        finished = Run(spec, seed, [Epoch(**e) for e in saved["history"]])
+        finished.final_train_loss = saved["final_train_loss"]
+        finished.final_train_accuracy = saved["final_train_accuracy"]
+        return finished
+    blob = checkpoint.read_bytes() if checkpoint.exists() else None
+    result = train(
+        ds, spec, seed, config, checkpoint=blob, on_epoch=lambda r, b: _write(checkpoint, b)
+    )
+    summary = {
+        "history": [vars(e) for e in result.history],
+        "final_train_loss": result.final_train_loss,
+        "final_train_accuracy": result.final_train_accuracy,
+    }
+    _write(done, json.dumps(summary).encode())
+    checkpoint.unlink(missing_ok=True)
+    return result
+
+
+def _bind(out: Path, config: TrainConfig, ds: data.Dataset) -> None:
+    """Refuse to resume a folder made with other settings or other data."""
+    key = json.dumps(
+        {
+            "config": asdict(config),
+            "n_train": len(ds.x_train),
+            "n_test": len(ds.x_test),
+            "data": fingerprint(ds),
+        },
+        sort_keys=True,
+        default=str,
+    )
+    marker = out / "study.json"
+    if marker.exists() and marker.read_text() != key:
+        raise ActlabError(f"{out}: holds a study with other settings or data; use another --out")
+    if not marker.exists():
+        _write(marker, key.encode())
+
+
+def _write(path: Path, content: bytes) -> None:
+    """Write whole or not at all: a kill mid-write leaves the previous file."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(content)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
 def table(dataset: str, results: dict[str, list[Run]]) -> list[dict[str, object]]:
