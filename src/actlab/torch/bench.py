@@ -212,10 +212,12 @@ def accuracy(
 
 
 def _ulp(got: np.ndarray, want: np.ndarray) -> float:
-    """Largest |got - want| in units of the spacing at want (NaN against a number is inf)."""
+    """Largest |got - want| in units of the spacing at want, where want is a normal number
+    (below, the spacing of the smallest normal: as the catalog's own accuracy target)."""
+    tiny = np.finfo(want.dtype).tiny
     with np.errstate(all="ignore"):
         err = np.abs(got.astype(np.float64) - want.astype(np.float64))
-        err = err / np.spacing(np.abs(want)).astype(np.float64)
+        err = err / np.spacing(np.maximum(np.abs(want), tiny)).astype(np.float64)
     both_nan = np.isnan(got) & np.isnan(want)
     err = np.where(both_nan | (got == want), 0.0, err)
     return float(np.nan_to_num(err, nan=np.inf).max())
