@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from actlab.errors import ActlabError
 
 #: command modules, in the order ``actlab --help`` lists them
-COMMANDS = ("catalog", "derive", "data", "compare", "reproduce")
+COMMANDS = ("catalog", "derive", "data", "compare", "reproduce", "playground")
 
 
 class _Parser(argparse.ArgumentParser):

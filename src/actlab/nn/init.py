@@ -36,6 +36,7 @@ from actlab.errors import ActlabError
 
 #: ``draw(rng, fan_in, fan_out, sigma_w2, sigma_b2) -> (weights, biases)`` in float64
 Draw = Callable[[np.random.Generator, int, int, float, float], tuple[np.ndarray, np.ndarray]]
+Variance = Callable[[int, int, float, float], tuple[float, float]]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class Init:
     #: one line saying what it is and where it comes from
     summary: str
     draw: Draw
+    #: ``variance(fan_in, fan_out, sigma_w2, sigma_b2) -> (fan_in * Var W, Var b)``: the
+    #: (sigma_w^2, sigma_b^2) that mean-field theory sees
+    variance: Variance
     aliases: tuple[str, ...] = ()
 
 
@@ -94,37 +98,58 @@ def _gaussian(rng: np.random.Generator, n: int, m: int, sw: float, sb: float) ->
 
 
 INITS = (
-    Init("torch", "PyTorch nn.Linear's default: U(+-1/sqrt(fan_in)) for weights and bias", _torch),
+    Init(
+        "torch",
+        "PyTorch nn.Linear's default: U(+-1/sqrt(fan_in)) for weights and bias",
+        _torch,
+        lambda n, m, sw, sb: (1 / 3, 1 / (3 * n)),
+    ),
     Init(
         "xavier_uniform",
         "Glorot & Bengio 2010: U(+-sqrt(6/(fan_in+fan_out)))",
         _xavier_uniform,
+        lambda n, m, sw, sb: (2 * n / (n + m), 0.0),
         ("glorot_uniform", "xavier", "glorot"),
     ),
     Init(
         "xavier_normal",
         "Glorot & Bengio 2010: N(0, 2/(fan_in+fan_out))",
         _xavier_normal,
+        lambda n, m, sw, sb: (2 * n / (n + m), 0.0),
         ("glorot_normal",),
     ),
     Init(
         "he",
         "He et al. 2015: N(0, 2/fan_in), for ReLU",
         _he,
+        lambda n, m, sw, sb: (2.0, 0.0),
         ("kaiming", "kaiming_normal", "he_normal"),
     ),
     Init(
         "he_uniform",
         "He et al. 2015, uniform: U(+-sqrt(6/fan_in))",
         _he_uniform,
+        lambda n, m, sw, sb: (2.0, 0.0),
         ("kaiming_uniform",),
     ),
-    Init("lecun", "LeCun et al. 1998: N(0, 1/fan_in)", _lecun, ("lecun_normal",)),
-    Init("orthogonal", "Saxe et al. 2014: a random orthogonal matrix", _orthogonal),
+    Init(
+        "lecun",
+        "LeCun et al. 1998: N(0, 1/fan_in)",
+        _lecun,
+        lambda n, m, sw, sb: (1.0, 0.0),
+        ("lecun_normal",),
+    ),
+    Init(
+        "orthogonal",
+        "Saxe et al. 2014: a random orthogonal matrix",
+        _orthogonal,
+        lambda n, m, sw, sb: (min(n, m) / m, 0.0),
+    ),
     Init(
         "gaussian",
         "mean-field: N(0, sigma_w2/fan_in) weights, N(0, sigma_b2) biases",
         _gaussian,
+        lambda n, m, sw, sb: (sw, sb),
         ("normal", "mean_field"),
     ),
 )

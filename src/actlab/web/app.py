@@ -1,0 +1,256 @@
+"""The playground's web server: a Starlette app serving the page and one WebSocket per tab.
+
+Safety at the edge: a request whose Host is not this server's own is refused (DNS rebinding), a
+WebSocket whose Origin is not the page's own is refused before it is accepted (another web site
+must not drive a user's local server), every message is size-checked, rate-limited and validated
+against :mod:`actlab.web.state` before a :class:`~actlab.web.session.Session` sees it, a bad
+message gets an error reply and the session goes on, and a session's memory is dropped when its
+socket closes.
+
+Streaming: while playing, the server trains and pushes a frame, at most ``setup.fps`` a second
+and never more than :data:`IN_FLIGHT` frames ahead of the page's acknowledgements (a slow tab
+slows its own training instead of queueing frames without limit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+import numpy as np
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from actlab.errors import ActlabError
+from actlab.web import session as sessions
+from actlab.web.state import LIMITS, parse_message
+
+STATIC = Path(__file__).parent / "static"
+#: frames the server may push ahead of the page's acknowledgements
+IN_FLIGHT = 2
+#: live sessions one server holds at most
+MAX_SESSIONS = 32
+#: how worker processes learn the address the server was bound to
+HOST_VARIABLE = "ACTLAB_PLAYGROUND_HOST"
+#: hosts a loopback server answers to
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+#: the page may load only what this server serves
+CSP = (
+    "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; "
+    "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+log = logging.getLogger("actlab.playground")
+
+
+def _hostname(netloc: str) -> str:
+    host = urlsplit(f"//{netloc}").hostname
+    return (host or "").lower()
+
+
+class Policy:
+    """Which Host headers and WebSocket Origins this server accepts."""
+
+    def __init__(self, bind_host: str) -> None:
+        self.any_host = bind_host in ("0.0.0.0", "::", "")
+        self.hosts = LOOPBACK | {bind_host.strip("[]").lower()}
+
+    def host_ok(self, host: str | None) -> bool:
+        return bool(host) and (self.any_host or _hostname(host or "") in self.hosts)
+
+    def origin_ok(self, origin: str | None, host: str | None) -> bool:
+        """The Origin must be this very page: http(s)://<the Host header>."""
+        if not origin or not self.host_ok(host):
+            return False
+        parts = urlsplit(origin)
+        return parts.scheme in ("http", "https") and parts.netloc.lower() == (host or "").lower()
+
+
+class _HostGuard:
+    """Refuse HTTP requests addressed to another host name (a DNS-rebinding page)."""
+
+    def __init__(self, app: ASGIApp, policy: Policy) -> None:
+        self.app, self.policy = app, policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if not self.policy.host_ok(host):
+                await PlainTextResponse("unknown host", status_code=400)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(bind_host: str | None = None) -> Starlette:
+    """The ASGI app; ``bind_host`` (default: $ACTLAB_PLAYGROUND_HOST or 127.0.0.1) decides which
+    Host names and Origins are accepted."""
+    bind_host = bind_host or os.environ.get(HOST_VARIABLE, "127.0.0.1")
+    policy = Policy(bind_host)
+    live: set[sessions.Session] = set()
+
+    async def index(request: Request) -> Response:
+        response = FileResponse(STATIC / "index.html")
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    async def socket(websocket: WebSocket) -> None:
+        headers = websocket.headers
+        if not policy.origin_ok(headers.get("origin"), headers.get("host")):
+            await websocket.close(code=1008)  # before accept: the handshake gets HTTP 403
+            return
+        await websocket.accept()
+        if len(live) >= MAX_SESSIONS:
+            await _send(websocket, _error("connect", f"server busy: {MAX_SESSIONS} sessions"))
+            await websocket.close(code=1013)
+            return
+        session = sessions.Session()
+        live.add(session)
+        try:
+            await _Connection(websocket, session).run()
+        finally:
+            live.discard(session)
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            WebSocketRoute("/ws", socket),
+        ]
+    )
+    app.state.sessions = live
+    app.add_middleware(_HostGuard, policy=policy)
+    return app
+
+
+def _error(context: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "context": context, "message": message}
+
+
+async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:
+    try:
+        text = json.dumps(message, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        text = json.dumps(_error(message.get("type", "?"), "a value was not a finite number"))
+    await websocket.send_text(text)
+
+
+class _Connection:
+    """The two halves of one socket: reading messages and pushing training frames."""
+
+    def __init__(self, websocket: WebSocket, session: sessions.Session) -> None:
+        self.ws, self.session = websocket, session
+        self.acked = 0
+        self.wake = asyncio.Event()
+        self.lock = asyncio.Lock()
+        self.budget = float(LIMITS["max_messages_per_second"])
+        self.refilled = time.monotonic()
+
+    async def send(self, message: dict[str, Any]) -> bool:
+        """Send one message; False once the page has gone (then both halves stop)."""
+        try:
+            async with self.lock:
+                await _send(self.ws, message)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return False
+        return True
+
+    async def run(self) -> None:
+        if not await self.send(sessions.hello()):
+            return
+        # anyio's task group (Starlette's own) so the server's cancellation reaches both halves
+        async with anyio.create_task_group() as group:
+
+            async def read_then_stop() -> None:
+                await self.read()
+                group.cancel_scope.cancel()
+
+            group.start_soon(read_then_stop)
+            group.start_soon(self.train)
+
+    async def read(self) -> None:
+        while True:
+            try:
+                event = await self.ws.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if event["type"] == "websocket.disconnect":
+                return
+            for reply in self.answer(event.get("text"), event.get("bytes")):
+                if not await self.send(reply):
+                    return
+            self.wake.set()
+
+    def answer(self, text: str | None, data: bytes | None) -> list[dict[str, Any]]:
+        """Replies to one raw message; whatever is wrong with it, an error reply, never a crash."""
+        if text is None:
+            return [_error("message", "binary messages are not accepted; send JSON text")]
+        if len(text) > LIMITS["max_message"]:
+            return [_error("message", f"message too large (over {LIMITS['max_message']} bytes)")]
+        if not self._within_rate():
+            return [_error("message", "too many messages; slow down")]
+        try:
+            raw = json.loads(text)
+        except (ValueError, RecursionError):
+            return [_error("message", "not valid JSON")]
+        try:
+            msg = parse_message(raw)
+        except ActlabError as exc:
+            return [_error("message", str(exc))]
+        if msg.type == "ack":
+            self.acked = max(self.acked, min(msg["frame"], self.session.frame))
+        try:
+            with np.errstate(all="ignore"):
+                return self.session.handle(msg)
+        except Exception as exc:  # a bug must not take the session down: say so and go on
+            log.exception("playground: %s failed", msg.type)
+            return [_error(msg.type, f"internal error: {type(exc).__name__}: {exc}")]
+
+    def _within_rate(self) -> bool:
+        # a token bucket: max_messages_per_second on average, bursts up to the same number
+        now = time.monotonic()
+        rate = float(LIMITS["max_messages_per_second"])
+        self.budget = min(rate, self.budget + (now - self.refilled) * rate)
+        self.refilled = now
+        if self.budget < 1.0:
+            return False
+        self.budget -= 1.0
+        return True
+
+    async def train(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            s = self.session
+            if not s.playing or s.frame - self.acked >= IN_FLIGHT:
+                self.wake.clear()
+                await self.wake.wait()
+                continue
+            start = loop.time()
+            try:
+                with np.errstate(all="ignore"):
+                    frame = s.tick()
+            except Exception as exc:
+                log.exception("playground: training failed")
+                s.playing = False
+                frame = _error("train", f"internal error: {type(exc).__name__}: {exc}")
+            if frame["type"] == "error" and not await self.send(
+                {"type": "playing", "playing": False}
+            ):
+                return
+            if not await self.send(frame):
+                return
+            wait = 1.0 / s.setup.fps - (loop.time() - start)
+            await asyncio.sleep(max(0.0, wait))

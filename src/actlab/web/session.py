@@ -1,0 +1,404 @@
+"""One browser tab's playground: its setup, data, network (or race) and what it answers.
+
+A :class:`Session` knows nothing of sockets: :meth:`Session.handle` takes a validated message and
+returns the replies, :meth:`Session.tick` trains one update and returns the frame to push. The
+server (:mod:`actlab.web.app`) moves these over a WebSocket; tests drive a Session directly too.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import actlab
+from actlab.data import toy
+from actlab.errors import ActlabError
+from actlab.web import network
+from actlab.web.state import DEFAULT, FEATURES, LIMITS, Message, Setup, parse_setup
+
+#: SGD steps one update may take beyond its first epoch
+MAX_STEPS_PER_UPDATE = 2000
+#: what an export file says it is
+EXPORT_FORMAT = "actlab-playground"
+
+
+def hello() -> dict[str, Any]:
+    """The first message: everything the page's menus list, from the registries."""
+    activations = [
+        {
+            "name": r.name,
+            "summary": r.summary,
+            "latex": r.latex,
+            "params": [{"name": p.name, "default": p.default} for p in r.params],
+        }
+        for r in actlab.records()
+    ]
+    datasets = [
+        {
+            "name": d.name,
+            "problem": d.problem,
+            "points": d.default_points,
+            "classes": d.classes,
+            "multiclass": d.multiclass,
+            "summary": d.summary,
+            "preview": _preview_points(d.name),
+        }
+        for d in toy.TOY_DATASETS.values()
+    ]
+    return {
+        "type": "hello",
+        "version": actlab.__version__,
+        "activations": activations,
+        "datasets": datasets,
+        "features": list(FEATURES),
+        "limits": LIMITS,
+        "defaults": DEFAULT.to_dict(),
+    }
+
+
+def _preview_points(name: str) -> list[list[float]]:
+    X, y = toy.generate(name, 200, 0, 0)
+    return [[round(a, 2), round(b, 2), round(float(c), 3)] for (a, b), c in zip(X.tolist(), y)]
+
+
+class Session:
+    """State of one connected page."""
+
+    def __init__(self) -> None:
+        self.setup: Setup = DEFAULT
+        self.csv_points: tuple[np.ndarray, np.ndarray] | None = None
+        self.playing = False
+        self.racing = False
+        self.frame = 0
+        self.data = network.make_data(self.setup, None)
+        self.net = network.build(self.setup, self.data)
+        self.race: list[network.Network] = []
+
+    # ------------------------------------------------------------------ messages
+
+    def handle(self, msg: Message) -> list[dict[str, Any]]:
+        """The replies to one validated message; an ActlabError becomes an error reply."""
+        try:
+            # a diverging run overflows on purpose; it is detected and reported, not warned about
+            with np.errstate(all="ignore"):
+                return getattr(self, f"_on_{msg.type}")(msg)
+        except ActlabError as exc:
+            reply: dict[str, Any] = {"type": "error", "context": msg.type, "message": str(exc)}
+            if msg.type in ("setup", "import", "points"):
+                reply["setup"] = self.setup.to_dict()
+            return [reply]
+
+    def _on_setup(self, msg: Message) -> list[dict[str, Any]]:
+        setup = parse_setup(msg["setup"])
+        self.apply(setup)
+        return [self.state()]
+
+    def apply(self, setup: Setup, *, new_points: bool = False) -> None:
+        """Switch to ``setup``; keep the trained weights when only drawing options change."""
+        if _same_run(setup, self.setup) and not new_points:
+            self.setup = setup
+            return
+        same = _same_data(setup, self.setup) and not new_points
+        data = self.data if same else network.make_data(setup, self.csv_points)
+        if _same_model(setup, self.setup) and data is self.data:
+            # the optimiser's settings changed: keep the weights, rebuild the rule around them
+            self.net = _rebuilt_keeping_weights(setup, data, self.net)
+        else:
+            self.net = network.build(setup, data)
+        if self.racing:
+            self.race = _race(setup, data)
+        self.setup, self.data = setup, data
+
+    def _on_play(self, msg: Message) -> list[dict[str, Any]]:
+        self.playing = True
+        return [{"type": "playing", "playing": True}]
+
+    def _on_pause(self, msg: Message) -> list[dict[str, Any]]:
+        self.playing = False
+        return [{"type": "playing", "playing": False}]
+
+    def _on_step(self, msg: Message) -> list[dict[str, Any]]:
+        self.playing = False
+        return [{"type": "playing", "playing": False}, self.tick(epochs=1)]
+
+    def _on_reset(self, msg: Message) -> list[dict[str, Any]]:
+        self.playing = False
+        self.net = network.build(self.setup, self.data)
+        if self.racing:
+            self.race = _race(self.setup, self.data)
+        return [{"type": "playing", "playing": False}, self.state()]
+
+    def _on_regenerate(self, msg: Message) -> list[dict[str, Any]]:
+        if self.setup.dataset == "csv":
+            raise ActlabError("regenerate: your CSV points are fixed; pick a toy data set")
+        seed = int(np.random.default_rng().integers(0, 2**31 - 1))
+        self.playing = False
+        self.apply(self.setup.replace(seed=seed))
+        return [{"type": "playing", "playing": False}, self.state()]
+
+    def _on_ack(self, msg: Message) -> list[dict[str, Any]]:
+        return []  # flow control lives in the server loop
+
+    def _on_set_weight(self, msg: Message) -> list[dict[str, Any]]:
+        w = self.net.model.weights
+        layer, source, target = msg["layer"], msg["source"], msg["target"]
+        if layer >= len(w) or source >= w[layer].shape[1] or target >= w[layer].shape[2]:
+            raise ActlabError(f"set_weight: no weight {layer}:{source}->{target} in this network")
+        w[layer][0, source, target] = msg["value"]
+        return [self.frame_message()]
+
+    def _on_set_bias(self, msg: Message) -> list[dict[str, Any]]:
+        b = self.net.model.biases
+        layer, unit = msg["layer"], msg["unit"]
+        if layer >= len(b) or unit >= b[layer].shape[1]:
+            raise ActlabError(f"set_bias: no unit {layer}:{unit} in this network")
+        b[layer][0, unit] = msg["value"]
+        return [self.frame_message()]
+
+    def _on_preview(self, msg: Message) -> list[dict[str, Any]]:
+        return [preview(msg["spec"])]
+
+    def _on_points(self, msg: Message) -> list[dict[str, Any]]:
+        X, y = toy.load_csv(msg["csv"], max_points=LIMITS["max_points"])
+        problem = toy.problem_of(y)
+        classes = int(y.max()) + 1 if problem == "classification" else 2
+        loss = self.setup.loss if problem == "classification" and classes == 2 else None
+        loss = loss or ("cross_entropy" if problem == "classification" else "mse")
+        setup = self.setup.replace(dataset="csv", problem=problem, classes=classes, loss=loss)
+        previous = self.csv_points
+        self.csv_points = (X, y)
+        try:
+            self.apply(setup, new_points=True)
+        except ActlabError:
+            self.csv_points = previous
+            raise
+        return [self.state()]
+
+    def _on_export(self, msg: Message) -> list[dict[str, Any]]:
+        data: dict[str, Any] = {
+            "format": EXPORT_FORMAT,
+            "version": 1,
+            "actlab": actlab.__version__,
+            "setup": self.setup.to_dict(),
+            "epoch": self.net.epoch,
+            **network.weights(self.net, digits=None),
+            # learnable activation parameters (PReLU's slope), per layer
+            "act_params": [
+                {name: float(v[0]) for name, v in layer.items()}
+                for layer in self.net.model.act_params
+            ],
+        }
+        if self.setup.dataset == "csv" and self.csv_points is not None:
+            X, y = self.csv_points
+            data["points"] = toy.to_csv(X, y)
+        return [{"type": "export", "data": data}]
+
+    def _on_import(self, msg: Message) -> list[dict[str, Any]]:
+        data = msg["data"]
+        if data.get("format") != EXPORT_FORMAT:
+            raise ActlabError(f"import: not an {EXPORT_FORMAT} file")
+        setup = parse_setup(data.get("setup"))
+        points = data.get("points")
+        csv = self.csv_points
+        if setup.dataset == "csv":
+            if not isinstance(points, str):
+                raise ActlabError("import: a csv setup needs its points")
+            csv = toy.load_csv(points, max_points=LIMITS["max_points"])
+        net = network.build(setup, network.make_data(setup, csv))
+        _load_weights(net, data.get("weights"), data.get("biases"))
+        _load_act_params(net, data.get("act_params"))
+        epoch = data.get("epoch", 0)
+        net.epoch = epoch if isinstance(epoch, int) and 0 <= epoch < 2**31 else 0
+        self.playing, self.csv_points = False, csv
+        self.setup, self.data, self.net = setup, net.data, net
+        if self.racing:
+            self.race = _race(setup, net.data)
+        return [{"type": "playing", "playing": False}, self.state()]
+
+    def _on_race(self, msg: Message) -> list[dict[str, Any]]:
+        self.racing = msg["on"]
+        self.playing = False
+        self.race = _race(self.setup, self.data) if self.racing else []
+        return [{"type": "playing", "playing": False}, self.state()]
+
+    # ------------------------------------------------------------------ outgoing
+
+    def state(self) -> dict[str, Any]:
+        """Everything the page draws from scratch: setup, points, network shape, first frame."""
+        d = self.data
+        return {
+            "type": "state",
+            "setup": self.setup.to_dict(),
+            "problem": d.problem,
+            "classes": d.classes,
+            "hidden": self.net.hidden,
+            "output_kind": self.net.output_kind,
+            "sizes": list(self.net.model.sizes),
+            "train": _points(d.X_train, d.y_train),
+            "test": _points(d.X_test, d.y_test),
+            "inputs": network.input_heatmaps(self.setup.features),
+            "racing": self.racing,
+            "race": [n.hidden[0] if n.hidden else self.setup.activation for n in self.race],
+            "frame": self.race_frame() if self.racing else self.frame_message(),
+        }
+
+    def tick(self, epochs: int | None = None) -> dict[str, Any]:
+        """Train one update (``epochs_per_update`` epochs) and return the frame to draw."""
+        with np.errstate(all="ignore"):
+            return self._tick(epochs)
+
+    def _tick(self, epochs: int | None) -> dict[str, Any]:
+        count = epochs or self._epochs_within_budget()
+        if self.racing:
+            for net in self.race:
+                if not network.diverged(net):
+                    network.train_epochs(net, count)
+            return self.race_frame()
+        network.train_epochs(self.net, count)
+        if network.diverged(self.net):
+            self.playing = False
+            return {
+                "type": "error",
+                "context": "train",
+                "message": "training diverged (weights overflowed): lower the learning rate "
+                "and press reset",
+            }
+        return self.frame_message()
+
+    def _epochs_within_budget(self) -> int:
+        # many epochs of many small batches would hold the server for seconds: cap the SGD steps
+        # one update may take (at least one epoch always runs)
+        steps = -(-len(self.data.X_train) // self.setup.batch_size) * max(1, len(self.race))
+        return max(1, min(self.setup.epochs_per_update, MAX_STEPS_PER_UPDATE // steps))
+
+    def frame_message(self) -> dict[str, Any]:
+        self.frame += 1
+        return {
+            "type": "frame",
+            "frame": self.frame,
+            **network.evaluate(self.net),
+            **network.weights(self.net),
+            "heat": network.heatmaps(self.net),
+        }
+
+    def race_frame(self) -> dict[str, Any]:
+        self.frame += 1
+        runs = []
+        for net in self.race:
+            stats = network.evaluate(net)
+            runs.append(
+                {
+                    "activation": net.hidden[0] if net.hidden else "",
+                    "epoch": net.epoch,
+                    "seconds": round(net.seconds, 5),
+                    "train_loss": stats["train_loss"],
+                    "test_loss": stats["test_loss"],
+                    "train_acc": stats["train_acc"],
+                    "test_acc": stats["test_acc"],
+                    "diverged": network.diverged(net),
+                    "heat": network.heatmaps(net, units=False),
+                }
+            )
+        return {"type": "race_frame", "frame": self.frame, "runs": runs}
+
+
+def preview(spec: str) -> dict[str, Any]:
+    """f and f' of an activation (name or formula, through ``actlab.get``) on [-5, 5]."""
+    f = actlab.get(spec)
+    x = np.linspace(-5.0, 5.0, 201)
+    record = f.record
+    return {
+        "type": "preview",
+        "spec": spec,
+        "name": f.spec,
+        "summary": record.summary,
+        "latex": record.latex,
+        "x": x.round(4).tolist(),
+        "f": _clean(f(x)),
+        "df": _clean(f.derivative(x)),
+    }
+
+
+def _clean(values: np.ndarray) -> list[float | None]:
+    return [round(v, 6) if math.isfinite(v) else None for v in np.asarray(values).tolist()]
+
+
+def _points(X: np.ndarray, y: np.ndarray) -> list[list[float]]:
+    labels = y.tolist()
+    return [[round(a, 3), round(b, 3), c] for (a, b), c in zip(X.tolist(), labels)]
+
+
+def _race(setup: Setup, data: network.Data) -> list[network.Network]:
+    # same data, same seed (so the same initial weights), one activation for every hidden layer
+    return [network.build(setup, data, [spec] * len(setup.layers)) for spec in setup.race]
+
+
+_VIEW_ONLY = {"discretize", "show_test", "fps", "epochs_per_update", "race"}
+_OPTIMISER = {"learning_rate", "regularization", "reg_rate", "batch_size"}
+_DATA = ("dataset", "noise", "train_ratio", "points", "classes", "seed")
+
+
+def _differs(a: Setup, b: Setup) -> set[str]:
+    da, db = a.to_dict(), b.to_dict()
+    return {k for k in da if da[k] != db[k]}
+
+
+def _same_run(a: Setup, b: Setup) -> bool:
+    return _differs(a, b) <= _VIEW_ONLY
+
+
+def _same_data(a: Setup, b: Setup) -> bool:
+    return not (_differs(a, b) & set(_DATA))
+
+
+def _same_model(a: Setup, b: Setup) -> bool:
+    return _differs(a, b) <= _VIEW_ONLY | _OPTIMISER
+
+
+def _rebuilt_keeping_weights(setup: Setup, data: network.Data, old: network.Network) -> Any:
+    net = network.build(setup, data)
+    for dst, src in zip(net.model.weights + net.model.biases, old.model.weights + old.model.biases):
+        dst[...] = src
+    net.epoch, net.seconds, net.history = old.epoch, old.seconds, old.history
+    return net
+
+
+def _load_weights(net: network.Network, weights: Any, biases: Any) -> None:
+    model = net.model
+    for name, given, arrays in (
+        ("weights", weights, model.weights),
+        ("biases", biases, model.biases),
+    ):
+        if not isinstance(given, list) or len(given) != len(arrays):
+            raise ActlabError(f"import: {name} must be a list of {len(arrays)} layers")
+        for layer, (values, array) in enumerate(zip(given, arrays)):
+            try:
+                a = np.asarray(values, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ActlabError(f"import: {name}[{layer}] is not numbers") from None
+            if a.shape != array.shape[1:]:
+                raise ActlabError(
+                    f"import: {name}[{layer}] has shape {a.shape}, the setup needs "
+                    f"{array.shape[1:]}"
+                )
+            if not np.all(np.isfinite(a)):
+                raise ActlabError(f"import: {name}[{layer}] has values that are not finite")
+            array[0] = a
+
+
+def _load_act_params(net: network.Network, given: Any) -> None:
+    if given is None:
+        return  # files without learnable activations may leave them out
+    layers = net.model.act_params
+    if not isinstance(given, list) or len(given) != len(layers):
+        raise ActlabError(f"import: act_params must be a list of {len(layers)} layers")
+    for layer, (values, params) in enumerate(zip(given, layers)):
+        if not isinstance(values, dict) or set(values) != set(params):
+            raise ActlabError(f"import: act_params[{layer}] must name {sorted(params)}")
+        for name, value in values.items():
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok or not math.isfinite(value):
+                raise ActlabError(f"import: act_params[{layer}].{name} must be a finite number")
+            params[name][0] = value

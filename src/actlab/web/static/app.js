@@ -1,0 +1,576 @@
+// The playground page: holds the setup (mirrored in the URL), talks to the server over one
+// WebSocket, and draws what the server sends. The model lives on the server; nothing here trains.
+import {
+  decode, paintHeatmap, paintPoints, paintColourKey, lineChart, formatNumber, pointColour,
+  RUN_COLOURS, hiDpi,
+} from "./draw.js";
+import { NetworkView } from "./network.js";
+
+const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const EPOCHS_PER_UPDATE = [1, 2, 5, 10, 20, 50];
+const FPS = [10, 30, 60, 120];
+const CUSTOM = "__custom__";
+
+const $ = (id) => document.getElementById(id);
+const app = {
+  ws: null, hello: null, setup: null, state: null, playing: false, racing: false,
+  pending: null, drawScheduled: false, lastFrame: null,
+  history: [], gradHistory: [], raceHistory: [], received: [],
+};
+let net;
+
+// ------------------------------------------------------------------ socket
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  app.ws = new WebSocket(`${scheme}${location.host}/ws`);
+  app.ws.onmessage = (event) => receive(JSON.parse(event.data));
+  app.ws.onclose = () => toast("The connection to the actlab server closed. Restart `actlab playground` and reload this page.", "error", 0);
+}
+
+function send(message) {
+  if (app.ws && app.ws.readyState === WebSocket.OPEN) app.ws.send(JSON.stringify(message));
+}
+
+function receive(msg) {
+  switch (msg.type) {
+    case "hello": onHello(msg); break;
+    case "state": onState(msg); break;
+    case "frame": case "race_frame": onFrame(msg); break;
+    case "playing": setPlaying(msg.playing); break;
+    case "preview": onPreview(msg); break;
+    case "export": download(msg.data); break;
+    case "error": onError(msg); break;
+    default: break;
+  }
+}
+
+// ------------------------------------------------------------------ URL state
+
+function encodeSetup(setup) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(setup)) {
+    if (Array.isArray(value)) {
+      const strings = key === "layer_activations" || key === "race";
+      params.set(key, strings ? JSON.stringify(value) : value.join(","));
+    } else {
+      params.set(key, String(value));
+    }
+  }
+  return params.toString();
+}
+
+function decodeSetup(hash, defaults) {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const out = {};
+  for (const [key, text] of params) {
+    if (!(key in defaults)) { out[key] = text; continue; }   // the server names unknown fields
+    const def = defaults[key];
+    if (Array.isArray(def)) {
+      if (text.startsWith("[")) {
+        try { out[key] = JSON.parse(text); } catch { out[key] = text; }
+      } else {
+        const items = text === "" ? [] : text.split(",");
+        out[key] = key === "layers" ? items.map(Number) : items;
+      }
+    } else if (typeof def === "boolean") {
+      out[key] = text === "true";
+    } else if (typeof def === "number") {
+      out[key] = Number(text);
+    } else {
+      out[key] = text;
+    }
+  }
+  return out;
+}
+
+function writeUrl() {
+  history.replaceState(null, "", `#${encodeSetup(app.setup)}`);
+}
+
+// ------------------------------------------------------------------ server messages
+
+function onHello(msg) {
+  app.hello = msg;
+  fillSelect($("learning-rate"), LEARNING_RATES.map((v) => [v, String(v)]));
+  fillSelect($("reg-rate"), REG_RATES.map((v) => [v, String(v)]));
+  fillSelect($("epochs-per-update"), EPOCHS_PER_UPDATE.map((v) => [v, String(v)]));
+  fillSelect($("fps"), FPS.map((v) => [v, String(v)]));
+  fillSelect($("activation"), [...msg.activations.map((a) => [a.name, a.name]), [CUSTOM, "custom formula…"]]);
+  $("batch").max = Math.min(msg.limits.max_batch, 64);
+  $("points").max = msg.limits.max_points;
+  $("classes").max = msg.limits.max_classes;
+  buildDatasets(msg.datasets);
+  buildRaceChoices(msg.activations, msg.limits.max_race);
+  paintColourKey($("colour-key"));
+  const fromUrl = decodeSetup(location.hash, msg.defaults);
+  send({ type: "setup", setup: { ...msg.defaults, ...fromUrl } });
+}
+
+function onState(msg) {
+  const previous = app.state;
+  app.state = msg;
+  app.setup = msg.setup;
+  app.racing = msg.racing;
+  const epoch = msg.frame.type === "race_frame" ? msg.frame.runs[0]?.epoch ?? 0 : msg.frame.epoch;
+  const lastEpoch = app.history.length ? app.history[app.history.length - 1][0] : -1;
+  if (!previous || epoch < lastEpoch || epoch === 0) {
+    app.history = []; app.gradHistory = []; app.raceHistory = [];
+  }
+  if (msg.racing) app.gradHistory = [];
+  syncControls();
+  writeUrl();
+  net.build(msg, app.hello.activations, app.hello.features, app.hello.limits);
+  drawPoints();
+  $("race-toggle").textContent = msg.racing ? "Stop race" : "Start race";
+  $("race-toggle").classList.toggle("on", msg.racing);
+  document.body.classList.toggle("racing", msg.racing);
+  requestPreview(app.setup.activation);
+  onFrame(msg.frame);
+}
+
+function onFrame(frame) {
+  app.received.push(performance.now());
+  if (frame.type === "frame") {
+    const last = app.history[app.history.length - 1];
+    if (!last || frame.epoch > last[0]) {
+      app.history.push([frame.epoch, frame.train_loss, frame.test_loss]);
+      app.gradHistory.push([frame.epoch, frame.grad]);
+      if (app.history.length > 3000) { app.history.splice(0, 1000); app.gradHistory.splice(0, 1000); }
+    }
+  } else {
+    frame.runs.forEach((run, i) => {
+      const h = (app.raceHistory[i] ||= []);
+      const last = h[h.length - 1];
+      if (!last || run.epoch > last.epoch) h.push({ epoch: run.epoch, seconds: run.seconds, loss: run.test_loss ?? run.train_loss });
+    });
+  }
+  app.pending = frame;
+  if (!app.drawScheduled) {
+    app.drawScheduled = true;
+    requestAnimationFrame(drawPending);
+  }
+}
+
+function drawPending() {
+  app.drawScheduled = false;
+  const frame = app.pending;
+  if (!frame) return;
+  app.pending = null;
+  app.lastFrame = frame;
+  if (frame.type === "frame") drawFrame(frame); else drawRace(frame);
+  send({ type: "ack", frame: frame.frame });
+  showRate();
+}
+
+function setPlaying(playing) {
+  app.playing = playing;
+  $("play").classList.toggle("playing", playing);
+}
+
+function onPreview(msg) {
+  if (msg.spec !== app.previewSpec) return;
+  $("preview-name").textContent = msg.name;
+  $("preview-summary").textContent = msg.summary ? `· ${msg.summary}` : "";
+  $("preview-summary").classList.remove("bad");
+  lineChart($("preview-chart"), [
+    { xs: msg.x, ys: msg.f, colour: "#0877bd", width: 2 },
+    { xs: msg.x, ys: msg.df, colour: "#f59322", dash: [5, 3], width: 2 },
+  ], { yMin: -3, yMax: 5 });
+  const input = $("custom-formula");
+  if (msg.spec === input.value.trim()) input.classList.remove("bad");
+  if (app.wantCustom === msg.spec && app.setup.activation !== msg.spec) {
+    app.wantCustom = null;
+    change({ activation: msg.spec });
+  }
+}
+
+function onError(msg) {
+  if (msg.context === "preview") {
+    // shown beside the plot while typing; a toast per keystroke would be noise
+    $("custom-formula").classList.add("bad");
+    $("preview-name").textContent = "";
+    $("preview-summary").textContent = `· ${msg.message}`;
+    $("preview-summary").classList.add("bad");
+    if (app.wantCustom) toast(msg.message, "error", 4000);
+    app.wantCustom = null;
+    return;
+  }
+  if (msg.setup) {
+    app.setup = msg.setup;
+    syncControls();
+    writeUrl();
+  }
+  toast(msg.message, "error", 6000);
+}
+
+// ------------------------------------------------------------------ drawing a frame
+
+function drawFrame(frame) {
+  $("epoch").textContent = formatEpoch(frame.epoch);
+  $("test-loss").textContent = formatNumber(frame.test_loss);
+  $("train-loss").textContent = formatNumber(frame.train_loss);
+  $("test-acc").textContent = frame.test_acc == null ? "" : `accuracy ${(frame.test_acc * 100).toFixed(1)}%`;
+  $("train-acc").textContent = frame.train_acc == null ? "" : `accuracy ${(frame.train_acc * 100).toFixed(1)}%`;
+  const xs = app.history.map((h) => h[0]);
+  lineChart($("loss-chart"), [
+    { xs, ys: app.history.map((h) => h[1]), colour: "#aaa" },
+    { xs, ys: app.history.map((h) => h[2]), colour: "#333" },
+  ], { axes: false, yMin: 0 });
+  const heat = frame.heat;
+  paintHeatmap($("heatmap"), decode(heat.output), heat.size, {
+    discretize: app.setup.discretize, classes: heat.classes ? decode(heat.classes) : null, k: app.state.classes,
+  });
+  net.update(frame, app.setup.discretize);
+  drawGradients(frame.grad);
+}
+
+function drawGradients(grad) {
+  const bars = $("grad-bars");
+  const names = grad.map((_, l) => (l < grad.length - 1 ? `layer ${l + 1}` : "output"));
+  if (bars.children.length !== grad.length) {
+    bars.replaceChildren(...names.map((name) => {
+      const row = document.createElement("div");
+      row.className = "grad-row";
+      row.innerHTML = `<span>${name}</span><span class="track"><i></i></span><span class="num"></span>`;
+      return row;
+    }));
+  }
+  const palette = ["#7a4cb3", "#0877bd", "#2ca02c", "#f59322", "#d62728", "#17becf", "#8c564b", "#e377c2", "#555"];
+  grad.forEach((g, l) => {
+    const row = bars.children[l];
+    const t = g ? Math.max(0, Math.min(1, (Math.log10(g) + 8) / 9)) : 0;
+    const bar = row.querySelector("i");
+    bar.style.width = `${(t * 100).toFixed(1)}%`;
+    bar.style.background = palette[l % palette.length];
+    row.querySelector(".num").textContent = g == null ? "–" : g.toExponential(2);
+  });
+  const xs = app.gradHistory.map((h) => h[0]);
+  lineChart($("grad-chart"), grad.map((_, l) => ({
+    xs, ys: app.gradHistory.map((h) => h[1][l] ?? null), colour: palette[l % palette.length],
+  })), { log: true, xLabel: "epoch" });
+}
+
+function drawRace(frame) {
+  const grid = $("race-grid");
+  if (grid.children.length !== frame.runs.length) {
+    grid.replaceChildren(...frame.runs.map((run, i) => {
+      const card = document.createElement("div");
+      card.className = "race-card";
+      card.innerHTML = `<canvas width="100" height="100"></canvas><div class="rname"></div><div class="rstats"></div>`;
+      card.querySelector("canvas").style.borderColor = RUN_COLOURS[i % RUN_COLOURS.length];
+      return card;
+    }));
+  }
+  frame.runs.forEach((run, i) => {
+    const card = grid.children[i];
+    const heat = run.heat;
+    paintHeatmap(card.querySelector("canvas"), decode(heat.output), heat.size, {
+      discretize: app.setup.discretize, classes: heat.classes ? decode(heat.classes) : null, k: app.state.classes,
+    });
+    card.querySelector(".rname").textContent = run.activation;
+    const acc = run.test_acc == null ? "" : ` · ${(run.test_acc * 100).toFixed(0)}%`;
+    card.querySelector(".rstats").textContent = run.diverged ? "diverged" : `loss ${formatNumber(run.test_loss ?? run.train_loss)}${acc} · ${run.seconds.toFixed(2)} s`;
+  });
+  $("epoch").textContent = formatEpoch(frame.runs[0]?.epoch ?? 0);
+  const series = (x) => app.raceHistory.map((h, i) => ({
+    xs: h.map((p) => p[x]), ys: h.map((p) => p.loss), colour: RUN_COLOURS[i % RUN_COLOURS.length],
+  }));
+  lineChart($("race-epoch-chart"), series("epoch"), { log: true, xLabel: "epoch" });
+  lineChart($("race-time-chart"), series("seconds"), { log: true, xLabel: "s" });
+}
+
+function drawPoints() {
+  const canvas = $("points-layer");
+  const s = app.state;
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = 300 * ratio; canvas.height = 300 * ratio;
+  paintPoints(canvas, s.train, { problem: s.problem, classes: s.classes });
+  if (app.setup.show_test) paintPoints(canvas, s.test, { problem: s.problem, classes: s.classes, test: true, clear: false });
+}
+
+function formatEpoch(epoch) {
+  const text = String(epoch).padStart(6, "0");
+  return text.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+function showRate() {
+  const now = performance.now();
+  app.received = app.received.filter((t) => now - t < 1000);
+  $("rate").textContent = app.playing ? `${app.received.length} updates/s` : "";
+}
+
+// ------------------------------------------------------------------ controls
+
+function change(patch) {
+  const next = { ...app.setup, ...patch };
+  send({ type: "setup", setup: next });
+}
+
+function fillSelect(select, options) {
+  select.replaceChildren(...options.map(([value, text]) => {
+    const o = document.createElement("option");
+    o.value = String(value); o.textContent = text;
+    return o;
+  }));
+}
+
+function selectValue(select, value) {
+  const text = String(value);
+  if (![...select.options].some((o) => o.value === text)) {
+    const o = document.createElement("option");
+    o.value = text; o.textContent = text;
+    select.appendChild(o);
+  }
+  select.value = text;
+}
+
+function syncControls() {
+  const s = app.setup;
+  selectValue($("learning-rate"), s.learning_rate);
+  selectValue($("reg-rate"), s.reg_rate);
+  selectValue($("epochs-per-update"), s.epochs_per_update);
+  selectValue($("fps"), s.fps);
+  $("regularization").value = s.regularization;
+  $("problem").value = s.problem;
+  $("loss").value = s.loss;
+  $("loss").querySelector('option[value="mse"]').disabled = s.classes > 2 && s.problem === "classification";
+  $("loss").querySelector('option[value="cross_entropy"]').disabled = s.problem === "regression";
+  const known = app.hello.activations.some((a) => a.name === s.activation);
+  $("activation").value = known ? s.activation : CUSTOM;
+  $("custom-formula").hidden = known && !app.customOpen;
+  if (!known) $("custom-formula").value = s.activation;
+  setSlider("ratio", s.train_ratio, `${s.train_ratio}%`);
+  setSlider("noise", s.noise, `${s.noise}`);
+  setSlider("batch", s.batch_size, `${s.batch_size}`);
+  const meta = app.hello.datasets.find((d) => d.name === s.dataset);
+  const defaultPoints = meta ? meta.points : app.state?.train.length + app.state?.test.length;
+  setSlider("points", s.points || defaultPoints, `${s.points || defaultPoints}`);
+  setSlider("classes", s.classes, `${s.classes}`);
+  $("classes-row").hidden = !(meta && meta.multiclass);
+  $("points").disabled = s.dataset === "csv";
+  $("show-test").checked = s.show_test;
+  $("discretize").checked = s.discretize;
+  $("layers-count").textContent = `${s.layers.length} hidden layer${s.layers.length === 1 ? "" : "s"}`;
+  $("add-layer").disabled = s.layers.length >= app.hello.limits.max_layers;
+  $("remove-layer").disabled = s.layers.length === 0;
+  document.querySelectorAll(".dataset").forEach((b) => {
+    b.classList.toggle("selected", b.dataset.name === s.dataset);
+    b.classList.toggle("other-problem", b.dataset.problem !== s.problem);
+  });
+  document.querySelectorAll("#race-choices input").forEach((box) => { box.checked = s.race.includes(box.value); });
+}
+
+function setSlider(id, value, text) {
+  $(id).value = value;
+  $(`${id}-value`).textContent = text;
+}
+
+function buildDatasets(datasets) {
+  const root = $("datasets");
+  root.replaceChildren(...datasets.map((d) => {
+    const button = document.createElement("button");
+    button.className = "dataset";
+    button.dataset.name = d.name;
+    button.dataset.problem = d.problem;
+    button.title = `${d.name}: ${d.summary}`;
+    const canvas = document.createElement("canvas");
+    canvas.width = 80; canvas.height = 80;
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#f4f4f4";
+    ctx.fillRect(0, 0, 80, 80);
+    for (const [x, y, label] of d.preview) {
+      ctx.fillStyle = pointColour(label, d.problem, d.classes);
+      ctx.fillRect((x + 6) / 12 * 80 - 1.5, (6 - y) / 12 * 80 - 1.5, 3, 3);
+    }
+    button.appendChild(canvas);
+    button.addEventListener("click", () => {
+      const patch = { dataset: d.name, points: 0, classes: d.classes || 2 };
+      if (d.classes > 2) patch.loss = "cross_entropy";
+      change(patch);
+    });
+    return button;
+  }));
+}
+
+function buildRaceChoices(activations, maxRace) {
+  const root = $("race-choices");
+  root.replaceChildren(...activations.map((a) => {
+    const label = document.createElement("label");
+    label.innerHTML = `<input type="checkbox" value="${a.name}"> ${a.name}`;
+    label.querySelector("input").addEventListener("change", () => {
+      const chosen = [...root.querySelectorAll("input:checked")].map((b) => b.value);
+      if (chosen.length === 0 || chosen.length > maxRace) {
+        toast(`Race between 1 and ${maxRace} activations.`, "error", 3000);
+        syncControls();
+        return;
+      }
+      change({ race: chosen });
+    });
+    return label;
+  }));
+}
+
+function requestPreview(spec) {
+  app.previewSpec = spec;
+  send({ type: "preview", spec });
+}
+
+function wire() {
+  $("play").addEventListener("click", () => send({ type: app.playing ? "pause" : "play" }));
+  $("step").addEventListener("click", () => send({ type: "step" }));
+  $("reset").addEventListener("click", () => send({ type: "reset" }));
+  $("regenerate").addEventListener("click", () => send({ type: "regenerate" }));
+  $("learning-rate").addEventListener("change", (e) => change({ learning_rate: Number(e.target.value) }));
+  $("reg-rate").addEventListener("change", (e) => change({ reg_rate: Number(e.target.value) }));
+  $("regularization").addEventListener("change", (e) => change({ regularization: e.target.value }));
+  $("epochs-per-update").addEventListener("change", (e) => change({ epochs_per_update: Number(e.target.value) }));
+  $("fps").addEventListener("change", (e) => change({ fps: Number(e.target.value) }));
+  $("loss").addEventListener("change", (e) => change({ loss: e.target.value }));
+  $("problem").addEventListener("change", (e) => {
+    const problem = e.target.value;
+    const first = app.hello.datasets.find((d) => d.problem === problem);
+    change({ problem, dataset: first.name, points: 0, classes: 2, loss: problem === "regression" ? "mse" : app.setup.loss === "mse" ? "mse" : "cross_entropy" });
+  });
+  $("activation").addEventListener("change", (e) => {
+    if (e.target.value === CUSTOM) {
+      app.customOpen = true;
+      $("custom-formula").hidden = false;
+      $("custom-formula").focus();
+      return;
+    }
+    app.customOpen = false;
+    change({ activation: e.target.value });
+  });
+  let timer = null;
+  $("custom-formula").addEventListener("input", (e) => {
+    clearTimeout(timer);
+    const spec = e.target.value.trim();
+    if (!spec) return;
+    timer = setTimeout(() => { app.wantCustom = null; requestPreview(spec); }, 250);
+  });
+  $("custom-formula").addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    clearTimeout(timer);
+    const spec = e.target.value.trim();
+    if (!spec) return;
+    app.wantCustom = spec;   // applied once the server has parsed it
+    requestPreview(spec);
+  });
+  for (const [id, key] of [["ratio", "train_ratio"], ["noise", "noise"], ["batch", "batch_size"], ["points", "points"], ["classes", "classes"]]) {
+    $(id).addEventListener("input", (e) => { $(`${id}-value`).textContent = e.target.value + (id === "ratio" ? "%" : ""); });
+    $(id).addEventListener("change", (e) => {
+      const patch = { [key]: Number(e.target.value) };
+      if (key === "classes" && patch.classes > 2) patch.loss = "cross_entropy";
+      change(patch);
+    });
+  }
+  $("show-test").addEventListener("change", (e) => change({ show_test: e.target.checked }));
+  $("discretize").addEventListener("change", (e) => change({ discretize: e.target.checked }));
+  $("add-layer").addEventListener("click", () => change({ layers: [...app.setup.layers, 2] }));
+  $("remove-layer").addEventListener("click", () => {
+    const layers = app.setup.layers.slice(0, -1);
+    change({ layers, layer_activations: app.setup.layer_activations.slice(0, layers.length) });
+  });
+  $("race-toggle").addEventListener("click", () => send({ type: "race", on: !app.racing }));
+  $("export").addEventListener("click", () => send({ type: "export" }));
+  $("import-file").addEventListener("change", async (e) => {
+    const file = e.target.files[0];
+    e.target.value = "";
+    if (!file) return;
+    let data;
+    try { data = JSON.parse(await file.text()); } catch { toast(`${file.name} is not JSON`, "error", 4000); return; }
+    send({ type: "import", data });
+  });
+  $("csv-file").addEventListener("change", async (e) => {
+    const file = e.target.files[0];
+    e.target.value = "";
+    if (file) send({ type: "points", csv: await file.text() });
+  });
+  $("copy-link").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(location.href);
+      toast("Link copied: it reproduces this setup.", "info", 2500);
+    } catch {
+      toast("Copy the address bar: it holds the whole setup.", "info", 3000);
+    }
+  });
+  const editor = $("editor");
+  editor.querySelector("input").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      const value = Number(e.target.value);
+      if (Number.isFinite(value)) app.commitEdit?.(value);
+      editor.hidden = true;
+    } else if (e.key === "Escape") {
+      editor.hidden = true;
+    }
+  });
+  editor.querySelector("input").addEventListener("blur", () => { editor.hidden = true; });
+}
+
+function edit(event, label, value, commit) {
+  const editor = $("editor");
+  editor.querySelector("span").textContent = label;
+  const input = editor.querySelector("input");
+  input.value = (+value).toFixed(3);
+  editor.style.left = `${event.clientX + 8}px`;
+  editor.style.top = `${event.clientY + 8}px`;
+  editor.hidden = false;
+  app.commitEdit = commit;
+  input.focus();
+  input.select();
+}
+
+function download(data) {
+  const blob = new Blob([JSON.stringify(data, null, 1)], { type: "application/json" });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = `actlab-playground-${data.setup.dataset}-epoch${data.epoch}.json`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+let toastTimer = null;
+function toast(text, kind = "error", ms = 4000) {
+  const el = $("toast");
+  el.textContent = text;
+  el.className = `toast ${kind}`;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  if (ms) toastTimer = setTimeout(() => { el.hidden = true; }, ms);
+}
+
+window.addEventListener("hashchange", () => {
+  if (!app.hello || `#${encodeSetup(app.setup)}` === location.hash) return;
+  send({ type: "setup", setup: { ...app.hello.defaults, ...decodeSetup(location.hash, app.hello.defaults) } });
+});
+
+net = new NetworkView($("network"), {
+  send,
+  edit,
+  toggleFeature(name) {
+    const on = app.setup.features.includes(name);
+    const features = on ? app.setup.features.filter((f) => f !== name) : [...app.setup.features, name];
+    change({ features });
+  },
+  resizeLayer(l, delta) {
+    const layers = [...app.setup.layers];
+    layers[l] += delta;
+    change({ layers });
+  },
+  setLayerActivation(l, value) {
+    const own = [...app.setup.layer_activations];
+    while (own.length < app.setup.layers.length) own.push("");
+    own[l] = value;
+    while (own.length && !own[own.length - 1]) own.pop();
+    change({ layer_activations: own });
+  },
+});
+window.actlabPlayground = app;   // for tests and the curious: the page's state, read-only by convention
+wire();
+connect();
+hiDpi($("preview-chart"));

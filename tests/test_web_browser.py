@@ -1,0 +1,177 @@
+"""The playground in a real browser: Playwright driving Debian's Chromium against a real server.
+
+One page goes through what a person does: load, play, watch the epoch counter and the loss move,
+change the activation and the data set, edit a weight, hover a unit, race, export and import, load
+a setup from a URL. No console error may appear; a screenshot is kept under test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("uvicorn")
+
+CHROMIUM = os.environ.get("ACTLAB_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
+
+
+@pytest.fixture(scope="module")
+def address() -> Iterator[str]:
+    from tests.playground_server import running_server
+
+    with running_server() as (addr, _):
+        yield addr
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, address):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.problems = problems
+    yield page
+    context.close()
+    assert not problems, problems
+
+
+def epoch(page) -> int:  # type: ignore[no-untyped-def]
+    return int(page.text_content("#epoch").replace(",", ""))
+
+
+def wait_state(page, condition: str) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_function(f"() => {{ const a = window.actlabPlayground; return {condition}; }}")
+
+
+def test_play_change_edit_race_export_import(page, address, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"http://{address}/")
+    wait_state(page, "a.state && a.lastFrame")
+    assert epoch(page) == 0
+    loss_before = page.text_content("#test-loss")
+
+    page.click("#play")
+    page.wait_for_function(
+        "() => +document.querySelector('#epoch').textContent.replace(/,/g, '') >= 20"
+    )
+    page.click("#play")
+    wait_state(page, "!a.playing")
+    assert page.text_content("#test-loss") != loss_before
+
+    page.select_option("#activation", "relu")
+    wait_state(page, "a.setup.activation === 'relu' && a.state.hidden[0] === 'relu'")
+    assert "activation=relu" in page.url
+    page.wait_for_function("() => document.querySelector('#preview-name').textContent === 'relu'")
+
+    page.click(".dataset[data-name='xor']")
+    wait_state(page, "a.state.setup.dataset === 'xor'")
+    assert "dataset=xor" in page.url
+
+    # add a hidden layer and a neuron with the +/- buttons, switch a feature on
+    page.click("#add-layer")
+    wait_state(page, "a.state.sizes.length === 5")
+    page.click(".layer-head >> nth=0 >> button >> nth=0")
+    wait_state(page, "a.state.sizes[1] === 5")
+    page.click(".node.feature[data-feature='x1x2']")
+    wait_state(page, "a.state.setup.features.includes('x1x2')")
+
+    # edit a weight by clicking its link
+    page.locator("#links path.hit").first.click(force=True)
+    page.fill("#editor input", "1.5")
+    page.press("#editor input", "Enter")
+    wait_state(page, "a.lastFrame.weights[0][0][0] === 1.5")
+
+    # hovering a unit enlarges its heatmap
+    page.hover(".node.unit >> nth=0")
+    assert page.is_visible("#hover-card")
+
+    page.click("#step")
+    wait_state(page, "a.lastFrame.epoch === 1")
+    with page.expect_download() as download:
+        page.click("#export")
+    saved = tmp_path / "setup.json"
+    download.value.save_as(saved)
+    exported = json.loads(saved.read_text())
+    assert exported["setup"]["dataset"] == "xor" and exported["epoch"] == 1
+    w = exported["weights"][0][0][0]
+
+    page.click("#reset")
+    page.click(".dataset[data-name='gauss']")
+    wait_state(page, "a.state.setup.dataset === 'gauss'")
+    page.set_input_files("#import-file", str(saved))
+    wait_state(page, "a.state.setup.dataset === 'xor' && a.lastFrame.epoch === 1")
+    assert page.evaluate("window.actlabPlayground.lastFrame.weights[0][0][0]") == round(w, 5)
+
+    # race: three activations on the same data, side by side
+    page.click("#race-toggle")
+    wait_state(page, "a.state.racing")
+    page.click("#play")
+    page.wait_for_function("() => document.querySelectorAll('.race-card').length === 3")
+    wait_state(page, "a.lastFrame.type === 'race_frame' && a.lastFrame.runs[0].epoch >= 5")
+    page.click("#play")
+    wait_state(page, "!a.playing")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "playground-race.png"), full_page=True)
+    page.click("#race-toggle")
+    wait_state(page, "!a.state.racing")
+
+
+def test_url_state_reproduces_a_setup(page, address) -> None:  # type: ignore[no-untyped-def]
+    hash_ = (
+        "#dataset=spiral&noise=10&layers=8,8,5&activation=sigmoid&learning_rate=0.1"
+        "&features=x1,x2,sinx1,sinx2&layer_activations=%5B%22%22%2C%22tanh%22%5D"
+        "&show_test=true&discretize=true&batch_size=5&train_ratio=70"
+    )
+    page.goto(f"http://{address}/{hash_}")
+    wait_state(page, "a.state && a.state.setup.dataset === 'spiral'")
+    state = page.evaluate("window.actlabPlayground.state")
+    assert state["sizes"] == [4, 8, 8, 5, 1]
+    assert state["hidden"] == ["sigmoid", "tanh", "sigmoid"]
+    assert state["setup"]["show_test"] and state["setup"]["discretize"]
+    assert len(state["train"]) == 350
+    assert page.input_value("#learning-rate") == "0.1"
+    assert page.input_value("#batch") == "5"
+    assert page.is_checked("#show-test") and page.is_checked("#discretize")
+    assert page.locator(".node.unit").count() == 21
+    page.click("#play")
+    page.wait_for_function(
+        "() => +document.querySelector('#epoch').textContent.replace(/,/g, '') >= 10"
+    )
+    page.click("#play")
+    wait_state(page, "!a.playing")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
+
+    # a bad URL state is answered with an error, and the page keeps its working setup
+    page.goto(f"http://{address}/#layers=99&activation=nonsense")
+    page.wait_for_selector("#toast:not([hidden])")
+    assert "neurons" in page.text_content("#toast")
+    page.wait_for_function("() => location.hash.includes('dataset=spiral')")
+    assert page.evaluate("window.actlabPlayground.state.sizes") == [4, 8, 8, 5, 1]

@@ -1,0 +1,192 @@
+"""The playground server at its edge: hosts, origins, bad messages, many sessions at once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+websockets = pytest.importorskip("websockets")
+
+with warnings.catch_warnings():  # starlette's note about httpx versions is not ours to fix
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect  # noqa: E402
+
+from actlab.web import app as web  # noqa: E402
+from actlab.web.state import LIMITS  # noqa: E402
+
+ORIGIN = {"origin": "http://127.0.0.1"}
+WS = "ws://127.0.0.1/ws"  # the test client would otherwise say Host: testserver
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    with TestClient(web.create_app(), base_url="http://127.0.0.1") as c:
+        yield c
+
+
+def receive(ws, kind: str, limit: int = 20) -> dict:  # type: ignore[no-untyped-def]
+    for _ in range(limit):
+        message = json.loads(ws.receive_text())
+        if message["type"] == kind:
+            return message
+    raise AssertionError(f"no {kind} message")
+
+
+def test_page_and_assets_served_locally(client: TestClient) -> None:
+    page = client.get("/")
+    assert (
+        page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
+    )
+    for src in ("/static/app.js", "/static/draw.js", "/static/network.js", "/static/style.css"):
+        assert src.rsplit("/", 1)[1] in page.text or src.endswith(("draw.js", "network.js"))
+        assert client.get(src).status_code == 200
+    assert "http" not in page.text.replace("http-equiv", "")  # nothing fetched from elsewhere
+
+
+def test_foreign_host_refused(client: TestClient) -> None:
+    assert client.get("/", headers={"host": "attacker.example"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "http://attacker.example"},
+        {"origin": "http://127.0.0.1:9999"},
+        {"origin": "null"},
+        {},
+        {"origin": "http://attacker.example", "host": "attacker.example"},
+    ],
+)
+def test_foreign_origin_refused(client: TestClient, headers: dict) -> None:
+    with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect(WS, headers=headers):
+        pass
+    assert info.value.code == 1008
+
+
+def test_hello_setup_step(client: TestClient) -> None:
+    with client.websocket_connect(WS, headers=ORIGIN) as ws:
+        hello = receive(ws, "hello")
+        ws.send_text(json.dumps({"type": "setup", "setup": hello["defaults"]}))
+        state = receive(ws, "state")
+        assert state["sizes"] == [2, 4, 2, 1]
+        ws.send_text(json.dumps({"type": "step"}))
+        assert receive(ws, "frame")["epoch"] == 1
+
+
+BAD = [
+    ("not json", "not valid JSON"),
+    ("[1, 2]", "JSON object"),
+    ('{"type": "launch"}', "unknown message type"),
+    ('{"type": "step", "x": 1}', "unexpected field"),
+    ('{"type": "set_weight", "layer": 0}', "missing field"),
+    ('{"type": "set_weight", "layer": 0, "source": 0, "target": 99, "value": 1}', "no weight"),
+    ('{"type": "setup", "setup": {"layers": [4,4,4,4,4,4,4,4,4]}}', "at most 8 hidden layers"),
+    ('{"type": "setup", "setup": {"layers": [1000]}}', "neurons"),
+    ('{"type": "setup", "setup": {"batch_size": 100000}}', "batch_size"),
+    ('{"type": "setup", "setup": {"points": 10000000}}', "points"),
+    ('{"type": "setup", "setup": {"fps": 100000}}', "fps"),
+    ('{"type": "setup", "setup": {"activation": "relu("}', "activation|parameter|not"),
+    ('{"type": "preview", "spec": "__import__(\'os\')"}', ""),
+    ('{"type": "points", "csv": "a,b\\n"}', "CSV"),
+    ('{"type": "import", "data": {"format": "actlab-playground", "setup": {}}}', "weights"),
+    ("[" * 100000 + "]" * 100000, "JSON"),
+]
+
+
+def test_bad_messages_get_errors_and_the_session_lives(client: TestClient) -> None:
+    with client.websocket_connect(WS, headers=ORIGIN) as ws:
+        receive(ws, "hello")
+        for text, match in BAD:
+            ws.send_text(text)
+            error = receive(ws, "error")
+            assert match.split("|")[0] in error["message"] or any(
+                m in error["message"] for m in match.split("|")
+            ), (text[:60], error)
+        ws.send_bytes(b"\x00\x01")
+        assert "binary" in receive(ws, "error")["message"]
+        ws.send_text(" " * (LIMITS["max_message"] + 1))
+        assert "too large" in receive(ws, "error")["message"]
+        ws.send_text(json.dumps({"type": "step"}))
+        assert receive(ws, "frame")["epoch"] == 1
+
+
+def test_flooding_is_rate_limited(client: TestClient) -> None:
+    with client.websocket_connect(WS, headers=ORIGIN) as ws:
+        receive(ws, "hello")
+        for _ in range(LIMITS["max_messages_per_second"] + 50):
+            ws.send_text('{"type": "ack", "frame": 0}')
+        assert "too many" in receive(ws, "error")["message"]
+
+
+def test_play_streams_frames_with_flow_control(client: TestClient) -> None:
+    with client.websocket_connect(WS, headers=ORIGIN) as ws:
+        receive(ws, "hello")
+        ws.send_text('{"type": "play"}')
+        epochs = []
+        for _ in range(4):
+            frame = receive(ws, "frame")
+            epochs.append(frame["epoch"])
+            ws.send_text(json.dumps({"type": "ack", "frame": frame["frame"]}))
+        ws.send_text('{"type": "pause"}')
+        assert epochs == sorted(epochs) and epochs[-1] >= 4
+
+
+# ---------------------------------------------------------------- a real server, many tabs
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, object]]:
+    from tests.playground_server import running_server
+
+    with running_server() as running:
+        yield running
+
+
+async def _tab(address: str, live: list[int], app: object) -> int:
+    async with websockets.connect(f"ws://{address}/ws", origin=f"http://{address}") as ws:
+        hello = json.loads(await ws.recv())
+        assert hello["type"] == "hello"
+        await ws.send(json.dumps({"type": "play"}))
+        epoch = 0
+        while epoch < 3:
+            message = json.loads(await ws.recv())
+            if message["type"] == "frame":
+                epoch = message["epoch"]
+                await ws.send(json.dumps({"type": "ack", "frame": message["frame"]}))
+        live.append(len(app.state.sessions))  # type: ignore[attr-defined]
+        return epoch
+
+
+def test_many_sessions_at_once_and_freed_on_disconnect(server: tuple[str, object]) -> None:
+    address, app = server
+    live: list[int] = []
+
+    async def main() -> list[int]:
+        return await asyncio.gather(*[_tab(address, live, app) for _ in range(12)])
+
+    epochs = asyncio.run(asyncio.wait_for(main(), 60))
+    assert all(e >= 3 for e in epochs) and max(live) > 1
+    deadline = time.monotonic() + 5
+    while app.state.sessions and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.02)
+    assert not app.state.sessions  # type: ignore[attr-defined]
+
+
+def test_real_server_refuses_foreign_origin(server: tuple[str, object]) -> None:
+    address, _ = server
+
+    async def main() -> None:
+        async with websockets.connect(f"ws://{address}/ws", origin="http://evil.example"):
+            pass
+
+    with pytest.raises(websockets.exceptions.InvalidStatus) as info:
+        asyncio.run(main())
+    assert info.value.response.status_code == 403
