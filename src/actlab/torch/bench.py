@@ -3,7 +3,8 @@
 * ``native``: torch's fused op (F.mish, F.silu ...) where the native table has one;
 * ``node``: actlab's memory-efficient autograd Function of torch ops (one node, saves only x;
   the path a custom formula takes on a GPU);
-* ``exact``: one node running the catalog's NumPy kernels (the CPU path of ``exact=True``);
+* ``exact``: the ``exact=True`` path: on the CPU one node running the catalog's NumPy kernels,
+  on a GPU the symbolic node computed in float64 and rounded once;
 * ``eager``: the same formula composed from torch ops under autograd (what a user writes);
 * ``compiled``: ``torch.compile`` of that composition (optional: compiling takes seconds);
 * ``node_compiled``: the node with its forward and backward compiled (optional, same reason).
@@ -90,6 +91,9 @@ def methods(
     found["node"] = lambda t: SymbolicFn.apply(plan, t)
     if dtype_ok_for_numpy:
         found["exact"] = lambda t: NumpyFn.apply(fn, (), t)
+    else:  # exact=True on a GPU: the node computed in float64, rounded once
+        upcast = symbolic_plan(fn, upcast=True)
+        found["exact"] = lambda t: SymbolicFn.apply(upcast, t)
     found["eager"] = composed
     if compile:
         found["compiled"] = torch.compile(composed, dynamic=False)
