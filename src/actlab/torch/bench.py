@@ -33,7 +33,7 @@ import torch
 import actlab
 from actlab.errors import ActlabError
 from actlab.torch._symbolic import compile_expr, stable
-from actlab.torch.functions import NumpyFn, SymbolicFn, symbolic_plan
+from actlab.torch.functions import NumpyFn, SymbolicFn, allow_recompiles, symbolic_plan
 from actlab.torch.native import native_op
 
 
@@ -96,6 +96,7 @@ def methods(
         found["exact"] = lambda t: SymbolicFn.apply(upcast, t)
     found["eager"] = composed
     if compile:
+        allow_recompiles()
         found["compiled"] = torch.compile(composed, dynamic=False)
         compiled_plan = symbolic_plan(fn, compile=True)
         found["node_compiled"] = lambda t: SymbolicFn.apply(compiled_plan, t)

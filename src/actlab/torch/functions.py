@@ -88,8 +88,19 @@ def _plan(
 
     pbs = tuple(param_backward(d) for d in dps)
     if compile:
+        allow_recompiles()
         f, backward = torch.compile(f, dynamic=False), torch.compile(backward, dynamic=False)
     return Plan(f, backward, pbs, learnable, upcast, stable(expr), derivative)
+
+
+def allow_recompiles(limit: int = 256) -> None:
+    """Every compiled formula shares the code of one closure (``compile_expr``'s ``run``), and
+    dynamo caches per code object: past its default limit of 8 entries it would silently fall
+    back to eager for the ninth formula, so the limit is raised (never lowered)."""
+    config = torch._dynamo.config
+    for name in ("recompile_limit", "cache_size_limit"):
+        if hasattr(config, name):
+            setattr(config, name, max(int(getattr(config, name)), limit))
 
 
 class SymbolicFn(torch.autograd.Function):
