@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from actlab.catalog import Function, get, lookup, names, records, register
 from actlab.errors import ActlabError
+from actlab.formula import define
 
 __version__ = "0.1.0"
 
@@ -18,6 +19,7 @@ __all__ = [
     "ActlabError",
     "Function",
     "__version__",
+    "define",
     "get",
     "lookup",
     "names",

@@ -91,11 +91,18 @@ def as_text(result: Any, latex: bool = False) -> list[str]:
     lines = [f"{result.spec}", f"  f(x) = {_show(result.f, latex)}"]
     for branch in result.branches:
         if branch.condition is not None:
-            lines += ["", f"where {_show(branch.condition, latex)}:  f(x) = {_show(branch.f, latex)}"]
+            lines += [
+                "",
+                f"where {_show(branch.condition, latex)}:  f(x) = {_show(branch.f, latex)}",
+            ]
         for number, step in enumerate(branch.steps, 1):
             lines.append(f"  {number}. {step.title}")
             for label, expr in step.lines:
-                lines.append(f"       {label}:  {_show(expr, latex)}" if expr is not None else f"       {label}")
+                lines.append(
+                    f"       {label}:  {_show(expr, latex)}"
+                    if expr is not None
+                    else f"       {label}"
+                )
     lines += [
         "",
         f"f'(x) = {_show(result.derivative, latex)}",

@@ -20,7 +20,6 @@ checked against a whitelist or the catalog registry.
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from actlab.catalog import Activation, Function, register
 from actlab.catalog import records as _records
@@ -64,8 +63,8 @@ def define(name: str, formula: str, **params: float) -> Function:
     >>> actlab.define("my_swish", "x*sigmoid(b*x)", b=1.0).spec
     'my_swish'
     """
-    from actlab.formula.build import RESERVED
     from actlab.formula.assemble import make_record
+    from actlab.formula.build import RESERVED
 
     if name in RESERVED:
         raise ActlabError(f"{name!r} is a reserved name in formulas")
@@ -77,5 +76,3 @@ def define(name: str, formula: str, **params: float) -> Function:
     new = make_record(Parsed(parsed.tree, parsed.text, values), name)
     register(new, replace=existing is not None)
     return Function(new)
-
-

@@ -21,7 +21,7 @@ from actlab.catalog import Activation, Function, Kink, Param, Properties
 from actlab.errors import ActlabError
 from actlab.formula import compile as compiler
 from actlab.formula.build import build, param_symbol
-from actlab.formula.functions import X, CatalogCall, to_elementary
+from actlab.formula.functions import CatalogCall, X, to_elementary
 from actlab.formula.parser import Parsed
 from actlab.formula.rewrite import stabilize
 
@@ -33,19 +33,19 @@ def make_record(parsed: Parsed, name: str) -> Activation:
 
 def from_expression(expr: Any, name: str, text: str, values: Mapping[str, float]) -> Activation:
     """The record of a SymPy expression in ``X`` we built (never a string), params ``values``."""
-    names = tuple(values)
     try:
-        stable = stabilize(expr)
-        derivative = stabilize(sympy.diff(stable, X))
-        forward_kernel = compiler.kernel(stable, names)
-        derivative_kernel = compiler.kernel(derivative, names)
-        elementary = to_elementary(expr)
-        latex = sympy.latex(expr)
-        derivative_latex = sympy.latex(sympy.diff(expr, X))
+        return _assemble(expr, name, text, values)
     except (TypeError, ValueError, ArithmeticError, RecursionError, NotImplementedError) as exc:
         if isinstance(exc, ActlabError):
             raise
-        raise ActlabError(f"formula: cannot build {text!r} ({exc})") from None
+        raise ActlabError(f"formula: cannot build {text!r} ({type(exc).__name__})") from None
+
+
+def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> Activation:
+    names = tuple(values)
+    stable = stabilize(expr)
+    derivative = stabilize(_shortest(stabilize(sympy.diff(stable, X))))
+    elementary = to_elementary(expr)
     symbols = {n: param_symbol(n) for n in names}
 
     def symbolic(sp: Any, x: Any, p: Mapping[str, Any]) -> Any:
@@ -56,10 +56,10 @@ def from_expression(expr: Any, name: str, text: str, values: Mapping[str, float]
     draft = Activation(
         name=name,
         summary=f"Custom activation {text}",
-        latex=latex,
-        derivative_latex=derivative_latex,
-        forward=forward_kernel,
-        derivative=derivative_kernel,
+        latex=sympy.latex(expr),
+        derivative_latex=sympy.latex(sympy.diff(expr, X)),
+        forward=compiler.kernel(stable, names),
+        derivative=compiler.kernel(derivative, names),
         symbolic=symbolic,
         properties=Properties((-math.inf, math.inf), False, False, False, False, estimated=True),
         reference="user formula",
@@ -71,14 +71,24 @@ def from_expression(expr: Any, name: str, text: str, values: Mapping[str, float]
     return dataclasses.replace(draft, kinks=kinks, properties=_properties(draft, kinks))
 
 
+def _shortest(expr: Any) -> Any:
+    """``expr`` or its form over a common denominator, whichever is shorter: the quotient rule's
+    ``1/(1+|x|) - x*sign(x)/(1+|x|)^2`` cancels, ``(1 + |x| - |x|)/(1+|x|)^2`` = ``1/(1+|x|)^2``
+    does not. ``together`` never expands powers (``cancel`` would: (x+1)^100 has 101 terms)."""
+    combined = stabilize(sympy.together(expr))
+    return combined if sympy.count_ops(combined) < sympy.count_ops(expr) else expr
+
+
 def _candidates(expr: Any) -> list[tuple[Any, Any]]:
     """``(g, c)`` pairs: f' may jump where g(x) = c."""
     found: list[tuple[Any, Any]] = []
     for node in sympy.preorder_traversal(expr):
         if isinstance(node, sympy.core.relational.Relational):
             found.append((node.lhs - node.rhs, 0))
-        elif isinstance(node, (sympy.Abs, sympy.sign)):
+        elif isinstance(node, (sympy.Abs, sympy.sign, sympy.Heaviside)):
             found.append((node.args[0], 0))
+        elif isinstance(node, (sympy.Max, sympy.Min)):
+            found += [(a - b, 0) for i, a in enumerate(node.args) for b in node.args[i + 1 :]]
         elif isinstance(node, CatalogCall):
             defaults = dict(zip((p.name for p in node.record.params), node.args[1:]))
             for kink in node.record.kinks:
@@ -92,15 +102,22 @@ def _kinks(stable: Any, record: Activation) -> tuple[Kink, ...]:
     at_defaults = stable.xreplace({param_symbol(p.name): p.default for p in record.params})
     points: set[float] = set()
     for g, c in _candidates(at_defaults):
-        poly = sympy.Poly(g - c, X) if (g - c).is_polynomial(X) else None
-        if poly is None or poly.degree() != 1 or not all(a.is_number for a in poly.all_coeffs()):
+        # only linear g: a constant slope, found without expanding anything
+        slope = sympy.diff(g, X)
+        if slope.has(X) or not slope.is_number:
             continue
-        a, b = (compiler.constant_value(v) for v in poly.all_coeffs())
+        try:
+            a = compiler.constant_value(slope)
+            b = compiler.constant_value(sympy.Add(g.xreplace({X: 0}), -c))
+        except (ActlabError, TypeError, ValueError, ArithmeticError):
+            continue
         if a != 0 and math.isfinite(-b / a):
             points.add(-b / a + 0.0)  # + 0.0: no kink at -0
     kinks = []
     for point in sorted(points):
-        left, right = f.derivative(np.array([point - 1e-9 * (1 + abs(point)), point + 1e-9 * (1 + abs(point))]))
+        left, right = f.derivative(
+            np.array([point - 1e-9 * (1 + abs(point)), point + 1e-9 * (1 + abs(point))])
+        )
         if not abs(left - right) > 1e-6 * (1 + abs(left) + abs(right)):
             continue
         value = float(f.derivative(point))

@@ -26,19 +26,6 @@ MAX_EXPONENT = 100
 MAX_LOG10 = 300
 
 
-def _minmax(op: str) -> Callable[..., Any]:
-    # max(a, b) = a where a > b, else b: at a tie the second argument's branch (and derivative)
-    # holds, so max(x, 0) has ReLU's convention f'(0) = 0
-    def build(*args: Any) -> Any:
-        result = args[0]
-        for b in args[1:]:
-            cond = sp.Gt(result, b) if op == "max" else sp.Lt(result, b)
-            result = sp.Piecewise((result, cond), (b, True))
-        return result
-
-    return build
-
-
 #: whitelisted functions: name -> (min args, max args, builder)
 FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "exp": (1, 1, sp.exp),
@@ -57,8 +44,9 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "arctan": (1, 1, sp.atan),
     "erf": (1, 1, sp.erf),
     "erfc": (1, 1, erfc),
-    "min": (2, 8, _minmax("min")),
-    "max": (2, 8, _minmax("max")),
+    # derivative: Heaviside(a_i - max), with H(0) = 0 (so max(x, 0) has ReLU's f'(0) = 0)
+    "min": (2, 8, sp.Min),
+    "max": (2, 8, sp.Max),
     "where": (3, 3, lambda c, a, b: sp.Piecewise((a, c), (b, True))),
 }
 CONSTANTS: dict[str, Any] = {"pi": sp.pi, "e": sp.E}

@@ -1,15 +1,20 @@
 """Compile a SymPy expression tree (one we built, never a string) into a vectorised NumPy kernel.
 
 The expression becomes a straight-line program: each distinct subexpression is one step (a NumPy
-function and the steps it reads), so shared subtrees of a derivative are computed once. Catalog
-activations call the catalog's kernels. Everything runs in float64 (float32 input is rounded once
-at the end) under the caller's ``np.errstate``; NaN in gives NaN out.
+function and the steps it reads), so shared subtrees of a derivative are computed once.
+
+Precision: the program runs in the platform's extended precision (x86 ``long double``: 11 more
+bits than float64) and rounds once at the end, so a composition such as mish's derivative
+(``tanh(sp) + x*sigmoid(x)*sech(sp)^2``, which cancels near its zero) stays within a few float64
+ulp. A catalog activation inside a formula is inlined as its stabilised symbolic form when that
+agrees with the catalog's kernel on a wide grid (so it gains the extended precision), and
+otherwise calls the catalog's kernel. Where long double is plain double, it always calls the
+kernel. Everything runs under the caller's ``np.errstate``; NaN in gives NaN out.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,10 +22,66 @@ import numpy as np
 import scipy.special
 import sympy as sp
 
+from actlab.catalog._numeric import nan_passing
 from actlab.catalog.record import Kernel
-from actlab.catalog._numeric import nan_passing, via_float64
 from actlab.errors import ActlabError
-from actlab.formula.functions import X, CatalogCall, CatalogDerivative, Log1pExp, erfc, expm1, log1p
+from actlab.formula.functions import (
+    CatalogCall,
+    CatalogDerivative,
+    Log1pExp,
+    Sigmoid,
+    X,
+    erfc,
+    expm1,
+    log1p,
+)
+
+#: the working precision of compiled formulas
+EXTENDED = np.longdouble if np.finfo(np.longdouble).nmant > 52 else np.float64
+
+
+#: 2/sqrt(pi) to 30 digits (np.pi is only a float64)
+_TWO_OVER_SQRT_PI = EXTENDED("1.12837916709551257389615890312154517")
+
+
+def _erf_series(u: Any) -> Any:
+    """erf(u) for |u| <= 2 by its Taylor series, in extended precision (terms peak near 11, so
+    at most 4 of the 11 extra bits are lost: still better than float64)."""
+    square = u * u
+    term = u.copy()
+    total = u.copy()
+    for n in range(1, 48):
+        term = term * -square / n
+        total = total + term / (2 * n + 1)
+    return total * _TWO_OVER_SQRT_PI
+
+
+def _erfc_tail(v: Any) -> Any:
+    """erfc(v) for v >= 2 as erfcx(v)*exp(-v^2): the steep factor from the unrounded v, in
+    extended precision (SciPy's erfc amplifies v's rounding by 2v^2 and flushes subnormals)."""
+    return scipy.special.erfcx(v.astype(np.float64)) * np.exp(-np.square(v))
+
+
+def _erf_pair(complement: bool) -> Callable[[Any], Any]:
+    """erf (or erfc) of u in extended precision, to well under a float64 ulp."""
+
+    def evaluate(u: Any) -> Any:
+        wide = np.asarray(u, dtype=EXTENDED)
+        small = np.clip(wide, -2.0, 2.0)
+        tail = _erfc_tail(np.maximum(np.abs(wide), 2.0))  # erfc(|u|) where |u| > 2
+        erf = np.where(np.abs(wide) <= 2.0, _erf_series(small), np.sign(wide) * (1 - tail))
+        if not complement:
+            return erf
+        return np.where(wide > 2.0, tail, np.where(wide < -2.0, 2 - tail, 1 - erf))
+
+    return evaluate
+
+
+def _sigmoid(u: Any) -> Any:
+    # e = exp(-|u|) never overflows; both branches are exact rearrangements of 1/(1+e^-u)
+    e = np.exp(-np.abs(u))
+    return np.where(u >= 0, 1.0, e) / (1.0 + e)
+
 
 _UNARY: dict[type, Callable[[Any], Any]] = {
     sp.exp: np.exp,
@@ -34,14 +95,21 @@ _UNARY: dict[type, Callable[[Any], Any]] = {
     sp.atan: np.arctan,
     sp.Abs: np.abs,
     sp.sign: np.sign,
-    sp.erf: scipy.special.erf,
-    sp.erfc: scipy.special.erfc,
-    erfc: scipy.special.erfc,
+    sp.erf: _erf_pair(complement=False),
+    sp.erfc: _erf_pair(complement=True),
+    erfc: _erf_pair(complement=True),
+    Sigmoid: _sigmoid,
     log1p: np.log1p,
     expm1: np.expm1,
     Log1pExp: lambda u: np.logaddexp(0.0, u),
     # 1/cosh overflows to 1/inf = 0, which is the right answer
     sp.sech: lambda u: 1.0 / np.cosh(u),
+    # the derivative of max/min: 0 at a tie (the minimum-norm choice for max(x, 0))
+    sp.Heaviside: lambda u, *at_zero: np.heaviside(u, 0.0),
+}
+_VARIADIC: dict[type, Callable[..., Any]] = {
+    sp.Max: lambda *a: functools.reduce(np.maximum, a),
+    sp.Min: lambda *a: functools.reduce(np.minimum, a),
 }
 _RELATIONS: dict[type, Callable[[Any, Any], Any]] = {
     sp.StrictGreaterThan: np.greater,
@@ -120,7 +188,7 @@ class Program:
             return lambda *a: functools.reduce(np.multiply, a)
         if isinstance(expr, sp.Pow):
             return _power(expr.args[1])
-        for table in (_UNARY, _RELATIONS, _LOGIC):
+        for table in (_UNARY, _VARIADIC, _RELATIONS, _LOGIC):
             fn = table.get(type(expr)) or table.get(expr.func)
             if fn is not None:
                 return fn
@@ -138,6 +206,9 @@ class Program:
         return self._add(select, tuple(reads))
 
     def _catalog(self, expr: Any) -> int:
+        inline = _inline(expr)
+        if inline is not None:
+            return self._compile(inline)
         record = expr.record
         kernel = record.derivative if isinstance(expr, CatalogDerivative) else record.forward
         names = [p.name for p in record.params]
@@ -156,25 +227,21 @@ def _power(exponent: Any) -> Callable[[Any, Any], Any]:
     if exponent == -1:
         return lambda b, e: 1.0 / b
     if exponent == sp.Rational(1, 2):
-        return lambda b, e: np.sqrt(b)
+        return lambda b, e: np.sqrt(np.asarray(b, dtype=EXTENDED))
     if exponent == sp.Rational(-1, 2):
-        return lambda b, e: 1.0 / np.sqrt(b)
+        return lambda b, e: 1.0 / np.sqrt(np.asarray(b, dtype=EXTENDED))
     if exponent == 2:
         return lambda b, e: np.square(b)
     # real-valued power: NaN where the principal value is complex (a negative base)
-    return lambda b, e: np.power(np.asarray(b, np.float64), e)
+    return lambda b, e: np.power(np.asarray(b, dtype=EXTENDED), e)
 
 
-def _atom_value(expr: Any) -> float:
-    if isinstance(expr, sp.Rational) and not isinstance(expr, sp.Integer):
-        try:
-            return expr.p / expr.q  # correctly rounded true division of Python ints
-        except OverflowError:
-            return math.copysign(math.inf, expr.p) if abs(expr.p) > expr.q else 0.0
-    try:
-        return float(expr)
-    except OverflowError:
-        return math.copysign(math.inf, float(sp.sign(expr)))
+def _atom_value(expr: Any) -> Any:
+    """A number or constant in the working precision (sqrt(2)/2 rounded to float64 first would
+    put a float64 rounding error into every later step)."""
+    if isinstance(expr, sp.Integer) and abs(expr.p) < 2**53:
+        return float(expr.p)
+    return EXTENDED(sp.Float(expr, 30).__str__())
 
 
 def constant_value(expr: Any) -> float:
@@ -188,9 +255,43 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
     """A catalog-style kernel ``kernel(x, out, **params) -> out`` computing ``expr``."""
     program = Program(expr, params)
 
-    @via_float64
     def run(x: np.ndarray, out: np.ndarray, **values: Any) -> np.ndarray:
-        out[...] = program(x, values)
+        out[...] = program(x.astype(EXTENDED), values)  # one rounding, to out's dtype
         return nan_passing(x, out)
 
     return run
+
+
+def _inline(expr: Any) -> Any:
+    """The stabilised symbolic form of a catalog call, if it matches the kernel; else None."""
+    if EXTENDED is np.float64 or not all(a.is_number for a in expr.args[1:]):
+        return None
+    key = (expr.func, expr.args[1:])
+    if key not in _INLINE:
+        _INLINE[key] = _checked_form(expr)
+    form = _INLINE[key]
+    return None if form is None else form.xreplace({X: expr.args[0]})
+
+
+_INLINE: dict[Any, Any] = {}
+
+
+def _checked_form(expr: Any) -> Any:
+    from actlab.formula.rewrite import stabilize
+
+    call = expr.func(X, *expr.args[1:])
+    try:
+        form = stabilize(call.elementary())
+        program = Program(form)
+    except (ActlabError, TypeError, ValueError, ArithmeticError, NotImplementedError):
+        return None
+    record = expr.record
+    kernel = record.derivative if isinstance(expr, CatalogDerivative) else record.forward
+    x = np.concatenate([-np.logspace(-8, 3, 300), [0.0], np.logspace(-8, 3, 300)])
+    x = np.concatenate([x, np.arange(-40.0, 40.0, 0.37)])
+    params = {p.name: float(v) for p, v in zip(record.params, expr.args[1:])}
+    with np.errstate(all="ignore"):
+        want = kernel(x, np.empty_like(x), **params)
+        got = program(x.astype(EXTENDED), {}).astype(np.float64)
+    close = np.isclose(got, want, rtol=1e-14, atol=0) | (np.isnan(got) & np.isnan(want))
+    return form if close.all() else None

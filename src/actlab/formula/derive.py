@@ -112,11 +112,16 @@ def _derive(spec: str, f: Any, defaults: dict[Any, float]) -> Derivation:
 
 def _pieces(f: Any) -> list[tuple[Any, Any]]:
     """``(expression, condition)`` per branch; one piece with condition None when smooth."""
-    folded = sp.piecewise_fold(f.rewrite(sp.Piecewise)) if f.has(sp.Abs, sp.sign) else f
+    kinked = (sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside)
+    folded = sp.piecewise_fold(f.rewrite(sp.Piecewise)) if f.has(*kinked) else f
     folded = sp.piecewise_fold(folded)
     if not isinstance(folded, sp.Piecewise):
         return [(f, None)]
-    return [(g, cond if cond != sp.true else sp.true) for g, cond in folded.args]
+    pieces, before = [], sp.false
+    for g, cond in folded.args:  # first match wins: make each condition exclude earlier ones
+        pieces.append((g, sp.And(cond, sp.Not(before))))
+        before = sp.Or(before, cond)
+    return pieces
 
 
 def _branch(condition: Any, g: Any, defaults: dict[Any, float]) -> Branch:

@@ -22,10 +22,11 @@ from actlab.catalog import Activation, lookup
 X = sp.Symbol("x", real=True)
 
 __all__ = [
-    "X",
     "CatalogCall",
     "CatalogDerivative",
     "Log1pExp",
+    "Sigmoid",
+    "X",
     "catalog_call",
     "erfc",
     "expm1",
@@ -82,6 +83,23 @@ class CatalogDerivative(sp.Function):
         return rf"\operatorname{{{name}}}'\left({args}\right)"
 
 
+class Sigmoid(sp.Function):
+    """``1/(1 + exp(-u))`` computed without overflow, in the kernel's working precision."""
+
+    @classmethod
+    def eval(cls, u: Any) -> None:
+        return None
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return Sigmoid(self.args[0]) * Sigmoid(-self.args[0])
+
+    def elementary(self) -> Any:
+        return 1 / (1 + sp.exp(-self.args[0]))
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"sigmoid({printer.doprint(self.args[0])})"
+
+
 class Log1pExp(sp.Function):
     """``log(1 + exp(u))`` computed without overflow (NumPy ``logaddexp(0, u)``)."""
 
@@ -90,13 +108,13 @@ class Log1pExp(sp.Function):
         return None
 
     def fdiff(self, argindex: int = 1) -> Any:
-        return catalog_call("sigmoid", self.args[0])
+        return Sigmoid(self.args[0])
 
     def elementary(self) -> Any:
         return sp.log(1 + sp.exp(self.args[0]))
 
 
-class erfc(sp.Function):  # noqa: N801 - printed as erfc, like the function it stands for
+class erfc(sp.Function):
     """``erfc(u) = 1 - erf(u)`` kept as written: SymPy would turn erfc(-u) into 2 - erfc(u)."""
 
     @classmethod
@@ -104,7 +122,7 @@ class erfc(sp.Function):  # noqa: N801 - printed as erfc, like the function it s
         return None
 
     def fdiff(self, argindex: int = 1) -> Any:
-        return -2 * sp.exp(-self.args[0] ** 2) / sp.sqrt(sp.pi)
+        return -2 * sp.exp(-(self.args[0] ** 2)) / sp.sqrt(sp.pi)
 
     def elementary(self) -> Any:
         return sp.erfc(self.args[0])
@@ -129,7 +147,7 @@ def call_class(record: Activation) -> type[CatalogCall]:
 
 def to_elementary(expr: Any) -> Any:
     """``expr`` with every opaque function replaced by its elementary symbolic form."""
-    stable = (CatalogCall, CatalogDerivative, Log1pExp, erfc)
+    stable = (CatalogCall, CatalogDerivative, Log1pExp, Sigmoid, erfc)
     expr = expr.replace(lambda e: isinstance(e, stable), lambda e: e.elementary())
     return expr.replace(
         lambda e: isinstance(e, (log1p, expm1)),

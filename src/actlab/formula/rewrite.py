@@ -6,12 +6,13 @@ pattern                        becomes                         why
 ``log(1 + exp(u))``            ``log1pexp(u)`` (logaddexp)     exp overflows for u > 709
 ``log(1 + u)``                 ``log1p(u)``                    1 + u rounds away u when |u| << 1
 ``log(sigmoid(u))``            ``-log1pexp(-u)``               sigmoid underflows to 0 for u < -745
-``c/(c + c*exp(u))``           ``sigmoid(-u)`` (catalog)       exp overflows: inf/inf = NaN
+``c/(c + c*exp(u))``           ``sigmoid(-u)``                 exp overflows: inf/inf = NaN
 ``exp(u)*sigmoid(-u)``         ``sigmoid(u)``                  the same, after the rule above
 ``c*exp(u) - c``               ``c*expm1(u)``                  cancellation near u = 0
 ``c + c*erf(u)``, ``c - ...``  ``c*erfc(-u)``, ``c*erfc(u)``   1 + erf(u) cancels for u < -3
 ``c - c*tanh(u)^2``            ``c*sech(u)^2``                 cancellation for |u| > 1 (tanh')
 ``c - c*sigmoid(u)``           ``c*sigmoid(-u)``               cancellation for u > 1 (sigmoid')
+``c + c*tanh(u)``              ``2c*sigmoid(2u)`` (and c - )   1 + tanh(u) cancels for u < -1
 =============================  ==============================  ===================================
 
 ``c`` is any term free of x. The rules run on the formula before it is differentiated and again on
@@ -24,7 +25,7 @@ from typing import Any
 
 import sympy as sp
 
-from actlab.formula.functions import X, CatalogCall, Log1pExp, catalog_call, erfc, expm1, log1p
+from actlab.formula.functions import CatalogCall, Log1pExp, Sigmoid, X, erfc, expm1, log1p
 
 
 def stabilize(expr: Any) -> Any:
@@ -64,7 +65,9 @@ def _rule(expr: Any) -> Any:
 
 
 def _is_sigmoid(expr: Any) -> bool:
-    return isinstance(expr, CatalogCall) and expr.record.name == "sigmoid"
+    if isinstance(expr, CatalogCall):
+        return expr.record.name == "sigmoid" and len(expr.args) == 1
+    return isinstance(expr, Sigmoid)
 
 
 def _split(expr: Any) -> tuple[Any, Any] | None:
@@ -101,12 +104,17 @@ def _reciprocal(expr: Any) -> Any:
     ratio = rest / const
     if not isinstance(ratio, sp.exp):
         return None
-    return const**exponent * catalog_call("sigmoid", -ratio.args[0]) ** (-exponent)
+    return const**exponent * Sigmoid(-ratio.args[0]) ** (-exponent)
 
 
 def _exp_times_sigmoid(expr: Any) -> Any:
-    """``exp(v) * sigmoid(-v)^k`` -> ``sigmoid(v) * sigmoid(-v)^(k-1)``."""
+    """``exp(v)*sigmoid(-v)^k`` -> ``sigmoid(v)*sigmoid(-v)^(k-1)``; ``u*sign(u)`` -> ``|u|``."""
     factors = list(expr.args)
+    for i, f in enumerate(factors):
+        if isinstance(f, sp.sign) and f.args[0] in factors:
+            rest = [h for k, h in enumerate(factors) if k != i]
+            rest.remove(f.args[0])
+            return sp.Mul(*rest, sp.Abs(f.args[0]))
     for i, f in enumerate(factors):
         if not isinstance(f, sp.exp):
             continue
@@ -115,7 +123,7 @@ def _exp_times_sigmoid(expr: Any) -> Any:
             base, power = g.as_base_exp()
             if _is_sigmoid(base) and base.args[0] == -v and power.is_Integer and power > 0:
                 rest = [h for k, h in enumerate(factors) if k not in (i, j)]
-                return sp.Mul(*rest, catalog_call("sigmoid", v), base ** (power - 1))
+                return sp.Mul(*rest, Sigmoid(v), base ** (power - 1))
     return None
 
 
@@ -142,6 +150,10 @@ def _stable_sum(ratio: Any) -> Any:
     negated = -ratio
     if isinstance(negated, sp.exp):
         return -expm1(negated.args[0])
+    if isinstance(ratio, sp.tanh):
+        return 2 * Sigmoid(2 * ratio.args[0])
+    if isinstance(negated, sp.tanh):
+        return 2 * Sigmoid(-2 * negated.args[0])
     if isinstance(ratio, sp.erf):
         return erfc(-ratio.args[0])
     if isinstance(negated, sp.erf):
@@ -150,5 +162,5 @@ def _stable_sum(ratio: Any) -> Any:
     if isinstance(base, sp.tanh) and power == 2:
         return sp.sech(base.args[0]) ** 2
     if _is_sigmoid(negated):
-        return catalog_call("sigmoid", -negated.args[0])
+        return Sigmoid(-negated.args[0])
     return None

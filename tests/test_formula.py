@@ -1,0 +1,224 @@
+"""Custom activations from formulas: equal to the catalog where they should be, stable."""
+
+from __future__ import annotations
+
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+
+import actlab
+from actlab.catalog import _ALIASES, _RECORDS
+from tests.reference import _compiled, reference, ulp_error
+from tests.test_catalog_accuracy import _grid
+
+#: (formula, catalog name): the same function written two ways; pairs whose catalog name is not
+#: registered are skipped, so this grows with the catalog without edits
+EQUIVALENT = [
+    ("x*tanh(softplus(x))", "mish"),
+    ("x*tanh(log(1 + exp(x)))", "mish"),
+    ("1/(1 + exp(-x))", "sigmoid"),
+    ("exp(x)/(1 + exp(x))", "sigmoid"),
+    ("tanh(x)", "tanh"),
+    ("2*sigmoid(2*x) - 1", "tanh"),
+    ("max(x, 0)", "relu"),
+    ("where(x > 0, x, 0)", "relu"),
+    ("x", "identity"),
+    ("x*sigmoid(x)", "silu"),
+    ("x/(1 + exp(-x))", "silu"),
+    ("log(1 + exp(x))", "softplus"),
+    ("x/2*(1 + erf(x/sqrt(2)))", "gelu"),
+    ("where(x > 0, x, exp(x) - 1)", "elu"),
+    ("x/(1 + abs(x))", "softsign"),
+    ("-log(1 + exp(-x))", "logsigmoid"),
+    ("log(sigmoid(x))", "logsigmoid"),
+]
+#: tanh from 2*sigmoid(2x) - 1 cancels near 0 (relative error grows like 1/x): a forward-only
+#: check in absolute terms, documented rather than hidden
+ABSOLUTE_ONLY = {"2*sigmoid(2*x) - 1"}
+MAX_ULP = 4.0
+
+
+def _deep_reference(record, params, xs, derivative):
+    """Like tests.reference, but at 350 digits from the start: log(1 + exp(x)) for x down to -745
+    needs them, and the harness's 40 and 80 digits can agree on a value that lost exp(x)."""
+    fn = _compiled(record, tuple(sorted(params.items())))[1 if derivative else 0]
+    values = []
+    for x in xs:
+        try:
+            with mpmath.workdps(350):
+                values.append(+mpmath.mpf(fn(mpmath.mpf(float(x)))))
+        except (ZeroDivisionError, ValueError, OverflowError):
+            values.append(mpmath.mpf("nan"))
+    return values
+
+
+def _pair(formula: str, name: str) -> tuple[actlab.Function, actlab.Function]:
+    try:
+        catalog = actlab.get(name)
+    except actlab.ActlabError:
+        pytest.skip(f"{name} is not in the catalog yet")
+    return actlab.get(formula), catalog
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize(("formula", "name"), EQUIVALENT)
+def test_formula_matches_catalog_to_a_few_ulp(formula, name, dtype):
+    custom, catalog = _pair(formula, name)
+    xs = _grid(catalog.record, dtype)
+    kinks = [k.point(catalog.params) for k in catalog.record.kinks]
+    xs = xs[~np.isin(xs, np.array(kinks, dtype))]  # conventions at kinks may differ by formula
+    for which in ("forward", "derivative"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = custom.derivative(xs) if which == "derivative" else custom(xs)
+        assert got.dtype == dtype
+        if formula in ABSOLUTE_ONLY:
+            want = catalog.derivative(xs) if which == "derivative" else catalog(xs)
+            np.testing.assert_allclose(got, want, rtol=0, atol=4 * np.finfo(dtype).eps)
+            continue
+        ref = _deep_reference(catalog.record, catalog.params, xs, which == "derivative")
+        with np.errstate(over="ignore"):  # the harness casts huge references to float32
+            errors = ulp_error(got, ref, dtype)
+        worst = int(np.argmax(errors))
+        assert errors[worst] <= MAX_ULP, (
+            f"{formula} {which}: {errors[worst]:.3g} ulp at x={xs[worst]!r}: got {got[worst]!r}"
+        )
+
+
+#: formulas checked against their own symbolic form (what the user wrote, at high precision)
+SELF = [
+    *sorted({f for f, _ in EQUIVALENT if "softplus(" not in f} - ABSOLUTE_ONLY),
+    "x*tanh(log(1 + exp(b*x))); b=0.7",
+    "where(x >= 0, x, 1.6732632423543772*(exp(x) - 1))*1.0507009873554805",
+]
+
+
+@pytest.mark.parametrize("formula", SELF)
+def test_formula_matches_its_symbolic_form(formula, dtype=np.float64):
+    """float64 only: float32 results are the same extended-precision values, rounded once."""
+    f = actlab.get(formula)
+    xs = _grid(f.record, dtype)
+    xs = xs[~np.isin(xs, np.array([k.point(f.params) for k in f.record.kinks], dtype))]
+    for which in ("forward", "derivative"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = f.derivative(xs) if which == "derivative" else f(xs)
+        ref = _deep_reference(f.record, f.params, xs, which == "derivative")
+        with np.errstate(over="ignore"):  # the harness casts huge references to float32
+            errors = ulp_error(got, ref, dtype)
+        worst = int(np.argmax(errors))
+        assert errors[worst] <= MAX_ULP, (
+            f"{formula} {which}: {errors[worst]:.3g} ulp at x={xs[worst]!r}: got {got[worst]!r}"
+        )
+
+
+def test_sigmoid_tails_are_stable_thanks_to_the_rewrite():
+    f = actlab.get("1/(1+exp(-x))")
+    x = np.array([-1000.0, -745.0, -40.0, 40.0, 1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, dy = f(x), f.derivative(x)
+    sig = actlab.get("sigmoid")
+    np.testing.assert_array_equal(y, sig(x))
+    np.testing.assert_array_equal(dy, sig.derivative(x))
+
+
+@pytest.mark.parametrize(
+    ("formula", "stable"),
+    [
+        ("log(1+exp(x))", "Log1pExp(x)"),
+        ("log(1+x^2)", "log1p(x**2)"),
+        ("1/(1+exp(-x))", "sigmoid(x)"),
+        ("exp(x)-1", "expm1(x)"),
+        ("3*exp(x)-3", "3*expm1(x)"),
+        ("1-exp(x)", "-expm1(x)"),
+        ("1+erf(x)", "erfc(-x)"),
+        ("1-tanh(x)^2", "sech(x)**2"),
+        ("1-sigmoid(x)", "sigmoid(-x)"),
+        ("log(sigmoid(x))", "-Log1pExp(-x)"),
+    ],
+)
+def test_rewrites(formula, stable):
+    from actlab.formula.build import build
+    from actlab.formula.parser import parse
+    from actlab.formula.rewrite import stabilize
+
+    assert str(stabilize(build(parse(formula)))) == stable
+
+
+def test_parameters_after_semicolon_and_spec_round_trip():
+    f = actlab.get("x*sigmoid(b*x); b=1.5")
+    assert f.params == {"b": 1.5}
+    assert f.record.params[0].default == 1.5
+    assert actlab.get(f.spec)(0.7) == f(0.7)
+    g = actlab.catalog.Function(f.record, {"b": 2.0})
+    assert g.spec == "x*sigmoid(b*x); b=2.0"
+    assert actlab.get(g.spec)(0.7) == g(0.7) != f(0.7)
+
+
+def test_catalog_activation_with_keyword_params():
+    f = actlab.get("relu(x) + 0*x")  # always registered
+    assert f(-2.0) == 0.0
+    try:
+        elu = actlab.get("elu(alpha=0.5)")
+    except actlab.ActlabError:
+        pytest.skip("elu is not in the catalog yet")
+    g = actlab.get("elu(x, alpha=0.5)")
+    x = np.linspace(-5, 5, 101)
+    np.testing.assert_array_equal(g(x), elu(x))
+    with pytest.raises(actlab.ActlabError, match="position"):
+        actlab.get("elu(x, alpha=-1)")
+
+
+def test_nan_in_nan_out_and_dtypes():
+    f = actlab.get("where(x > 0, x, 0.1*x) + sin(x)")
+    for dtype in (np.float16, np.float32, np.float64):
+        x = np.array([np.nan, -1.0, 2.0], dtype)
+        assert f(x).dtype == dtype and np.isnan(f(x)[0]) and np.isnan(f.derivative(x)[0])
+    assert np.ndim(f(0.5)) == 0
+
+
+def test_kinks_and_estimated_properties():
+    f = actlab.get("max(x, 0)")
+    assert [k.point({}) for k in f.record.kinks] == [0.0]
+    assert f.derivative(0.0) == 0.0  # ReLU's convention, from where max() puts the tie
+    props = f.record.properties
+    assert props.estimated and props.monotonic and not props.smooth
+    assert props.range == (0.0, np.inf)
+    smooth = actlab.get("x*sigmoid(x)").record
+    assert smooth.kinks == () and smooth.properties.smooth and not smooth.properties.monotonic
+
+
+@pytest.fixture
+def clean_registry():
+    records, aliases = dict(_RECORDS), dict(_ALIASES)
+    yield
+    _RECORDS.clear()
+    _RECORDS.update(records)
+    _ALIASES.clear()
+    _ALIASES.update(aliases)
+
+
+def test_define_registers_a_named_activation(clean_registry):
+    f = actlab.define("my_swish", "x*sigmoid(b*x)", b=1.0)
+    assert f.spec == "my_swish" and "my_swish" in actlab.names()
+    g = actlab.get("my_swish(b=2)")
+    assert g.params == {"b": 2.0}
+    assert float(g(1.0)) == pytest.approx(1 / (1 + np.exp(-2.0)))
+    nested = actlab.get("my_swish(x, b=2) + x")
+    assert float(nested(1.0)) == pytest.approx(1 + 1 / (1 + np.exp(-2.0)))
+    actlab.define("my_swish", "x*sigmoid(b*x)", b=3.0)  # redefining a custom name is allowed
+    with pytest.raises(actlab.ActlabError, match="taken"):
+        actlab.define("sigmoid", "x")
+    with pytest.raises(actlab.ActlabError, match="reserved"):
+        actlab.define("exp", "x")
+
+
+def test_formula_reference_is_the_symbolic_form():
+    f = actlab.get("x*tanh(softplus(x))") if "softplus" in actlab.names() else None
+    f = f or actlab.get("x*sigmoid(x)")
+    xs = np.linspace(-30, 30, 61)
+    ref = reference(f.record, f.params, xs, derivative=True)
+    assert ulp_error(f.derivative(xs), ref, np.float64).max() <= MAX_ULP
