@@ -84,9 +84,39 @@ def test_bad_input_is_one_line(args: list[str], message: str, capsys, tmp_path: 
     assert err.count("\n") == 1 and message in err
 
 
+def test_bad_data_file_is_one_line(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,y\n1,2,0\n1,2\n")
+    assert main(["compare", "--dataset", "csv", "--data", str(bad), "--activations", "relu"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "line 3 has 2 fields, expected 3" in err
+
+
 def test_split_specs() -> None:
     assert split_specs("relu, max(x, 0.1*x) ,elu(alpha=2)") == (
         "relu",
         "max(x, 0.1*x)",
         "elu(alpha=2)",
     )
+
+
+def test_diverging_runs_are_reported_not_warned(tmp_path: Path, capsys) -> None:
+    args = [
+        "compare",
+        "--activations",
+        "relu,sigmoid",
+        "--seeds",
+        "3",
+        "--epochs",
+        "2",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "20",
+        "-o",
+        str(tmp_path / "d.png"),
+    ]
+    assert main(args) == 0  # RuntimeWarnings are errors under pytest: none may escape
+    out = capsys.readouterr().out
+    assert "Diverged (loss not finite): relu 3/3 runs" in out
+    assert (tmp_path / "d.png").exists()

@@ -37,6 +37,8 @@ def mean_ci(values: Sequence[float] | np.ndarray, alpha: float = ALPHA) -> tuple
     x = _values(values)
     if x.size == 0:
         return math.nan, math.nan
+    if not np.all(np.isfinite(x)):  # a diverged run: no mean worth stating
+        return math.nan, math.nan
     mean = float(x.mean())
     if x.size < 2:
         return mean, math.nan
@@ -49,6 +51,7 @@ def mean_ci_rows(values: np.ndarray, alpha: float = ALPHA) -> tuple[np.ndarray, 
     from scipy import stats
 
     x = np.asarray(values, dtype=np.float64)
+    x = np.where(np.isfinite(x), x, np.nan)  # diverged runs: NaN, not inf - inf warnings
     mean = x.mean(axis=0)
     if x.shape[0] < 2:
         return mean, np.full_like(mean, math.nan)
@@ -84,8 +87,9 @@ def welch(
     from scipy import stats
 
     x, y = _values(a), _values(b)
-    diff = float(x.mean() - y.mean()) if x.size and y.size else math.nan
-    if x.size < 2 or y.size < 2:
+    finite = np.all(np.isfinite(x)) and np.all(np.isfinite(y))
+    diff = float(x.mean() - y.mean()) if x.size and y.size and finite else math.nan
+    if x.size < 2 or y.size < 2 or not finite:
         return Welch(diff, math.nan, math.nan, math.nan, math.nan, math.nan)
     va, vb = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
     se = math.sqrt(va + vb)

@@ -6,6 +6,7 @@ import argparse
 import json
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     bar = None if args.quiet or not sys.stderr.isatty() else _Bar()
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
         result = compare(config, args.out, data_path=args.data, on_epoch=bar)
     except KeyboardInterrupt:
@@ -113,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"actlab compare: interrupted; {where}", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
     if bar:
         bar.clear()
     outputs = _write_outputs(args, result, report, figure)

@@ -42,7 +42,7 @@ def figure(result: StudyResult) -> Any:
     regression = result.dataset["kind"] == "regression"
     top = "test_loss" if regression else "test_accuracy"
     panels = [(top, "epoch"), ("train_loss", "epoch"), (top, "seconds"), ("train_loss", "seconds")]
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     order = [s.activation for s in result.summary]
     colours = {a: f"C{i % 10}" for i, a in enumerate(result.config.activations)}
     data = {m: curves(result, m) for m in {top, "train_loss"}}
@@ -58,13 +58,23 @@ def figure(result: StudyResult) -> Any:
     if not regression:
         _zoom_accuracy([axes[0, 0], axes[1, 0]], data[top])
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="center right", title="best first", frameon=False)
-    c = result.config
+    columns = min(len(labels), 5)
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=columns,
+        frameon=False,
+        title="ranked best first (final test metric)",
+    )
+    rows = -(-len(labels) // columns)
+    c, d = result.config, result.dataset
     fig.suptitle(
-        f"{c.dataset}: {c.model}, {c.optimizer} lr {c.lr:g}, batch {c.batch_size}; "
+        f"{c.dataset} ({d['n_train']} train / {d['n_test']} test): {c.model}, "
+        f"{c.optimizer} lr {c.lr:g}, batch {c.batch_size}; "
         f"mean of {c.seeds} seeds with 95% confidence bands"
     )
-    fig.tight_layout(rect=(0, 0, 0.87, 0.96))
+    fig.tight_layout(rect=(0, 0.035 + 0.03 * rows, 1, 0.96))
     return fig
 
 
@@ -79,15 +89,12 @@ def _style(ax: Any, metric: str, x_axis: str, result: StudyResult) -> None:
     if metric != "test_accuracy":
         ax.set_yscale("log")
     if metric == "test_accuracy" and result.config.target is not None:
-        ax.axhline(result.config.target, color="0.4", lw=0.8, ls="--")
-        ax.annotate(
-            f"target {result.config.target:g}",
-            (0.99, result.config.target),
-            xycoords=("axes fraction", "data"),
-            ha="right",
-            va="bottom",
-            fontsize=8,
-            color="0.35",
+        ax.axhline(
+            result.config.target,
+            color="0.4",
+            lw=0.8,
+            ls="--",
+            label=f"target accuracy {result.config.target:g}",
         )
     ax.grid(True, alpha=0.3)
     ax.set_xlim(left=0)

@@ -116,6 +116,9 @@ def text(result: StudyResult) -> str:
         "vs #1: Welch's t test of the final test metric against the top-ranked activation, "
         "p Holm-adjusted over all pairs (* : significant at 5%)."
     )
+    diverged = [f"{s.activation} {s.diverged}/{s.n_runs}" for s in result.summary if s.diverged]
+    if diverged:
+        notes += f"\nDiverged (loss not finite): {', '.join(diverged)} runs; try a smaller --lr."
     return "\n\n".join([header(result), table(result), notes, verdict_text(result)])
 
 

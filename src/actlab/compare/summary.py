@@ -46,6 +46,8 @@ class Summary:
     seconds_to_target_ci95: float
     #: training seconds per epoch per model (stack time / seeds), mean over epochs
     seconds_per_epoch: float
+    #: runs whose final training or test loss is not finite (the learning rate was too high)
+    diverged: int
     #: 1 = best (highest test accuracy; lowest test loss for regression)
     rank: int = 0
 
@@ -105,6 +107,7 @@ def summarise(runs: Sequence[Run], target: float | None, regression: bool) -> li
                 *epochs,
                 *seconds,
                 float(per_epoch),
+                sum(not np.isfinite([r.final.train_loss, r.final.test_loss]).all() for r in group),
             )
         )
     key = (lambda s: s.test_loss_mean) if regression else (lambda s: -s.test_accuracy_mean)

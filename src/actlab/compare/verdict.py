@@ -15,6 +15,7 @@ Speed is the area under the training-loss curve (:mod:`actlab.compare.summary`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -81,6 +82,8 @@ def _speed_margin(ev: Evidence, a: str, b: str) -> float:
 
 
 def _stated(c: Comparison) -> str:
+    if math.isnan(c.difference):
+        return "no comparison: some runs diverged (loss not finite)"
     return (
         f"difference {c.difference:+.4g} (95% CI {c.ci_low:+.4g} to {c.ci_high:+.4g}, "
         f"Holm-adjusted p = {c.p_holm:.2g})"

@@ -6,8 +6,8 @@ small enough that ``actlab compare`` stays interactive on a laptop CPU:
 * digits: one hidden layer of 64 (the input has 64 features), SGD with momentum 0.9, lr 0.01,
   batch 32, 30 epochs; plain SGD-style training is what shows the speed differences the classic
   claims are about (Adam hides much of them).
-* MNIST / Fashion-MNIST: 784-256-256-10, momentum, lr 0.05, batch 128, 10 epochs (a ReLU MLP of
-  this size reaches about 98% on MNIST and 89% on Fashion-MNIST).
+* MNIST / Fashion-MNIST: 784-256-256-10, momentum 0.9, lr 0.01, batch 64, 10 epochs (a ReLU MLP
+  of this size reaches about 98% on MNIST and 89% on Fashion-MNIST).
 * CIFAR-10/100: 3072-512-256-C MLP, momentum, lr 0.01, batch 128, 20 epochs (MLPs top out near
   55% / 25%; convolutional models are the torch backend's job).
 * TF Playground's 2-D sets: its defaults (SGD, lr 0.03, batch 10) with two hidden layers of 8.
@@ -24,10 +24,11 @@ _MLP_IMAGES = Defaults(
     "mlp:256,256",
     10,
     "momentum",
-    0.05,
-    128,
+    0.01,
+    64,
     0.97,
-    "784-256-256-10 is the classic MNIST MLP; momentum SGD at 0.05 converges in ~10 epochs",
+    "784-256-256-10 is the classic MNIST MLP; SGD with momentum 0.9, lr 0.01, batch 64 is the "
+    "PyTorch-examples setting, ~98% for ReLU in 10 epochs",
 )
 
 DIGITS = DatasetInfo(
@@ -73,8 +74,8 @@ FASHION_MNIST = DatasetInfo(
         "mlp:256,256",
         10,
         "momentum",
-        0.05,
-        128,
+        0.01,
+        64,
         0.85,
         "the MNIST MLP; Fashion-MNIST is harder, so the target accuracy is lower",
     ),
