@@ -77,8 +77,8 @@ CHOICES = (
     "RReLU: the catalog's rrelu_xu, as the paper: x/a with a ~ U(3, 8) per element in training, "
     "x/5.5 at test (torch's RReLU would draw the slope, not the divisor)",
     "training: SGD, momentum 0.9, weight decay 5e-4, batch 128, lr 0.05 divided by 10 after 50% "
-    "and 75% of the epochs, no data augmentation; inputs standardised per channel; torch's default "
-    "initialisation",
+    "and 75% of the epochs, no data augmentation; inputs standardised per channel; He et al. "
+    "2015 initialisation of the convolutions (torch's default leaves this NIN at chance)",
     "full run: 100 epochs at full width on the official split; --quick: a subset, quarter-width "
     "NIN, a few epochs, for the CPU (the numbers then say little about the paper's claim)",
 )
