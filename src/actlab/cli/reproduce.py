@@ -29,6 +29,7 @@ def add_parser(sub: Any) -> None:
     x.add_argument("--quick", action="store_true", help="a subset, a small NIN, a few epochs")
     x.add_argument("--epochs", type=int, help="override the number of epochs")
     x.add_argument("--seeds", type=int, default=1, help="seeds per activation (default 1)")
+    x.add_argument("--lr", type=float, help="learning rate (default 0.02)")
     x.add_argument("--train-size", type=int, help="use the first N training images")
     x.add_argument("--out", metavar="DIR", help="durable store: resume by running again")
     x.add_argument("--json", action="store_true", help="print one JSON object")
@@ -51,8 +52,10 @@ def run_xu2015(args: argparse.Namespace) -> int:
         raise ActlabError(f"--seeds must be at least 1, got {args.seeds}")
     if args.epochs is not None and args.epochs < 1:
         raise ActlabError(f"--epochs must be at least 1, got {args.epochs}")
+    if args.lr is not None and not 0 < args.lr < 10:
+        raise ActlabError(f"--lr must be a positive number below 10, got {args.lr}")
     device = str(resolve_device(args.device))
-    setup = xu2015.setup(args.quick, device, args.epochs)
+    setup = xu2015.setup(args.quick, device, args.epochs, args.lr)
     n_train = args.train_size if args.train_size else setup.n_train
     ds = xu2015.load(args.dataset, args.data, n_train, setup.n_test)
     results = xu2015.run(
