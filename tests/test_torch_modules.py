@@ -263,3 +263,26 @@ def test_compiled_symbolic_path_smoke():
     y = SymbolicFn.apply(plan, x)
     y.backward(torch.ones_like(y))
     torch.testing.assert_close(y, torch.tanh(x))
+
+
+def test_modules_pickle_and_deepcopy():
+    """Whole models save with torch.save (the spec travels, not the record's lambdas)."""
+    import copy
+    import io
+
+    model = torch.nn.Sequential(
+        torch.nn.Linear(3, 4),
+        at.PReLU(num_parameters=4),
+        at.Activation("x*sigmoid(b*x); b=1.5", exact=True),
+        at.Activation("leaky_relu(0.2)"),
+    )
+    with torch.no_grad():
+        model[1].a.copy_(torch.tensor([0.1, 0.2, 0.3, 0.4]))
+    buffer = io.BytesIO()
+    torch.save(model, buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=False)
+    x = torch.randn(5, 3)
+    assert torch.equal(loaded(x), model(x))
+    assert type(loaded[1]) is at.PReLU and loaded[2].exact is True
+    assert torch.equal(copy.deepcopy(model)(x), model(x))

@@ -113,6 +113,20 @@ class Activation(nn.Module):
     def spec(self) -> str:
         return self.function.spec
 
+    def __getstate__(self) -> dict[str, Any]:
+        # records hold lambdas (kernels, symbolic forms), which don't pickle: keep the spec
+        state = self.__dict__.copy()
+        state["function"] = self.function.spec
+        state["_native"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        function = actlab.get(state.pop("function"))
+        super().__setstate__(state)
+        self.function = function
+        self._native = native_op(function.record)
+
     def extra_repr(self) -> str:
         return f"{self.spec!r}" + ("" if self.exact is None else f", exact={self.exact}")
 
