@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,8 +14,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/actlab plot -o actlab-activations.png
-	@echo "wrote actlab-activations.png"
+	$(BIN)/actlab report --quick --out actlab-report
+	@echo "open $(CURDIR)/actlab-report/index.html"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -25,6 +25,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/actlab bench kernels
+
+# regenerate the figure and the accuracy table the README links to
+docs: $(STAMP)
+	$(BIN)/actlab plot -o docs/activations.png
+	$(BIN)/python benchmarks/ulp_table.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,16 +1,38 @@
-"""Figures of activations and their derivatives (Matplotlib, imported lazily)."""
+"""Figures of activations and their derivatives (Matplotlib, imported lazily).
+
+>>> fig = plot_activations()            # the classic figure: ReLU, sigmoid, tanh
+>>> save_figure(fig, "activations.svg")  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import actlab
+from actlab.errors import ActlabError
 
 #: the classic figure: ReLU, sigmoid and its derivative, tanh and its derivative
 CLASSIC = ("relu", "sigmoid", "tanh")
+#: file types ``save_figure`` writes
+FORMATS = (".png", ".svg", ".pdf")
+#: one colour per activation, the same in both panels (Okabe-Ito: readable by the colour-blind)
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot on the non-interactive Agg backend (never opens a window)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def plot_activations(
@@ -19,27 +41,127 @@ def plot_activations(
     derivatives: bool = True,
     xlim: tuple[float, float] = (-5.0, 5.0),
 ) -> Any:
-    """A figure of each activation (solid) and, if asked, its derivative (dashed, same colour)."""
-    import matplotlib
+    """Activations (left panel) and their derivatives (right panel, same colours).
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    With no ``specs``: the classic slide of ReLU, sigmoid and tanh, with the derivative peaks
+    marked (their values are computed by :func:`actlab.catalog.analysis.max_slope`).
+    """
+    a, b = xlim
+    if not (math.isfinite(a) and math.isfinite(b) and a < b):
+        raise ActlabError(f"--xlim needs two finite numbers A < B, got {a:g} {b:g}")
+    plt = pyplot()
     functions = [actlab.get(s) for s in (specs or CLASSIC)]
-    x = np.linspace(xlim[0], xlim[1], 1001)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    x = np.linspace(a, b, 2001)
+    ncols = 2 if derivatives else 1
+    fig, axes = plt.subplots(1, ncols, figsize=(5.6 * ncols, 4.2), squeeze=False)
+    left, right = axes[0][0], axes[0][-1]
     for i, f in enumerate(functions):
-        color = f"C{i}"
-        ax.plot(x, f(x), color=color, lw=2.2, label=f"{f.spec}(x)")
-        if derivatives and not (specs is None and f.name == "relu"):
-            ax.plot(x, f.derivative(x), color=color, lw=1.6, ls="--", label=f"{f.spec}'(x)")
-    ax.axhline(0, color="0.6", lw=0.8)
-    ax.axvline(0, color="0.6", lw=0.8)
-    ax.set_xlim(*xlim)
-    ax.set_xlabel("x")
-    ax.set_ylabel("f(x), f'(x)")
-    ax.set_title("Activation functions and their derivatives")
-    ax.grid(alpha=0.3)
-    ax.legend(frameon=False, loc="upper left")
+        colour = COLOURS[i % len(COLOURS)]
+        left.plot(x, f(x), color=colour, lw=2.4, label=_label(f.spec))
+        if derivatives:
+            right.plot(x, _gapped(f, x), color=colour, lw=2.4, label=_label(f.spec, "'"))
+            _mark_kinks(right, f, xlim, colour)
+    _style(left, xlim, "f(x)", "Activation functions")
+    if derivatives:
+        _style(right, xlim, "f'(x)", "Their derivatives")
+        if specs is None:
+            _mark_peaks(right, functions, xlim)
+            right.set_ylim(-0.06, 1.16)
     fig.tight_layout()
     return fig
+
+
+def _label(spec: str, prime: str = "") -> str:
+    """``relu(x)``, ``relu'(x)``; a formula in x is its own label: ``x*sigmoid(x)``, ``(...)'``."""
+    if re.search(r"(?<![A-Za-z0-9_.])x(?![A-Za-z0-9_])", spec) and not re.fullmatch(r"\w+", spec):
+        return f"({spec})'" if prime else spec
+    name, _, params = spec.partition("(")
+    return f"{name}{prime}(x; {params}" if params else f"{name}{prime}(x)"
+
+
+def _gapped(f: actlab.Function, x: np.ndarray) -> np.ndarray:
+    """f'(x), with NaN at each kink so a jump is drawn as a jump, not a vertical segment."""
+    d = np.array(f.derivative(x), dtype=float)
+    for kink in f.record.kinks:
+        at = kink.point(f.params)
+        if x[0] < at < x[-1]:
+            d[np.argmin(np.abs(x - at))] = np.nan
+    return d
+
+
+def _mark_kinks(ax: Any, f: actlab.Function, xlim: tuple[float, float], colour: str) -> None:
+    """A dot at each kink showing the value the derivative takes there (ReLU'(0) = 0)."""
+    for kink in f.record.kinks:
+        at = kink.point(f.params)
+        if xlim[0] < at < xlim[1]:
+            ax.plot([at], [float(f.derivative(at))], "o", color=colour, ms=5, zorder=3)
+
+
+def _style(ax: Any, xlim: tuple[float, float], ylabel: str, title: str) -> None:
+    ax.axhline(0, color="0.55", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.55", lw=0.8, zorder=0)
+    ax.set_xlim(*xlim)
+    ax.set_xlabel("x", fontsize=12)
+    ax.set_ylabel(ylabel, fontsize=12)
+    ax.set_title(title, fontsize=13, loc="left")
+    ax.grid(alpha=0.25)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, loc="upper left", fontsize=11)
+
+
+def _mark_peaks(ax: Any, functions: Sequence[actlab.Function], xlim: tuple[float, float]) -> None:
+    """Mark each smooth derivative's computed maximum (sigmoid' = 0.25 at 0, tanh' = 1 at 0)."""
+    from actlab.catalog.analysis import max_slope
+
+    for i, f in enumerate(functions):
+        peak = max_slope(f)
+        if len(peak.points) != 1 or not xlim[0] < peak.points[0] < xlim[1]:
+            continue
+        x0, y0 = peak.points[0], float(f.derivative(peak.points[0]))
+        colour = COLOURS[i % len(COLOURS)]
+        ax.plot([x0], [y0], "o", color=colour, ms=6, zorder=3)
+        ax.annotate(
+            f"max {y0:.4g} at x = {x0:g}",
+            (x0, y0),
+            xytext=(56, 12),
+            textcoords="offset points",
+            va="bottom",
+            arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.8, "shrinkA": 0, "shrinkB": 4},
+            color=colour,
+            fontsize=10,
+        )
+
+
+def figure_path(path: str | Path) -> Path:
+    """Check, before any drawing, that a figure can be written at ``path``."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ActlabError(
+            f"cannot write {path}: unknown extension {path.suffix or '(none)'!r}; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+    parent = path.parent
+    if not parent.exists():
+        raise ActlabError(f"cannot write {path}: directory {str(parent)!r} does not exist")
+    if not parent.is_dir():
+        raise ActlabError(f"cannot write {path}: {str(parent)!r} is not a directory")
+    if path.is_dir():
+        raise ActlabError(f"cannot write {path}: it is a directory")
+    return path
+
+
+def save_figure(fig: Any, path: str | Path, dpi: int = 150) -> Path:
+    """Write a figure as PNG, SVG or PDF (by extension); bad paths raise :class:`ActlabError`."""
+    path = figure_path(path)
+    try:
+        fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata=_metadata(path))
+    except OSError as exc:
+        raise ActlabError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        pyplot().close(fig)
+    return path
+
+
+def _metadata(path: Path) -> dict[str, Any]:
+    # no creation date in SVG/PDF, so regenerated docs figures don't churn in git
+    return {"Date": None} if path.suffix.lower() in (".svg", ".pdf") else {}

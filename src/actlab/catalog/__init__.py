@@ -120,7 +120,12 @@ def _parse_args(record: Activation, text: str | None) -> dict[str, float]:
         if not sep:
             key, raw = "", key
             if position >= len(record.params):
-                raise ActlabError(f"{record.name} takes at most {len(record.params)} parameter(s)")
+                takes = ", ".join(p.name for p in record.params)
+                raise ActlabError(
+                    f"{record.name} takes only {takes}"
+                    if takes
+                    else f"{record.name} takes no parameters"
+                )
             key = record.params[position].name
         key = key.strip()
         record.param(key)

@@ -55,8 +55,10 @@ def _relu(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 def _relu_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    # heaviside(x, 0) is 1 for x > 0, 0 for x <= 0 (the convention at 0) and NaN for NaN
-    return np.heaviside(x, 0.0, out=out)
+    # x > 0 written straight into the float output: 1 for x > 0, 0 for x <= 0 (the convention at
+    # 0), one pass (np.heaviside gives the same but costs ~20 memory copies); then NaN back
+    np.greater(x, 0.0, out=out, casting="unsafe")
+    return nan_passing(x, out)
 
 
 RECORDS = (

@@ -10,17 +10,40 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from actlab.errors import ActlabError
 
 #: command modules, in the order ``actlab --help`` lists them
-COMMANDS = ("catalog", "derive", "data", "compare", "reproduce", "playground")
+COMMANDS = (
+    "catalog",
+    "derive",
+    "accuracy",
+    "data",
+    "compare",
+    "reproduce",
+    "bench",
+    "report",
+    "playground",
+)
+
+
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.I)
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line (exit 2) instead of the usage block."""
+    """argparse that reports a usage error as one line (exit 2) instead of the usage block.
+
+    It also reads ``-1e-3``, ``-inf`` and ``-nan`` as values, not as unknown options (stock
+    argparse only recognises ``-1`` and ``-.5``), so ``actlab eval relu -inf -1e-3`` works.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")

@@ -1,24 +1,38 @@
-"""``actlab list``, ``eval`` and ``plot``: the catalog from the command line."""
+"""``actlab list``, ``show``, ``eval`` and ``plot``: the catalog from the command line.
+
+The numbers come from :mod:`actlab.catalog.analysis`; this module only formats them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from typing import Any
 
 import numpy as np
 
 import actlab
+from actlab.catalog.analysis import Analysis, analyse, describe
 from actlab.errors import ActlabError
+
+SPEC_HELP = "activation name, name(param=value, ...), or a formula in x"
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("list", help="list the activations in the catalog")
-    p.add_argument("--json", action="store_true", help="print records as JSON")
+    p.add_argument(
+        "--json", action="store_true", help="print every record, with computed properties, as JSON"
+    )
     p.set_defaults(func=run_list)
 
+    p = sub.add_parser("show", help="formula, derivative, properties and values of an activation")
+    p.add_argument("spec", help=SPEC_HELP)
+    p.add_argument("--json", action="store_true", help="print the same as JSON")
+    p.set_defaults(func=run_show)
+
     p = sub.add_parser("eval", help="evaluate an activation (or its derivative) at values")
-    p.add_argument("spec", help="activation name, name(param=value), or formula in x")
+    p.add_argument("spec", help=SPEC_HELP)
     p.add_argument("values", nargs="+", help="numbers (inf, -inf and nan allowed)")
     p.add_argument("--derivative", action="store_true", help="evaluate df/dx instead of f")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float64")
@@ -33,45 +47,10 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run_plot)
 
 
-def record_dict(record: actlab.catalog.Activation) -> dict[str, Any]:
-    props = record.properties
-    return {
-        "name": record.name,
-        "aliases": list(record.aliases),
-        "summary": record.summary,
-        "params": [
-            {
-                "name": p.name,
-                "default": p.default,
-                "range": p.range_text(),
-                "learnable": p.learnable,
-            }
-            for p in record.params
-        ],
-        "latex": record.latex,
-        "derivative_latex": record.derivative_latex,
-        "properties": {
-            "range": [_json_float(v) for v in props.range],
-            "bounded_below": props.bounded_below,
-            "bounded_above": props.bounded_above,
-            "monotonic": props.monotonic,
-            "smooth": props.smooth,
-            "zero_centred": props.zero_centred,
-            "saturating": props.saturating,
-            "kinks": [{"at": k.at, "convention": k.convention} for k in record.kinks],
-        },
-        "reference": record.reference,
-    }
-
-
-def _json_float(v: float) -> float | str:
-    return v if np.isfinite(v) else str(v)
-
-
 def run_list(args: argparse.Namespace) -> int:
     recs = list(actlab.records())
     if args.json:
-        print(json.dumps([record_dict(r) for r in recs], indent=2))
+        print(json.dumps([describe(r.name) for r in recs], indent=2))
         return 0
     width = max(len(r.name) for r in recs)
     for r in recs:
@@ -79,7 +58,77 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_show(args: argparse.Namespace) -> int:
+    f = actlab.get(args.spec)
+    if args.json:
+        print(json.dumps(describe(f), indent=2))
+        return 0
+    print("\n".join(show_lines(f, analyse(f))))
+    return 0
+
+
+def show_lines(f: actlab.Function, info: Analysis) -> list[str]:
+    """The text of ``actlab show``."""
+    r = f.record
+    head = f.spec + (f"  (aliases: {', '.join(r.aliases)})" if r.aliases else "")
+    lines = [head, f"  {r.summary}", "", f"  f(x)  = {r.latex}", f"  f'(x) = {r.derivative_latex}"]
+    if r.params:
+        lines += ["", "parameters"]
+        for p in r.params:
+            learn = ", learnable" if p.learnable else ""
+            value = f.params[p.name]
+            lines.append(
+                f"  {p.name} = {value:g}  (default {p.default:g}, valid {p.range_text()}{learn})"
+                + (f"  {p.doc}" if p.doc else "")
+            )
+    props = r.properties
+    at_defaults = "" if f.params == r.defaults else " (declared at the default parameters)"
+    kinks = ", ".join(f"{x:g}" for x, _, _ in info.kinks)
+    lines += [
+        "",
+        "properties" + at_defaults,
+        f"  range          {_range(props.range)}",
+        f"  monotonic      {_yes(props.monotonic)}",
+        f"  smooth         {_yes(props.smooth)}" + (f" (kinks at x = {kinks})" if kinks else ""),
+        f"  zero-centred   {_yes(props.zero_centred)}",
+        f"  saturating     {_yes(props.saturating)}",
+        "computed",
+        f"  f(0)           {_num(info.f0)}",
+        f"  f'(0)          {_num(info.df0)}",
+        f"  max |f'|       {info.max_slope.text()}",
+    ]
+    if info.kinks:
+        lines += ["", "kinks"]
+        for x, convention, d in info.kinks:
+            lines.append(f"  x = {x:g}: {convention}  [actlab gives f'({x:g}) = {_num(d)}]")
+    lines += ["", f"reference: {r.reference}", "", f"{'x':>6}  {'f(x)':<24}  f'(x)"]
+    for x, y, d in info.table:
+        lines.append(f"{_num(x):>6}  {_num(y):<24}  {_num(d)}")
+    return lines
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _range(bounds: tuple[float, float]) -> str:
+    low, high = bounds
+    left = "(" if math.isinf(low) else "["
+    right = ")" if math.isinf(high) else "]"
+    return f"{left}{_num(low)}, {_num(high)}{right}"
+
+
+def _num(v: float) -> str:
+    """Shortest repr that round-trips (17 significant digits at most), inf and nan spelled out."""
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return repr(float(v)) if v != int(v) or abs(v) >= 1e16 else str(int(v))
+
+
 def parse_values(values: list[str], dtype: str) -> np.ndarray:
+    """Numbers from the command line; anything else is an error naming the culprit."""
     out = []
     for text in values:
         try:
@@ -93,23 +142,29 @@ def run_eval(args: argparse.Namespace) -> int:
     f = actlab.get(args.spec)
     x = parse_values(args.values, args.dtype)
     y = f.derivative(x) if args.derivative else f(x)
+    # str() of a NumPy scalar is its shortest round-tripping repr in its own dtype
     if args.json:
-        rows = [{"x": _json_float(float(a)), "y": _json_float(float(b))} for a, b in zip(x, y)]
-        print(json.dumps({"spec": f.spec, "derivative": args.derivative, "values": rows}))
+        rows = [{"x": _json_number(a), "y": _json_number(b)} for a, b in zip(x, y)]
+        payload = {"spec": f.spec, "derivative": args.derivative, "dtype": args.dtype}
+        print(json.dumps({**payload, "values": rows}))
         return 0
     for a, b in zip(x, y):
-        print(f"{a!r}\t{b!r}")
+        print(f"{a!s}\t{b!s}")
     return 0
 
 
-def run_plot(args: argparse.Namespace) -> int:
-    from actlab.plots import plot_activations
+def _json_number(v: np.floating) -> float | str:
+    # a float32 goes through its shortest decimal repr so JSON shows 0.1, not 0.10000000149
+    value = float(str(v))
+    return value if math.isfinite(value) else str(value)
 
+
+def run_plot(args: argparse.Namespace) -> int:
+    from actlab.plots import figure_path, plot_activations, save_figure
+
+    figure_path(args.output)  # fail before the (slow) drawing
     specs = args.specs or None
     fig = plot_activations(specs, derivatives=args.derivatives or specs is None, xlim=args.xlim)
-    try:
-        fig.savefig(args.output, dpi=150, bbox_inches="tight")
-    except (OSError, ValueError) as exc:
-        raise ActlabError(f"cannot write {args.output}: {exc}") from None
-    print(f"wrote {args.output}")
+    path = save_figure(fig, args.output)
+    print(f"wrote {path}")
     return 0

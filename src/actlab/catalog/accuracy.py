@@ -1,0 +1,198 @@
+"""Accuracy in ulp against a high-precision reference from each record's symbolic form.
+
+The reference is SymPy -> mpmath, at adaptive precision: each value is computed at increasing
+precision until two successive precisions agree, so cancellation (1 - tanh(x)^2 at x = 300,
+1 + erf(-20)) can't fool it. The tests (``tests/test_catalog_accuracy.py``) assert <= 4 ulp with
+it; :func:`measure` reports the worst case per activation for ``docs/accuracy.md``.
+
+SymPy and mpmath are imported here, so import this module only when you need it.
+
+>>> rows = measure(actlab.lookup("sigmoid"))  # doctest: +SKIP
+>>> [(r.which, r.dtype, r.worst_ulp <= 4) for r in rows][:1]
+[('forward', 'float32', True)]
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+import actlab
+from actlab.catalog import Activation
+
+_X = sp.Symbol("x", real=True)
+
+
+@functools.cache
+def _compiled(
+    record: Activation, params: tuple[tuple[str, float], ...]
+) -> tuple[Callable, Callable]:
+    p = {k: sp.Float(v, 60) if v != int(v) else sp.Integer(int(v)) for k, v in params}
+    expr = record.symbolic(sp, _X, p)
+    deriv = sp.diff(expr, _X)
+    return (sp.lambdify(_X, expr, "mpmath"), sp.lambdify(_X, deriv, "mpmath"))
+
+
+def reference(
+    record: Activation, params: Mapping[str, float], xs: np.ndarray, derivative: bool
+) -> list[mpmath.mpf]:
+    """The exact value of f (or f') at each finite x, as mpmath numbers (NaN when undefined)."""
+    fn = _compiled(record, tuple(sorted(params.items())))[1 if derivative else 0]
+    return [_adaptive(fn, float(x)) for x in xs]
+
+
+def _adaptive(fn: Callable, x: float) -> mpmath.mpf:
+    previous = None
+    for dps in (40, 80, 160, 320, 640, 1280):
+        with mpmath.workdps(dps):
+            try:
+                value = mpmath.mpf(fn(mpmath.mpf(x)))
+            except (ZeroDivisionError, ValueError, OverflowError):
+                return mpmath.mpf("nan")
+            if previous is not None and _agree(previous, value):
+                return value
+            previous = value
+    return previous
+
+
+def _agree(a: mpmath.mpf, b: mpmath.mpf) -> bool:
+    if mpmath.isnan(a) or mpmath.isnan(b):
+        return bool(mpmath.isnan(a) and mpmath.isnan(b))
+    if a == 0 or b == 0:
+        return False  # an exact zero may be cancellation: confirm it at the highest precision
+    return bool(abs(a - b) <= abs(b) * mpmath.mpf(10) ** -30)
+
+
+def ulp_error(got: np.ndarray, ref: list[mpmath.mpf], dtype: type) -> np.ndarray:
+    """Error of each ``got`` in units in the last place of the exact value, for the dtype.
+
+    Where the exact value is subnormal or zero in this dtype the error is measured in units of the
+    smallest normal's ulp (an absolute error); where it overflows, ``got`` must be the infinity.
+    NaN reference must give NaN. Mismatches of kind give ``inf``.
+    """
+    info = np.finfo(dtype)
+    tiny_ulp = float(np.spacing(info.tiny.astype(dtype)))
+    errors = np.zeros(len(ref))
+    for i, (g, r) in enumerate(zip(got.astype(np.float64), ref)):
+        if mpmath.isnan(r):
+            errors[i] = 0.0 if math.isnan(g) else math.inf
+            continue
+        with np.errstate(over="ignore"):  # an exact value beyond the dtype's range rounds to inf
+            rounded = (
+                dtype(float(r))
+                if abs(r) < mpmath.mpf(10) ** 400
+                else dtype(math.copysign(math.inf, r))
+            )
+        if np.isinf(rounded):
+            errors[i] = 0.0 if g == rounded else math.inf
+            continue
+        if math.isnan(g) or math.isinf(g):
+            errors[i] = math.inf
+            continue
+        unit = max(float(np.spacing(np.abs(rounded))), tiny_ulp)
+        if abs(r) < info.tiny:
+            unit = tiny_ulp
+        errors[i] = float(abs(mpmath.mpf(g) - r) / unit)
+    return errors
+
+
+def grid(record: Activation, dtype: type, extra: int = 0, seed: int = 0) -> np.ndarray:
+    """The whole finite range of ``dtype``: subnormals to the largest finite, a dense stretch of
+    [-40, 40], every kink and its neighbours, plus ``extra`` log-uniform random points."""
+    mags = np.concatenate(
+        [
+            [1e-45, 1e-40, 1.17e-38, 1e-30, 1e-20, 1e-12, 1e-8, 1e-6],
+            np.logspace(-4, 4, 81),
+            [5e4, 1e5, 1e6, 1e8, 1e10, 1e15, 1e20, 1e30, 3.4e38],
+        ]
+    )
+    if dtype == np.float64:
+        mags = np.concatenate(
+            [mags, [1e-320, 1e-310, 2.3e-308, 1e50, 1e100, 1e200, 1e300, 1.79e308]]
+        )
+    if extra:
+        rng = np.random.default_rng(seed)
+        top = math.log10(float(np.finfo(dtype).max))
+        mags = np.concatenate([mags, 10 ** rng.uniform(-6, min(top, 40), extra)])
+    dense = np.arange(-40.0, 40.0, 0.37)
+    kinks = [k.point(record.defaults) for k in record.kinks]
+    near = [np.nextafter(np.asarray(k, dtype), s) for k in kinks for s in (-np.inf, np.inf)]
+    with np.errstate(over="ignore"):
+        points: np.ndarray = np.concatenate([mags, -mags, dense, [0.0, -0.0], kinks, near]).astype(
+            dtype
+        )
+    return np.unique(points[np.isfinite(points)])
+
+
+@dataclass(frozen=True)
+class UlpResult:
+    """The worst error of one kernel in one dtype over :func:`grid`."""
+
+    name: str
+    #: "forward" or "derivative"
+    which: str
+    dtype: str
+    worst_ulp: float
+    #: where the worst error is
+    at: float
+    points: int
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["worst_ulp"] = self.worst_ulp if math.isfinite(self.worst_ulp) else "inf"
+        return d
+
+
+def measure(record: Activation, extra: int = 200) -> list[UlpResult]:
+    """Worst-case ulp of forward and derivative, float32 and float64, at default parameters."""
+    f = actlab.get(record.name)
+    results = []
+    for which in ("forward", "derivative"):
+        for dtype in (np.float32, np.float64):
+            xs = grid(record, dtype, extra)
+            got = f.derivative(xs) if which == "derivative" else f(xs)
+            errors = ulp_error(
+                got, reference(record, record.defaults, xs, which == "derivative"), dtype
+            )
+            worst = int(np.argmax(errors))
+            results.append(
+                UlpResult(
+                    record.name,
+                    which,
+                    np.dtype(dtype).name,
+                    float(errors[worst]),
+                    float(xs[worst]),
+                    len(xs),
+                )
+            )
+    return results
+
+
+def markdown_table(results: Iterable[UlpResult]) -> str:
+    """One row per activation: worst ulp for forward/derivative x float32/float64."""
+    rows: dict[str, dict[tuple[str, str], UlpResult]] = {}
+    for r in results:
+        rows.setdefault(r.name, {})[(r.which, r.dtype)] = r
+    cols = [(w, d) for w in ("forward", "derivative") for d in ("float32", "float64")]
+    lines = [
+        "| activation | " + " | ".join(f"{w} {d}" for w, d in cols) + " |",
+        "|---|" + "---:|" * len(cols),
+    ]
+    for name, cells in rows.items():
+        lines.append(f"| `{name}` | " + " | ".join(_cell(cells.get(c)) for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def _cell(r: UlpResult | None) -> str:
+    if r is None:
+        return "-"
+    if not math.isfinite(r.worst_ulp):
+        return f"**wrong kind** at {r.at:.3g}"
+    return f"{r.worst_ulp:.2f}" if r.worst_ulp <= 4 else f"**{r.worst_ulp:.3g}** at {r.at:.3g}"
