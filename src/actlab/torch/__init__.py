@@ -19,9 +19,8 @@ torch op, exact           the native op (F.relu, F.leaky_relu, F.hardtanh ...: o
 torch op, inexact         the native op (F.gelu,       CPU: the catalog's NumPy kernels, one
                           F.mish, torch.sigmoid ...)   node (a few ulp); GPU: the symbolic form
                                                        as one node, in float64, rounded once
-no torch op / a formula   CPU: the NumPy kernels as    as for exact=True
-                          one node; GPU: the symbolic
-                          form as one node (saves x)
+no torch op / a formula   the symbolic form as one     as for an inexact torch op
+                          node of torch ops (saves x)
 random (RReLU), train()   F.rrelu (rrelu_xu: torch     CPU: the record's NumPy sampler
                           ops)
 ========================  ===========================  =========================================
@@ -138,9 +137,8 @@ class Activation(nn.Module):
             return self._sampled(x, exact)
         if self._native is not None and (not exact or record.name in EXACT_NATIVE):
             return self._call_native(x)
-        if x.device.type == "cpu" and not self.use_compile:
-            # the catalog's (or the formula's) own kernels: exact, and no slower than torch ops
-            # for a formula torch has no fused op for
+        if exact and x.device.type == "cpu" and not self.use_compile:
+            # the catalog's (or the formula's) own kernels: exact to a few ulp
             return NumpyFn.apply(self.function, self.learnable, x, *params)
         plan = symbolic_plan(self.function, self.learnable, compile=self.use_compile, upcast=exact)
         return SymbolicFn.apply(plan, x, *params)
