@@ -44,3 +44,7 @@ def test_bench_cli_and_errors(capsys):
     assert "--size" in capsys.readouterr().err
     assert main(["--only", "prelu"]) == 2
     assert "learnable" in capsys.readouterr().err
+    from actlab.cli import main as actlab_main
+
+    assert actlab_main(["bench", "torch", "--size", "512", "--repeat", "1", "--only", "relu"]) == 0
+    assert "| relu | native |" in capsys.readouterr().out
