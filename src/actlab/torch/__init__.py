@@ -2,11 +2,11 @@
 
 >>> import torch
 >>> from actlab.torch import Activation
->>> act = Activation("x*tanh(softplus(x))")          # a formula: one memory-efficient node
+>>> act = Activation("x*tanh(log(1 + exp(x)))")      # a formula: one memory-efficient node
 >>> act(torch.zeros(3)).tolist()
 [0.0, 0.0, 0.0]
 >>> from actlab.torch import LeakyReLU, PReLU         # named classes, generated from the registry
->>> PReLU(num_parameters=8).weight.shape              # doctest: +SKIP
+>>> PReLU(num_parameters=8).a.shape                   # the slope, one per channel
 torch.Size([8])
 
 How a module computes, per call (one switch, ``exact``: a constructor flag, default
@@ -70,8 +70,9 @@ class Activation(nn.Module):
     spec : str, Function or record
         ``"gelu"``, ``"leaky_relu(0.2)"``, ``"x*sigmoid(1.5*x)"``...
     exact : bool, optional
-        ``True``: actlab's exact kernels; ``False``: torch's fused op where one exists.
-        ``None`` (default): the global default from :func:`set_exact`.
+        ``True``: actlab's exact kernels (see the table above); ``False``: torch's fused op
+        where one exists, else the symbolic node of torch ops. ``None`` (default): the global
+        default from :func:`set_exact`.
     compile : bool
         Wrap the symbolic path's forward and backward in ``torch.compile`` (first call is slow).
     num_parameters : int
