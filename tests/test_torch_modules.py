@@ -158,6 +158,7 @@ FORMULAS = [
     "where(x > 0, x, a*expm1(x)); a=0.7",
     "x/2*(1 + erf(x/sqrt(2)))",
     "log(1 + exp(x)) - log(2)",
+    "max(x, 0.1*x) + min(x, 0)",
 ]
 
 
@@ -166,7 +167,7 @@ def test_custom_formula_matches_its_numpy_kernels(formula):
     """A formula's torch node (stable rewrites, SymPy derivative; the default exact=False path)
     agrees with actlab.formula's NumPy kernels from -500 to 500, NaN or inf nowhere else."""
     f = actlab.get(formula)
-    xs = np.concatenate([-np.logspace(-6, 2.7, 80), np.logspace(-6, 2.7, 80), [0.0]])
+    xs = np.concatenate([-np.logspace(-6, 2.7, 80), np.logspace(-6, 2.7, 80), [0.0]])  # kink too
     y, dy = _module_output(at.Activation(formula), xs)
     # "+ 1": a formula's constants are terms of size 1 (log(2) - log(2) is 0 to within an ulp)
     _assert_mixed_close(y, f(xs), 1 + np.abs(xs), 1e-9, np.float64)

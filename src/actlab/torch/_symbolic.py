@@ -160,8 +160,10 @@ def _sech2_t(u: torch.Tensor) -> torch.Tensor:
     return 4 * torch.sigmoid(v) * torch.sigmoid(-v)
 
 
-def _heaviside(u: torch.Tensor, h0: Any = 0.0) -> torch.Tensor:
-    return torch.heaviside(u, torch.as_tensor(h0, dtype=u.dtype, device=u.device))
+def _heaviside(u: torch.Tensor, *h0: Any) -> torch.Tensor:
+    # H(0) = 0 whatever SymPy's default (1/2): actlab's convention at a kink, as actlab.formula's
+    # (so max(x, 0) has ReLU's f'(0) = 0)
+    return torch.heaviside(u, torch.zeros((), dtype=u.dtype, device=u.device))
 
 
 _FUNCTIONS: dict[type, Callable[..., Any]] = {
