@@ -25,6 +25,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/actlab bench kernels
+	$(BIN)/actlab bench engine
 
 # regenerate the figure and the accuracy table the README links to
 docs: $(STAMP)

@@ -120,3 +120,23 @@ def test_diverging_runs_are_reported_not_warned(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "Diverged (loss not finite): relu 3/3 runs" in out
     assert (tmp_path / "d.png").exists()
+
+
+def test_custom_formula_activation(capsys) -> None:
+    pytest.importorskip("actlab.formula", reason="custom formulas land with the formula branch")
+    args = [
+        "compare",
+        "--activations",
+        "relu,x*tanh(log(1+exp(x)))",
+        "--seeds",
+        "2",
+        "--epochs",
+        "2",
+        "--model",
+        "mlp:8",
+        "--json",
+        "--no-figure",
+    ]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {s["activation"] for s in report["summary"]} == {"relu", "x*tanh(log(1+exp(x)))"}

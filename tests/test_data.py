@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import os
 import pickle
 import struct
@@ -337,3 +338,13 @@ def test_data_cli(capsys, tmp_path: Path) -> None:
     assert "12 train, 5 test, 784 features" in capsys.readouterr().out
     assert main(["data", "info", "digits", "--label", "x"]) == 2
     assert "--label does not apply" in capsys.readouterr().err
+
+
+def test_data_info_json_and_nothing_to_download(capsys) -> None:
+    assert main(["data", "info", "digits", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["defaults"]["model"] == "mlp:64" and info["arrays"]["n_train"] == 1347
+    assert main(["data", "download", "digits"]) == 2
+    assert "nothing to download" in capsys.readouterr().err
+    assert main(["data", "info", "circle", "--noise", "90"]) == 2
+    assert "noise is a percent" in capsys.readouterr().err

@@ -11,29 +11,50 @@ from actlab import nn
 torch = pytest.importorskip("torch")
 
 
-def _bridge(f: actlab.Function):  # type: ignore[no-untyped-def]
-    """f as a torch autograd function whose backward is the catalog's derivative, so torch's
-    chain rule (matmuls, biases, losses) is checked against the engine's for every activation."""
+def _bridge(f: actlab.Function, learnable: list[str]):  # type: ignore[no-untyped-def]
+    """f as a torch autograd function whose backward is the catalog's derivative (and its
+    learnable parameters' derivatives), so torch's chain rule (matmuls, biases, losses) checks
+    the engine's for every activation."""
+
+    def bound(values):  # type: ignore[no-untyped-def]
+        return actlab.Function(f.record, {**f.params, **dict(zip(learnable, values))})
 
     class Bridge(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, h):  # type: ignore[no-untyped-def]
-            ctx.save_for_backward(h)
-            return torch.from_numpy(np.asarray(f(h.detach().numpy())))
+        def forward(ctx, h, *params):  # type: ignore[no-untyped-def]
+            ctx.save_for_backward(h, *params)
+            g = bound([float(p) for p in params])
+            return torch.from_numpy(np.asarray(g(h.detach().numpy())))
 
         @staticmethod
         def backward(ctx, grad):  # type: ignore[no-untyped-def]
-            (h,) = ctx.saved_tensors
-            return grad * torch.from_numpy(np.asarray(f.derivative(h.detach().numpy())))
+            h, *params = ctx.saved_tensors
+            g = bound([float(p) for p in params])
+            x = h.detach().numpy()
+            out = [grad * torch.from_numpy(np.asarray(g.derivative(x)))]
+            for name in learnable:
+                local = torch.from_numpy(np.asarray(g.param_gradient(name, x)))
+                out.append((grad * local).sum().reshape(1))
+            return tuple(out)
 
     return Bridge.apply
 
 
-def _torch_forward(model: nn.Model, k: int, x, act):  # type: ignore[no-untyped-def]
-    params = [torch.tensor(p[k], requires_grad=True) for p in nn.parameters(model)]
+def _torch_forward(model: nn.Model, k: int, x):  # type: ignore[no-untyped-def]
+    # weights (K, n, m) and biases (K, m) give model k's slice; activation params (K,) a (1,)
+    params = [
+        torch.tensor(p[k] if p.ndim > 1 else p[k : k + 1], requires_grad=True)
+        for p in nn.parameters(model)
+    ]
+    weights = params[: 2 * model.depth]
+    extra = iter(params[2 * model.depth :])
     a = x
     for i in range(model.depth):
-        a = act[i](a @ params[2 * i] + params[2 * i + 1])
+        names = sorted(model.act_params[i])
+        act_params = [next(extra) for _ in names]
+        f = model.activations[i][k]
+        act = _bridge(f, names)
+        a = act(a @ weights[2 * i] + weights[2 * i + 1], *act_params)
     return a, params
 
 
@@ -60,13 +81,14 @@ def test_gradients_match_torch_autograd(name: str, loss_name: str) -> None:
     values = loss.value(cache.output, y)
     grads = nn.backward(model, cache, loss.gradient(cache.output, y))
     for k in range(model.k):
-        acts = [_bridge(layer[k]) for layer in model.activations]
-        out, params = _torch_forward(model, k, torch.tensor(x), acts)
+        out, params = _torch_forward(model, k, torch.tensor(x))
         t_loss = _TORCH_LOSS[loss_name](out, torch.tensor(y))
         t_loss.backward()
         np.testing.assert_allclose(values[k], t_loss.item(), rtol=1e-12)
         for ours, theirs in zip(nn.parameters(grads), params):
-            np.testing.assert_allclose(ours[k], theirs.grad.numpy(), rtol=1e-9, atol=1e-14)
+            np.testing.assert_allclose(
+                ours[k], theirs.grad.numpy().reshape(ours[k].shape), rtol=1e-9, atol=1e-14
+            )
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
-"""Small datasets the engine's experiments use: digits (embedded in scikit-learn) and 2-D toys.
+"""The datasets the engine's experiments use: digits (embedded in scikit-learn) and two of TF
+Playground's 2-D sets (from :mod:`actlab.data.toy`), by name.
 
-Kept private and tiny on purpose: the playground owns the full TensorFlow-Playground generators.
-Every generator is seeded and returns ``(X, y)`` with ``X`` float64 (n, d) and ``y`` int labels.
+Every loader is seeded and returns ``(X, y)`` with ``X`` float64 (n, d) and ``y`` int labels.
 """
 
 from __future__ import annotations
@@ -11,18 +11,24 @@ import numpy as np
 from actlab.errors import ActlabError
 
 
+def _playground(
+    name: str, n: int, rng: np.random.Generator | None
+) -> tuple[np.ndarray, np.ndarray]:
+    from actlab.data.toy import BOX, generate
+
+    x, y = generate(name, n, noise=0, rng=rng or np.random.default_rng(0))
+    # TF Playground draws in [-6, 6]^2; the engine's experiments like inputs of order 1
+    return x / BOX, y.astype(np.int64)
+
+
 def xor(n: int = 400, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Points in [-1, 1]^2, label 1 where x1 and x2 have the same sign (not linearly separable)."""
-    rng = rng or np.random.default_rng(0)
-    x = rng.uniform(-1, 1, size=(n, 2))
-    return x, (x[:, 0] * x[:, 1] > 0).astype(np.int64)
+    """TF Playground's XOR (scaled to [-1, 1]^2): the label is whether x1 and x2 share a sign."""
+    return _playground("xor", n, rng)
 
 
 def circle(n: int = 400, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Points in [-1, 1]^2, label 1 inside the circle of radius 0.6 (about half the points)."""
-    rng = rng or np.random.default_rng(0)
-    x = rng.uniform(-1, 1, size=(n, 2))
-    return x, (np.hypot(x[:, 0], x[:, 1]) < 0.6).astype(np.int64)
+    """TF Playground's circle (scaled to [-1, 1]^2): a disc of one class inside a ring."""
+    return _playground("circle", n, rng)
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:

@@ -25,6 +25,8 @@ COMMANDS = (
     "data",
     "compare",
     "reproduce",
+    "gradients",
+    "collapse",
     "bench",
     "report",
     "playground",

@@ -1,0 +1,50 @@
+"""``actlab bench engine``: the engine against PyTorch eager, and stacked against sequential."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from actlab.errors import ActlabError
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "engine", help="train MLPs in actlab's engine vs torch eager; K=40 stacked vs sequential"
+    )
+    p.add_argument("--steps", type=int, default=50, help="training steps per round (50)")
+    p.add_argument("--rounds", type=int, default=5, help="interleaved rounds; medians (5)")
+    p.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (1)")
+    p.add_argument("--no-torch", action="store_true", help="only the stacking race")
+    p.add_argument("--json", action="store_true", help="print a JSON list of races")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from actlab.nn import bench
+
+    if args.steps < 1 or args.rounds < 1 or args.threads < 1:
+        raise ActlabError("--steps, --rounds and --threads must be at least 1")
+    races = bench.run(
+        steps=args.steps,
+        rounds=args.rounds,
+        threads=args.threads,
+        use_torch=not args.no_torch,
+        progress=lambda line: print(f"actlab bench engine: {line}", file=sys.stderr, flush=True),
+    )
+    if args.json:
+        print(json.dumps([r.as_dict() for r in races], indent=2))
+        return 0
+    print(
+        f"CPU ms per training step (SGD momentum, float32), median of {args.rounds} rounds, "
+        f"{args.threads} thread(s)"
+    )
+    print(f"{'race':<9}{'setup':<32}{'subject':>14}{'reference':>24}{'speedup':>9}")
+    for r in races:
+        print(
+            f"{r.name:<9}{r.setup:<32}{r.subject + f' {r.subject_ms:.3f}':>14}"
+            f"{r.reference + f' {r.reference_ms:.3f}':>24}{r.speedup:>8.2f}x"
+        )
+    return 0

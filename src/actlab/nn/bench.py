@@ -1,0 +1,197 @@
+"""How fast the engine trains, against PyTorch eager on the CPU and against itself unstacked.
+
+Three races, each a training loop of ``steps`` mini-batch steps (forward, cross-entropy, backward,
+SGD with momentum 0.9) in float32 on the same data:
+
+* ``small``: a digits-sized MLP 64-64-10 (ReLU), batch 32, on scikit-learn's digits;
+* ``medium``: 784-256-256-10 (ReLU), batch 128, on random MNIST-shaped inputs and labels;
+* ``stacked``: K = 40 small models trained as one stack, against the same 40 trained one after
+  another by the same engine.
+
+Times are CPU time of this process (``time.process_time``); NumPy's BLAS and torch are pinned to
+the same number of threads (1 by default) so both do the same work on the same cores. Rounds are
+interleaved so both sides share the machine's noise; the medians over rounds are reported, with
+their ratio (> 1: actlab is faster). Nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from actlab import _toydata
+from actlab.nn.model import Model, mlp, stack
+from actlab.nn.optim import OptState, init_state, momentum
+from actlab.nn.train import train_step
+
+SMALL = (64, 64, 10)
+SMALL_BATCH = 32
+MEDIUM = (784, 256, 256, 10)
+STACK_K = 40
+
+
+@dataclass
+class Race:
+    """One race: median seconds per training step of the two sides, and their ratio."""
+
+    name: str
+    #: what ran, e.g. "64-64-10 batch 32"
+    setup: str
+    #: the side measured, and the reference it is compared with
+    subject: str
+    reference: str
+    subject_ms: float
+    reference_ms: float
+
+    @property
+    def speedup(self) -> float:
+        """reference time / subject time: > 1 means the subject is faster."""
+        return self.reference_ms / self.subject_ms
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "speedup": self.speedup}
+
+
+def _loop(model: Model, x: np.ndarray, y: np.ndarray, batch: int, steps: int) -> Callable[[], None]:
+    opt = momentum(0.01, 0.9)
+    state: OptState = init_state(opt, model)
+    starts = np.arange(steps) * batch % max(len(x) - batch, 1)
+
+    def run() -> None:
+        for s in starts:
+            train_step(model, "cross_entropy", opt, state, x[s : s + batch], y[s : s + batch])
+
+    return run
+
+
+def _torch_loop(
+    torch: Any, sizes: tuple[int, ...], x: np.ndarray, y: np.ndarray, batch: int, steps: int
+) -> Callable[[], None]:
+    layers: list[Any] = []
+    for fan_in, fan_out in itertools.pairwise(sizes):
+        layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
+    net = torch.nn.Sequential(*layers[:-1])
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    loss = torch.nn.CrossEntropyLoss()
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    starts = np.arange(steps) * batch % max(len(x) - batch, 1)
+
+    def run() -> None:
+        for s in starts:
+            opt.zero_grad(set_to_none=True)
+            loss(net(tx[s : s + batch]), ty[s : s + batch]).backward()
+            opt.step()
+
+    return run
+
+
+def _seconds(fn: Callable[[], None]) -> float:
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
+
+
+def _race(sides: dict[str, Callable[[], None]], rounds: int, steps: int) -> dict[str, float]:
+    for fn in sides.values():  # warm-up: allocations, torch's first-call costs
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, fn in sides.items():
+            times[name].append(_seconds(fn))
+    return {name: 1e3 * statistics.median(t) / steps for name, t in times.items()}
+
+
+@contextlib.contextmanager
+def _threads(n: int, torch: Any) -> Iterator[None]:
+    """Pin NumPy's BLAS and torch to ``n`` threads for the duration."""
+    previous = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(n)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        limiter: Any = contextlib.nullcontext()
+    else:
+        limiter = threadpool_limits(limits=n, user_api="blas")
+    try:
+        with limiter:
+            yield
+    finally:
+        if torch is not None and previous is not None:
+            torch.set_num_threads(previous)
+
+
+def _data(name: str) -> tuple[np.ndarray, np.ndarray]:
+    if name == "digits":
+        x, y = _toydata.digits()
+        return x.astype(np.float32), y
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(4096, 784)).astype(np.float32), rng.integers(0, 10, 4096)
+
+
+def run(
+    *,
+    steps: int = 50,
+    rounds: int = 5,
+    threads: int = 1,
+    use_torch: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> list[Race]:
+    """Run the races (see module doc) and return them."""
+    torch: Any = None
+    if use_torch:
+        try:
+            import torch
+        except ImportError:
+            torch = None
+    say = progress or (lambda line: None)
+    races = []
+    with _threads(threads, torch):
+        for name, sizes, dataset, batch in (
+            ("small", SMALL, "digits", SMALL_BATCH),
+            ("medium", MEDIUM, "random", 128),
+        ):
+            if torch is None:
+                break
+            say(f"{name}: actlab vs torch")
+            x, y = _data(dataset)
+            torch.manual_seed(0)
+            ms = _race(
+                {
+                    "actlab": _loop(mlp(sizes, "relu", init="torch"), x, y, batch, steps),
+                    "torch": _torch_loop(torch, sizes, x, y, batch, steps),
+                },
+                rounds,
+                steps,
+            )
+            setup = f"{'-'.join(map(str, sizes))} batch {batch}"
+            races.append(Race(name, setup, "actlab", "torch eager", ms["actlab"], ms["torch"]))
+        say(f"stacked: {STACK_K} models stacked vs one after another")
+        x, y = _data("digits")
+        seq = [
+            _loop(mlp(SMALL, "relu", init="torch", seed=k), x, y, SMALL_BATCH, steps)
+            for k in range(STACK_K)
+        ]
+        models = stack([mlp(SMALL, "relu", init="torch", seed=k) for k in range(STACK_K)])
+
+        def sequential() -> None:
+            for train in seq:
+                train()
+
+        ms = _race(
+            {"stacked": _loop(models, x, y, SMALL_BATCH, steps), "sequential": sequential},
+            max(1, rounds // 2),
+            steps,
+        )
+        setup = f"K={STACK_K} x {'-'.join(map(str, SMALL))} batch {SMALL_BATCH}"
+        races.append(
+            Race("stacked", setup, "stacked", "sequential", ms["stacked"], ms["sequential"])
+        )
+    return races
