@@ -49,6 +49,9 @@ class Plan:
     #: the stable forms, for display and tests
     expression: sp.Expr
     derivative: sp.Expr
+    #: forward and backward never compiled (for re-evaluating a few elements in float64)
+    forward_plain: TensorFn
+    backward_plain: TensorFn
 
 
 def symbolic_plan(
@@ -87,10 +90,12 @@ def _plan(
         return lambda grad, *xs: grad * d(*xs)
 
     pbs = tuple(param_backward(d) for d in dps)
+    f_run, b_run = f, backward
     if compile:
         allow_recompiles()
-        f, backward = torch.compile(f, dynamic=False), torch.compile(backward, dynamic=False)
-    return Plan(f, backward, pbs, learnable, upcast, stable(expr), derivative)
+        f_run = torch.compile(f, dynamic=False)
+        b_run = torch.compile(backward, dynamic=False)
+    return Plan(f_run, b_run, pbs, learnable, upcast, stable(expr), derivative, f, backward)
 
 
 def allow_recompiles(limit: int = 256) -> None:
@@ -110,14 +115,16 @@ class SymbolicFn(torch.autograd.Function):
     def forward(ctx: Any, plan: Plan, x: torch.Tensor, *params: torch.Tensor) -> torch.Tensor:
         ctx.plan = plan
         ctx.save_for_backward(x, *params)
-        return _run(plan, plan.forward, x, params)
+        return _run(plan, plan.forward, x, params, redo=plan.forward_plain)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx: Any, grad: torch.Tensor) -> Any:
         plan: Plan = ctx.plan
         x, *params = ctx.saved_tensors
-        gx = _run(plan, plan.backward, x, params, grad) if ctx.needs_input_grad[1] else None
+        gx = None
+        if ctx.needs_input_grad[1]:
+            gx = _run(plan, plan.backward, x, params, grad, redo=plan.backward_plain)
         gps = [
             _sum_to(_run(plan, pb, x, params, grad), p.shape)
             if ctx.needs_input_grad[2 + i]
@@ -133,12 +140,44 @@ def _run(
     x: torch.Tensor,
     params: Sequence[torch.Tensor],
     grad: torch.Tensor | None = None,
+    redo: TensorFn | None = None,
 ) -> torch.Tensor:
     lead = () if grad is None else (grad,)
     if plan.upcast and x.dtype != torch.float64:
         args = [t.double() for t in (*lead, x, *params)]
         return fn(*args).to(x.dtype)
-    return fn(*lead, x, *params)
+    out = fn(*lead, x, *params)
+    if x.dtype != torch.float64 and out.shape == x.shape:
+        out = _redo_overflow(out, redo or fn, lead, x, params)
+    return out
+
+
+def _redo_overflow(
+    out: torch.Tensor,
+    fn: TensorFn,
+    lead: tuple[torch.Tensor, ...],
+    x: torch.Tensor,
+    params: Sequence[torch.Tensor],
+) -> torch.Tensor:
+    """Recompute in float64 the elements where an intermediate overflowed the narrow dtype.
+
+    A finite input with a non-finite result is either a true overflow (which float64 rounds back
+    to inf) or inf*0 inside the formula (tanhexp's e^x sech^2(e^x) at x >= 88 in float32): one
+    reduction over the output, and a float64 pass over the few elements it finds.
+    """
+    if bool(torch.isfinite(out.sum())):
+        return out  # the common case, in one reduction (a sum overflowing only sends us on)
+    bad = ~torch.isfinite(out) & torch.isfinite(x)
+    if lead:
+        bad &= torch.isfinite(lead[0])
+    if not bool(bad.any()):
+        return out
+    idx = bad.nonzero(as_tuple=True)
+    wide = [t[idx].double() for t in (*lead, x)]
+    wide_params = [p.double() if p.dim() == 0 else p.expand_as(x)[idx].double() for p in params]
+    out = out.clone()
+    out[idx] = fn(*wide, *wide_params).to(out.dtype)
+    return out
 
 
 def _sum_to(t: torch.Tensor, shape: torch.Size) -> torch.Tensor:
