@@ -10,8 +10,10 @@ kept for backward, which is what makes a composed formula as cheap in memory as 
 * :class:`SampledFn`: a training-mode draw of a random activation (RReLU) on the CPU; it saves the
   drawn slope instead of the input.
 
->>> import torch, actlab
->>> plan = symbolic_plan(actlab.get("x*tanh(softplus(x))"))  # doctest: +SKIP
+>>> import actlab
+>>> plan = symbolic_plan(actlab.get("x*tanh(log(1 + exp(x)))"))
+>>> plan.derivative
+x*sech2(softplus(x))*sigmoid(x) + tanh(softplus(x))
 """
 
 from __future__ import annotations
