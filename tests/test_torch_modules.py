@@ -308,3 +308,21 @@ def test_modules_pickle_and_deepcopy():
     assert torch.equal(loaded(x), model(x))
     assert type(loaded[1]) is at.PReLU and loaded[2].exact is True
     assert torch.equal(copy.deepcopy(model)(x), model(x))
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "actlab.torch",
+        "actlab.torch._symbolic",
+        "actlab.torch.functions",
+        "actlab.torch.models",
+        "actlab.torch.device",
+    ],
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0
