@@ -33,8 +33,13 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from actlab.torch import bench
-    from actlab.torch.device import resolve_device
+    try:
+        import torch
+
+        from actlab.torch import bench
+        from actlab.torch.device import resolve_device
+    except ImportError:
+        raise ActlabError("bench torch needs PyTorch: pip install 'actlab[torch]'") from None
 
     if not 1 <= args.size <= 2**28:
         raise ActlabError(f"--size must be between 1 and 2^28, got {args.size}")
@@ -42,7 +47,6 @@ def run(args: argparse.Namespace) -> int:
         raise ActlabError(f"--threads must be at least 1, got {args.threads}")
     if args.repeat < 1:
         raise ActlabError(f"--repeat must be at least 1, got {args.repeat}")
-    import torch
 
     only = list(args.only) if args.only else None
     rows = bench.run(
