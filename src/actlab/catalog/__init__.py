@@ -30,7 +30,17 @@ __all__ = [
 ]
 
 #: modules under actlab.catalog that define a ``RECORDS`` tuple, in display order
-_MODULES = ("classic", "rectifiers", "hard", "shrink", "squashing", "elementary")
+_MODULES = (
+    "classic",
+    "rectifiers",
+    "hard",
+    "shrink",
+    "squashing",
+    "elementary",
+    "smooth",
+    "gated",
+    "gaussian_family",
+)
 
 _RECORDS: dict[str, Activation] = {}
 _ALIASES: dict[str, str] = {}
