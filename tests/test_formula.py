@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 
 import actlab
 from actlab.catalog import _ALIASES, _RECORDS
-from tests.reference import _compiled, reference, ulp_error
+from tests.reference import _X, reference, ulp_error
 from tests.test_catalog_accuracy import _grid
 
 #: (formula, catalog name): the same function written two ways; pairs whose catalog name is not
@@ -40,10 +42,26 @@ ABSOLUTE_ONLY = {"2*sigmoid(2*x) - 1"}
 MAX_ULP = 4.0
 
 
+@functools.cache
+def _deep_compiled(record, params):
+    p = {k: sp.Float(v, 60) for k, v in params}
+    expr = record.symbolic(sp, _X, p)
+    modules = [{"erfc": _erfc}, "mpmath"]
+    return sp.lambdify(_X, expr, modules), sp.lambdify(_X, sp.diff(expr, _X), modules)
+
+
+def _erfc(z):
+    # mpmath's erfc overflows for z > ~1e77; there the asymptotic series is exact to 1e-48
+    if z > 10**8:
+        inv = 1 / (2 * z * z)
+        return mpmath.exp(-z * z) / (z * mpmath.sqrt(mpmath.pi)) * (1 - inv + 3 * inv**2)
+    return mpmath.erfc(z)
+
+
 def _deep_reference(record, params, xs, derivative):
     """Like tests.reference, but at 350 digits from the start: log(1 + exp(x)) for x down to -745
     needs them, and the harness's 40 and 80 digits can agree on a value that lost exp(x)."""
-    fn = _compiled(record, tuple(sorted(params.items())))[1 if derivative else 0]
+    fn = _deep_compiled(record, tuple(sorted(params.items())))[1 if derivative else 0]
     values = []
     for x in xs:
         try:
@@ -137,6 +155,7 @@ def test_sigmoid_tails_are_stable_thanks_to_the_rewrite():
         ("1+erf(x)", "erfc(-x)"),
         ("1-tanh(x)^2", "sech(x)**2"),
         ("1-sigmoid(x)", "sigmoid(-x)"),
+        ("2-erfc(x)", "erfc(-x)"),
         ("log(sigmoid(x))", "-Log1pExp(-x)"),
     ],
 )
@@ -222,3 +241,24 @@ def test_formula_reference_is_the_symbolic_form():
     xs = np.linspace(-30, 30, 61)
     ref = reference(f.record, f.params, xs, derivative=True)
     assert ulp_error(f.derivative(xs), ref, np.float64).max() <= MAX_ULP
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["x*sigmoid(b*x); b=1.5", "x/(1+abs(x))", "x-x^2", "exp(x)-x", "x*tanh(log(1+exp(x)))"],
+)
+def test_limits_at_infinity_match_sympy(formula):
+    """inf*0 and inf-inf in a formula give its limit, as sympy.limit finds it."""
+
+    from tests.reference import _X
+    from tests.test_catalog_accuracy import _limit
+
+    f = actlab.get(formula)
+    expr = f.record.symbolic(sp, _X, {k: sp.Float(v) for k, v in f.params.items()})
+    for which, e in (("forward", expr), ("derivative", sp.diff(expr, _X))):
+        for sign in (1, -1):
+            want = _limit(e, sign)
+            for dtype in (np.float32, np.float64):
+                x = np.array([sign * np.inf], dtype)
+                got = float((f.derivative(x) if which == "derivative" else f(x))[0])
+                assert got == pytest.approx(want, rel=1e-6), (formula, which, sign, dtype)

@@ -111,7 +111,7 @@ HOSTILE = [
     "2x",
     "x y",
     "sin x",
-    "sin()",
+    "sin() + x",
     "exp(x, 2)",
     "sigmoid() + x",
     "relu(x, 1, 2, 3)",

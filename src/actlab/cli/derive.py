@@ -103,11 +103,16 @@ def as_text(result: Any, latex: bool = False) -> list[str]:
                     if expr is not None
                     else f"       {label}"
                 )
-    lines += [
-        "",
-        f"f'(x) = {_show(result.derivative, latex)}",
-        f"f' in terms of f: {_show(result.derivative_of_f, latex)}",
-    ]
+    lines += ["", f"f'(x) = {_show(result.derivative, latex)}"]
+    per_branch = [b for b in result.branches if b.derivative_of_f is not None]
+    if result.derivative_of_f is None and per_branch:
+        lines.append("f' in terms of f, per branch:")
+        lines += [
+            f"  where {_show(b.condition, latex)}:  {_show(b.derivative_of_f, latex)}"
+            for b in per_branch
+        ]
+    else:
+        lines.append(f"f' in terms of f: {_show(result.derivative_of_f, latex)}")
     if not result.complete:
         lines.append("(the time budget ran out: the derivative is shown unsimplified)")
     return lines

@@ -75,4 +75,5 @@ def define(name: str, formula: str, **params: float) -> Function:
         raise ActlabError(f"the name {name!r} is already taken by a catalog activation")
     new = make_record(Parsed(parsed.tree, parsed.text, values), name)
     register(new, replace=existing is not None)
+    _record.cache_clear()  # formulas that call this name must see the new definition
     return Function(new)

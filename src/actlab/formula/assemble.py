@@ -122,7 +122,7 @@ def _kinks(stable: Any, record: Activation) -> tuple[Kink, ...]:
             continue
         value = float(f.derivative(point))
         kinks.append(
-            Kink(point, f"f'({point:g}) = {value:g}: the branch whose condition holds at the kink")
+            Kink(point, f"f'({point:g}) = {value:g} (where(): the branch that holds; max/min: 0)")
         )
     return tuple(kinks)
 

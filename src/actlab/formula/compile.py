@@ -3,8 +3,9 @@
 The expression becomes a straight-line program: each distinct subexpression is one step (a NumPy
 function and the steps it reads), so shared subtrees of a derivative are computed once.
 
-Precision: the program runs in the platform's extended precision (x86 ``long double``: 11 more
-bits than float64) and rounds once at the end, so a composition such as mish's derivative
+Precision: for float64 input the program runs in the platform's extended precision (x86
+``long double``: 11 more bits than float64; float32 input runs in float64) and rounds once at the
+end, so a composition such as mish's derivative
 (``tanh(sp) + x*sigmoid(x)*sech(sp)^2``, which cancels near its zero) stays within a few float64
 ulp. A catalog activation inside a formula is inlined as its stabilised symbolic form when that
 agrees with the catalog's kernel on a wide grid (so it gains the extended precision), and
@@ -15,6 +16,7 @@ kernel. Everything runs under the caller's ``np.errstate``; NaN in gives NaN out
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -53,7 +55,7 @@ def _erf_series(u: Any) -> Any:
     for n in range(1, 48):
         term = term * -square / n
         total = total + term / (2 * n + 1)
-    return total * _TWO_OVER_SQRT_PI
+    return total * u.dtype.type(_TWO_OVER_SQRT_PI)
 
 
 def _erfc_tail(v: Any) -> Any:
@@ -66,7 +68,7 @@ def _erf_pair(complement: bool) -> Callable[[Any], Any]:
     """erf (or erfc) of u in extended precision, to well under a float64 ulp."""
 
     def evaluate(u: Any) -> Any:
-        wide = np.asarray(u, dtype=EXTENDED)
+        wide = np.asarray(u)
         small = np.clip(wide, -2.0, 2.0)
         tail = _erfc_tail(np.maximum(np.abs(wide), 2.0))  # erfc(|u|) where |u| > 2
         erf = np.where(np.abs(wide) <= 2.0, _erf_series(small), np.sign(wide) * (1 - tail))
@@ -136,6 +138,8 @@ class Program:
         self.params = tuple(params)
         self.steps: list[Step] = []
         self._slots: dict[Any, int] = {}
+        #: could float64 rounding be amplified (cancellation, exp of a rounded argument)?
+        self.sensitive = False
         self.result = self._compile(expr)
 
     def __call__(self, x: np.ndarray, values: dict[str, Any]) -> np.ndarray:
@@ -160,6 +164,7 @@ class Program:
         return slot
 
     def _new(self, expr: Any) -> int:
+        self.sensitive = self.sensitive or _sensitive(expr)
         if expr == X:
             return self._add(lambda x, v: x, ())
         if isinstance(expr, sp.Symbol):
@@ -169,7 +174,7 @@ class Program:
             return self._add(lambda x, v: v[name], ())
         if expr.is_Number or isinstance(expr, sp.NumberSymbol):
             value = _atom_value(expr)
-            return self._add(lambda x, v: value, ())
+            return self._add(lambda x, v: x.dtype.type(value), ())  # in the working precision
         if expr in (sp.true, sp.false):
             truth = bool(expr)
             return self._add(lambda x, v: truth, ())
@@ -223,17 +228,42 @@ class Program:
         return self._add(call, reads)
 
 
+#: functions whose relative error does not grow with their argument's rounding error
+_TAME = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min, sp.Piecewise, CatalogCall)
+
+
+def _sensitive(expr: Any) -> bool:
+    """Does this node amplify float64 rounding of its operands? Sums of terms in x cancel; exp,
+    erfc, powers... of a computed (rounded) argument multiply its error by up to |u f'/f|."""
+    if isinstance(expr, sp.Add):  # a sum rounds once, but cancels the errors of its terms
+        return any(a.has(X) and not _exact(a) for a in expr.args)
+    if isinstance(expr, sp.Pow):
+        return expr.exp.has(X) or (expr.base.has(X) and expr.base != X)
+    if isinstance(expr, (sp.Function, CatalogDerivative)) and not isinstance(expr, _TAME):
+        return any(a.has(X) and not _exact(a) for a in expr.args)
+    return False
+
+
+def _exact(arg: Any) -> bool:
+    """x times a power of two (-x, 2x, x/2): computed without rounding."""
+    coeff, rest = arg.as_coeff_Mul()
+    if rest != X or not isinstance(coeff, sp.Rational):
+        return False
+    p, q = abs(coeff.p), coeff.q
+    return p & (p - 1) == 0 and q & (q - 1) == 0
+
+
 def _power(exponent: Any) -> Callable[[Any, Any], Any]:
     if exponent == -1:
         return lambda b, e: 1.0 / b
     if exponent == sp.Rational(1, 2):
-        return lambda b, e: np.sqrt(np.asarray(b, dtype=EXTENDED))
+        return lambda b, e: np.sqrt(b)
     if exponent == sp.Rational(-1, 2):
-        return lambda b, e: 1.0 / np.sqrt(np.asarray(b, dtype=EXTENDED))
+        return lambda b, e: 1.0 / np.sqrt(b)
     if exponent == 2:
         return lambda b, e: np.square(b)
     # real-valued power: NaN where the principal value is complex (a negative base)
-    return lambda b, e: np.power(np.asarray(b, dtype=EXTENDED), e)
+    return lambda b, e: np.power(b, e)
 
 
 def _atom_value(expr: Any) -> Any:
@@ -247,7 +277,7 @@ def _atom_value(expr: Any) -> Any:
 def constant_value(expr: Any) -> float:
     """The float64 value of an x-free constant expression, computed with NumPy (never evalf)."""
     with np.errstate(all="ignore"):
-        value = Program(expr)(np.zeros(()), {})
+        value = Program(expr)(np.zeros((), dtype=EXTENDED), {})
     return float(value)
 
 
@@ -256,10 +286,31 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
     program = Program(expr, params)
 
     def run(x: np.ndarray, out: np.ndarray, **values: Any) -> np.ndarray:
-        out[...] = program(x.astype(EXTENDED), values)  # one rounding, to out's dtype
+        # float32 needs only float64 to round right; float64 needs extra bits where rounding
+        # can be amplified (extended precision costs ~10x)
+        work = np.float64 if x.dtype == np.float32 or not program.sensitive else EXTENDED
+        out[...] = program(x.astype(work), values)  # one rounding, to out's dtype
+        undefined = np.isinf(x) & np.isnan(out)
+        if undefined.any():  # inf*0, inf - inf: the formula's value is its limit
+            out[undefined] = [_limit(program, float(s), values) for s in np.sign(x[undefined])]
         return nan_passing(x, out)
 
     return run
+
+
+def _limit(program: Program, sign: float, values: dict[str, Any]) -> float:
+    """lim f(x) as x -> sign*inf, estimated at sign*1e150 and sign*1e300 (extended precision):
+    equal values (to 1e-12) are the limit, growth beyond 1e100x is infinite; else NaN."""
+    if EXTENDED is np.float64 or any(np.ndim(v) for v in values.values()):
+        return math.nan
+    a, b = (float(v) for v in program(np.array([sign * 1e150, sign * 1e300], EXTENDED), values))
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    if a == b or abs(b - a) <= 1e-12 * abs(b) or (abs(a) < 1e-200 and abs(b) < 1e-200):
+        return b if abs(b) >= 1e-200 else 0.0
+    if math.copysign(1, a) == math.copysign(1, b) and abs(b) > 1e100 * abs(a):
+        return math.copysign(math.inf, b)
+    return math.nan
 
 
 def _inline(expr: Any) -> Any:

@@ -92,7 +92,7 @@ def symbolic(function: Function) -> tuple[Any, dict[Any, float]]:
             positive = p.low > 0 or (p.low == 0 and not p.low_inclusive)
             symbol = sp.Symbol(p.name, positive=True) if positive else sp.Symbol(p.name, real=True)
             values[p.name] = symbol
-            defaults[symbol] = p.default
+            defaults[symbol] = sp.Float(p.default)
         else:
             values[p.name] = sp.nsimplify(float(bound), rational=len(repr(float(bound))) <= 8)
     return record.symbolic(sp, X, values), defaults

@@ -13,6 +13,7 @@ pattern                        becomes                         why
 ``c - c*tanh(u)^2``            ``c*sech(u)^2``                 cancellation for |u| > 1 (tanh')
 ``c - c*sigmoid(u)``           ``c*sigmoid(-u)``               cancellation for u > 1 (sigmoid')
 ``c + c*tanh(u)``              ``2c*sigmoid(2u)`` (and c - )   1 + tanh(u) cancels for u < -1
+``2c - c*erfc(u)``             ``c*erfc(-u)``                  SymPy's own form of erfc(-u)
 =============================  ==============================  ===================================
 
 ``c`` is any term free of x. The rules run on the formula before it is differentiated and again on
@@ -154,6 +155,10 @@ def _stable_sum(ratio: Any) -> Any:
         return 2 * Sigmoid(2 * ratio.args[0])
     if isinstance(negated, sp.tanh):
         return 2 * Sigmoid(-2 * negated.args[0])
+    if negated.as_coeff_Mul()[0] == sp.Rational(1, 2) and isinstance(
+        negated.as_coeff_Mul()[1], (sp.erfc, erfc)
+    ):  # 2 - erfc(u), which is how SymPy writes erfc(-u)
+        return erfc(-negated.as_coeff_Mul()[1].args[0]) / 2
     if isinstance(ratio, sp.erf):
         return erfc(-ratio.args[0])
     if isinstance(negated, sp.erf):
