@@ -252,6 +252,9 @@ def test_named_classes_come_from_the_registry():
         assert issubclass(cls, at.Activation)
         assert cls().function.record is record
     assert at.ReLU is at.relu
+    listed = [n for n in dir(at) if n[0].isupper() and n != "Activation"]
+    assert len(listed) == len(RECORDS)
+    assert all(getattr(at, n).__name__ == n for n in listed)
     with pytest.raises(AttributeError):
         at.NoSuchActivation  # noqa: B018
 

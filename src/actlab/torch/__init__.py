@@ -195,11 +195,14 @@ def _named_class(record: Record) -> type[Activation]:
 
 
 def _class_name(name: str) -> str:
-    """leaky_relu -> LeakyReLU, gelu_tanh -> GELUTanh, prelu -> PReLU, mish -> Mish."""
-    words = [
-        w.upper().replace("RELU", "ReLU") if "lu" in w else w.capitalize() for w in name.split("_")
-    ]
-    return "".join(words)
+    """leaky_relu -> LeakyReLU, gelu_tanh -> GELUTanh, silu -> SiLU, softplus -> Softplus."""
+
+    def word(w: str) -> str:
+        if re.fullmatch(r"[a-z]*lu\d*", w):  # the *LU family, capitalised as torch does
+            return w.upper().replace("RELU", "ReLU").replace("SILU", "SiLU")
+        return w.capitalize()
+
+    return "".join(word(w) for w in name.split("_"))
 
 
 def __getattr__(name: str) -> type[Activation]:
