@@ -102,6 +102,11 @@ class TorchBackend:
     ) -> TorchStack:
         assert config.batch_size is not None
         device = resolve_device(config.device)
+        if device.type == "cuda":
+            # a resumed study must give the numbers of an uninterrupted one: cuDNN's autotuned
+            # convolutions may not
+            torch.backends.cudnn.deterministic = True
+            torch.backends.cudnn.benchmark = False
         members = []
         for seed in seeds:
             torch.manual_seed(seed)
