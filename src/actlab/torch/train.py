@@ -123,6 +123,11 @@ def _train(
     on_epoch: EpochHook | None,
 ) -> Run:
     device = resolve_device(config.device)
+    if (
+        device.type == "cuda"
+    ):  # resumed runs must match uninterrupted ones (cuDNN autotuning may not)
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
     torch.manual_seed(seed)
     model = make_model(dataset, spec, config).to(device)
     opt = _optimizer(model, config)
