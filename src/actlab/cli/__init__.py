@@ -24,6 +24,7 @@ COMMANDS = (
     "accuracy",
     "data",
     "compare",
+    "reproduce",
     "gradients",
     "collapse",
     "bench",

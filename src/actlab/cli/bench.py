@@ -11,7 +11,7 @@ import importlib
 from typing import Any
 
 #: modules under actlab.cli that each add one ``actlab bench ...`` command
-BENCHES = ("bench_kernels", "bench_engine")
+BENCHES = ("bench_kernels", "bench_engine", "bench_torch")
 
 
 def add_parser(sub: Any) -> None:

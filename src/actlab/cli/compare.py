@@ -34,7 +34,9 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help="seeds per activation")
     p.add_argument("--epochs", type=int)
-    p.add_argument("--model", help="mlp:H1,H2,... (hidden widths)")
+    p.add_argument(
+        "--model", help="mlp:H1,H2,... (hidden widths); --backend torch: also cnn, nin[:WIDTH]"
+    )
     p.add_argument("--optimizer", choices=OPTIMIZERS)
     p.add_argument("--lr", type=float, help="learning rate")
     p.add_argument("--batch-size", type=int)

@@ -67,7 +67,10 @@ class Backend(Protocol):
 
 #: backend name -> "module:attribute" of a zero-argument factory (imported on first use, so
 #: heavy backends such as torch cost nothing until chosen)
-_BACKENDS: dict[str, str] = {"numpy": "actlab.compare.numpy_backend:NumpyBackend"}
+_BACKENDS: dict[str, str] = {
+    "numpy": "actlab.compare.numpy_backend:NumpyBackend",
+    "torch": "actlab.torch.backend:TorchBackend",
+}
 
 
 def register(name: str, factory: str) -> None:

@@ -1,0 +1,103 @@
+"""Which catalog activations torch computes natively, and how to call its op.
+
+This is data, not a list of activations to support: every record works through the exact and the
+symbolic paths; an entry here only says "torch has a fused op for this one". An entry is used only
+when its keyword arguments are exactly the record's parameter names (a test checks every entry
+against the registry, so a renamed parameter shows up as a failure rather than a silent fallback).
+A learnable parameter arrives as a tensor; ``training`` is passed to ops that take it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from actlab.catalog import Activation
+
+#: canonical name -> ``op(x, **params)``
+NATIVE: dict[str, Callable[..., torch.Tensor]] = {
+    "identity": lambda x: x,
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": F.relu,
+    "relu6": F.relu6,
+    "leaky_relu": lambda x, negative_slope: F.leaky_relu(x, negative_slope),
+    "prelu": lambda x, a: F.prelu(x, a.to(x.dtype)),
+    "rrelu": lambda x, lower, upper, training=False: F.rrelu(x, lower, upper, training),
+    "rrelu_xu": lambda x, lower, upper, training=False: _rrelu_xu(x, lower, upper, training),
+    "threshold": lambda x, threshold, value: F.threshold(x, threshold, value),
+    "hardtanh": lambda x, min_val, max_val: F.hardtanh(x, min_val, max_val),
+    "hardsigmoid": F.hardsigmoid,
+    "hardswish": F.hardswish,
+    "softsign": F.softsign,
+    "elu": lambda x, alpha: F.elu(x, alpha),
+    "celu": lambda x, alpha: F.celu(x, alpha),
+    "selu": F.selu,
+    "gelu": F.gelu,
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "silu": lambda x, beta: F.silu(x) if beta == 1.0 else x * torch.sigmoid(beta * x),
+    "mish": F.mish,
+    "softplus": lambda x, beta: F.softplus(x, beta),
+    "log_sigmoid": F.logsigmoid,
+    "tanhshrink": F.tanhshrink,
+    "softshrink": lambda x, lambd: F.softshrink(x, lambd),
+    "hardshrink": lambda x, lambd: F.hardshrink(x, lambd),
+}
+
+
+#: native ops that are exact (one rounding, as the catalog's kernels): used even when
+#: ``exact=True`` is asked for. The tests check each against the catalog to the last bit.
+EXACT: frozenset[str] = frozenset(
+    {
+        "identity",
+        "relu",
+        "relu6",
+        "leaky_relu",
+        "prelu",
+        "rrelu",
+        "rrelu_xu",
+        "threshold",
+        "hardtanh",
+        "softshrink",
+        "hardshrink",
+    }
+)
+
+
+def _rrelu_xu(x: torch.Tensor, lower: float, upper: float, training: bool) -> torch.Tensor:
+    """Xu et al.'s RReLU: x / a for x <= 0, a ~ U(lower, upper) per element in training, and
+    x / ((lower + upper) / 2) in evaluation (torch has no op; this is its composition)."""
+    if not training:
+        return F.leaky_relu(x, 2.0 / (lower + upper))
+    slope = torch.empty_like(x).uniform_(lower, upper).reciprocal_()
+    return torch.where(x > 0, x, x * slope)
+
+
+def native_op(record: Activation) -> Callable[..., torch.Tensor] | None:
+    """torch's op for this record, or None when there is none (or its signature has drifted)."""
+    op = NATIVE.get(record.name)
+    if op is None or not compatible(record, op):
+        return None
+    return op
+
+
+def compatible(record: Activation, op: Callable[..., Any]) -> bool:
+    """Whether ``op``'s keyword arguments are exactly the record's parameters."""
+    try:
+        params = list(inspect.signature(op).parameters.values())[1:]
+    except (TypeError, ValueError):
+        params = []  # builtins like torch.sigmoid: x only
+    # arguments with defaults (inplace=, approximate=, training=) are torch's, not the record's
+    names = {p.name for p in params if p.default is inspect.Parameter.empty}
+    return names == {p.name for p in record.params}
+
+
+def takes_training(op: Callable[..., Any]) -> bool:
+    try:
+        return "training" in inspect.signature(op).parameters
+    except (TypeError, ValueError):
+        return False
