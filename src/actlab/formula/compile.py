@@ -140,6 +140,9 @@ class Program:
         self._slots: dict[Any, int] = {}
         #: could float64 rounding be amplified (cancellation, exp of a rounded argument)?
         self.sensitive = False
+        #: can a step underflow into float64's subnormals (exp and its kin), losing bits that a
+        #: later product (x * e^x) would need?
+        self.underflows = False
         self.result = self._compile(expr)
 
     def __call__(self, x: np.ndarray, values: dict[str, Any]) -> np.ndarray:
@@ -165,6 +168,7 @@ class Program:
 
     def _new(self, expr: Any) -> int:
         self.sensitive = self.sensitive or _sensitive(expr)
+        self.underflows = self.underflows or isinstance(expr, _UNDERFLOWING)
         if expr == X:
             return self._add(lambda x, v: x, ())
         if isinstance(expr, sp.Symbol):
@@ -228,6 +232,9 @@ class Program:
         return self._add(call, reads)
 
 
+#: functions whose value can underflow to a subnormal float64 while the formula's stays normal
+_UNDERFLOWING = (sp.exp, Sigmoid, sp.erfc, erfc, Log1pExp, sp.sech)
+
 #: functions whose relative error does not grow with their argument's rounding error
 _TAME = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min, sp.Piecewise, CatalogCall)
 
@@ -290,12 +297,26 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
         # can be amplified (extended precision costs ~10x)
         work = np.float64 if x.dtype == np.float32 or not program.sensitive else EXTENDED
         out[...] = program(x.astype(work), values)  # one rounding, to out's dtype
+        if work is np.float64 and x.dtype == np.float64 and program.underflows:
+            _redo_tiny(program, x, out, values)
         undefined = np.isinf(x) & np.isnan(out)
         if undefined.any():  # inf*0, inf - inf: the formula's value is its limit
             out[undefined] = [_limit(program, float(s), values) for s in np.sign(x[undefined])]
         return nan_passing(x, out)
 
     return run
+
+
+def _redo_tiny(program: Program, x: np.ndarray, out: np.ndarray, values: dict[str, Any]) -> None:
+    """Recompute in extended precision the elements whose float64 result is zero or within 2^64
+    of the subnormals: there a step such as e^x may have underflowed while a later factor brought
+    the result back up (x*sigmoid(x) at x = -713). Rare elements, so the common case costs one
+    comparison."""
+    if EXTENDED is np.float64 or any(np.ndim(v) for v in values.values()):
+        return
+    tiny = (np.abs(out) < np.finfo(np.float64).tiny * 2.0**64) & np.isfinite(x)
+    if tiny.any():
+        out[tiny] = np.broadcast_to(program(x[tiny].astype(EXTENDED), values), out[tiny].shape)
 
 
 def _limit(program: Program, sign: float, values: dict[str, Any]) -> float:
