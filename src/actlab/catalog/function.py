@@ -31,6 +31,7 @@ class Function:
         for key, value in (params or {}).items():
             p = record.param(key)
             values[key] = value if isinstance(value, np.ndarray) else p.check(value, record.name)
+        record.check_ordered(values)
         self.params: dict[str, Any] = values
 
     @property

@@ -111,6 +111,7 @@ RECORDS = (
             Param("min_val", -1.0, doc="m, the lower clip (below max_val)"),
             Param("max_val", 1.0, doc="M, the upper clip (above min_val)"),
         ),
+        ordered=(("min_val", "max_val"),),
         kinks=(Kink("min_val", _HARD_EDGES), Kink("max_val", _HARD_EDGES)),
         properties=Properties(
             range=(-1.0, 1.0), monotonic=True, smooth=False, zero_centred=True, saturating=True

@@ -131,6 +131,8 @@ class Activation:
     sample: Sampler | None = None
     #: catalog section (used to group cards and menus)
     family: str = "other"
+    #: parameter pairs (a, b) that must satisfy a <= b (hardtanh's clips, RReLU's bounds)
+    ordered: tuple[tuple[str, str], ...] = ()
     #: for a custom activation, the formula in x it was built from (see actlab.formula); else ""
     formula: str = ""
 
@@ -142,6 +144,15 @@ class Activation:
             f"{self.name} has no parameter {name!r}; it takes "
             + (", ".join(p.name for p in self.params) or "no parameters")
         )
+
+    def check_ordered(self, values: Mapping[str, Any]) -> None:
+        """Raise :class:`ActlabError` when a pair of parameters is out of order."""
+        for low, high in self.ordered:
+            a, b = values[low], values[high]
+            if np.ndim(a) == 0 and np.ndim(b) == 0 and not a <= b:
+                raise ActlabError(
+                    f"{self.name}: needs {low} <= {high}, got {low}={a:g}, {high}={b:g}"
+                )
 
     @property
     def defaults(self) -> dict[str, float]:

@@ -151,7 +151,7 @@ def _nan_last(v: float) -> float:
 def _paper() -> tuple[list[Block], dict[str, Any]]:
     """The paper's Tables 3 and 4 when actlab.torch.xu2015 (which holds them) is installed."""
     try:
-        from actlab.torch import xu2015
+        import actlab.torch.xu2015 as xu2015
     except ImportError:
         return [
             Text(
