@@ -6,3 +6,12 @@ from hypothesis import settings
 
 settings.register_profile("ci", max_examples=60, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory, monkeypatch):
+    """Tests never read or write the user's dataset folder (~/.cache/actlab)."""
+    monkeypatch.setenv("ACTLAB_DATA", str(tmp_path_factory.mktemp("actlab-data")))

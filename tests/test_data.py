@@ -326,6 +326,10 @@ def test_download_without_network_is_one_line(tmp_path: Path, monkeypatch, capsy
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no network connection" in err
     assert list(tmp_path.iterdir()) == []
+    # into the default folder: a failed first download leaves no empty folder behind
+    monkeypatch.setenv("ACTLAB_DATA", str(tmp_path / "cache"))
+    assert main(["data", "download", "mnist"]) == 2
+    assert not (tmp_path / "cache" / "mnist").exists()
 
 
 def test_data_cli(capsys, tmp_path: Path) -> None:

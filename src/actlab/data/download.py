@@ -42,10 +42,22 @@ def download(
     if not record.files:
         raise ActlabError(f"dataset {record.name} has nothing to download ({_why_not(record)})")
     target = Path(directory) if directory is not None else default_dir(record.name)
+    created = not target.exists()
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ActlabError(f"{target}: cannot create the folder ({exc.strerror or exc})") from None
+    try:
+        return _fetch_all(record, target, opener, progress)
+    except BaseException:
+        if created and not any(target.iterdir()):
+            target.rmdir()  # a failed first download leaves no empty folder that looks like data
+        raise
+
+
+def _fetch_all(
+    record: DatasetInfo, target: Path, opener: Opener, progress: Callable[[str], None] | None
+) -> list[Path]:
     paths = []
     for remote in record.files:
         path = target / remote.url.rsplit("/", 1)[1]
