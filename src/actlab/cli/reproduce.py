@@ -98,7 +98,10 @@ def run_xu2015(args: argparse.Namespace) -> int:
             f"{r['activation']!s:<20} {paper} "
             f"{_fmt(r['train_error']):>8} {_fmt(r['test_error']):>8}"
         )
-    print("errors are fractions wrong; paper: Xu et al. 2015 (arXiv:1505.00853), Tables 3-4")
+    print(
+        "errors are fractions wrong; paper: Xu et al. 2015 (arXiv:1505.00853), Tables 3-4 (RReLU "
+        "rows checked against a second source, the others transcribed without one)"
+    )
     for line in verdict:
         print(f"- {line}")
     print("choices made:")

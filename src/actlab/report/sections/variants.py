@@ -194,6 +194,8 @@ def _paper() -> tuple[list[Block], dict[str, Any]]:
             ),
             tuple(rows),
             "Xu et al. 2015, Tables 3 and 4: Network in Network, as reported in the paper "
-            "(not measured here; `actlab reproduce xu2015` reruns it with PyTorch).",
+            "(not measured here; `actlab reproduce xu2015` reruns it with PyTorch). The RReLU "
+            "rows were checked against a second source; the others are transcribed from the "
+            "paper without a second check.",
         ),
     ], numbers
