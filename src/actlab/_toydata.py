@@ -1,5 +1,5 @@
-"""The datasets the engine's experiments use: digits (embedded in scikit-learn) and two of TF
-Playground's 2-D sets (from :mod:`actlab.data.toy`), by name.
+"""The datasets the engine's experiments use, by name: views of :mod:`actlab.data`'s digits and
+of two of TF Playground's 2-D sets (:mod:`actlab.data.toy`), scaled for these experiments.
 
 Every loader is seeded and returns ``(X, y)`` with ``X`` float64 (n, d) and ``y`` int labels.
 """
@@ -32,16 +32,13 @@ def circle(n: int = 400, rng: np.random.Generator | None = None) -> tuple[np.nda
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's 8x8 digits (1797 x 64, ten classes), standardised per pixel."""
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError:
-        raise ActlabError(
-            "the digits dataset needs scikit-learn (pip install actlab[data])"
-        ) from None
-    x, y = load_digits(return_X_y=True)
-    x = (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-8)
-    return x, y.astype(np.int64)
+    """scikit-learn's 8x8 digits (1797 x 64, ten classes) from the dataset registry, its train and
+    test parts together (these experiments measure gradients and speed, not test accuracy)."""
+    from actlab import data
+
+    ds = data.load("digits")
+    x = np.concatenate([ds.x_train, ds.x_test]).astype(np.float64)
+    return x, np.concatenate([ds.y_train, ds.y_test]).astype(np.int64)
 
 
 DATASETS = {"digits": digits, "xor": xor, "circle": circle}
