@@ -18,18 +18,7 @@ from actlab.report import Options, build, write
 from actlab.report.figures import fmt
 from actlab.report.model import VERDICTS, Table
 from actlab.report.sections import SECTIONS, collapse, cost, gradients, training, variants
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
+from tests.chromium import ARGS, CHROMIUM
 
 #: tiny settings for every section that trains or times (the tests check plumbing, not claims)
 TINY = [
@@ -144,7 +133,7 @@ def test_page_in_a_real_browser(report, tmp_path):
     sections, page, _ = report
     errors: list[str] = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             tab = browser.new_page(viewport={"width": 1100, "height": 900})
             tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
