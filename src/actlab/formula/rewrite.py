@@ -14,6 +14,7 @@ pattern                        becomes                         why
 ``c - c*sigmoid(u)``           ``c*sigmoid(-u)``               cancellation for u > 1 (sigmoid')
 ``c + c*tanh(u)``              ``2c*sigmoid(2u)`` (and c - )   1 + tanh(u) cancels for u < -1
 ``2c - c*erfc(u)``             ``c*erfc(-u)``                  SymPy's own form of erfc(-u)
+``c - c*sqrt(u)``              ``c*(1 - u)/(1 + sqrt(u))``     cancellation for u near 1
 =============================  ==============================  ===================================
 
 ``c`` is any term free of x. The rules run on the formula before it is differentiated and again on
@@ -148,6 +149,9 @@ def _cancel(expr: Any) -> Any:
 
 def _stable_sum(ratio: Any) -> Any:
     """A stable form of ``1 + ratio``, or None."""
+    coeff, core = ratio.as_coeff_Mul()
+    if float(abs(coeff)) == 1.0:  # a float 1.0 (a parameter's value) would hide the pattern below
+        ratio = core if coeff > 0 else -core
     negated = -ratio
     if isinstance(negated, sp.exp):
         return -expm1(negated.args[0])
@@ -168,4 +172,6 @@ def _stable_sum(ratio: Any) -> Any:
         return sp.sech(base.args[0]) ** 2
     if _is_sigmoid(negated):
         return Sigmoid(-negated.args[0])
+    if power == sp.Rational(1, 2) and (base - 1).has(X):
+        return -sp.expand(base - 1) / (negated + 1)  # 1 - sqrt(u) = (1 - u)/(1 + sqrt(u))
     return None

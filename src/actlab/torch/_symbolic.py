@@ -24,119 +24,14 @@ import torch
 from sympy.codegen.cfunctions import expm1, log1p
 
 from actlab.errors import ActlabError
+from actlab.formula.functions import Log1pExp, Sigmoid, erfc
+from actlab.formula.rewrite import stabilize
 
 Evaluator = Callable[[tuple[Any, ...]], Any]
 
 
-class softplus(sp.Function):
-    """log(1 + e^u), evaluated as max(u, 0) + log1p(e^-|u|)."""
-
-
-class sigmoid(sp.Function):
-    """1 / (1 + e^-u)."""
-
-
-class erfc_(sp.Function):
-    """erfc(u), kept as written (SymPy turns erfc(-u) back into 2 - erfc(u))."""
-
-
-class sech2(sp.Function):
-    """1 - tanh(u)^2, evaluated as 4e/(1 + e)^2 with e = e^(-2|u|)."""
-
-
-def stable(expr: sp.Expr) -> sp.Expr:
-    """Rewrite the patterns that overflow or cancel into stable primitives (to a fixed point)."""
-    for _ in range(8):
-        new = expr
-        for rule in _RULES:
-            new = new.replace(lambda e, r=rule: r(e) is not None, lambda e, r=rule: r(e))
-        if new == expr:
-            return new
-        expr = new
-    return expr
-
-
-def _softplus_rule(e: sp.Basic) -> sp.Basic | None:
-    # log(1 + exp(u)) overflows for u > ~88 (float32) and loses everything for u < ~-17
-    if isinstance(e, sp.log) and isinstance(e.args[0], sp.Add):
-        u = _one_plus_exp(e.args[0])
-        if u is not None:
-            return softplus(u)
-    return None
-
-
-def _sigmoid_rule(e: sp.Basic) -> sp.Basic | None:
-    # (1 + exp(u))^-k = sigmoid(-u)^k: exp(u) may overflow, sigmoid(-u) never does
-    if isinstance(e, sp.Pow) and isinstance(e.args[0], sp.Add):
-        k = e.args[1]
-        u = _one_plus_exp(e.args[0])
-        if u is not None and k.is_number and k.is_negative:
-            return sigmoid(-u) ** (-k)
-    return None
-
-
-def _exp_times_sigmoid_rule(e: sp.Basic) -> sp.Basic | None:
-    # exp(u) * sigmoid(-u)^k = sigmoid(u) * sigmoid(-u)^(k-1): removes the overflowing exp
-    if not isinstance(e, sp.Mul):
-        return None
-    factors = list(e.args)
-    for i, a in enumerate(factors):
-        if not isinstance(a, sp.exp):
-            continue
-        u = a.args[0]
-        for j, b in enumerate(factors):
-            base, k = b.as_base_exp()
-            if isinstance(base, sigmoid) and sp.simplify(base.args[0] + u) == 0 and k.is_positive:
-                rest = [f for n, f in enumerate(factors) if n not in (i, j)]
-                return sp.Mul(*rest, sigmoid(u), base ** (k - 1))
-    return None
-
-
-def _add_rule(e: sp.Basic) -> sp.Basic | None:
-    """In a sum with a number c: c + c*erf(u) -> c*erfc(-u) (the tail cancels for u -> -inf),
-    c*exp(u) - c -> c*expm1(u), c - c*tanh(u)^2 -> c*sech2(u), c*sqrt(u) - c ->
-    c*(u - 1)/(sqrt(u) + 1)."""
-    if not isinstance(e, sp.Add):
-        return None
-    terms = list(e.args)
-    for c in [t for t in terms if t.is_number and t != 0]:
-        rest = list(terms)
-        rest.remove(c)
-        for i, t in enumerate(rest):
-            others = rest[:i] + rest[i + 1 :]
-            coeff, core = t.as_coeff_Mul()
-            base, k = core.as_base_exp()
-            if isinstance(core, sp.erf) and coeff in (c, -c):
-                return sp.Add(*others, c * erfc_(-coeff / c * core.args[0]))
-            if isinstance(core, sp.exp) and coeff == -c:
-                return sp.Add(*others, -c * expm1(core.args[0]))
-            if isinstance(base, sp.tanh) and k == 2 and coeff == -c:
-                return sp.Add(*others, c * sech2(base.args[0]))
-            if base != 1 and k == sp.Rational(1, 2) and coeff == -c and (base - 1).has(sp.Symbol):
-                # sqrt(u) - 1 = (u - 1)/(sqrt(u) + 1): no cancellation when u is near 1
-                return sp.Add(*others, -c * (sp.expand(base - 1) / (core + 1)))
-    return None
-
-
-def _log1p_rule(e: sp.Basic) -> sp.Basic | None:
-    # log(1 + u) loses u's digits when |u| is tiny
-    if isinstance(e, sp.log) and isinstance(e.args[0], sp.Add) and sp.Integer(1) in e.args[0].args:
-        rest = e.args[0] - 1
-        if rest.has(sp.Symbol):
-            return log1p(rest)
-    return None
-
-
-def _one_plus_exp(s: sp.Add) -> sp.Expr | None:
-    """u when s is 1 + exp(u), else None."""
-    if len(s.args) == 2 and sp.Integer(1) in s.args:
-        other = s.args[0] if s.args[1] == 1 else s.args[1]
-        if isinstance(other, sp.exp):
-            return other.args[0]
-    return None
-
-
-_RULES = (_softplus_rule, _sigmoid_rule, _exp_times_sigmoid_rule, _add_rule, _log1p_rule)
+#: the stable rewrites are actlab.formula's (one rule set for NumPy and torch)
+stable = stabilize
 
 
 # ---- the closure compiler ----
@@ -153,11 +48,11 @@ def _softplus_t(u: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.softplus(u, 1.0, threshold)
 
 
-def _sech2_t(u: torch.Tensor) -> torch.Tensor:
-    # sech^2 u = 4 sigmoid(2u) sigmoid(-2u): both factors keep full relative accuracy in the
-    # tails, where 1 - tanh^2 cancels
+def _sech_t(u: torch.Tensor) -> torch.Tensor:
+    # sech u = 2 sqrt(sigmoid(2u) sigmoid(-2u)): full relative accuracy in the tails, where
+    # 1/cosh(u) overflows to 0 first
     v = 2 * u
-    return 4 * torch.sigmoid(v) * torch.sigmoid(-v)
+    return 2 * torch.sqrt(torch.sigmoid(v) * torch.sigmoid(-v))
 
 
 def _heaviside(u: torch.Tensor, *h0: Any) -> torch.Tensor:
@@ -182,10 +77,10 @@ _FUNCTIONS: dict[type, Callable[..., Any]] = {
     sp.erfc: torch.erfc,
     sp.Abs: torch.abs,
     sp.sign: torch.sign,
-    softplus: _softplus_t,
-    sigmoid: torch.sigmoid,
-    sech2: _sech2_t,
-    erfc_: torch.erfc,
+    Log1pExp: _softplus_t,
+    Sigmoid: torch.sigmoid,
+    sp.sech: _sech_t,
+    erfc: torch.erfc,
     sp.Heaviside: _heaviside,
 }
 

@@ -13,7 +13,7 @@ kept for backward, which is what makes a composed formula as cheap in memory as 
 >>> import actlab
 >>> plan = symbolic_plan(actlab.get("x*tanh(log(1 + exp(x)))"))
 >>> plan.derivative
-x*sech2(softplus(x))*sigmoid(x) + tanh(softplus(x))
+x*sigmoid(x)*sech(Log1pExp(x))**2 + tanh(Log1pExp(x))
 """
 
 from __future__ import annotations
