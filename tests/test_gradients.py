@@ -158,6 +158,7 @@ def test_collapse_cli_json(capsys) -> None:  # type: ignore[no-untyped-def]
         "actlab.nn.init",
         "actlab.nn.losses",
         "actlab.nn.model",
+        "actlab.nn.fused",
         "actlab.nn.state",
         "actlab.meanfield",
         "actlab.gradients",

@@ -42,12 +42,14 @@ def blocked(kernel: Kernel | None = None, *, size: int = BLOCK) -> Any:
 
     @functools.wraps(run)
     def wrapper(x: np.ndarray, out: np.ndarray, **params: Any) -> np.ndarray:
-        if x.ndim == 0:  # as 1-d: arithmetic on 0-d arrays gives scalars, which out= refuses
-            run(x.reshape(1), out.reshape(1), **params)
-            return out
+        if x.size <= 2 * size:  # first: the engine calls kernels on tiny batches, often
+            if x.ndim == 0:  # as 1-d: arithmetic on 0-d arrays gives scalars, which out= refuses
+                run(x.reshape(1), out.reshape(1), **params)
+                return out
+            return run(x, out, **params)
         simple = all(np.ndim(v) == 0 for v in params.values())
         contiguous = x.flags.c_contiguous and out.flags.c_contiguous
-        if x.size <= 2 * size or not (simple and contiguous):
+        if not (simple and contiguous):
             return run(x, out, **params)
         flat_x, flat_out = x.reshape(-1), out.reshape(-1)
         for start in range(0, x.size, size):

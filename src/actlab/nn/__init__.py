@@ -18,6 +18,8 @@ Everything is a plain record over arrays, with the shapes written down (K models
 * Optimisers (``sgd``, ``momentum``, ``adam``, with ``l1``/``l2`` on weights): a frozen record +
   explicit ``OptState``; ``step(opt, model, grads, state)`` updates in place. ``train_step`` does
   forward, loss, backward and step, and returns the (K,) losses.
+* ``FusedSGD(model, loss, sgd, X, y, batch_size)``: plain SGD on one small model, the same
+  numbers as forward + backward + step in a fraction of the calls (the playground trains with it).
 * Initialisations (``init=`` of ``mlp``): ``torch`` (nn.Linear's default), ``xavier_uniform``,
   ``xavier_normal``, ``he``, ``he_uniform``, ``lecun``, ``orthogonal``, ``gaussian`` (with
   ``sigma_w2``/``sigma_b2``: W ~ N(0, sigma_w2/fan_in), b ~ N(0, sigma_b2)).
@@ -53,6 +55,7 @@ from __future__ import annotations
 
 from actlab.nn import init, losses
 from actlab.nn.engine import Cache, Grads, backward, derivative, forward
+from actlab.nn.fused import FusedSGD
 from actlab.nn.losses import Loss
 from actlab.nn.model import Group, Model, mlp, parameters, stack, unstack
 from actlab.nn.optim import Optimizer, OptState, adam, init_state, momentum, sgd, step
@@ -61,6 +64,7 @@ from actlab.nn.train import mean_square, predict, saturation, train_step
 
 __all__ = [
     "Cache",
+    "FusedSGD",
     "Grads",
     "Group",
     "Loss",
