@@ -17,11 +17,11 @@ def running_server() -> Iterator[tuple[str, Starlette]]:
     import uvicorn
 
     from actlab.web.app import create_app
-    from actlab.web.server import bind
+    from actlab.web.server import UVICORN_OPTIONS, bind
 
     sock = bind("127.0.0.1", 0)
     app = create_app("127.0.0.1")
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, **UVICORN_OPTIONS))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

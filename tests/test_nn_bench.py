@@ -11,7 +11,8 @@ from actlab.nn import bench
 def test_bench_reports_all_races() -> None:
     races = bench.run(steps=1, rounds=1)
     names = [r.name for r in races]
-    assert names[-1] == "stacked" and set(names) <= {"small", "medium", "stacked"}
+    assert names[-1] == "stacked" and "fused" in names
+    assert set(names) <= {"small", "medium", "fused", "fused-torch", "stacked"}
     for r in races:
         assert r.subject_ms > 0 and r.reference_ms > 0
         assert r.as_dict()["speedup"] == r.reference_ms / r.subject_ms
@@ -25,4 +26,4 @@ def test_bench_cli_json(capsys) -> None:  # type: ignore[no-untyped-def]
     args = parser.parse_args(["engine", "--steps", "1", "--rounds", "1", "--no-torch", "--json"])
     assert bench_engine.run(args) == 0
     out = json.loads(capsys.readouterr().out)
-    assert [r["name"] for r in out] == ["stacked"]
+    assert [r["name"] for r in out] == ["fused", "stacked"]

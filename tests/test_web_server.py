@@ -20,6 +20,7 @@ with warnings.catch_warnings():  # starlette's note about httpx versions is not 
 from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
 from actlab.web import app as web  # noqa: E402
+from actlab.web import wire  # noqa: E402
 from actlab.web.state import LIMITS  # noqa: E402
 
 ORIGIN = {"origin": "http://127.0.0.1"}
@@ -34,7 +35,8 @@ def client() -> Iterator[TestClient]:
 
 def receive(ws, kind: str, limit: int = 20) -> dict:  # type: ignore[no-untyped-def]
     for _ in range(limit):
-        message = json.loads(ws.receive_text())
+        event = ws.receive()
+        message = wire.decode(event.get("text") or event["bytes"])
         if message["type"] == kind:
             return message
     raise AssertionError(f"no {kind} message")
@@ -162,7 +164,7 @@ async def _tab(address: str, live: list[int], app: object) -> int:
         await ws.send(json.dumps({"type": "play"}))
         epoch = 0
         while epoch < 3:
-            message = json.loads(await ws.recv())
+            message = wire.decode(await ws.recv())
             if message["type"] == "frame":
                 epoch = message["epoch"]
                 await ws.send(json.dumps({"type": "ack", "frame": message["frame"]}))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
@@ -10,13 +9,15 @@ import pytest
 
 import actlab
 from actlab.data import toy
+from actlab.web import wire
 from actlab.web.session import Session, hello
 from actlab.web.state import parse_message
 
 
 def send(session: Session, **message: object) -> list[dict]:
     replies = session.handle(parse_message(message))
-    json.dumps(replies, allow_nan=False)  # everything the server sends is strict JSON
+    for reply in replies:  # everything the server sends goes on the wire, and comes back whole
+        assert wire.decode(wire.encode(reply)) == reply
     return replies
 
 
@@ -41,9 +42,9 @@ def test_training_lowers_the_loss_and_frames_are_complete() -> None:
     assert len(frame["grad"]) == 3 and all(g > 0 for g in frame["grad"])
     assert [len(u) for u in frame["saturation"]] == [4, 2]
     heat = frame["heat"]
-    assert len(base64.b64decode(heat["output"])) == 100 * 100
+    assert len(heat["output"]) == 100 * 100
     assert [len(u) for u in heat["units"]] == [4, 2]
-    assert len(base64.b64decode(heat["units"][0][0])) == 50 * 50
+    assert len(heat["units"][0][0]) == 50 * 50
     assert np.array(frame["weights"][0]).shape == (2, 4)
 
 
@@ -56,6 +57,17 @@ def test_optimiser_change_keeps_weights_architecture_change_rebuilds() -> None:
     assert state["frame"]["epoch"] == 3 and np.array_equal(s.net.model.weights[0], before)
     state = only(send(s, type="setup", setup={**s.setup.to_dict(), "layers": [3]}), "state")
     assert state["frame"]["epoch"] == 0 and state["sizes"] == [2, 3, 1]
+
+
+def test_optimiser_change_keeps_a_learned_prelu_slope() -> None:
+    s = Session()
+    send(s, type="setup", setup={**s.setup.to_dict(), "activation": "prelu"})
+    for _ in range(3):
+        s.tick()
+    slope = s.net.model.act_params[0]["a"][0]
+    assert slope != 0.25  # trained away from its default
+    send(s, type="setup", setup={**s.setup.to_dict(), "learning_rate": 0.1})
+    assert s.net.model.act_params[0]["a"][0] == slope
 
 
 def test_bad_setup_is_an_error_and_keeps_the_session() -> None:

@@ -38,13 +38,13 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([r.as_dict() for r in races], indent=2))
         return 0
     print(
-        f"CPU ms per training step (SGD momentum, float32), median of {args.rounds} rounds, "
-        f"{args.threads} thread(s)"
+        f"CPU ms per training step, median of {args.rounds} rounds, {args.threads} thread(s) "
+        "(small, medium, stacked: SGD momentum, float32)"
     )
-    print(f"{'race':<9}{'setup':<32}{'subject':>14}{'reference':>24}{'speedup':>9}")
+    print(f"{'race':<12}{'setup':<34}{'subject':>18}{'reference':>24}{'speedup':>9}")
     for r in races:
         print(
-            f"{r.name:<9}{r.setup:<32}{r.subject + f' {r.subject_ms:.3f}':>14}"
+            f"{r.name:<12}{r.setup:<34}{r.subject + f' {r.subject_ms:.3f}':>18}"
             f"{r.reference + f' {r.reference_ms:.3f}':>24}{r.speedup:>8.2f}x"
         )
     return 0

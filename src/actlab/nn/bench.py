@@ -1,12 +1,16 @@
 """How fast the engine trains, against PyTorch eager on the CPU and against itself unstacked.
 
-Three races, each a training loop of ``steps`` mini-batch steps (forward, cross-entropy, backward,
-SGD with momentum 0.9) in float32 on the same data:
+The races, each a training loop of ``steps`` mini-batch steps (forward, loss, backward,
+update) on the same data:
 
-* ``small``: a digits-sized MLP 64-64-10 (ReLU), batch 32, on scikit-learn's digits;
+* ``small``: a digits-sized MLP 64-64-10 (ReLU), batch 32, on scikit-learn's digits (this,
+  ``medium`` and ``stacked``: cross-entropy, SGD with momentum 0.9, float32);
 * ``medium``: 784-256-256-10 (ReLU), batch 128, on random MNIST-shaped inputs and labels;
 * ``stacked``: K = 40 small models trained as one stack, against the same 40 trained one after
-  another by the same engine.
+  another by the same engine;
+* ``fused`` and ``fused-torch``: TF Playground's default network (2-4-2-1, tanh, squared loss,
+  plain SGD, batch 10, float64) on its circle data, trained by :class:`actlab.nn.FusedSGD`
+  against the engine's ``train_step`` and against torch eager.
 
 Times are CPU time of this process (``time.process_time``); NumPy's BLAS and torch are pinned to
 the same number of threads (1 by default) so both do the same work on the same cores. Rounds are
@@ -27,14 +31,19 @@ from typing import Any
 import numpy as np
 
 from actlab import _toydata
+from actlab.nn.fused import FusedSGD
 from actlab.nn.model import Model, mlp, stack
-from actlab.nn.optim import OptState, init_state, momentum
+from actlab.nn.optim import OptState, init_state, momentum, sgd
 from actlab.nn.train import train_step
 
 SMALL = (64, 64, 10)
 SMALL_BATCH = 32
 MEDIUM = (784, 256, 256, 10)
 STACK_K = 40
+#: TF Playground's default: 2 inputs, hidden 4 and 2, one tanh output; batch 10, learning rate 0.03
+PLAYGROUND = (2, 4, 2, 1)
+PLAYGROUND_BATCH = 10
+PLAYGROUND_LR = 0.03
 
 
 @dataclass
@@ -87,6 +96,55 @@ def _torch_loop(
         for s in starts:
             opt.zero_grad(set_to_none=True)
             loss(net(tx[s : s + batch]), ty[s : s + batch]).backward()
+            opt.step()
+
+    return run
+
+
+def _playground_data(steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Circle points, cycled to ``steps`` batches, with TF Playground's -1/+1 targets."""
+    from actlab.data import toy
+
+    x, y = toy.generate("circle", 500, 0, 0)
+    n = steps * PLAYGROUND_BATCH
+    return np.resize(x, (n, 2)), np.resize(2.0 * y - 1.0, n)
+
+
+def _playground_model() -> Model:
+    return mlp(PLAYGROUND, "tanh", output="tanh", seed=0, dtype=np.float64)
+
+
+def _fused_loop(x: np.ndarray, y: np.ndarray) -> Callable[[], None]:
+    loop = FusedSGD(_playground_model(), "mse", sgd(PLAYGROUND_LR), x, y, PLAYGROUND_BATCH)
+    return lambda: loop.epochs(1)  # one pass over the cycled data: ``steps`` steps
+
+
+def _engine_sgd_loop(x: np.ndarray, y: np.ndarray) -> Callable[[], None]:
+    model, opt = _playground_model(), sgd(PLAYGROUND_LR)
+    state = init_state(opt, model)
+    b = PLAYGROUND_BATCH
+
+    def run() -> None:
+        for s in range(0, len(x), b):
+            train_step(model, "mse", opt, state, x[s : s + b], y[s : s + b])
+
+    return run
+
+
+def _torch_sgd_loop(torch: Any, x: np.ndarray, y: np.ndarray) -> Callable[[], None]:
+    layers: list[Any] = []
+    for fan_in, fan_out in itertools.pairwise(PLAYGROUND):
+        layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.Tanh()]
+    net = torch.nn.Sequential(*layers).double()
+    opt = torch.optim.SGD(net.parameters(), lr=PLAYGROUND_LR)
+    loss = torch.nn.MSELoss()
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y[:, None])
+    b = PLAYGROUND_BATCH
+
+    def run() -> None:
+        for s in range(0, len(x), b):
+            opt.zero_grad(set_to_none=True)
+            loss(net(tx[s : s + b]), ty[s : s + b]).backward()
             opt.step()
 
     return run
@@ -173,6 +231,18 @@ def run(
             )
             setup = f"{'-'.join(map(str, sizes))} batch {batch}"
             races.append(Race(name, setup, "actlab", "torch eager", ms["actlab"], ms["torch"]))
+        say("fused: FusedSGD vs the engine" + (" and torch eager" if torch is not None else ""))
+        x, y = _playground_data(steps)
+        sides = {"fused": _fused_loop(x, y), "engine": _engine_sgd_loop(x, y)}
+        if torch is not None:
+            sides["torch"] = _torch_sgd_loop(torch, x, y)
+        ms = _race(sides, rounds, steps)
+        setup = f"{'-'.join(map(str, PLAYGROUND))} tanh batch {PLAYGROUND_BATCH} sgd f64"
+        races.append(Race("fused", setup, "FusedSGD", "engine", ms["fused"], ms["engine"]))
+        if torch is not None:
+            races.append(
+                Race("fused-torch", setup, "FusedSGD", "torch eager", ms["fused"], ms["torch"])
+            )
         say(f"stacked: {STACK_K} models stacked vs one after another")
         x, y = _data("digits")
         seq = [

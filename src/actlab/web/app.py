@@ -35,6 +35,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from actlab.errors import ActlabError
 from actlab.web import session as sessions
+from actlab.web import wire
 from actlab.web.state import LIMITS, parse_message
 
 STATIC = Path(__file__).parent / "static"
@@ -142,10 +143,13 @@ def _error(context: str, message: str) -> dict[str, Any]:
 
 async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:
     try:
-        text = json.dumps(message, allow_nan=False, separators=(",", ":"))
+        payload = wire.encode(message)
     except ValueError:
-        text = json.dumps(_error(message.get("type", "?"), "a value was not a finite number"))
-    await websocket.send_text(text)
+        payload = wire.encode(_error(message.get("type", "?"), "a value was not a finite number"))
+    if isinstance(payload, bytes):
+        await websocket.send_bytes(payload)
+    else:
+        await websocket.send_text(payload)
 
 
 class _Connection:
@@ -232,13 +236,13 @@ class _Connection:
 
     async def train(self) -> None:
         loop = asyncio.get_running_loop()
+        due = loop.time()  # when the next frame is due: fps frames a second, on a fixed schedule
         while True:
             s = self.session
             if not s.playing or s.frame - self.acked >= IN_FLIGHT:
                 self.wake.clear()
                 await self.wake.wait()
                 continue
-            start = loop.time()
             try:
                 with np.errstate(all="ignore"):
                     frame = s.tick()
@@ -252,5 +256,7 @@ class _Connection:
                 return
             if not await self.send(frame):
                 return
-            wait = 1.0 / s.setup.fps - (loop.time() - start)
-            await asyncio.sleep(max(0.0, wait))
+            period, now = 1.0 / s.setup.fps, loop.time()
+            # a frame late by more than a period restarts the schedule: no burst to catch up
+            due = due + period if due + period > now - period else now
+            await asyncio.sleep(max(0.0, due - now))

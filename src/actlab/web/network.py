@@ -7,15 +7,16 @@ only, scaled by the learning rate; classification with squared loss puts tanh on
 targets at -1/+1; the loss it reports is 1/2 mean (output - target)^2. Beyond it: cross-entropy
 (sigmoid for two classes, softmax for more) and per-layer activations.
 
-The engine does the work (:func:`actlab.nn.forward`, :func:`actlab.nn.backward`, its losses and
-SGD); this module only arranges the data and reads out what the page draws.
+The engine does the work (:class:`actlab.nn.FusedSGD`: the engine's forward, backward and SGD
+fused for one small network, checked against them; the engine's losses); this module only
+arranges the data and reads out what the page draws.
 """
 
 from __future__ import annotations
 
-import base64
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -23,6 +24,7 @@ import numpy as np
 import actlab
 from actlab import nn
 from actlab.data import toy
+from actlab.nn.fused import FusedSGD, augmented
 from actlab.nn.train import max_abs_derivative
 from actlab.web.state import Setup
 
@@ -103,17 +105,17 @@ class Network:
     loss: nn.Loss
     #: 1/2 for squared loss (TF Playground's 1/2 (o - t)^2), 1 otherwise
     loss_scale: float
-    optimizer: nn.Optimizer
-    opt_state: nn.OptState
-    inputs_train: np.ndarray
+    #: the SGD loop over the training points (the model's arrays are views of its own)
+    loop: FusedSGD
+    #: the training then the test points as one layer input (features, ones), (n_0 + 1, N)
+    inputs_eval: np.ndarray
     targets_train: np.ndarray
-    inputs_test: np.ndarray
     targets_test: np.ndarray
+    #: the heatmap's cells as a float32 layer input (8-bit pictures need no more)
     inputs_grid: np.ndarray
     epoch: int = 0
     #: seconds spent training (not evaluating, not drawing)
     seconds: float = 0.0
-    history: list[tuple[int, float | None, float | None]] = field(default_factory=list)
 
     @property
     def output_kind(self) -> str:
@@ -147,20 +149,25 @@ def build(setup: Setup, data: Data, hidden: list[str] | None = None) -> Network:
         l1=setup.reg_rate if setup.regularization == "l1" else 0.0,
         l2=setup.reg_rate if setup.regularization == "l2" else 0.0,
     )
+    scale = 0.5 if loss_name == "mse" else 1.0
+    inputs_train = features(data.X_train, setup.features)
+    targets_train = _targets(data.y_train, loss_name, data.problem)
+    inputs_test = features(data.X_test, setup.features)
+    loop = FusedSGD(
+        model, loss_name, optimizer, inputs_train, targets_train, setup.batch_size, scale=scale
+    )
     return Network(
         setup=setup,
         data=data,
         hidden=hidden,
         model=model,
         loss=nn.losses.lookup(loss_name),
-        loss_scale=0.5 if loss_name == "mse" else 1.0,
-        optimizer=optimizer,
-        opt_state=nn.init_state(optimizer, model),
-        inputs_train=features(data.X_train, setup.features),
-        targets_train=_targets(data.y_train, loss_name, data.problem),
-        inputs_test=features(data.X_test, setup.features),
+        loss_scale=scale,
+        loop=loop,
+        inputs_eval=augmented(np.concatenate([inputs_train, inputs_test])),
+        targets_train=targets_train,
         targets_test=_targets(data.y_test, loss_name, data.problem),
-        inputs_grid=features(grid_points(), setup.features),
+        inputs_grid=augmented(features(grid_points(), setup.features), np.float32),
     )
 
 
@@ -184,62 +191,48 @@ def _targets(y: np.ndarray, loss_name: str, problem: str) -> np.ndarray:
 
 def train_epochs(net: Network, epochs: int) -> None:
     """``epochs`` passes over the training set, one SGD update per batch."""
-    import time
-
-    X, t = net.inputs_train, net.targets_train
-    size = net.setup.batch_size
     start = time.perf_counter()
-    for _ in range(epochs):
-        for lo in range(0, len(X), size):
-            cache = nn.forward(net.model, X[lo : lo + size], train=True)
-            grad = net.loss.gradient(cache.output, t[lo : lo + size])
-            if net.loss_scale != 1.0:
-                grad *= net.loss_scale
-            nn.step(net.optimizer, net.model, nn.backward(net.model, cache, grad), net.opt_state)
-        net.epoch += 1
+    net.loop.epochs(epochs)
+    net.epoch += epochs
     net.seconds += time.perf_counter() - start
 
 
 def diverged(net: Network) -> bool:
     """Whether training blew up (a weight is no longer finite)."""
-    return not all(np.isfinite(w).all() for w in net.model.weights)
+    return not all(np.isfinite(p).all() for p in net.loop.packed)
 
 
 def evaluate(net: Network) -> dict:
     """Loss and accuracy on both sets, and per layer the gradient magnitude and saturation."""
-    cache = nn.forward(net.model, net.inputs_train)
-    grad = net.loss.gradient(cache.output, net.targets_train) * net.loss_scale
-    grads = nn.backward(net.model, cache, grad)
-    test = nn.forward(net.model, net.inputs_test).output if len(net.inputs_test) else None
-    train_loss = _loss(net, cache.output, net.targets_train)
-    test_loss = _loss(net, test, net.targets_test) if test is not None else None
-    net.history.append((net.epoch, train_loss, test_loss if test_loss is not None else train_loss))
-    del net.history[:-2000]
+    n = len(net.targets_train)
+    pre, post = net.loop.forward(net.inputs_eval)  # training and test points in one pass
+    train, test = post[-1][:, :n].T[None], post[-1][:, n:].T[None]
+    grad = net.loss.gradient(train, net.targets_train)[0].T * net.loss_scale
+    deltas, slopes = net.loop.backward([h[:, :n] for h in pre], grad)
+    has_test = test.shape[1] > 0
     return {
         "epoch": net.epoch,
-        "train_loss": train_loss,
-        "test_loss": test_loss,
-        "train_acc": _accuracy(net, cache.output, net.data.y_train),
-        "test_acc": _accuracy(net, test, net.data.y_test) if test is not None else None,
+        "train_loss": _loss(net, train, net.targets_train),
+        "test_loss": _loss(net, test, net.targets_test) if has_test else None,
+        "train_acc": _accuracy(net, train, net.data.y_train),
+        "test_acc": _accuracy(net, test, net.data.y_test) if has_test else None,
         # root mean square of dL/dh at each layer (the mean over the batch is the loss's, so
         # scale back to one example's gradient)
-        "grad": [_finite(np.sqrt(np.mean(d * d)) * len(net.inputs_train)) for d in grads.deltas],
+        "grad": [_finite(np.sqrt(np.vdot(d, d) / d.size) * n) for d in deltas],
         "saturation": [
-            _saturation(net, layer, cache.pre[layer]) for layer in range(len(net.setup.layers))
+            _saturation(net, layer, slopes[layer]) for layer in range(len(net.setup.layers))
         ],
     }
 
 
-def _loss(net: Network, output: np.ndarray | None, targets: np.ndarray) -> float | None:
-    if output is None:
-        return None
+def _loss(net: Network, output: np.ndarray, targets: np.ndarray) -> float | None:
     return _finite(float(net.loss.value(output, targets)[0]) * net.loss_scale)
 
 
-def _accuracy(net: Network, output: np.ndarray | None, labels: np.ndarray) -> float | None:
-    if output is None or net.data.problem != "classification":
+def _accuracy(net: Network, output: np.ndarray, labels: np.ndarray) -> float | None:
+    if net.data.problem != "classification":
         return None
-    return float(np.mean(_predicted_class(net, output[0]) == labels))
+    return np.count_nonzero(_predicted_class(net, output[0]) == labels) / len(labels)
 
 
 def _predicted_class(net: Network, out: np.ndarray) -> np.ndarray:
@@ -252,58 +245,62 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def _saturation(net: Network, layer: int, pre: np.ndarray) -> list[float]:
+def _saturation(net: Network, layer: int, slope: np.ndarray) -> list[float]:
     """Per unit, the fraction of training points where |f'| is under 1% of its largest value
-    (the engine's measure of saturation, Glorot & Bengio's, kept per unit)."""
-    f = net.model.activations[layer][0]
-    peak = max_abs_derivative(f)
-    slope = np.abs(nn.derivative(net.model, layer, pre))[0]
-    fraction = np.mean(~(slope >= 0.01 * peak), axis=0)
-    return [round(float(v), 3) for v in np.atleast_1d(fraction)]
+    (the engine's measure of saturation, Glorot & Bengio's, kept per unit); ``slope`` is f'(h)
+    feature-major, (units, points)."""
+    peak = max_abs_derivative(net.model.activations[layer][0])
+    fraction = np.count_nonzero(~(np.abs(slope) >= 0.01 * peak), axis=1) / slope.shape[1]
+    return [round(float(v), 3) for v in fraction]
 
 
 def heatmaps(net: Network, units: bool = True) -> dict:
-    """The output over the 100 x 100 grid and (with ``units``) each unit's thumbnail, as base64
-    bytes (value in [-1, 1] to 0..255); softmax outputs add the winning class per cell."""
-    cache = nn.forward(net.model, net.inputs_grid)
-    out = cache.output[0]
+    """The output over the 100 x 100 grid and (with ``units``) each unit's thumbnail, as bytes
+    (value in [-1, 1] to 0..255, row-major from the top-left); softmax outputs add the winning
+    class per cell."""
+    _, post = net.loop.forward(net.inputs_grid)
+    out = post[-1]
     kind = net.output_kind
     heat: dict = {"kind": kind, "size": GRID}
     if kind == "softmax":
-        z = out - out.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        heat["output"] = _bytes(2.0 * p.max(axis=1) - 1.0)
-        heat["classes"] = base64.b64encode(np.argmax(p, axis=1).astype(np.uint8)).decode()
+        p = np.exp(out - out.max(axis=0))
+        p /= p.sum(axis=0)
+        value = 2.0 * p.max(axis=0) - 1.0
+        heat["classes"] = np.argmax(p, axis=0).astype(np.uint8).tobytes()
     else:
-        value = out[:, 0]
+        value = out[0]
         if kind == "sigmoid":
             value = np.tanh(value / 2.0)  # 2 sigmoid(o) - 1, the probability on the -1..1 scale
-        heat["output"] = _bytes(value)
+    heat["output"] = quantise(value).tobytes()
     if units:
         step = THUMB_STEP
         heat["thumb"] = GRID // step
         heat["units"] = [
-            [_bytes(a[0, :, j].reshape(GRID, GRID)[::step, ::step]) for j in range(a.shape[2])]
-            for a in cache.post[:-1]
+            [u.tobytes() for u in quantise(a.reshape(-1, GRID, GRID)[:, ::step, ::step])]
+            for a in post[:-1]
         ]
     return heat
 
 
-def input_heatmaps(names: tuple[str, ...]) -> list[str]:
+def input_heatmaps(names: tuple[str, ...]) -> list[bytes]:
     """The thumbnail of each input feature (they never change while training)."""
     pts = grid_points()
     step = THUMB_STEP
     return [
-        _bytes(FEATURE_FUNCTIONS[n](pts[:, 0], pts[:, 1]).reshape(GRID, GRID)[::step, ::step] / 6)
+        quantise(
+            FEATURE_FUNCTIONS[n](pts[:, 0], pts[:, 1]).reshape(GRID, GRID)[::step, ::step] / 6
+        ).tobytes()
         for n in names
     ]
 
 
-def _bytes(values: np.ndarray) -> str:
-    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=1.0, neginf=-1.0)
-    q = np.rint((np.clip(v, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
-    return base64.b64encode(q.tobytes()).decode()
+def quantise(values: np.ndarray) -> np.ndarray:
+    """Values in [-1, 1] as uint8 0..255 (outside clipped, NaN in the middle)."""
+    v = np.clip(values, -1.0, 1.0)
+    v[np.isnan(v)] = 0.0
+    v += 1.0
+    v *= 127.5
+    return np.rint(v, out=v).astype(np.uint8)
 
 
 def weights(net: Network, digits: int | None = 5) -> dict:

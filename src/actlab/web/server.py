@@ -18,6 +18,14 @@ from actlab.errors import ActlabError
 
 #: the port ``actlab playground`` tries first
 DEFAULT_PORT = 8787
+#: uvicorn's settings: messages up to 2 MiB (a CSV upload is the largest) and no per-message
+#: compression (deflating every frame took a quarter of the server's CPU, for a page on loopback)
+UVICORN_OPTIONS: dict[str, Any] = {
+    "log_level": "warning",
+    "ws_max_size": 2**21,
+    "ws_per_message_deflate": False,
+    "lifespan": "off",
+}
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -73,7 +81,7 @@ def serve(
     else:
         sock = bind(host, port)
     url = url_of(sock, host)
-    options: dict[str, Any] = {"log_level": "warning", "ws_max_size": 2**21, "lifespan": "off"}
+    options = UVICORN_OPTIONS
     if announce:
         print(f"actlab playground at {url}  (Ctrl-C stops it)", flush=True)
         if host not in ("127.0.0.1", "localhost", "::1"):

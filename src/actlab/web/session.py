@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 import actlab
+from actlab import nn
 from actlab.data import toy
 from actlab.errors import ActlabError
 from actlab.web import network
@@ -359,9 +360,9 @@ def _same_model(a: Setup, b: Setup) -> bool:
 
 def _rebuilt_keeping_weights(setup: Setup, data: network.Data, old: network.Network) -> Any:
     net = network.build(setup, data)
-    for dst, src in zip(net.model.weights + net.model.biases, old.model.weights + old.model.biases):
-        dst[...] = src
-    net.epoch, net.seconds, net.history = old.epoch, old.seconds, old.history
+    for dst, src in zip(nn.parameters(net.model), nn.parameters(old.model)):
+        dst[...] = src  # weights, biases and learnable activation parameters (PReLU's slope)
+    net.epoch, net.seconds = old.epoch, old.seconds
     return net
 
 

@@ -1,7 +1,7 @@
 // The playground page: holds the setup (mirrored in the URL), talks to the server over one
 // WebSocket, and draws what the server sends. The model lives on the server; nothing here trains.
 import {
-  decode, paintHeatmap, paintPoints, paintColourKey, lineChart, formatNumber, pointColour,
+  paintHeatmap, paintPoints, paintColourKey, lineChart, formatNumber, pointColour,
   RUN_COLOURS, hiDpi,
 } from "./draw.js";
 import { NetworkView } from "./network.js";
@@ -25,8 +25,19 @@ let net;
 function connect() {
   const scheme = location.protocol === "https:" ? "wss://" : "ws://";
   app.ws = new WebSocket(`${scheme}${location.host}/ws`);
-  app.ws.onmessage = (event) => receive(JSON.parse(event.data));
+  app.ws.binaryType = "arraybuffer";
+  app.ws.onmessage = (event) => receive(typeof event.data === "string" ? JSON.parse(event.data) : unpack(event.data));
   app.ws.onclose = () => toast("The connection to the actlab server closed. Restart `actlab playground` and reload this page.", "error", 0);
+}
+
+// A binary message (frames: they carry heatmaps): uint32 little-endian n, n bytes of JSON, then
+// the bytes that its {"$bytes": [offset, length]} values point into (see actlab/web/wire.py).
+function unpack(buffer) {
+  const n = new DataView(buffer).getUint32(0, true);
+  const base = 4 + n;
+  const text = new TextDecoder().decode(new Uint8Array(buffer, 4, n));
+  return JSON.parse(text, (key, value) =>
+    value && Array.isArray(value.$bytes) ? new Uint8Array(buffer, base + value.$bytes[0], value.$bytes[1]) : value);
 }
 
 function send(message) {
@@ -219,8 +230,8 @@ function drawFrame(frame) {
     { xs, ys: app.history.map((h) => h[2]), colour: "#333" },
   ], { axes: false, yMin: 0 });
   const heat = frame.heat;
-  paintHeatmap($("heatmap"), decode(heat.output), heat.size, {
-    discretize: app.setup.discretize, classes: heat.classes ? decode(heat.classes) : null, k: app.state.classes,
+  paintHeatmap($("heatmap"), heat.output, heat.size, {
+    discretize: app.setup.discretize, classes: heat.classes ?? null, k: app.state.classes,
   });
   net.update(frame, app.setup.discretize);
   drawGradients(frame.grad);
@@ -266,8 +277,8 @@ function drawRace(frame) {
   frame.runs.forEach((run, i) => {
     const card = grid.children[i];
     const heat = run.heat;
-    paintHeatmap(card.querySelector("canvas"), decode(heat.output), heat.size, {
-      discretize: app.setup.discretize, classes: heat.classes ? decode(heat.classes) : null, k: app.state.classes,
+    paintHeatmap(card.querySelector("canvas"), heat.output, heat.size, {
+      discretize: app.setup.discretize, classes: heat.classes ?? null, k: app.state.classes,
     });
     card.querySelector(".rname").textContent = run.activation;
     const acc = run.test_acc == null ? "" : ` · ${(run.test_acc * 100).toFixed(0)}%`;

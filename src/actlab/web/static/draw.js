@@ -1,6 +1,6 @@
 // Drawing helpers: colour scales, heatmaps from the server's bytes, small line charts.
-// The server sends every heatmap as base64 bytes (value in [-1, 1] scaled to 0..255); the page
-// only turns bytes into pixels.
+// The server sends every heatmap as bytes (a Uint8Array: value in [-1, 1] scaled to 0..255); the
+// page only turns bytes into pixels.
 
 const NEG = [245, 147, 34];   // TF Playground's orange (-1)
 const MID = [232, 234, 235];  // its light grey (0)
@@ -24,13 +24,6 @@ for (let b = 0; b < 256; b++) {
 export function colourOf(value) {
   const b = Math.max(0, Math.min(255, Math.round((value + 1) * 127.5)));
   return `rgb(${LUT[b * 3]},${LUT[b * 3 + 1]},${LUT[b * 3 + 2]})`;
-}
-
-export function decode(b64) {
-  const text = atob(b64);
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
 }
 
 // Paint bytes (size x size) onto a canvas of that size; `classes` (bytes) switches to class colours

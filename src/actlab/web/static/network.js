@@ -1,7 +1,7 @@
 // The network diagram: feature toggles, hidden layers with +/- buttons and per-layer activation,
 // a thumbnail heatmap per unit, links coloured and sized by weight, biases, gradient bars and
 // saturation shading. It draws what the server sent; every change goes back as a new setup.
-import { colourOf, decode, paintHeatmap, CLASS_COLOURS, formatNumber } from "./draw.js";
+import { colourOf, paintHeatmap, CLASS_COLOURS, formatNumber } from "./draw.js";
 
 const NODE = 40;        // node size in CSS pixels
 const ROW = 50;         // vertical spacing of units
@@ -57,7 +57,7 @@ export class NetworkView {
       node.el.addEventListener("click", () => this.handlers.toggleFeature(name));
       const k = enabled.indexOf(name);
       if (k >= 0) {
-        paintHeatmap(node.canvas, decode(state.inputs[k]), Math.sqrt(decode(state.inputs[k]).length));
+        paintHeatmap(node.canvas, state.inputs[k], Math.sqrt(state.inputs[k].length));
         featurePos[k] = [colX(0), TOP + i * ROW];
       }
       this.hoverable(node.el, () => ({ bytes: k >= 0 ? state.inputs[k] : null, text: `input ${name}` }));
@@ -237,14 +237,14 @@ export class NetworkView {
     const heat = frame.heat;
     this.units.forEach((col, l) => col.forEach((node, j) => {
       const bytes = heat.units?.[l]?.[j];
-      if (bytes) paintHeatmap(node.canvas, decode(bytes), heat.thumb, { discretize });
+      if (bytes) paintHeatmap(node.canvas, bytes, heat.thumb, { discretize });
       const s = frame.saturation?.[l]?.[j] ?? 0;
       node.saturation = s;
       node.sat.style.opacity = (s * 0.9).toFixed(2);
       node.bias.style.background = colourOf(clampUnit(frame.biases[l][j]));
     }));
     this.outputs.forEach((node, j) => {
-      if (this.outputs.length === 1) paintHeatmap(node.canvas, decode(heat.output), heat.size, { discretize, classes: heat.classes ? decode(heat.classes) : null, k: this.state.classes });
+      if (this.outputs.length === 1) paintHeatmap(node.canvas, heat.output, heat.size, { discretize, classes: heat.classes ?? null, k: this.state.classes });
       node.bias.style.background = colourOf(clampUnit(frame.biases[frame.biases.length - 1][j]));
     });
     this.links.forEach((rows, l) => rows.forEach((row, i) => row.forEach((link, j) => {
@@ -273,9 +273,9 @@ export class NetworkView {
       const card = this.hoverCard;
       const canvas = card.querySelector("canvas");
       if (info.bytes) {
-        const bytes = decode(info.bytes);
+        const bytes = info.bytes;
         paintHeatmap(canvas, bytes, info.size || Math.round(Math.sqrt(bytes.length)), {
-          classes: this.frame?.heat?.classes && info.size ? decode(this.frame.heat.classes) : null, k: this.state.classes,
+          classes: this.frame?.heat?.classes && info.size ? this.frame.heat.classes : null, k: this.state.classes,
         });
         canvas.hidden = false;
       } else {
