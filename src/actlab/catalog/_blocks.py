@@ -105,8 +105,16 @@ def float32_by(simple: Callable[..., np.ndarray]) -> Callable[[Kernel], Kernel]:
 
 
 def _fits_float32(value: Any) -> bool:
+    if type(value) is float:  # the usual case, asked at every call: answered once per value
+        return _float_fits_float32(value)
     with np.errstate(over="ignore"):
         return bool(np.all(np.asarray(value, np.float32) == np.asarray(value)))
+
+
+@functools.lru_cache(maxsize=256)
+def _float_fits_float32(value: float) -> bool:
+    with np.errstate(over="ignore"):
+        return bool(np.float32(value) == value)
 
 
 @functools.lru_cache(maxsize=32)

@@ -8,7 +8,7 @@ enters) as piecewise polynomials generated in 50-digit arithmetic by ``tools/gen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -64,13 +64,10 @@ def gelu_a(t: np.ndarray) -> np.ndarray:
     0.0
     """
     out = np.empty_like(t)
-    small = t < _table.WIDTH
-    ts = t[small]
-    out[small] = ts * _poly(_table.GELU_A_SMALL, ts)  # A(t) = t erfcx(t/sqrt2)/2: t exact
-    near = (t >= _table.WIDTH) & (t < _table.SPLIT)
-    out[near] = _GELU_A(t[near])
-    far = t >= _table.SPLIT
-    out[far] = _poly(_table.GELU_A_TAIL, np.square(1.0 / t[far]))
+    # A(t) = t erfcx(t/sqrt2)/2: t exact
+    _where(t < _table.WIDTH, t, out, lambda u: u * _poly(_table.GELU_A_SMALL, u))
+    _where((t >= _table.WIDTH) & (t < _table.SPLIT), t, out, _GELU_A)
+    _where(t >= _table.SPLIT, t, out, lambda u: _poly(_table.GELU_A_TAIL, np.square(1.0 / u)))
     return out
 
 
@@ -78,11 +75,15 @@ def gelu_b(t: np.ndarray) -> np.ndarray:
     """B(t) = erfcx(t/sqrt2)/2 - t/sqrt(2 pi) for finite t >= 0: gelu'(-t) = B(t) exp(-t^2/2)."""
     out = np.empty_like(t)
     near = t < _table.SPLIT
-    out[near] = _GELU_B(t[near])
-    far = ~near
-    tf = t[far]
-    out[far] = -tf * _poly(_table.GELU_B_TAIL, np.square(1.0 / tf))
+    _where(near, t, out, _GELU_B)
+    _where(~near, t, out, lambda u: -u * _poly(_table.GELU_B_TAIL, np.square(1.0 / u)))
     return out
+
+
+def _where(mask: np.ndarray, t: np.ndarray, out: np.ndarray, piece: Callable) -> None:
+    # out[mask] = piece(t[mask]); a piece's polynomial is dozens of calls, skipped when unused
+    if mask.any():
+        out[mask] = piece(t[mask])
 
 
 def erf(s: np.ndarray) -> np.ndarray:
@@ -93,11 +94,6 @@ def erf(s: np.ndarray) -> np.ndarray:
     """
     out = np.ones_like(s)  # erf(s) rounds to 1 from ERF_ONE on
     np.copyto(out, s, where=np.isnan(s))
-    small = s < _table.WIDTH
-    if small.any():
-        ss = s[small]
-        out[small] = ss * _poly(_table.ERF_SMALL, np.square(ss))
-    middle = (s >= _table.WIDTH) & (s < _table.ERF_ONE)
-    if middle.any():
-        out[middle] = _ERF(s[middle])
+    _where(s < _table.WIDTH, s, out, lambda u: u * _poly(_table.ERF_SMALL, np.square(u)))
+    _where((s >= _table.WIDTH) & (s < _table.ERF_ONE), s, out, _ERF)
     return out
