@@ -11,6 +11,7 @@ clients are WebSocket connections that acknowledge every frame at once, like a f
 phase reports medians over sessions and the server process's CPU use.
 
     PYTHONPATH=src python benchmarks/playground_load.py [--sessions 10] [--seconds 8] [--json]
+        [--workers 2] [--setup '{"activation": "gelu"}']
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from pathlib import Path
 
 import websockets
 
+from actlab.errors import ActlabError
 from actlab.web import wire
-from actlab.web.state import LIMITS
+from actlab.web.state import DEFAULT, LIMITS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,13 +72,14 @@ def _children(pid: int) -> list[int]:
     return found + [g for c in found for g in _children(c)]
 
 
-async def session(address: str, fps: int, warmup: float, seconds: float) -> dict:
-    """One tab: play at ``fps`` and count the updates that arrive in the measuring window."""
+async def session(address: str, fps: int, warmup: float, seconds: float, changes: dict) -> dict:
+    """One tab: the default setup with ``changes``, played at ``fps``; counts the updates that
+    arrive in the measuring window."""
     async with websockets.connect(
         f"ws://{address}/ws", origin=f"http://{address}", max_size=8 * 2**20
     ) as ws:
         hello = json.loads(await ws.recv())
-        setup = {**hello["defaults"], "fps": fps}
+        setup = {**hello["defaults"], **changes, "fps": fps}
         await ws.send(json.dumps({"type": "setup", "setup": setup}))
         await ws.send(json.dumps({"type": "play"}))
         start = time.perf_counter()
@@ -99,10 +102,13 @@ async def session(address: str, fps: int, warmup: float, seconds: float) -> dict
         return {"updates_per_s": counted / seconds, "epochs_per_s": epochs / seconds}
 
 
-async def phase(address: str, count: int, fps: int, seconds: float, pid: int) -> dict:
+async def phase(
+    address: str, count: int, fps: int, seconds: float, pid: int, changes: dict
+) -> dict:
     warmup = 1.5
     cpu0, own0, t0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
-    results = await asyncio.gather(*[session(address, fps, warmup, seconds) for _ in range(count)])
+    tabs = [session(address, fps, warmup, seconds, changes) for _ in range(count)]
+    results = await asyncio.gather(*tabs)
     wall = time.perf_counter() - t0
     cpu = (cpu_seconds(pid) - cpu0) / wall
     clients = (time.process_time() - own0) / wall
@@ -121,7 +127,7 @@ async def phase(address: str, count: int, fps: int, seconds: float, pid: int) ->
     }
 
 
-def in_process_costs(repeats: int = 60) -> dict:
+def in_process_costs(changes: dict, repeats: int = 60) -> dict:
     """Median milliseconds of each part of one update, measured side by side in this process."""
     sys.path.insert(0, str(ROOT / "src"))
     import numpy as np
@@ -130,6 +136,7 @@ def in_process_costs(repeats: int = 60) -> dict:
     from actlab.web.session import Session
 
     s = Session()
+    s.apply(s.setup.replace(**changes))
     parts = {
         "train_epoch": lambda: network.train_epochs(s.net, 1),
         "evaluate": lambda: network.evaluate(s.net),
@@ -153,22 +160,32 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
+    parser.add_argument(
+        "--setup",
+        default="{}",
+        metavar="JSON",
+        help='changes to the default setup, e.g. \'{"activation": "gelu", "layers": [8, 8]}\'',
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-
-    costs = in_process_costs()
+    try:
+        changes = json.loads(args.setup)
+        DEFAULT.replace(**changes)
+        costs = in_process_costs(changes)  # builds the network: an unknown activation fails here
+    except (ValueError, TypeError, ActlabError) as exc:
+        parser.error(f"--setup: {exc}")
     proc, address = start_server(1)
     try:
-        one = asyncio.run(phase(address, 1, LIMITS["max_fps"], args.seconds, proc.pid))
-        one_60 = asyncio.run(phase(address, 1, 60, args.seconds, proc.pid))
-        many_1 = asyncio.run(phase(address, args.sessions, 60, args.seconds, proc.pid))
+        one = asyncio.run(phase(address, 1, LIMITS["max_fps"], args.seconds, proc.pid, changes))
+        one_60 = asyncio.run(phase(address, 1, 60, args.seconds, proc.pid, changes))
+        many_1 = asyncio.run(phase(address, args.sessions, 60, args.seconds, proc.pid, changes))
     finally:
         proc.terminate()
         proc.wait(10)
     proc, address = start_server(args.workers)
     try:
         time.sleep(2.0)  # the workers import actlab
-        many = asyncio.run(phase(address, args.sessions, 60, args.seconds, proc.pid))
+        many = asyncio.run(phase(address, args.sessions, 60, args.seconds, proc.pid, changes))
     finally:
         proc.terminate()
         proc.wait(10)
@@ -176,6 +193,7 @@ def main() -> int:
     report = {
         "cpu_count": os.cpu_count(),
         "load_average_1min": load[0],
+        "setup_changes": changes,
         "in_process": costs,
         "one_session_at_max_fps": one,
         "one_session_at_60": one_60,
@@ -186,6 +204,7 @@ def main() -> int:
         print(json.dumps(report, indent=1))
         return 0
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} (shared with others)")
+    print(f"setup: the default{f' with {json.dumps(changes)}' if changes else ''}")
     print(
         "one update in process (median ms): "
         + ", ".join(f"{k[:-3]} {v:.2f}" for k, v in costs.items())

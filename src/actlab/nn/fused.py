@@ -27,6 +27,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 import actlab
 from actlab.catalog.record import Kernel, Sampler
@@ -69,7 +70,8 @@ class _Buffers:
 
 
 class FusedSGD:
-    """SGD on a stack-of-one ``model`` over fixed ``inputs`` (N, n_0) and ``targets``.
+    """SGD on a stack-of-one ``model`` over fixed ``inputs`` (N, n_0) and ``targets``, in the
+    model's dtype (float32 or float64).
 
     ``loss`` is a loss of :mod:`actlab.nn.losses` (mean over the batch), multiplied by ``scale``;
     ``optimizer`` must be plain ``sgd`` (L1/L2 on the weights as the engine's). One call of
@@ -97,13 +99,14 @@ class FusedSGD:
         *,
         scale: float = 1.0,
     ) -> None:
-        if model.k != 1 or model.dtype != np.float64:
-            raise ActlabError("FusedSGD trains one float64 model (a stack of one)")
+        if model.k != 1:
+            raise ActlabError("FusedSGD trains one model (a stack of one)")
         if optimizer.name != "sgd" or np.ndim(optimizer.lr) != 0:
             raise ActlabError("FusedSGD runs plain sgd with one learning rate")
         if batch_size < 1:
             raise ActlabError(f"batch_size must be >= 1, got {batch_size}")
-        X = np.asarray(inputs, np.float64)
+        dt = self.dtype = model.dtype
+        X = np.asarray(inputs, dt)
         if X.ndim != 2 or X.shape[1] != model.sizes[0] or len(X) != len(targets):
             raise ActlabError(
                 f"inputs must be (N, {model.sizes[0]}) with one target each, got {X.shape} "
@@ -114,9 +117,9 @@ class FusedSGD:
         self.lr, self.l1, self.l2 = float(optimizer.lr), optimizer.l1, optimizer.l2
         self.scale = float(scale)
         self.batch_size = int(batch_size)
-        self.data = augmented(X)
+        self.data = augmented(X, dt)
         self._targets = np.asarray(targets)
-        target = _feature_major_targets(self.loss_fn.name, self._targets, model.sizes[-1])
+        target = _feature_major_targets(self.loss_fn.name, self._targets, model.sizes[-1], dt)
         n = self.data.shape[1]
         #: (inputs, targets) of each batch, as views
         self.batches = [
@@ -129,7 +132,7 @@ class FusedSGD:
         self.packed: list[np.ndarray] = []
         for i, (w, b) in enumerate(zip(model.weights, model.biases)):
             n = w.shape[1]
-            p = np.empty((w.shape[2], n + 1))
+            p = np.empty((w.shape[2], n + 1), dt)
             p[:, :n], p[:, n] = w[0].T, b[0]
             self.packed.append(p)
             model.weights[i], model.biases[i] = p[:, :n].T[None], p[:, n][None]
@@ -218,26 +221,26 @@ class FusedSGD:
             weights *= 1.0 - self.lr * self.l2
 
     def _make_buffers(self, b: int) -> _Buffers:
-        sizes = self.model.sizes
-        inputs = [np.empty((0, 0))]  # the batch's slice of the data, set each step
+        sizes, dt = self.model.sizes, self.dtype
+        inputs = [np.empty((0, 0), dt)]  # the batch's slice of the data, set each step
         for n in sizes[1:-1]:
-            a = np.empty((n + 1, b))
+            a = np.empty((n + 1, b), dt)
             a[n] = 1.0
             inputs.append(a)
-        post = [a[:-1] for a in inputs[1:]] + [np.empty((sizes[-1], b))]
+        post = [a[:-1] for a in inputs[1:]] + [np.empty((sizes[-1], b), dt)]
         # every layer's h and f'(h) as rows of one array each: see _slope_groups
         rows = np.cumsum([0, *sizes[1:]])
-        pre_all, slope_all = np.empty((rows[-1], b)), np.empty((rows[-1], b))
+        pre_all, slope_all = np.empty((rows[-1], b), dt), np.empty((rows[-1], b), dt)
         self._buffers[b] = buf = _Buffers(
             pre=[pre_all[lo:hi] for lo, hi in itertools.pairwise(rows)],
             inputs=inputs,
             post=post,
             slope=[slope_all[lo:hi] for lo, hi in itertools.pairwise(rows)],
-            delta=[np.empty((n, b)) for n in sizes[1:]],
+            delta=[np.empty((n, b), dt) for n in sizes[1:]],
             # upstream[l] = dL/da^l for l = 1..L-1, and upstream[-1] the output's gradient
             upstream=[
                 np.empty(0),
-                *(np.empty((n, b)) for n in sizes[1:-1]),
+                *(np.empty((n, b), dt) for n in sizes[1:-1]),
                 np.empty_like(post[-1]),
             ],
             shared_slopes=[
@@ -251,8 +254,8 @@ class FusedSGD:
 
     def forward(self, inputs: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Evaluation-mode pass over augmented ``inputs`` (n_0 + 1, N) (see :func:`augmented`):
-        the pre-activations and activations of every layer, feature-major (n_{l+1}, N). A float32
-        ``inputs`` runs in float32 (the heatmaps need 8 bits, not 53)."""
+        the pre-activations and activations of every layer, feature-major (n_{l+1}, N), in the
+        dtype of ``inputs`` (a float64 model can draw its heatmaps in float32)."""
         pre, post = [], []
         a = inputs
         with np.errstate(all="ignore"):
@@ -293,7 +296,7 @@ class FusedSGD:
         return float(value[0]) * self.scale
 
 
-def augmented(X: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+def augmented(X: np.ndarray, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
     """Points ``X`` (N, n) as a layer input: feature-major with a row of ones, (n + 1, N)."""
     a = np.ones((X.shape[1] + 1, X.shape[0]), dtype)
     a[:-1] = X.T
@@ -326,7 +329,9 @@ def _slope_groups(layers: list[_Layer]) -> list[tuple[Kernel, dict[str, float], 
     return groups
 
 
-def _feature_major_targets(loss: str, targets: np.ndarray, width: int) -> np.ndarray:
+def _feature_major_targets(
+    loss: str, targets: np.ndarray, width: int, dtype: np.dtype
+) -> np.ndarray:
     t = np.asarray(targets)
     if loss == "cross_entropy":
         if (
@@ -335,10 +340,10 @@ def _feature_major_targets(loss: str, targets: np.ndarray, width: int) -> np.nda
             or (t.size and not 0 <= t.min() <= t.max() < width)
         ):
             raise ActlabError(f"cross-entropy needs integer labels 0..{width - 1} of shape (N,)")
-        onehot = np.zeros((width, len(t)))
+        onehot = np.zeros((width, len(t)), dtype)
         onehot[t, np.arange(len(t))] = 1.0
         return onehot
-    t = t.astype(np.float64).reshape(len(t), -1)
+    t = t.astype(dtype).reshape(len(t), -1)
     if t.shape[1] != width:
         raise ActlabError(f"targets have {t.shape[1]} columns; the output has {width}")
     return np.ascontiguousarray(t.T)

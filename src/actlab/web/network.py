@@ -42,6 +42,11 @@ FEATURE_FUNCTIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 #: the output heatmap is GRID x GRID cells over [-6, 6]^2 (TF Playground's density), thumbnails
 #: take every THUMB_STEP-th cell
 GRID = 100
+#: the networks train in float32, as torch and Keras do by default (TF Playground's JavaScript
+#: uses doubles): every catalog kernel's float32 path is within 1.5 ulp, while the float64 paths'
+#: last-bit machinery (double-double sums, tables about the derivative's root) costs up to 10x
+#: more on a batch of ten, which made GELU or Mish ten times slower than tanh here
+DTYPE = np.float32
 THUMB_STEP = 2
 
 
@@ -111,7 +116,7 @@ class Network:
     inputs_eval: np.ndarray
     targets_train: np.ndarray
     targets_test: np.ndarray
-    #: the heatmap's cells as a float32 layer input (8-bit pictures need no more)
+    #: the heatmap's cells as a layer input
     inputs_grid: np.ndarray
     epoch: int = 0
     #: seconds spent training (not evaluating, not drawing)
@@ -142,7 +147,7 @@ def build(setup: Setup, data: Data, hidden: list[str] | None = None) -> Network:
     else:
         out, loss_name, width = "identity", "binary_cross_entropy", 1
     sizes = [len(setup.features), *setup.layers, width]
-    model = nn.mlp(sizes, hidden, output=out, seed=setup.seed, dtype=np.float64)
+    model = nn.mlp(sizes, hidden, output=out, seed=setup.seed, dtype=DTYPE)
     _tf_initialise(model, setup.seed)
     optimizer = nn.sgd(
         setup.learning_rate,
@@ -164,10 +169,10 @@ def build(setup: Setup, data: Data, hidden: list[str] | None = None) -> Network:
         loss=nn.losses.lookup(loss_name),
         loss_scale=scale,
         loop=loop,
-        inputs_eval=augmented(np.concatenate([inputs_train, inputs_test])),
+        inputs_eval=augmented(np.concatenate([inputs_train, inputs_test]), DTYPE),
         targets_train=targets_train,
         targets_test=_targets(data.y_test, loss_name, data.problem),
-        inputs_grid=augmented(features(grid_points(), setup.features), np.float32),
+        inputs_grid=augmented(features(grid_points(), setup.features), DTYPE),
     )
 
 
@@ -218,11 +223,16 @@ def evaluate(net: Network) -> dict:
         "test_acc": _accuracy(net, test, net.data.y_test) if has_test else None,
         # root mean square of dL/dh at each layer (the mean over the batch is the loss's, so
         # scale back to one example's gradient)
-        "grad": [_finite(np.sqrt(np.vdot(d, d) / d.size) * n) for d in deltas],
+        "grad": [_finite(_rms(d) * n) for d in deltas],
         "saturation": [
             _saturation(net, layer, slopes[layer]) for layer in range(len(net.setup.layers))
         ],
     }
+
+
+def _rms(a: np.ndarray) -> float:
+    wide = a.astype(np.float64)  # a vanishing gradient's square would underflow in float32
+    return float(np.sqrt(np.vdot(wide, wide) / wide.size))
 
 
 def _loss(net: Network, output: np.ndarray, targets: np.ndarray) -> float | None:
@@ -308,7 +318,8 @@ def weights(net: Network, digits: int | None = 5) -> dict:
     (``digits=None``: exact, for export files)."""
 
     def plain(a: np.ndarray) -> list:
-        return (a if digits is None else np.round(a, digits)).tolist()
+        wide = a.astype(np.float64)  # rounded in float32, 1.49974 would come out 1.4997400045
+        return (wide if digits is None else np.round(wide, digits)).tolist()
 
     return {
         "weights": [plain(w[0]) for w in net.model.weights],
