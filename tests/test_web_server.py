@@ -197,3 +197,25 @@ def test_real_server_refuses_foreign_origin(server: tuple[str, object]) -> None:
     with pytest.raises(websockets.exceptions.InvalidStatus) as info:
         asyncio.run(main())
     assert info.value.response.status_code == 403
+
+
+def test_frames_are_binary_and_uncompressed(server: tuple[str, object]) -> None:
+    address, _ = server
+
+    async def main() -> tuple[object, bytes | str, dict]:
+        # the client offers per-message deflate, as browsers do; the server declines it
+        async with websockets.connect(f"ws://{address}/ws", origin=f"http://{address}") as ws:
+            extensions = ws.response.headers.get("Sec-WebSocket-Extensions")
+            assert isinstance(await ws.recv(), str)  # hello: plain JSON text
+            await ws.send(json.dumps({"type": "step"}))
+            while True:
+                raw = await ws.recv()
+                message = wire.decode(raw)
+                if message["type"] == "frame":
+                    return extensions, raw, message
+
+    extensions, raw, frame = asyncio.run(asyncio.wait_for(main(), 30))
+    assert extensions is None
+    assert isinstance(raw, bytes) and len(frame["heat"]["output"]) == 100 * 100
+    # a byte per heatmap cell (100^2 + 6 units of 50^2) and a small JSON header: no base64
+    assert len(raw) < 100 * 100 + 6 * 50 * 50 + 4000
