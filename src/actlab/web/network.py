@@ -42,12 +42,12 @@ FEATURE_FUNCTIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 #: the output heatmap is GRID x GRID cells over [-6, 6]^2 (TF Playground's density), thumbnails
 #: take every THUMB_STEP-th cell
 GRID = 100
+THUMB_STEP = 2
 #: the networks train in float32, as torch and Keras do by default (TF Playground's JavaScript
 #: uses doubles): every catalog kernel's float32 path is within 1.5 ulp, while the float64 paths'
 #: last-bit machinery (double-double sums, tables about the derivative's root) costs up to 10x
 #: more on a batch of ten, which made GELU or Mish ten times slower than tanh here
 DTYPE = np.float32
-THUMB_STEP = 2
 
 
 def features(X: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
