@@ -8,11 +8,12 @@ enters) as piecewise polynomials generated in 50-digit arithmetic by ``tools/gen
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from actlab.catalog import _special_table as _table
+from actlab.catalog._dd import where_apply  # a piece's polynomial is dozens of calls: skip unused
 
 
 class _Pieces:
@@ -65,9 +66,9 @@ def gelu_a(t: np.ndarray) -> np.ndarray:
     """
     out = np.empty_like(t)
     # A(t) = t erfcx(t/sqrt2)/2: t exact
-    _where(t < _table.WIDTH, t, out, lambda u: u * _poly(_table.GELU_A_SMALL, u))
-    _where((t >= _table.WIDTH) & (t < _table.SPLIT), t, out, _GELU_A)
-    _where(t >= _table.SPLIT, t, out, lambda u: _poly(_table.GELU_A_TAIL, np.square(1.0 / u)))
+    where_apply(t < _table.WIDTH, t, out, lambda u: u * _poly(_table.GELU_A_SMALL, u))
+    where_apply((t >= _table.WIDTH) & (t < _table.SPLIT), t, out, _GELU_A)
+    where_apply(t >= _table.SPLIT, t, out, lambda u: _poly(_table.GELU_A_TAIL, np.square(1.0 / u)))
     return out
 
 
@@ -75,15 +76,9 @@ def gelu_b(t: np.ndarray) -> np.ndarray:
     """B(t) = erfcx(t/sqrt2)/2 - t/sqrt(2 pi) for finite t >= 0: gelu'(-t) = B(t) exp(-t^2/2)."""
     out = np.empty_like(t)
     near = t < _table.SPLIT
-    _where(near, t, out, _GELU_B)
-    _where(~near, t, out, lambda u: -u * _poly(_table.GELU_B_TAIL, np.square(1.0 / u)))
+    where_apply(near, t, out, _GELU_B)
+    where_apply(~near, t, out, lambda u: -u * _poly(_table.GELU_B_TAIL, np.square(1.0 / u)))
     return out
-
-
-def _where(mask: np.ndarray, t: np.ndarray, out: np.ndarray, piece: Callable) -> None:
-    # out[mask] = piece(t[mask]); a piece's polynomial is dozens of calls, skipped when unused
-    if mask.any():
-        out[mask] = piece(t[mask])
 
 
 def erf(s: np.ndarray) -> np.ndarray:
@@ -94,6 +89,6 @@ def erf(s: np.ndarray) -> np.ndarray:
     """
     out = np.ones_like(s)  # erf(s) rounds to 1 from ERF_ONE on
     np.copyto(out, s, where=np.isnan(s))
-    _where(s < _table.WIDTH, s, out, lambda u: u * _poly(_table.ERF_SMALL, np.square(u)))
-    _where((s >= _table.WIDTH) & (s < _table.ERF_ONE), s, out, _ERF)
+    where_apply(s < _table.WIDTH, s, out, lambda u: u * _poly(_table.ERF_SMALL, np.square(u)))
+    where_apply((s >= _table.WIDTH) & (s < _table.ERF_ONE), s, out, _ERF)
     return out

@@ -33,7 +33,7 @@ import numpy as np
 from actlab import _toydata
 from actlab.nn.fused import FusedSGD
 from actlab.nn.model import Model, mlp, stack
-from actlab.nn.optim import OptState, init_state, momentum, sgd
+from actlab.nn.optim import Optimizer, OptState, init_state, momentum, sgd
 from actlab.nn.train import train_step
 
 SMALL = (64, 64, 10)
@@ -68,14 +68,24 @@ class Race:
         return {**asdict(self), "speedup": self.speedup}
 
 
-def _loop(model: Model, x: np.ndarray, y: np.ndarray, batch: int, steps: int) -> Callable[[], None]:
-    opt = momentum(0.01, 0.9)
+def _loop(
+    model: Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    batch: int,
+    steps: int,
+    *,
+    loss: str = "cross_entropy",
+    opt: Optimizer | None = None,
+) -> Callable[[], None]:
+    """``steps`` engine training steps (``train_step``), SGD with momentum 0.9 unless ``opt``."""
+    opt = opt or momentum(0.01, 0.9)
     state: OptState = init_state(opt, model)
     starts = np.arange(steps) * batch % max(len(x) - batch, 1)
 
     def run() -> None:
         for s in starts:
-            train_step(model, "cross_entropy", opt, state, x[s : s + batch], y[s : s + batch])
+            train_step(model, loss, opt, state, x[s : s + batch], y[s : s + batch])
 
     return run
 
@@ -117,18 +127,6 @@ def _playground_model() -> Model:
 def _fused_loop(x: np.ndarray, y: np.ndarray) -> Callable[[], None]:
     loop = FusedSGD(_playground_model(), "mse", sgd(PLAYGROUND_LR), x, y, PLAYGROUND_BATCH)
     return lambda: loop.epochs(1)  # one pass over the cycled data: ``steps`` steps
-
-
-def _engine_sgd_loop(x: np.ndarray, y: np.ndarray) -> Callable[[], None]:
-    model, opt = _playground_model(), sgd(PLAYGROUND_LR)
-    state = init_state(opt, model)
-    b = PLAYGROUND_BATCH
-
-    def run() -> None:
-        for s in range(0, len(x), b):
-            train_step(model, "mse", opt, state, x[s : s + b], y[s : s + b])
-
-    return run
 
 
 def _torch_sgd_loop(torch: Any, x: np.ndarray, y: np.ndarray) -> Callable[[], None]:
@@ -233,7 +231,10 @@ def run(
             races.append(Race(name, setup, "actlab", "torch eager", ms["actlab"], ms["torch"]))
         say("fused: FusedSGD vs the engine" + (" and torch eager" if torch is not None else ""))
         x, y = _playground_data(steps)
-        sides = {"fused": _fused_loop(x, y), "engine": _engine_sgd_loop(x, y)}
+        engine = _loop(
+            _playground_model(), x, y, PLAYGROUND_BATCH, steps, loss="mse", opt=sgd(PLAYGROUND_LR)
+        )
+        sides = {"fused": _fused_loop(x, y), "engine": engine}
         if torch is not None:
             sides["torch"] = _torch_sgd_loop(torch, x, y)
         ms = _race(sides, rounds, steps)

@@ -116,7 +116,6 @@ class FusedSGD:
         self.loss_fn = lookup(loss)
         self.lr, self.l1, self.l2 = float(optimizer.lr), optimizer.l1, optimizer.l2
         self.scale = float(scale)
-        self.batch_size = int(batch_size)
         self.data = augmented(X, dt)
         self._targets = np.asarray(targets)
         target = _feature_major_targets(self.loss_fn.name, self._targets, model.sizes[-1], dt)
