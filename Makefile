@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench docs tables clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,6 +31,14 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/actlab plot -o docs/activations.png
 	$(BIN)/python benchmarks/ulp_table.py
+
+# regenerate the catalog's generated tables (mpmath), formatted as committed; a test checks that
+# the committed ones equal a fresh generation
+tables: $(STAMP)
+	for t in special roots; do \
+	  PYTHONPATH=src $(BIN)/python tools/gen_$$t.py > /tmp/actlab_$$t.py || exit 1; \
+	  $(BIN)/ruff format -q /tmp/actlab_$$t.py && mv /tmp/actlab_$$t.py src/actlab/catalog/_$${t}_table.py; \
+	done
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -3,7 +3,7 @@
     PYTHONPATH=src python benchmarks/catalog_ulp_scan.py [NAME...] [--points N] [--seed S]
 
 For each activation, forward and derivative in float32 and float64: the largest error, in units
-in the last place of the exact value (actlab.catalog.accuracy's adaptive mpmath evaluation of the
+in the last place of the exact value (actlab.analysis.accuracy's adaptive mpmath evaluation of the
 record's symbolic form), over log-uniform magnitudes across the whole finite range, a uniform
 sample of [-50, 50] and the neighbourhood of each kink; and the x where it occurs.
 """
@@ -15,7 +15,7 @@ import argparse
 import numpy as np
 
 import actlab
-from actlab.catalog.accuracy import reference, ulp_error
+from actlab.analysis.accuracy import reference, ulp_error
 
 
 def sample(record: actlab.catalog.Activation, dtype: type, points: int, rng) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Write docs/accuracy.md: the worst-case ulp of every registered activation.
 
 Forward and derivative, float32 and float64, at default parameters, against the adaptive-precision
-mpmath reference the tests use (``actlab.catalog.accuracy``). Run from the repository root::
+mpmath reference the tests use (``actlab.analysis.accuracy``). Run from the repository root::
 
     python benchmarks/ulp_table.py [--extra N] [--out docs/accuracy.md]
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import actlab
-from actlab.catalog.accuracy import markdown_table, measure
+from actlab.analysis.accuracy import markdown_table, measure
 
 HEADER = """# Accuracy of every activation, in ulp
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import actlab
+from actlab.analysis.checks import check_properties
+from actlab.analysis.properties import analyse, describe, max_slope
 from actlab.catalog import Activation, Function, Kink, Properties
-from actlab.catalog.analysis import analyse, describe, max_slope
-from actlab.catalog.checks import check_properties
 
 RECORDS = list(actlab.records())
 IDS = [r.name for r in RECORDS]

@@ -123,7 +123,6 @@ def test_diverging_runs_are_reported_not_warned(tmp_path: Path, capsys) -> None:
 
 
 def test_custom_formula_activation(capsys) -> None:
-    pytest.importorskip("actlab.formula", reason="custom formulas land with the formula branch")
     args = [
         "compare",
         "--activations",

@@ -293,7 +293,7 @@ def test_download_checks_md5_and_is_atomic(tmp_path: Path) -> None:
             download("tiny_dl", tmp_path, opener=_fake_opener(payload + b"!"))
         assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
     finally:
-        data._REGISTRY.pop("tiny_dl")
+        data.REGISTRY.unregister("tiny_dl")
 
 
 def test_download_unpacks_a_checked_archive(tmp_path: Path) -> None:
@@ -314,7 +314,7 @@ def test_download_unpacks_a_checked_archive(tmp_path: Path) -> None:
         download("tiny_tar", tmp_path / "dl", opener=_fake_opener(payload))
         assert data.load("cifar10", tmp_path / "dl").x_train.shape == (20, 3072)
     finally:
-        data._REGISTRY.pop("tiny_tar")
+        data.REGISTRY.unregister("tiny_tar")
 
 
 def test_download_without_network_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -11,7 +11,7 @@ import pytest
 import sympy as sp
 
 import actlab
-from actlab.catalog import _ALIASES, _RECORDS
+from actlab.catalog import REGISTRY
 from tests.reference import _X, reference, ulp_error
 from tests.reference import grid as _grid
 
@@ -73,11 +73,7 @@ def _deep_reference(record, params, xs, derivative):
 
 
 def _pair(formula: str, name: str) -> tuple[actlab.Function, actlab.Function]:
-    try:
-        catalog = actlab.get(name)
-    except actlab.ActlabError:
-        pytest.skip(f"{name} is not in the catalog yet")
-    return actlab.get(formula), catalog
+    return actlab.get(formula), actlab.get(name)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
@@ -180,10 +176,7 @@ def test_parameters_after_semicolon_and_spec_round_trip():
 def test_catalog_activation_with_keyword_params():
     f = actlab.get("relu(x) + 0*x")  # always registered
     assert f(-2.0) == 0.0
-    try:
-        elu = actlab.get("elu(alpha=0.5)")
-    except actlab.ActlabError:
-        pytest.skip("elu is not in the catalog yet")
+    elu = actlab.get("elu(alpha=0.5)")
     g = actlab.get("elu(x, alpha=0.5)")
     x = np.linspace(-5, 5, 101)
     np.testing.assert_array_equal(g(x), elu(x))
@@ -212,12 +205,12 @@ def test_kinks_and_estimated_properties():
 
 @pytest.fixture
 def clean_registry():
-    records, aliases = dict(_RECORDS), dict(_ALIASES)
+    records, keys = dict(REGISTRY._records), dict(REGISTRY._keys)
     yield
-    _RECORDS.clear()
-    _RECORDS.update(records)
-    _ALIASES.clear()
-    _ALIASES.update(aliases)
+    REGISTRY._records.clear()
+    REGISTRY._records.update(records)
+    REGISTRY._keys.clear()
+    REGISTRY._keys.update(keys)
 
 
 def test_define_registers_a_named_activation(clean_registry):

@@ -1,5 +1,6 @@
-"""Mean-field prediction and the measured per-layer gradients (actlab.meanfield, actlab.gradients),
-and ``actlab gradients`` / ``actlab collapse`` on the command line."""
+"""Mean-field prediction and the measured per-layer gradients (actlab.experiments.meanfield,
+actlab.experiments.gradients), and ``actlab gradients`` / ``actlab collapse`` on the command
+line."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import numpy as np
 import pytest
 
 import actlab
-from actlab import meanfield, nn
+from actlab import nn
 from actlab.cli import main
-from actlab.collapse import best_linear_accuracy, collapse
-from actlab.gradients import measure
+from actlab.experiments import meanfield
+from actlab.experiments.collapse import best_linear_accuracy, collapse
+from actlab.experiments.gradients import measure
 
 
 def test_quadrature_matches_closed_forms() -> None:
@@ -160,9 +162,9 @@ def test_collapse_cli_json(capsys) -> None:  # type: ignore[no-untyped-def]
         "actlab.nn.model",
         "actlab.nn.fused",
         "actlab.nn.state",
-        "actlab.meanfield",
-        "actlab.gradients",
-        "actlab.collapse",
+        "actlab.experiments.meanfield",
+        "actlab.experiments.gradients",
+        "actlab.experiments.collapse",
     ],
 )
 def test_docstring_examples_run(module: str) -> None:

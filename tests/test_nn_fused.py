@@ -130,3 +130,17 @@ def test_bad_arguments_are_one_clear_error(make, message: str) -> None:  # type:
     model = nn.mlp([3, 4, 1], "tanh", dtype=np.float64)
     with pytest.raises(actlab.ActlabError, match=message):
         make(model)
+
+
+def test_a_renamed_loss_trains_as_its_original() -> None:
+    """The loss record carries its fused gradient: no dispatch on the loss's name."""
+    import dataclasses
+
+    mse = nn.losses.lookup("mse")
+    renamed = dataclasses.replace(mse, name="my_squared_error", aliases=())
+    original, copy = pair(["tanh", "tanh"], "mse", np.float64)
+    targets = LOSSES["mse"][2]
+    FusedSGD(original, mse, nn.sgd(0.05), X, targets, 7).epochs(2)
+    FusedSGD(copy, renamed, nn.sgd(0.05), X, targets, 7).epochs(2)
+    for a, b in zip(arrays(original), arrays(copy)):
+        np.testing.assert_array_equal(a, b)

@@ -1,4 +1,4 @@
-"""actlab.stats against closed forms, scipy, and simulated coverage / error rates."""
+"""actlab.compare.stats against closed forms, scipy, and simulated coverage / error rates."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from actlab import stats
+from actlab.compare import stats
 
 
 def test_mean_ci_closed_form() -> None:

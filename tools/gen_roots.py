@@ -5,7 +5,7 @@ default parameters) is found in 60-digit mpmath, and q(t) = f'(x0 + t)/t is inte
 Chebyshev nodes on [-w, w] with the lowest degree whose error, checked on a fine grid, is below
 1e-18 relative. The kernels evaluate t q(t) in float64 where the direct formula cancels.
 
-Run: PYTHONPATH=src python tools/gen_roots.py > src/actlab/catalog/_roots_table.py
+Run: make tables (it generates, formats and replaces both tables)
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ variable, with the constant term split in two floats: Horner evaluation in float
 Pieces: t in [k/2, (k+1)/2) for k < 16 in h = t - centre; t >= 8 in s = 1/t^2 on [0, 1/64].
 erf(s): s < 1/2 as s * Q(s^2), then pieces of width 1/2 up to 6, where erf rounds to 1.
 
-Run: PYTHONPATH=src python tools/gen_special.py > src/actlab/catalog/_special_table.py
+Run: make tables (it generates, formats and replaces both tables)
 """
 
 from __future__ import annotations

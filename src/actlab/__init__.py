@@ -9,9 +9,10 @@ that check every classic claim about them.
 
 from __future__ import annotations
 
-from actlab.catalog import Function, get, lookup, names, records, register
+from actlab.catalog import Function, lookup, names, records, register
 from actlab.errors import ActlabError
 from actlab.formula import define
+from actlab.spec import get
 
 __version__ = "0.1.0"
 

@@ -23,7 +23,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from actlab.catalog.accuracy import markdown_table, measure
+    from actlab.analysis.accuracy import markdown_table, measure
 
     names = [n for item in (args.only or []) for n in item.split(",") if n.strip()]
     records = [actlab.lookup(n.strip()) for n in names] or list(actlab.records())

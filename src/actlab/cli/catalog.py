@@ -1,6 +1,6 @@
 """``actlab list``, ``show``, ``eval`` and ``plot``: the catalog from the command line.
 
-The numbers come from :mod:`actlab.catalog.analysis`; this module only formats them.
+The numbers come from :mod:`actlab.analysis.properties`; this module only formats them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 import actlab
-from actlab.catalog.analysis import Analysis, analyse, describe
+from actlab.analysis.properties import Analysis, analyse, describe
 from actlab.errors import ActlabError
 
 SPEC_HELP = "activation name, name(param=value, ...), or a formula in x"

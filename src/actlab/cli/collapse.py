@@ -25,7 +25,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from actlab.cli.gradients import check_figure_path
-    from actlab.collapse import run as collapse_run
+    from actlab.experiments.collapse import run as collapse_run
 
     check_figure_path(args.output)
 
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         seeds=args.seeds,
     )
     if args.output:
-        from actlab.collapse_figure import plot_collapse
+        from actlab.plots.collapse import plot_collapse
 
         try:
             plot_collapse(report).savefig(args.output, dpi=120)

@@ -97,7 +97,8 @@ def config_from(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from actlab.compare import compare, figure, report
+    from actlab.compare import compare, report
+    from actlab.plots import compare as figure
 
     config = config_from(args)
     bar = None if args.quiet or not sys.stderr.isatty() else _Bar()

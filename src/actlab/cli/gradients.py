@@ -62,7 +62,7 @@ def check_figure_path(path: str | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from actlab.gradients import measure
+    from actlab.experiments.gradients import measure
 
     check_figure_path(args.output)
     check_figure_path(args.histograms)
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         dtype=args.dtype,
     )
     if args.output or args.histograms:
-        from actlab.gradients_figure import plot_gradients, plot_histograms
+        from actlab.plots.gradients import plot_gradients, plot_histograms
 
         for path, draw in ((args.output, plot_gradients), (args.histograms, plot_histograms)):
             if path:

@@ -9,7 +9,7 @@
 whose training backend is pluggable (:mod:`actlab.compare.backend`), then summarises
 (:mod:`~actlab.compare.summary`) and judges the classic claims
 (:mod:`~actlab.compare.verdict`). Reports (:mod:`~actlab.compare.report`) and the figure
-(:mod:`~actlab.compare.figure`) only format the :class:`StudyResult` this returns.
+(:mod:`~actlab.plots.compare`) only format the :class:`StudyResult` this returns.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -34,6 +35,7 @@ import numpy as np
 from actlab.compare.config import StudyConfig
 from actlab.data import Dataset
 from actlab.errors import ActlabError
+from actlab.registry import Registry
 
 
 class Backend(Protocol):
@@ -65,30 +67,40 @@ class Backend(Protocol):
     ) -> Any: ...
 
 
-#: backend name -> "module:attribute" of a zero-argument factory (imported on first use, so
-#: heavy backends such as torch cost nothing until chosen)
-_BACKENDS: dict[str, str] = {
-    "numpy": "actlab.compare.numpy_backend:NumpyBackend",
-    "torch": "actlab.torch.backend:TorchBackend",
-}
+@dataclass(frozen=True)
+class BackendRecord:
+    """A backend by name: where its zero-argument factory lives, as ``"module:attribute"``
+    (imported on first use, so heavy backends such as torch cost nothing until chosen)."""
+
+    name: str
+    factory: str
+
+
+#: every backend ``--backend`` accepts
+REGISTRY: Registry[BackendRecord] = Registry(
+    "backend",
+    (
+        BackendRecord("numpy", "actlab.compare.numpy_backend:NumpyBackend"),
+        BackendRecord("torch", "actlab.torch.backend:TorchBackend"),
+    ),
+)
 
 
 def register(name: str, factory: str) -> None:
     """Make ``--backend name`` build its backend with ``factory`` (``"module:attribute"``)."""
-    _BACKENDS[name] = factory
+    REGISTRY.register(BackendRecord(name, factory), replace=True)
 
 
 def names() -> list[str]:
-    return list(_BACKENDS)
+    return REGISTRY.names()
 
 
 def get(name: str) -> Backend:
     """The backend registered under ``name``."""
-    if name not in _BACKENDS:
-        raise ActlabError(f"unknown backend {name!r}; choose from {', '.join(_BACKENDS)}")
-    module, _, attribute = _BACKENDS[name].partition(":")
+    record = REGISTRY.lookup(name)
+    module, _, attribute = record.factory.partition(":")
     try:
         factory: Callable[[], Backend] = getattr(importlib.import_module(module), attribute)
     except ImportError as exc:
-        raise ActlabError(f"backend {name} is not available: {exc}") from None
+        raise ActlabError(f"backend {record.name} is not available: {exc}") from None
     return factory()

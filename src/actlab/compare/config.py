@@ -10,6 +10,7 @@ from typing import Any
 import actlab
 from actlab import data
 from actlab.errors import ActlabError
+from actlab.nn.optim import NAMES
 
 #: the classic comparison ``actlab compare`` runs with no arguments
 DEFAULT_ACTIVATIONS = (
@@ -24,7 +25,7 @@ DEFAULT_ACTIVATIONS = (
     "silu",
 )
 DEFAULT_SEEDS = 5
-OPTIMIZERS = ("sgd", "momentum", "adam")
+OPTIMIZERS = NAMES
 
 
 @dataclass(frozen=True)

@@ -176,12 +176,8 @@ def _unstack(stack: NumpyStack) -> list[NumpyStack]:
 
 
 def _optimizer(config: StudyConfig) -> nn.Optimizer:
-    assert config.lr is not None
-    if config.optimizer == "sgd":
-        return nn.sgd(config.lr)
-    if config.optimizer == "momentum":
-        return nn.momentum(config.lr, 0.9)
-    return nn.adam(config.lr)
+    assert config.lr is not None and config.optimizer is not None
+    return nn.optim.make(config.optimizer, config.lr)
 
 
 def _loss(dataset: Dataset) -> str:

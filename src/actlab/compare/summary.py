@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from actlab import stats
+from actlab.compare import stats
 from actlab.compare.runner import Run
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from actlab.errors import ActlabError
+from actlab.registry import Registry
 
 __all__ = [
     "Dataset",
@@ -171,49 +172,35 @@ def default_dir(name: str) -> Path:
     return Path(os.environ.get("ACTLAB_DATA", "~/.cache/actlab")).expanduser() / name
 
 
-_REGISTRY: dict[str, DatasetInfo] = {}
-_LOADED = False
+def _builtin() -> tuple[DatasetInfo, ...]:
+    from actlab.data import catalog
+
+    return catalog.RECORDS
+
+
+#: every dataset by name (case and '-'/'_' insensitive)
+REGISTRY: Registry[DatasetInfo] = Registry("dataset", load=_builtin)
 
 
 def register(record: DatasetInfo, *, replace: bool = False) -> DatasetInfo:
     """Add a dataset record to the registry."""
-    if record.name in _REGISTRY and not replace:
-        raise ActlabError(f"the dataset name {record.name!r} is already taken")
     if record.kind not in ("classification", "regression"):
         raise ActlabError(f"dataset kind must be classification or regression, not {record.kind}")
-    _REGISTRY[record.name] = record
-    return record
-
-
-def _load_registry() -> None:
-    global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
-    from actlab.data import catalog
-
-    for record in catalog.RECORDS:
-        register(record)
+    return REGISTRY.register(record, replace=replace)
 
 
 def infos() -> Iterator[DatasetInfo]:
     """Every dataset record, in registry order."""
-    _load_registry()
-    return iter(list(_REGISTRY.values()))
+    return iter(REGISTRY)
 
 
 def names() -> list[str]:
-    return [r.name for r in infos()]
+    return REGISTRY.names()
 
 
 def info(name: str) -> DatasetInfo:
     """The record for a dataset name (case and '-'/'_' insensitive)."""
-    _load_registry()
-    key = name.strip().lower().replace("-", "_")
-    for record in _REGISTRY.values():
-        if record.name.replace("-", "_") == key:
-            return record
-    raise ActlabError(f"unknown dataset {name!r}; known: {', '.join(_REGISTRY)}")
+    return REGISTRY.lookup(name)
 
 
 def load(name: str, path: str | Path | None = None, **options: Any) -> Dataset:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from actlab.errors import ActlabError
+from actlab.registry import Registry
 
 #: the square TF Playground draws, [-BOX, BOX]^2
 BOX = 6.0
@@ -180,9 +181,9 @@ def _concat(parts: list[Arrays]) -> Arrays:
 
 
 #: every toy data set by name, in TF Playground's order (then the multi-class extra)
-TOY_DATASETS: dict[str, ToyDataset] = {
-    d.name: d
-    for d in (
+TOY: Registry[ToyDataset] = Registry(
+    "toy data set",
+    (
         ToyDataset("circle", "classification", 500, 2, False, "a disc inside a ring", _circle),
         ToyDataset("xor", "classification", 500, 2, False, "opposite quadrants alike", _xor),
         ToyDataset("gauss", "classification", 500, 2, False, "two Gaussian clouds", _gauss),
@@ -198,16 +199,15 @@ TOY_DATASETS: dict[str, ToyDataset] = {
             "six bumps of alternating sign",
             _multi_gauss,
         ),
-    )
-}
+    ),
+)
+#: the same records as a mapping, name -> record
+TOY_DATASETS = {d.name: d for d in TOY}
 
 
 def dataset(name: str) -> ToyDataset:
     """The metadata of a toy data set by name (``multi-gauss`` is accepted for ``multi_gauss``)."""
-    key = name.strip().lower().replace("-", "_")
-    if key not in TOY_DATASETS:
-        raise ActlabError(f"unknown toy data set {name!r}; choose from {', '.join(TOY_DATASETS)}")
-    return TOY_DATASETS[key]
+    return TOY.lookup(name)
 
 
 def generate(

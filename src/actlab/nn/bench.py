@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from actlab import _toydata
+from actlab.data import experiment
 from actlab.nn.fused import FusedSGD
 from actlab.nn.model import Model, mlp, stack
 from actlab.nn.optim import Optimizer, OptState, init_state, momentum, sgd
@@ -186,7 +186,7 @@ def _threads(n: int, torch: Any) -> Iterator[None]:
 
 def _data(name: str) -> tuple[np.ndarray, np.ndarray]:
     if name == "digits":
-        x, y = _toydata.digits()
+        x, y = experiment.digits()
         return x.astype(np.float32), y
     rng = np.random.default_rng(0)
     return rng.normal(size=(4096, 784)).astype(np.float32), rng.integers(0, 10, 4096)

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-import actlab
 from actlab.catalog.record import Kernel, Sampler
 from actlab.errors import ActlabError
 from actlab.nn.losses import Loss, lookup
@@ -118,14 +117,13 @@ class FusedSGD:
         self.scale = float(scale)
         self.data = augmented(X, dt)
         self._targets = np.asarray(targets)
-        target = _feature_major_targets(self.loss_fn.name, self._targets, model.sizes[-1], dt)
+        target = self.loss_fn.columns(self._targets, model.sizes[-1], dt)
         n = self.data.shape[1]
         #: (inputs, targets) of each batch, as views
         self.batches = [
             (self.data[:, lo : lo + batch_size], target[:, lo : lo + batch_size])
             for lo in range(0, n, batch_size)
         ]
-        self._sigmoid = actlab.get("sigmoid").record.forward
         self.layers = [_layer(model, i) for i in range(model.depth)]
         #: packed[l]: (n_{l+1}, n_l + 1), weights transposed with the bias as the last column
         self.packed: list[np.ndarray] = []
@@ -193,21 +191,7 @@ class FusedSGD:
 
     def _output_gradient(self, out: np.ndarray, target: np.ndarray, g: np.ndarray) -> np.ndarray:
         """lr * scale * dL/d(output), (n_L, b), written into ``g``."""
-        name, c = self.loss_fn.name, self.lr * self.scale
-        if name == "mse":
-            np.subtract(out, target, out=g)
-            g *= 2.0 * c / out.size
-        elif name == "binary_cross_entropy":
-            self._sigmoid(out, g)
-            g -= target
-            g *= c / out.size
-        else:  # cross_entropy: softmax over the classes (axis 0), minus the one-hot target
-            np.subtract(out, out.max(axis=0), out=g)
-            np.exp(g, out=g)
-            g /= g.sum(axis=0)
-            g -= target
-            g *= c / out.shape[1]
-        return g
+        return self.loss_fn.fused(out, target, g, self.lr * self.scale)
 
     def _regularise(self, weights: np.ndarray) -> None:
         # the engine's g + l2 W + l1 sign(W), at the weights before the step
@@ -326,23 +310,3 @@ def _slope_groups(layers: list[_Layer]) -> list[tuple[Kernel, dict[str, float], 
         else:
             groups.append((layer.derivative, layer.params, i, i + 1))
     return groups
-
-
-def _feature_major_targets(
-    loss: str, targets: np.ndarray, width: int, dtype: np.dtype
-) -> np.ndarray:
-    t = np.asarray(targets)
-    if loss == "cross_entropy":
-        if (
-            t.ndim != 1
-            or t.dtype.kind not in "biu"
-            or (t.size and not 0 <= t.min() <= t.max() < width)
-        ):
-            raise ActlabError(f"cross-entropy needs integer labels 0..{width - 1} of shape (N,)")
-        onehot = np.zeros((width, len(t)), dtype)
-        onehot[t, np.arange(len(t))] = 1.0
-        return onehot
-    t = t.astype(dtype).reshape(len(t), -1)
-    if t.shape[1] != width:
-        raise ActlabError(f"targets have {t.shape[1]} columns; the output has {width}")
-    return np.ascontiguousarray(t.T)

@@ -25,7 +25,6 @@ name                weights                                           biases
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from actlab.errors import ActlabError
+from actlab.registry import Registry
 
 #: ``draw(rng, fan_in, fan_out, sigma_w2, sigma_b2) -> (weights, biases)`` in float64
 Draw = Callable[[np.random.Generator, int, int, float, float], tuple[np.ndarray, np.ndarray]]
@@ -154,24 +154,18 @@ INITS = (
     ),
 )
 
-_BY_NAME = {name: init for init in INITS for name in (init.name, *init.aliases)}
+#: every scheme by name and alias
+REGISTRY: Registry[Init] = Registry("initialisation", INITS)
 
 
 def lookup(name: str) -> Init:
     """The scheme called ``name`` (or an alias)."""
-    init = _BY_NAME.get(name.lower().replace("-", "_"))
-    if init is None:
-        close = difflib.get_close_matches(name.lower(), list(_BY_NAME), n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ActlabError(
-            f"unknown initialisation {name!r}{hint} (choose from {', '.join(names())})"
-        )
-    return init
+    return REGISTRY.lookup(name)
 
 
 def names() -> list[str]:
     """The canonical names of the schemes."""
-    return [init.name for init in INITS]
+    return REGISTRY.names()
 
 
 def initialise(

@@ -21,13 +21,14 @@ Targets may be shared, (B, n) (or (B,) labels), or one batch per model, (K, B, n
 
 from __future__ import annotations
 
-import difflib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from actlab.errors import ActlabError
+from actlab.registry import Registry
 
 Values = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -42,6 +43,12 @@ class Loss:
     value: Values
     #: (output, target) -> dL_k/d(output), (K, B, n)
     gradient: Values
+    #: (targets (N,) or (N, n), n, dtype) -> the targets feature-major, (n, N), as
+    #: :attr:`fused` takes them (one-hot columns for class labels)
+    columns: Callable[[np.ndarray, int, np.dtype], np.ndarray]
+    #: (output (n, b), target columns (n, b), g, c) -> c * dL/d(output) written into g: the
+    #: gradient of one model's batch, feature-major, for :class:`actlab.nn.FusedSGD`
+    fused: Callable[[np.ndarray, np.ndarray, np.ndarray, float], np.ndarray]
     aliases: tuple[str, ...] = ()
 
 
@@ -117,13 +124,74 @@ def _bce_gradient(output: np.ndarray, target: np.ndarray) -> np.ndarray:
     return g.astype(output.dtype, copy=False)
 
 
+def _value_columns(targets: np.ndarray, width: int, dtype: np.dtype) -> np.ndarray:
+    t = np.asarray(targets).astype(dtype).reshape(len(targets), -1)
+    if t.shape[1] != width:
+        raise ActlabError(f"targets have {t.shape[1]} columns; the output has {width}")
+    return np.ascontiguousarray(t.T)
+
+
+def _onehot_columns(targets: np.ndarray, width: int, dtype: np.dtype) -> np.ndarray:
+    t = np.asarray(targets)
+    if t.ndim != 1 or t.dtype.kind not in "biu" or (t.size and not 0 <= t.min() <= t.max() < width):
+        raise ActlabError(f"cross-entropy needs integer labels 0..{width - 1} of shape (N,)")
+    onehot = np.zeros((width, len(t)), dtype)
+    onehot[t, np.arange(len(t))] = 1.0
+    return onehot
+
+
+def _mse_fused(out: np.ndarray, target: np.ndarray, g: np.ndarray, c: float) -> np.ndarray:
+    np.subtract(out, target, out=g)
+    g *= 2.0 * c / out.size
+    return g
+
+
+def _ce_fused(out: np.ndarray, target: np.ndarray, g: np.ndarray, c: float) -> np.ndarray:
+    # softmax over the classes (axis 0), minus the one-hot target
+    np.subtract(out, out.max(axis=0), out=g)
+    np.exp(g, out=g)
+    g /= g.sum(axis=0)
+    g -= target
+    g *= c / out.shape[1]
+    return g
+
+
+def _bce_fused(out: np.ndarray, target: np.ndarray, g: np.ndarray, c: float) -> np.ndarray:
+    _sigmoid(out, g)
+    g -= target
+    g *= c / out.size
+    return g
+
+
+@functools.cache
+def _sigmoid_kernel() -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    from actlab.catalog import lookup
+
+    kernel: Callable[[np.ndarray, np.ndarray], np.ndarray] = lookup("sigmoid").forward
+    return kernel
+
+
+def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return _sigmoid_kernel()(x, out)
+
+
 LOSSES = (
-    Loss("mse", "mean squared error", _mse_value, _mse_gradient, ("mean_squared_error", "l2")),
+    Loss(
+        "mse",
+        "mean squared error",
+        _mse_value,
+        _mse_gradient,
+        _value_columns,
+        _mse_fused,
+        ("mean_squared_error", "l2"),
+    ),
     Loss(
         "cross_entropy",
         "softmax cross-entropy on logits, integer labels",
         _ce_value,
         _ce_gradient,
+        _onehot_columns,
+        _ce_fused,
         ("ce", "softmax_cross_entropy", "nll"),
     ),
     Loss(
@@ -131,21 +199,17 @@ LOSSES = (
         "sigmoid cross-entropy on logits, 0/1 targets",
         _bce_value,
         _bce_gradient,
+        _value_columns,
+        _bce_fused,
         ("bce", "logistic"),
     ),
 )
-_BY_NAME = {n: loss for loss in LOSSES for n in (loss.name, *loss.aliases)}
+#: every loss by name and alias
+REGISTRY: Registry[Loss] = Registry("loss", LOSSES)
 
 
 def lookup(name: str | Loss) -> Loss:
     """The loss called ``name`` (or an alias); a :class:`Loss` is returned as is."""
     if isinstance(name, Loss):
         return name
-    loss = _BY_NAME.get(name.lower().replace("-", "_"))
-    if loss is None:
-        close = difflib.get_close_matches(name.lower(), list(_BY_NAME), n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ActlabError(
-            f"unknown loss {name!r}{hint} (choose from {', '.join(x.name for x in LOSSES)})"
-        )
-    return loss
+    return REGISTRY.lookup(name)

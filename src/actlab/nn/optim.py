@@ -16,6 +16,7 @@ biases nor activation parameters), before the rule above, as TensorFlow Playgrou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ import numpy as np
 from actlab.errors import ActlabError
 from actlab.nn.engine import Grads
 from actlab.nn.model import Model, parameters
+from actlab.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -86,20 +88,6 @@ def adam(
     return _checked(Optimizer("adam", lr, beta1=beta1, beta2=beta2, eps=eps, l1=l1, l2=l2))
 
 
-NAMES = ("sgd", "momentum", "adam")
-
-
-def make(name: str, lr: float | np.ndarray | None = None, **options: float) -> Optimizer:
-    """An optimiser by name (for command lines): ``make("adam", lr=0.01)``."""
-    builders = {"sgd": sgd, "momentum": momentum, "adam": adam}
-    if name not in builders:
-        raise ActlabError(f"unknown optimiser {name!r} (choose from {', '.join(NAMES)})")
-    kwargs: dict[str, Any] = dict(options)
-    if lr is not None:
-        kwargs["lr"] = lr
-    return builders[name](**kwargs)
-
-
 def _checked(opt: Optimizer) -> Optimizer:
     lr = np.asarray(opt.lr, dtype=float)
     if not (np.all(np.isfinite(lr)) and np.all(lr >= 0)):
@@ -115,7 +103,7 @@ def _checked(opt: Optimizer) -> Optimizer:
 
 def init_state(opt: Optimizer, model: Model) -> OptState:
     """Zero buffers for each of the model's parameters."""
-    count = {"sgd": 0, "momentum": 1, "adam": 2}[opt.name]
+    count = RULES.lookup(opt.name).slots
     if opt.name == "momentum" and opt.momentum == 0:
         count = 0
     return OptState(0, [[np.zeros_like(p) for _ in range(count)] for p in parameters(model)])
@@ -127,6 +115,7 @@ def step(opt: Optimizer, model: Model, grads: Grads, state: OptState) -> None:
     gradients = parameters(grads)
     if len(state.slots) != len(params):
         raise ActlabError("optimiser state does not match the model; make it with init_state")
+    rule = RULES.lookup(opt.name)
     state.step += 1
     n_weights = 2 * model.depth
     for i, (p, g) in enumerate(zip(params, gradients)):
@@ -135,7 +124,7 @@ def step(opt: Optimizer, model: Model, grads: Grads, state: OptState) -> None:
             if opt.l1:
                 g += opt.l1 * np.sign(p)
         lr = _per_model(opt.lr, p)
-        _RULES[opt.name](opt, p, g, state.slots[i], lr, state.step)
+        rule.update(opt, p, g, state.slots[i], lr, state.step)
 
 
 def _per_model(lr: float | np.ndarray, p: np.ndarray) -> float | np.ndarray:
@@ -171,4 +160,42 @@ def _adam(opt: Optimizer, p: np.ndarray, g: np.ndarray, slots: list, lr, t: int)
     p -= (lr / (1 - opt.beta1**t)) * m / denom
 
 
-_RULES = {"sgd": _sgd, "momentum": _momentum, "adam": _adam}
+@dataclass(frozen=True)
+class Rule:
+    """An optimiser's record: how to build it, its state and its update, and torch's twin."""
+
+    name: str
+    summary: str
+    #: (lr=..., **options) -> Optimizer with this rule's defaults
+    build: Callable[..., Optimizer]
+    #: buffers kept per parameter
+    slots: int
+    #: (opt, p, g, slots, lr, t): one update of p in place
+    update: Callable[..., None]
+    #: torch.optim's class name and the options that make it this rule (compare's torch backend)
+    torch: tuple[str, dict[str, float]]
+    aliases: tuple[str, ...] = ()
+
+
+_MU = {"momentum": 0.9}
+
+#: every optimiser by name: what ``--optimizer`` accepts everywhere
+RULES: Registry[Rule] = Registry(
+    "optimiser",
+    [
+        Rule("sgd", "plain SGD", sgd, 0, _sgd, ("SGD", {})),
+        Rule(
+            "momentum", "SGD with momentum 0.9", momentum, 1, _momentum, ("SGD", {"momentum": 0.9})
+        ),
+        Rule("adam", "Adam", adam, 2, _adam, ("Adam", {})),
+    ],
+)
+NAMES = tuple(RULES.names())
+
+
+def make(name: str, lr: float | np.ndarray | None = None, **options: float) -> Optimizer:
+    """An optimiser by name (for command lines): ``make("adam", lr=0.01)``."""
+    kwargs: dict[str, Any] = dict(options)
+    if lr is not None:
+        kwargs["lr"] = lr
+    return RULES.lookup(name).build(**kwargs)

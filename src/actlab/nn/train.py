@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 
+from actlab.analysis import max_slope
 from actlab.catalog import Function
 from actlab.nn.engine import Cache, backward, derivative, forward
 from actlab.nn.losses import Loss, lookup
@@ -46,7 +47,8 @@ def mean_square(a: np.ndarray) -> np.ndarray:
 
 def saturation(model: Model, cache: Cache, threshold: float = 0.01) -> np.ndarray:
     """Fraction of units per layer and model whose |f'(h)| is below ``threshold`` times the
-    activation's largest |f'|: (depth, K). Glorot & Bengio's measure of saturated units."""
+    activation's largest |f'|: (depth, K). (actlab's measure of saturation; Glorot & Bengio
+    2010 plotted the activation values themselves.)"""
     out = np.zeros((model.depth, model.k))
     for i in range(model.depth):
         slope = cache.slopes[i]
@@ -58,11 +60,10 @@ def saturation(model: Model, cache: Cache, threshold: float = 0.01) -> np.ndarra
 
 @functools.lru_cache(maxsize=256)
 def _peak(spec: str, record_id: int, function: Function) -> float:
-    x = np.linspace(-20.0, 20.0, 80001)
-    d = np.abs(np.asarray(function.derivative(x), dtype=np.float64))
-    return float(np.nanmax(d)) if np.any(np.isfinite(d)) else 1.0
+    return max_slope(function).value
 
 
 def max_abs_derivative(f: Function) -> float:
-    """max |f'(x)| over [-20, 20] (0.25 for sigmoid, 1 for tanh and ReLU), found on a fine grid."""
+    """sup |f'(x)| over the reals (0.25 for sigmoid, 1 for tanh and ReLU, inf where f' is
+    unbounded): :func:`actlab.analysis.max_slope`'s value, cached per activation."""
     return _peak(f.spec, id(f.record), f)

@@ -125,7 +125,7 @@ def _pm(mean: float, half: float, digits: int) -> str:
 
 
 def figure(result: StudyResult, name: str, caption: str) -> Figure:
-    from actlab.compare.figure import figure as draw
+    from actlab.plots.compare import figure as draw
 
     c = result.config
     return capture(

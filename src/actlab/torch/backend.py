@@ -28,6 +28,7 @@ from torch import nn
 from actlab.compare.config import StudyConfig
 from actlab.data import Dataset
 from actlab.errors import ActlabError
+from actlab.nn.optim import RULES
 from actlab.torch import Activation
 from actlab.torch.device import resolve_device
 from actlab.torch.models import ActFactory, build
@@ -263,12 +264,12 @@ def _mlp(n_in: int, hidden: tuple[int, ...], n_out: int, act: ActFactory) -> nn.
 
 
 def _optimizer(config: StudyConfig, model: nn.Module) -> torch.optim.Optimizer:
-    assert config.lr is not None
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=config.lr)
-    if config.optimizer == "momentum":
-        return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=0.9)
-    return torch.optim.Adam(model.parameters(), lr=config.lr)
+    assert config.lr is not None and config.optimizer is not None
+    name, options = RULES.lookup(config.optimizer).torch
+    optimizer: torch.optim.Optimizer = getattr(torch.optim, name)(
+        model.parameters(), lr=config.lr, **options
+    )
+    return optimizer
 
 
 def _tensor(stack: TorchStack, array: np.ndarray, shape: Any, dtype: torch.dtype) -> torch.Tensor:

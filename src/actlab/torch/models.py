@@ -14,11 +14,13 @@ torch.Size([2, 10])
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from actlab.errors import ActlabError
+from actlab.registry import Registry
 
 ActFactory = Callable[[int], nn.Module]
 
@@ -86,24 +88,34 @@ def nin(
     return net
 
 
-#: model name -> builder(shape, n_classes, act, width)
-MODELS: dict[str, Callable[..., nn.Module]] = {
-    "cnn": lambda shape, n, act, width=1.0: convnetjs_mnist(shape, n, act),
-    "nin": nin,
-}
+@dataclass(frozen=True)
+class ModelRecord:
+    """A torch model by name: ``make(shape, n_classes, act, width)`` builds it."""
+
+    name: str
+    make: Callable[..., nn.Module]
+
+
+#: every model ``--model`` accepts on the torch backend besides ``mlp:...``
+MODELS: Registry[ModelRecord] = Registry(
+    "torch model",
+    (
+        ModelRecord("cnn", lambda shape, n, act, width=1.0: convnetjs_mnist(shape, n, act)),
+        ModelRecord("nin", nin),
+    ),
+)
 
 
 def build(
     name: str, shape: tuple[int, ...] | None, n_classes: int, act: ActFactory, width: float = 1.0
 ) -> nn.Module:
     """A model by name (``cnn`` or ``nin``) for images of ``shape`` (C, H, W)."""
-    if name not in MODELS:
-        raise ActlabError(f"unknown torch model {name!r}; choose from {', '.join(MODELS)}")
+    record = MODELS.lookup(name)
     if shape is None or len(shape) != 3:
         raise ActlabError(f"model {name} needs image data; this dataset is not images")
     if width <= 0:
         raise ActlabError(f"model width must be positive, got {width}")
-    return MODELS[name](tuple(shape), n_classes, act, width)
+    return record.make(tuple(shape), n_classes, act, width)
 
 
 def _width(features: nn.Module, shape: tuple[int, ...]) -> int:

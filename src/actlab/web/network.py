@@ -257,7 +257,7 @@ def _finite(value: float) -> float | None:
 
 def _saturation(net: Network, layer: int, slope: np.ndarray) -> list[float]:
     """Per unit, the fraction of training points where |f'| is under 1% of its largest value
-    (the engine's measure of saturation, Glorot & Bengio's, kept per unit); ``slope`` is f'(h)
+    (the engine's measure of saturation, kept per unit); ``slope`` is f'(h)
     feature-major, (units, points)."""
     peak = max_abs_derivative(net.model.activations[layer][0])
     fraction = np.count_nonzero(~(np.abs(slope) >= 0.01 * peak), axis=1) / slope.shape[1]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import actlab
-from actlab.catalog.analysis import analyse
-from actlab.catalog.checks import check_properties
+from actlab.analysis.checks import check_properties
+from actlab.analysis.properties import analyse
 from actlab.report.figures import card_plot, fmt
 from actlab.report.model import Card, Cards, Context, Section, Table, Text
 

@@ -1,6 +1,6 @@
 """Claim 1: without a non-linearity, many linear layers equal one (the collapse experiment).
 
-A thin layer over :func:`actlab.collapse.run` and its figure: the numbers are the ones
+A thin layer over :func:`actlab.experiments.collapse.run` and its figure: the numbers are the ones
 ``actlab collapse`` prints with the settings in :data:`SETTINGS`.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from actlab import collapse
+from actlab.experiments import collapse
 from actlab.report.figures import capture, fmt
 from actlab.report.model import Block, Context, FigureBlock, Section, Table, Text
 
@@ -125,7 +125,7 @@ def _table(r: collapse.CollapseReport) -> Table:
 
 
 def _figure(r: collapse.CollapseReport) -> Any:
-    from actlab.collapse_figure import plot_collapse
+    from actlab.plots.collapse import plot_collapse
 
     fig = plot_collapse(r)
     # thousands of points and filled contours: embedded as an image inside the SVG (text and

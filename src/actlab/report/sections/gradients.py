@@ -1,7 +1,7 @@
 """Claim 4: vanishing gradients -- per-layer gradient variance with depth, against mean-field
 theory and the textbook bound, under two initialisations.
 
-A thin layer over :func:`actlab.gradients.measure` and its figure: each run is what
+A thin layer over :func:`actlab.experiments.gradients.measure` and its figure: each run is what
 ``actlab gradients`` prints with the settings in :data:`SETTINGS` (see ``reproduce``).
 """
 
@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from actlab import gradients, nn
+from actlab import nn
+from actlab.experiments import gradients
 from actlab.report.figures import capture, fmt
 from actlab.report.model import Block, Context, FigureBlock, Section, Table, Text
 
@@ -238,7 +239,7 @@ def _detail(g: dict[str, Any], h: dict[str, Any], depth: int) -> str:
 
 
 def _figure(report: gradients.GradientReport, name: str, label: str) -> Any:
-    from actlab.gradients_figure import plot_gradients
+    from actlab.plots.gradients import plot_gradients
 
     cfg = report.config
     return capture(

@@ -1,6 +1,6 @@
 """Claim 3: sigmoid's derivative peaks at 0.25 at x = 0, tanh's at 1 -- computed, not quoted.
 
-The maxima come from :func:`actlab.catalog.analysis.max_slope` (a dense grid over the whole real
+The maxima come from :func:`actlab.analysis.properties.max_slope` (a dense grid over the whole real
 line, then refinement) run on the kernels, and the value at 0 is confirmed exactly by SymPy.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 import actlab
-from actlab.catalog.analysis import SlopeMax, max_slope
+from actlab.analysis.properties import SlopeMax, max_slope
 from actlab.report.figures import capture, fmt
 from actlab.report.model import Block, Context, FigureBlock, Section, Table, Text
 

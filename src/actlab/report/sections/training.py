@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from actlab import stats
-from actlab.compare import StudyConfig
+from actlab.compare import StudyConfig, stats
 from actlab.compare.verdict import SPEED_MARGIN
+from actlab.nn.optim import RULES
 from actlab.report import study
 from actlab.report.figures import fmt
 from actlab.report.model import Block, Context, FigureBlock, Heading, Section, Text
@@ -25,9 +25,6 @@ SETTINGS: dict[str, dict[str, tuple[int, int]]] = {
     "digits": {"quick": (5, 30), "full": (20, 60)},
     "mnist": {"quick": (3, 2), "full": (5, 10)},
 }
-
-#: optimiser names in words
-OPTIMIZERS = {"sgd": "plain SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 
 
 def build(ctx: Context) -> Section:
@@ -70,7 +67,7 @@ def build(ctx: Context) -> Section:
             Heading(f"{dataset}: {d['n_train']:,} training images, {d['n_test']:,} test"),
             Text(
                 f"A {str(c.model).replace('mlp:', 'multilayer perceptron with hidden widths ')}, "
-                f"{OPTIMIZERS.get(str(c.optimizer), c.optimizer)} at learning rate {c.lr:g}, "
+                f"{RULES.lookup(str(c.optimizer)).summary} at learning rate {c.lr:g}, "
                 f"batch {c.batch_size}, {c.epochs} epochs, initialisation `{c.init}`; "
                 f"{c.seeds} seeds per "
                 f"activation ({len(result.runs)} networks, trained in "

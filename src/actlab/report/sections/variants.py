@@ -11,8 +11,7 @@ import math
 from typing import Any
 
 import actlab
-from actlab import stats
-from actlab.compare import StudyConfig, StudyResult
+from actlab.compare import StudyConfig, StudyResult, stats
 from actlab.compare.summary import find
 from actlab.report import study
 from actlab.report.figures import fmt

@@ -44,7 +44,7 @@ def plot_activations(
     """Activations (left panel) and their derivatives (right panel, same colours).
 
     With no ``specs``: the classic slide of ReLU, sigmoid and tanh, with the derivative peaks
-    marked (their values are computed by :func:`actlab.catalog.analysis.max_slope`).
+    marked (their values are computed by :func:`actlab.analysis.properties.max_slope`).
     """
     a, b = xlim
     if not (math.isfinite(a) and math.isfinite(b) and a < b):
@@ -111,7 +111,7 @@ def _style(ax: Any, xlim: tuple[float, float], ylabel: str, title: str) -> None:
 
 def _mark_peaks(ax: Any, functions: Sequence[actlab.Function], xlim: tuple[float, float]) -> None:
     """Mark each smooth derivative's computed maximum (sigmoid' = 0.25 at 0, tanh' = 1 at 0)."""
-    from actlab.catalog.analysis import max_slope
+    from actlab.analysis.properties import max_slope
 
     for i, f in enumerate(functions):
         peak = max_slope(f)

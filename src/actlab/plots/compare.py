@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from actlab import stats
+from actlab.compare import stats
 from actlab.compare.summary import by_activation
 from actlab.errors import ActlabError
+from actlab.plots import pyplot
 
 if TYPE_CHECKING:
     from actlab.compare import StudyResult
@@ -34,10 +35,7 @@ def curves(result: StudyResult, metric: str) -> dict[str, tuple[np.ndarray, ...]
 
 
 def figure(result: StudyResult) -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     regression = result.dataset["kind"] == "regression"
     top = "test_loss" if regression else "test_accuracy"
@@ -124,7 +122,5 @@ def save(result: StudyResult, path: str | Path) -> Path:
     except OSError as exc:
         raise ActlabError(f"{path}: cannot write ({exc.strerror or exc})") from None
     finally:
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
+        pyplot().close(fig)
     return path

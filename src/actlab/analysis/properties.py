@@ -3,7 +3,7 @@
 The record *declares* its qualitative properties; this module *measures* the quantitative ones
 from the kernels themselves, so they hold for any parameters and for formulas typed by a user.
 
->>> from actlab.catalog.analysis import max_slope
+>>> from actlab.analysis.properties import max_slope
 >>> peak = max_slope(actlab.get("sigmoid"))
 >>> peak.value, peak.points
 (0.25, (0.0,))

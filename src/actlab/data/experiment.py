@@ -6,9 +6,12 @@ Every loader is seeded and returns ``(X, y)`` with ``X`` float64 (n, d) and ``y`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
-from actlab.errors import ActlabError
+from actlab.registry import Registry
 
 
 def _playground(
@@ -41,13 +44,25 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     return x, np.concatenate([ds.y_train, ds.y_test]).astype(np.int64)
 
 
-DATASETS = {"digits": digits, "xor": xor, "circle": circle}
+@dataclass(frozen=True)
+class ExperimentSet:
+    """A dataset of the experiments: ``draw(rng)`` gives ``(X, y)``."""
+
+    name: str
+    draw: Callable[[np.random.Generator | None], tuple[np.ndarray, np.ndarray]]
+
+
+#: the experiments' datasets by name (``actlab gradients --dataset``)
+DATASETS: Registry[ExperimentSet] = Registry(
+    "dataset",
+    (
+        ExperimentSet("digits", lambda rng: digits()),  # fixed data: no draw to seed
+        ExperimentSet("xor", lambda rng: xor(rng=rng)),
+        ExperimentSet("circle", lambda rng: circle(rng=rng)),
+    ),
+)
 
 
 def load(name: str, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A dataset by name."""
-    if name not in DATASETS:
-        raise ActlabError(f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})")
-    if name == "digits":
-        return digits()
-    return DATASETS[name](rng=rng)  # type: ignore[call-arg]
+    return DATASETS.lookup(name).draw(rng)

@@ -1,4 +1,4 @@
-"""The figure for :mod:`actlab.collapse` (Matplotlib, imported lazily)."""
+"""The figure for :mod:`actlab.experiments.collapse` (Matplotlib, imported lazily)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ from typing import Any
 import numpy as np
 
 from actlab import nn
-from actlab.collapse import CollapseReport, DatasetResult
+from actlab.experiments.collapse import CollapseReport, DatasetResult
+from actlab.plots import pyplot
 
 
 def plot_collapse(report: CollapseReport) -> Any:
     """Left: the deep linear stack's outputs against the single product map's (they coincide).
     Right: decision regions on XOR and circle data, linear stack versus non-linear network."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig = plt.figure(figsize=(13, 7.6))
     grid = fig.add_gridspec(2, 3, width_ratios=[1.15, 1, 1])
     ax = fig.add_subplot(grid[:, 0])

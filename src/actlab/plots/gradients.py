@@ -1,4 +1,4 @@
-"""Figures for :mod:`actlab.gradients` (Matplotlib, imported lazily)."""
+"""Figures for :mod:`actlab.experiments.gradients` (Matplotlib, imported lazily)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,15 @@ from typing import Any
 
 import numpy as np
 
-from actlab.gradients import GradientReport
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from actlab.experiments.gradients import GradientReport
+from actlab.plots import pyplot
 
 
 def plot_gradients(report: GradientReport) -> Any:
     """Gradient variance per layer on a log scale, measured (mean and min-max over seeds, dots
     and band) against the mean-field prediction (line) and the textbook bound (dotted), with the
     fraction of saturated units per layer beside it."""
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
@@ -98,7 +90,7 @@ def plot_gradients(report: GradientReport) -> Any:
 def plot_histograms(report: GradientReport, max_lines: int = 6) -> Any:
     """Histograms of the activations a^l per layer (first seed), one panel per activation, as in
     Glorot & Bengio's figures: saturating units pile up at the ends of the range."""
-    plt = _pyplot()
+    plt = pyplot()
     n = len(report.results)
     fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.6), squeeze=False)
     depth = report.config["depth"]

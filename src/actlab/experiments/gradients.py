@@ -4,7 +4,7 @@ For each activation, deep MLPs of ``depth`` hidden layers of ``width`` units are
 seeds (stacked into one engine computation), and the back-propagated gradient dL/dh^l at every
 layer is measured at initialisation: its variance (over units and examples), its norm per example,
 the norm of the weight gradient dL/dW^l, and the fraction of saturated units (|f'| under 1% of its
-maximum; Glorot & Bengio 2010). Beside it stands the prediction of :mod:`actlab.meanfield`.
+maximum). Beside it stands the prediction of :mod:`actlab.experiments.meanfield`.
 
 Without a dataset the inputs are standard normal (width ``width``) and the loss is L = g . a^D
 with g standard normal, so dL/da^D = g and every quantity has an exact mean-field prediction:
@@ -26,8 +26,10 @@ from typing import Any
 import numpy as np
 
 import actlab
-from actlab import _toydata, meanfield, nn
+from actlab import nn
+from actlab.data import experiment
 from actlab.errors import ActlabError
+from actlab.experiments import meanfield
 from actlab.nn.train import max_abs_derivative
 
 #: memory the stacked weights (and their gradients) of one chunk of models may take
@@ -123,7 +125,7 @@ def measure(
     """Measure and predict per-layer gradient statistics for each activation (see module doc)."""
     _check(depth, width, seeds, steps, batch, dataset)
     functions = [actlab.get(a) for a in activations]
-    data = _toydata.load(dataset) if dataset else None
+    data = experiment.load(dataset) if dataset else None
     config = {
         "depth": depth,
         "width": width,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import actlab
-from actlab.catalog.analysis import _fmt
+from actlab.analysis.properties import _fmt
 from actlab.catalog.function import Function
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from actlab import _toydata, nn
+from actlab import nn
+from actlab.data import experiment
 
 DATASETS = ("xor", "circle")
 
@@ -124,7 +125,7 @@ def run(
     datasets = []
     collapsed: tuple[float, np.ndarray, np.ndarray] | None = None
     for index, name in enumerate(DATASETS):
-        x, y = _toydata.load(name, np.random.default_rng(index))
+        x, y = experiment.load(name, np.random.default_rng(index))
         sizes = [2] + [width] * (depth - 1) + [2]
         linear = nn.stack(
             [
