@@ -9,20 +9,38 @@ against a second source (Papers with Code lists 88.8% and 59.8% test accuracy, i
 
 Setup: the paper gives the NIN architecture (its Table 1) and the activations; where it leaves a
 choice open, or where a CPU run can't follow it, :data:`CHOICES` says what actlab does.
+
+The experiment is a preset of ``actlab compare``: :func:`config` returns the
+:class:`~actlab.compare.StudyConfig` (torch backend, NIN, weight decay, the step schedule, the
+data subset), :func:`actlab.compare.compare` trains it (the same runner, durable store, resume and
+statistics), and :func:`table` and :func:`verdicts` set the result beside the paper's tables.
+
+>>> cfg = config("cifar10", quick=True)
+>>> cfg.model, cfg.lr_drops, cfg.train_size
+('nin:0.25', (0.75,), 5000)
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from actlab import data
-from actlab.compare.config import fingerprint
+import numpy as np
+
+from actlab.compare import StudyConfig, StudyResult
+from actlab.compare.runner import Run
+from actlab.compare.summary import Comparison, by_activation, compare_pairs, find, metric_values
+from actlab.compare.verdict import (
+    ACCURACY_MARGIN,
+    FAILS,
+    HOLDS,
+    UNSURE,
+    Verdict,
+    direction,
+    stated,
+)
 from actlab.errors import ActlabError
-from actlab.torch.train import Epoch, Run, TrainConfig, train
 
 
 @dataclass(frozen=True)
@@ -76,214 +94,179 @@ CHOICES = (
     "PReLU: one slope per channel, initialised at 0.25 (He et al. 2015)",
     "RReLU: the catalog's rrelu_xu, as the paper: x/a with a ~ U(3, 8) per element in training, "
     "x/5.5 at test (torch's RReLU would draw the slope, not the divisor)",
-    "training: SGD, momentum 0.9, weight decay 5e-4, batch 128, lr 0.02 (--lr) divided by 10 "
-    "after 50% and 75% of the epochs (not validated on the full data here), no data "
-    "augmentation; inputs standardised per channel; He et al. 2015 initialisation of the "
-    "convolutions (torch's default leaves this NIN at chance)",
+    "training: SGD, momentum 0.9, weight decay 5e-4 (on every parameter, PReLU's slopes too), "
+    "batch 128, lr 0.02 (--lr) divided by 10 after 50% and 75% of the epochs (not validated on "
+    "the full data here), no data augmentation; inputs standardised per channel; He et al. "
+    "2015 initialisation of the convolutions (torch's default leaves this NIN at chance)",
+    "training error: measured in evaluation mode on a fixed subset of at most 10,000 training "
+    "images (all of them when fewer), as actlab compare measures it",
     "full run: 100 epochs at full width on the official split; --quick: a subset, quarter-width "
     "NIN, a few epochs, for the CPU (the numbers then say little about the paper's claim)",
 )
 
 
-@dataclass(frozen=True)
-class Setup:
-    config: TrainConfig
-    #: train/test examples used (None: all)
-    n_train: int | None
-    n_test: int | None
+#: the datasets of the paper's two tables
+DATASETS = ("cifar10", "cifar100")
+#: two of the paper's error rates closer than this (10 of CIFAR's 10,000 test images) are a tie:
+#: each is one run, and one image more or less is 0.01 points
+TIE = 0.001
 
 
-def setup(quick: bool, device: str, epochs: int | None = None, lr: float | None = None) -> Setup:
-    """The training setup of the full run, or the reduced ``--quick`` one."""
-    if quick:
-        config = TrainConfig(
-            model="nin",
-            epochs=epochs or 4,
-            optimizer="momentum",
-            lr=lr or 0.02,
-            batch_size=64,
-            weight_decay=5e-4,
-            lr_drops=(0.75,),
-            width=0.25,
-            device=device,
-        )
-        return Setup(config, 5000, 2000)
-    config = TrainConfig(
-        model="nin",
-        epochs=epochs or 100,
-        optimizer="momentum",
-        lr=lr or 0.02,
-        batch_size=128,
-        weight_decay=5e-4,
-        lr_drops=(0.5, 0.75),
-        width=1.0,
-        device=device,
-    )
-    return Setup(config, None, None)
-
-
-def load(dataset: str, path: str, n_train: int | None, n_test: int | None) -> data.Dataset:
-    """The CIFAR split, cut to the first ``n_train``/``n_test`` examples (which are unsorted)."""
-    if dataset not in ("cifar10", "cifar100"):
+def config(
+    dataset: str = "cifar10",
+    *,
+    quick: bool = False,
+    device: str = "cpu",
+    epochs: int | None = None,
+    lr: float | None = None,
+    seeds: int = 1,
+    train_size: int | None = None,
+) -> StudyConfig:
+    """The paper's experiment as an ``actlab compare`` study: the full run, or ``--quick``."""
+    if dataset not in DATASETS:
         raise ActlabError(f"--dataset must be cifar10 or cifar100, got {dataset!r}")
-    ds = data.load(dataset, path)
-    if n_train is None and n_test is None:
-        return ds
-    return data.Dataset(
-        name=ds.name,
-        kind=ds.kind,
-        x_train=ds.x_train[:n_train],
-        y_train=ds.y_train[:n_train],
-        x_test=ds.x_test[:n_test],
-        y_test=ds.y_test[:n_test],
-        classes=ds.classes,
-        image_shape=ds.image_shape,
-        source=ds.source,
+    preset = StudyConfig(
+        dataset=dataset,
+        activations=tuple(row.spec for row in ROWS),
+        seeds=seeds,
+        epochs=epochs if epochs is not None else (4 if quick else 100),
+        model="nin:0.25" if quick else "nin",
+        optimizer="momentum",
+        lr=lr if lr is not None else 0.02,
+        batch_size=64 if quick else 128,
+        backend="torch",
+        device=device,
+        weight_decay=5e-4,
+        lr_drops=(0.75,) if quick else (0.5, 0.75),
+        train_size=train_size if train_size is not None else (5000 if quick else None),
+        test_size=2000 if quick else None,
     )
+    preset.validate()
+    return preset
 
 
-def run(
-    ds: data.Dataset,
-    config: TrainConfig,
-    seeds: Sequence[int] = (0,),
-    progress: Callable[[str], None] | None = None,
-    out: Path | None = None,
-) -> dict[str, list[Run]]:
-    """Train every row's activation for every seed; the runs by spec.
-
-    With ``out``, each run's checkpoint is written there after every epoch (atomically) and its
-    result when it finishes; running again skips finished runs and resumes the others from
-    their last epoch, with the same numbers as an uninterrupted run.
-    """
-    results: dict[str, list[Run]] = {}
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        _bind(out, config, ds)
-    for i, row in enumerate(ROWS):
-        for seed in seeds:
-            if progress:
-                progress(f"{row.label}, seed {seed}")
-            hook = _epoch_progress(progress, config.epochs)
-            results.setdefault(row.spec, []).append(_one(ds, row.spec, seed, config, out, i, hook))
-    return results
-
-
-def _epoch_progress(
-    progress: Callable[[str], None] | None, epochs: int
-) -> Callable[[Run], None] | None:
-    if progress is None:
-        return None
-
-    def hook(run: Run) -> None:
-        e = run.history[-1]
-        progress(
-            f"  epoch {e.epoch}/{epochs}: train loss {e.train_loss:.4f}, "
-            f"test error {1 - e.test_accuracy:.4f} ({e.seconds:.0f} s)"
-        )
-
-    return hook
-
-
-def _one(
-    ds: data.Dataset,
-    spec: str,
-    seed: int,
-    config: TrainConfig,
-    out: Path | None,
-    i: int,
-    hook: Callable[[Run], None] | None,
-) -> Run:
-    if out is None:
-        report = hook
-        return train(ds, spec, seed, config, on_epoch=(lambda r, b: report(r)) if report else None)
-    stem = out / f"run{i}-seed{seed}"
-    done, checkpoint = stem.with_suffix(".json"), stem.with_suffix(".pt")
-    if done.exists():
-        saved = json.loads(done.read_text())
-        finished = Run(spec, seed, [Epoch(**e) for e in saved["history"]])
-        finished.final_train_loss = saved["final_train_loss"]
-        finished.final_train_accuracy = saved["final_train_accuracy"]
-        return finished
-    blob = checkpoint.read_bytes() if checkpoint.exists() else None
-
-    def on_epoch(run: Run, state: bytes) -> None:
-        _write(checkpoint, state)
-        if hook is not None:
-            hook(run)
-
-    result = train(ds, spec, seed, config, checkpoint=blob, on_epoch=on_epoch)
-    summary = {
-        "history": [vars(e) for e in result.history],
-        "final_train_loss": result.final_train_loss,
-        "final_train_accuracy": result.final_train_accuracy,
-    }
-    _write(done, json.dumps(summary).encode())
-    checkpoint.unlink(missing_ok=True)
-    return result
-
-
-def _bind(out: Path, config: TrainConfig, ds: data.Dataset) -> None:
-    """Refuse to resume a folder made with other settings or other data."""
-    key = json.dumps(
-        {
-            "config": asdict(config),
-            "n_train": len(ds.x_train),
-            "n_test": len(ds.x_test),
-            "data": fingerprint(ds),
-        },
-        sort_keys=True,
-        default=str,
-    )
-    marker = out / "study.json"
-    if marker.exists() and marker.read_text() != key:
-        raise ActlabError(f"{out}: holds a study with other settings or data; use another --out")
-    if not marker.exists():
-        _write(marker, key.encode())
-
-
-def _write(path: Path, content: bytes) -> None:
-    """Write whole or not at all: a kill mid-write leaves the previous file."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(content)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def table(dataset: str, results: dict[str, list[Run]]) -> list[dict[str, object]]:
-    """One dict per row: the paper's errors beside the measured ones (mean over seeds)."""
+def table(result: StudyResult) -> list[dict[str, object]]:
+    """One dict per row: the paper's errors beside the measured ones (means over seeds, with
+    the half-width of the 95 % interval of the test error when there are two seeds or more)."""
+    dataset = result.config.dataset
+    runs = by_activation(result.runs)
+    summaries = {s.activation: s for s in result.summary}
     out: list[dict[str, object]] = []
     for row in ROWS:
-        runs = results.get(row.spec, [])
-        train_err = [1 - r.final_train_accuracy for r in runs if r.final_train_accuracy is not None]
-        test_err = [1 - r.history[-1].test_accuracy for r in runs if r.history]
+        mine = runs.get(row.spec, [])
+        s = summaries.get(row.spec)
+        half = s.test_accuracy_ci95 if s is not None else math.nan
         out.append(
             {
                 "activation": row.label,
                 "spec": row.spec,
                 "paper_train_error": row.paper_train_error[dataset],
                 "paper_test_error": row.paper_test_error[dataset],
-                "train_error": sum(train_err) / len(train_err) if train_err else None,
-                "test_error": sum(test_err) / len(test_err) if test_err else None,
-                "seeds": len(runs),
+                "train_error": _mean_error(mine, "train_accuracy"),
+                "test_error": _mean_error(mine, "test_accuracy"),
+                "test_error_ci95": None if math.isnan(half) else half,
+                "seeds": len(mine),
             }
         )
     return out
 
 
-def verdict(rows: list[dict[str, object]]) -> list[str]:
-    """The paper's two claims, checked on the measured table (one seed says little: say so)."""
-    measured = [r for r in rows if r["test_error"] is not None]
-    if len(measured) < len(ROWS):
-        return ["not every activation ran; no verdict"]
-    best_test = min(measured, key=lambda r: r["test_error"])  # type: ignore[arg-type,return-value]
-    best_train = min(measured, key=lambda r: r["train_error"])  # type: ignore[arg-type,return-value]
-    seeds = min(int(r["seeds"]) for r in measured)  # type: ignore[call-overload]
-    lines = [
-        f"lowest test error: {best_test['activation']} (paper: RReLU)",
-        f"lowest train error: {best_train['activation']} (paper: PReLU)",
+def _mean_error(runs: Sequence[Run], metric: str) -> float | None:
+    if not runs:
+        return None
+    return float(1 - np.mean(metric_values(runs, metric)))
+
+
+def verdicts(result: StudyResult) -> list[Verdict]:
+    """The paper's findings on ``result.config.dataset``, read off its table (each variant
+    against ReLU on test error, ties included; the lowest training and test errors), judged by
+    ``actlab compare``'s statistics: Welch's tests over seeds, Holm-adjusted over all pairs."""
+    dataset = result.config.dataset
+    test = [c for c in result.comparisons if c.metric == "test_accuracy"]
+    train = compare_pairs(result.runs, "train_accuracy")
+    relu = ROWS[0]
+    found = [_versus(row, relu, dataset, test, result.config.seeds) for row in ROWS[1:]]
+    found.append(_lowest("train", dataset, train, result.config.seeds))
+    found.append(_lowest("test", dataset, test, result.config.seeds))
+    return found
+
+
+def paper_error(row: Row, split: str, dataset: str) -> float:
+    return (row.paper_train_error if split == "train" else row.paper_test_error)[dataset]
+
+
+def lowest(split: str, dataset: str) -> list[Row]:
+    """The rows with the paper's lowest ``split`` error on ``dataset``, ties included."""
+    best = min(paper_error(r, split, dataset) for r in ROWS)
+    return [r for r in ROWS if paper_error(r, split, dataset) - best < TIE]
+
+
+def versus_relu(row: Row, dataset: str) -> str:
+    """ "better", "worse" or "tie": the row's test error against ReLU's in the paper."""
+    gap = paper_error(ROWS[0], "test", dataset) - paper_error(row, "test", dataset)
+    return "tie" if abs(gap) < TIE else "better" if gap > 0 else "worse"
+
+
+def _pct(row: Row, split: str, dataset: str) -> str:
+    return f"{100 * paper_error(row, split, dataset):.2f} %"
+
+
+def _versus(row: Row, relu: Row, dataset: str, test: list[Comparison], seeds: int) -> Verdict:
+    said = f"paper: {_pct(row, 'test', dataset)} against ReLU's {_pct(relu, 'test', dataset)}"
+    c = find(test, row.spec, relu.spec)  # row's accuracy - ReLU's
+    assert c is not None
+    way = versus_relu(row, dataset)
+    if way == "tie":
+        text = f"{row.label} and ReLU tie on test error ({said})"
+        if c.significant:
+            verdict = FAILS
+        elif max(abs(c.ci_low), abs(c.ci_high)) < ACCURACY_MARGIN:
+            verdict = HOLDS
+        else:
+            verdict = UNSURE
+    elif way == "better":
+        text = f"{row.label} has a lower test error than ReLU ({said})"
+        verdict = direction(c, ACCURACY_MARGIN)
+    else:
+        text = f"{row.label} has a higher test error than ReLU ({said})"
+        flipped = find(test, relu.spec, row.spec)
+        assert flipped is not None
+        verdict = direction(flipped, ACCURACY_MARGIN)
+    return _checked(f"{row.spec} vs relu", text, verdict, c, seeds)
+
+
+def _lowest(split: str, dataset: str, tests: list[Comparison], seeds: int) -> Verdict:
+    """The paper's best row(s) on ``split`` reach a higher accuracy than every other row."""
+    best = lowest(split, dataset)
+    names = " and ".join(r.label for r in best)
+    numbers = ", ".join(_pct(r, split, dataset) for r in best)
+    text = (
+        f"{names} {'has' if len(best) == 1 else 'tie for'} the lowest {split} error "
+        f"(paper: {numbers}" + (", a tie)" if len(best) > 1 else ")")
+    )
+    judged = [
+        (direction(c, ACCURACY_MARGIN), c)
+        for a in best
+        for b in ROWS
+        if b not in best
+        for c in [find(tests, a.spec, b.spec)]
+        if c is not None
     ]
-    if seeds < 3:
-        lines.append(f"with {seeds} seed(s) per activation these rankings can't separate noise")
-    return lines
+    for word in (FAILS, UNSURE):
+        against = [c for v, c in judged if v == word]
+        if against:
+            c = min(against, key=lambda c: c.difference)
+            return _checked(f"lowest {split} error", text, word, c, seeds)
+    c = max((c for _, c in judged), key=lambda c: c.p_holm)
+    return _checked(f"lowest {split} error", text, HOLDS, c, seeds)
+
+
+def _checked(claim: str, text: str, verdict: str, c: Comparison, seeds: int) -> Verdict:
+    """The verdict with its evidence in words (one seed allows no test: say so)."""
+    if seeds < 2:
+        reason = (
+            f"{c.a} - {c.b} accuracy {c.difference:+.4f} from one seed each; a test needs "
+            "two or more (--seeds)"
+        )
+        return Verdict(claim, text, UNSURE, reason)
+    return Verdict(claim, text, verdict, f"{c.a} - {c.b}: " + stated(c))
