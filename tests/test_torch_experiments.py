@@ -178,3 +178,14 @@ def test_weight_decay_and_the_step_schedule_resume_bit_for_bit():
     a = backend.evaluate(stack, ds.x_test, ds.y_test)
     b = backend.evaluate(restored, ds.x_test, ds.y_test)
     np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_the_stacks_of_a_study_share_one_copy_of_the_data():
+    ds = _digits_subset()
+    cfg = StudyConfig(activations=("relu", "tanh"), model="cnn", epochs=1, batch_size=64)
+    backend = TorchBackend()
+    stacks = [backend.build(cfg.resolved(), ds, a, [0]) for a in ("relu", "tanh")]
+    for stack in stacks:
+        backend.train_epoch(stack, ds)
+        backend.evaluate(stack, ds.x_test, ds.y_test)
+    assert len(backend.cache) == 4  # train and test images and labels, once for both stacks

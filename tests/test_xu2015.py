@@ -188,3 +188,10 @@ def test_compare_trains_on_the_first_n_examples(capsys):
     assert main([*args, "--train-size", "100", "--test-size", "50", "--json", "--no-figure"]) == 0
     got = json.loads(capsys.readouterr().out)
     assert (got["dataset"]["n_train"], got["dataset"]["n_test"]) == (100, 50)
+
+
+def test_the_quick_choice_says_what_the_quick_preset_does():
+    quick, said = xu2015.config(quick=True), xu2015.CHOICES[-1]
+    assert f"{quick.train_size:,} training and {quick.test_size:,} test" in said
+    assert f"batch {quick.batch_size}, {quick.epochs} epochs" in said
+    assert quick.lr_drops == (0.75,) and "after 75%" in said

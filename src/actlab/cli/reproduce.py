@@ -95,17 +95,19 @@ def run_xu2015(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2, default=str))
         return 0
     print(
-        f"Xu et al. 2015 on {args.dataset}: {d['n_train']} train / {d['n_test']} test images, "
-        f"{c.epochs} epochs, {c.model}, {c.seeds} seed(s), {c.device}"
+        f"Xu et al. 2015 on {args.dataset}, {c.device}"
         + (" (--quick: not the paper's setup)" if args.quick else "")
     )
+    print(report.header(result))
+    print()
     print(f"{'activation':<20} {'paper train':>11} {'paper test':>10} {'train':>8} {'test':>16}")
     for r in rows:
         paper = f"{r['paper_train_error']:>11.4f} {r['paper_test_error']:>10.4f}"
         test = _fmt(r["test_error"]) + (
             "" if r["test_error_ci95"] is None else f" ± {_fmt(r['test_error_ci95'])}"
         )
-        print(f"{r['activation']!s:<20} {paper} {_fmt(r['train_error']):>8} {test:>16}")
+        diverged = f"  ({r['diverged']} diverged)" if r["diverged"] else ""
+        print(f"{r['activation']!s:<20} {paper} {_fmt(r['train_error']):>8} {test:>16}{diverged}")
     print(
         "errors are fractions wrong (± : 95 % interval over seeds); paper: Xu et al. 2015 "
         "(arXiv:1505.00853), Tables 3-4 (RReLU rows checked against a second source, the "

@@ -58,8 +58,10 @@ class TorchStack:
     batch_size: int
     #: (C, H, W) the model takes, or None for an MLP on flat features
     shape: tuple[int, ...] | None
-    #: input arrays already on the device, by id (the runner passes the same arrays each epoch)
-    cache: dict[int, tuple[np.ndarray, torch.Tensor]]
+    #: input arrays already on the device, by (id, device, dtype, shape); the runner passes the
+    #: same arrays each epoch, and every stack of a backend shares one cache, so a study holds
+    #: one copy of the data on a GPU rather than one per activation
+    cache: dict[tuple[Any, ...], tuple[np.ndarray, torch.Tensor]]
     #: the study's settings (the learning-rate schedule) and the epochs trained so far
     config: StudyConfig
     epochs_done: int = 0
@@ -89,6 +91,9 @@ class TorchBackend:
     """PyTorch as a :class:`actlab.compare.backend.Backend`."""
 
     name = "torch"
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[Any, ...], tuple[np.ndarray, torch.Tensor]] = {}
 
     def check(self, config: StudyConfig, dataset: Dataset) -> None:
         assert config.model is not None
@@ -127,7 +132,7 @@ class TorchBackend:
             )
         assert config.model is not None
         shape = None if parse_model(config.model)[0] == "mlp" else dataset.image_shape
-        return TorchStack(members, device, config.batch_size, shape, {}, config)
+        return TorchStack(members, device, config.batch_size, shape, self.cache, config)
 
     def train_epoch(self, stack: TorchStack, dataset: Dataset) -> None:
         x = _tensor(stack, dataset.x_train, stack.shape, torch.float32)
@@ -284,7 +289,7 @@ def _optimizer(config: StudyConfig, model: nn.Module) -> torch.optim.Optimizer:
 
 
 def _tensor(stack: TorchStack, array: np.ndarray, shape: Any, dtype: torch.dtype) -> torch.Tensor:
-    key = id(array)
+    key = (id(array), str(stack.device), dtype, shape)
     hit = stack.cache.get(key)
     if hit is not None and hit[0] is array:
         return hit[1]
