@@ -195,3 +195,22 @@ def test_the_quick_choice_says_what_the_quick_preset_does():
     assert f"{quick.train_size:,} training and {quick.test_size:,} test" in said
     assert f"batch {quick.batch_size}, {quick.epochs} epochs" in said
     assert quick.lr_drops == (0.75,) and "after 75%" in said
+
+
+def test_a_tie_in_the_paper_holds_when_the_interval_excludes_a_difference_that_matters(
+    monkeypatch,
+):
+    leaky100 = xu2015.ROWS[1].spec
+    monkeypatch.setattr(xu2015, "TIE", 0.005)  # 12.66 % against 12.45 %: now a tie
+    wobble = [0.0, 0.002, -0.002, 0.001, -0.001]
+    same = _result({spec: [0.8 + w for w in wobble] for spec in [r.spec for r in xu2015.ROWS]})
+    found = {v.claim: v for v in xu2015.verdicts(same)}
+    tie = found[f"{leaky100} vs relu"]
+    assert tie.text.startswith("Leaky ReLU, a=100 and ReLU tie on test error")
+    assert tie.verdict == "holds"
+    # every training error of the paper is within 0.5 points of the lowest: nothing to test
+    assert found["lowest train error"].verdict == "not tested"
+    specs = [r.spec for r in xu2015.ROWS]
+    apart = _result({s: [(0.6 if s == leaky100 else 0.8) + w for w in wobble] for s in specs})
+    verdict = {v.claim: v.verdict for v in xu2015.verdicts(apart)}[f"{leaky100} vs relu"]
+    assert verdict == "does not hold"

@@ -36,6 +36,7 @@ from actlab.compare.verdict import (
     FAILS,
     HOLDS,
     UNSURE,
+    UNTESTED,
     Verdict,
     direction,
     stated,
@@ -219,12 +220,12 @@ def _versus(row: Row, relu: Row, dataset: str, test: list[Comparison], seeds: in
     c = find(test, row.spec, relu.spec)  # row's accuracy - ReLU's
     assert c is not None
     way = versus_relu(row, dataset)
-    if way == "tie":
+    if way == "tie":  # equivalence: the interval excludes any difference that matters
         text = f"{row.label} and ReLU tie on test error ({said})"
-        if c.significant:
-            verdict = FAILS
-        elif max(abs(c.ci_low), abs(c.ci_high)) < ACCURACY_MARGIN:
+        if max(abs(c.ci_low), abs(c.ci_high)) < ACCURACY_MARGIN:
             verdict = HOLDS
+        elif c.significant:
+            verdict = FAILS
         else:
             verdict = UNSURE
     elif way == "better":
@@ -232,9 +233,9 @@ def _versus(row: Row, relu: Row, dataset: str, test: list[Comparison], seeds: in
         verdict = direction(c, ACCURACY_MARGIN)
     else:
         text = f"{row.label} has a higher test error than ReLU ({said})"
-        flipped = find(test, relu.spec, row.spec)
-        assert flipped is not None
-        verdict = direction(flipped, ACCURACY_MARGIN)
+        c = find(test, relu.spec, row.spec)  # ReLU's accuracy - row's
+        assert c is not None
+        verdict = direction(c, ACCURACY_MARGIN)
     return _checked(f"{row.spec} vs relu", text, verdict, c, seeds)
 
 
@@ -255,6 +256,8 @@ def _lowest(split: str, dataset: str, tests: list[Comparison], seeds: int) -> Ve
         for c in [find(tests, a.spec, b.spec)]
         if c is not None
     ]
+    if not judged:
+        return Verdict(f"lowest {split} error", text, UNTESTED, "every row ties in the paper")
     for word in (FAILS, UNSURE):
         against = [c for v, c in judged if v == word]
         if against:
