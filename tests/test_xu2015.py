@@ -214,3 +214,18 @@ def test_a_tie_in_the_paper_holds_when_the_interval_excludes_a_difference_that_m
     apart = _result({s: [(0.6 if s == leaky100 else 0.8) + w for w in wobble] for s in specs})
     verdict = {v.claim: v.verdict for v in xu2015.verdicts(apart)}[f"{leaky100} vs relu"]
     assert verdict == "does not hold"
+
+
+def test_the_new_settings_round_trip_through_compares_command_line():
+    import shlex
+
+    from actlab.cli import build_parser
+    from actlab.cli.compare import config_from
+    from actlab.report.study import command
+
+    config = StudyConfig(
+        activations=("relu",), seeds=2, epochs=4, weight_decay=5e-4, lr_drops=(0.5, 0.75)
+    )
+    config = replace(config, train_size=100, test_size=50)
+    args = build_parser().parse_args(shlex.split(command(config))[1:])
+    assert config_from(args).to_dict() == config.to_dict()
