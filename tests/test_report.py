@@ -283,7 +283,7 @@ def test_json_has_every_sections_numbers(report):
 
 
 def test_variants_show_xu_2015s_table_when_the_torch_module_is_installed():
-    from actlab.torch import xu2015
+    from actlab.experiments import xu2015
 
     blocks, numbers = variants._paper()
     table = next(b for b in blocks if isinstance(b, Table))

@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 from actlab import data  # noqa: E402
 from actlab.cli import main  # noqa: E402
 from actlab.compare.config import StudyConfig  # noqa: E402
-from actlab.torch import xu2015  # noqa: E402
+from actlab.experiments import xu2015  # noqa: E402
 from actlab.torch.backend import TorchBackend  # noqa: E402
 
 
@@ -150,14 +150,42 @@ def test_reproduce_refuses_a_store_made_with_other_settings(tmp_path, capsys):
     assert "other settings" in capsys.readouterr().err
 
 
-def test_train_resumes_from_a_checkpoint_exactly():
-    from actlab.torch.train import TrainConfig, train
-
+def test_weight_decay_and_the_step_schedule_resume_bit_for_bit():
+    """What torch/train.py's checkpoint test checked, on compare's backend: with weight decay
+    and a learning-rate drop, a restored stack trains on to exactly the same numbers."""
     ds = _digits_subset()
-    cfg = TrainConfig(model="cnn", epochs=2, batch_size=32, lr=0.05)
-    blobs: list[bytes] = []
-    whole = train(ds, "rrelu", 3, cfg, on_epoch=lambda run, blob: blobs.append(blob))
-    resumed = train(ds, "rrelu", 3, cfg, checkpoint=blobs[0])
-    assert [vars(e)["test_loss"] for e in resumed.history] == [
-        vars(e)["test_loss"] for e in whole.history
-    ]
+    cfg = StudyConfig(
+        activations=("rrelu",),
+        model="cnn",
+        epochs=3,
+        lr=0.05,
+        batch_size=32,
+        optimizer="momentum",
+        weight_decay=5e-4,
+        lr_drops=(0.5,),
+        backend="torch",
+    ).resolved()
+    backend = TorchBackend()
+    stack = backend.build(cfg, ds, "rrelu", [3])
+    backend.train_epoch(stack, ds)
+    assert stack.members[0].opt.param_groups[0]["lr"] == 0.05
+    assert stack.members[0].opt.param_groups[0]["weight_decay"] == 5e-4
+    restored = backend.restore(cfg, ds, "rrelu", [3], backend.dump(stack))
+    for s in (stack, restored):
+        backend.train_epoch(s, ds)  # epoch 2 > 0.5 * 3: the rate is divided by 10
+        assert s.members[0].opt.param_groups[0]["lr"] == pytest.approx(0.005)
+        backend.train_epoch(s, ds)
+    a = backend.evaluate(stack, ds.x_test, ds.y_test)
+    b = backend.evaluate(restored, ds.x_test, ds.y_test)
+    np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_the_stacks_of_a_study_share_one_copy_of_the_data():
+    ds = _digits_subset()
+    cfg = StudyConfig(activations=("relu", "tanh"), model="cnn", epochs=1, batch_size=64)
+    backend = TorchBackend()
+    stacks = [backend.build(cfg.resolved(), ds, a, [0]) for a in ("relu", "tanh")]
+    for stack in stacks:
+        backend.train_epoch(stack, ds)
+        backend.evaluate(stack, ds.x_test, ds.y_test)
+    assert len(backend.cache) == 4  # train and test images and labels, once for both stacks

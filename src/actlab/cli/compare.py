@@ -40,6 +40,15 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--optimizer", choices=OPTIMIZERS)
     p.add_argument("--lr", type=float, help="learning rate")
     p.add_argument("--batch-size", type=int)
+    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (torch backend)")
+    p.add_argument(
+        "--lr-drops",
+        default="",
+        metavar="F1,F2",
+        help="divide the lr by 10 after these fractions of the epochs (torch backend)",
+    )
+    p.add_argument("--train-size", type=int, help="train on the first N training examples")
+    p.add_argument("--test-size", type=int, help="test on the first N test examples")
     p.add_argument("--init", default="torch", help="weight initialisation (default: torch)")
     p.add_argument("--target", type=float, help="test accuracy for 'epochs/seconds to target'")
     p.add_argument("--backend", default="numpy", help="training backend (default: numpy)")
@@ -93,35 +102,29 @@ def config_from(args: argparse.Namespace) -> Any:
         data_options=data_options(args, record),
         backend=args.backend,
         device=args.device,
+        weight_decay=args.weight_decay,
+        lr_drops=_fractions(args.lr_drops),
+        train_size=args.train_size,
+        test_size=args.test_size,
     )
 
 
+def _fractions(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(p) for p in text.split(",") if p.strip())
+    except ValueError:
+        raise ActlabError(f"--lr-drops takes fractions such as 0.5,0.75, not {text!r}") from None
+
+
 def run(args: argparse.Namespace) -> int:
-    from actlab.compare import compare, report
+    from actlab.compare import report
     from actlab.plots import compare as figure
 
     config = config_from(args)
     bar = None if args.quiet or not sys.stderr.isatty() else _Bar()
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
-    try:
-        result = compare(config, args.out, data_path=args.data, on_epoch=bar)
-    except KeyboardInterrupt:
-        if bar:
-            bar.clear()
-        where = (
-            f"progress up to the last finished epoch is saved in {args.out}; run the same "
-            "command to resume"
-            if args.out
-            else "nothing was saved (use --out DIR to make a study resumable)"
-        )
-        print(f"actlab compare: interrupted; {where}", file=sys.stderr)
+    result = train(config, args.out, args.data, bar, "actlab compare")
+    if result is None:
         return 130
-    finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)
-    if bar:
-        bar.clear()
     outputs = _write_outputs(args, result, report, figure)
     if args.json:
         print(json.dumps({**report.to_json(result), "outputs": outputs}, indent=1))
@@ -130,6 +133,36 @@ def run(args: argparse.Namespace) -> int:
         for kind, path in outputs.items():
             print(f"{kind}: {path}")
     return 0
+
+
+def train(
+    config: Any, out: str | None, data_path: str | None, bar: Any, program: str
+) -> Any | None:
+    """:func:`actlab.compare.compare`, or None after Ctrl-C or SIGTERM, said in one line
+    (the store keeps every finished epoch; a SIGKILL loses at most the epoch in flight)."""
+    from actlab.compare import compare
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
+    try:
+        result = compare(config, out, data_path=data_path, on_epoch=bar)
+    except KeyboardInterrupt:
+        if hasattr(bar, "clear"):
+            bar.clear()
+        where = (
+            f"progress up to the last finished epoch is saved in {out}; run the same "
+            "command to resume"
+            if out
+            else "nothing was saved (use --out DIR to make a study resumable)"
+        )
+        print(f"{program}: interrupted; {where}", file=sys.stderr)
+        return None
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+    if hasattr(bar, "clear"):
+        bar.clear()
+    return result
 
 
 def _write_outputs(args: argparse.Namespace, result: Any, report: Any, figure: Any) -> dict:

@@ -52,6 +52,14 @@ class StudyConfig:
     backend: str = "numpy"
     #: where the backend computes (the torch backend's cpu or cuda)
     device: str = "cpu"
+    #: L2 penalty on every parameter (torch's SGD/Adam ``weight_decay``); 0: none
+    weight_decay: float = 0.0
+    #: the step schedule: the learning rate is divided by 10 after each of these fractions of
+    #: the epochs (``(0.5, 0.75)``: at the half and at three quarters); empty: a constant rate
+    lr_drops: tuple[float, ...] = ()
+    #: train (test) on the first N examples of the split only; None: all of it
+    train_size: int | None = None
+    test_size: int | None = None
 
     def resolved(self) -> StudyConfig:
         """The same config with every None filled from the dataset's defaults, validated."""
@@ -66,6 +74,7 @@ class StudyConfig:
             batch_size=self.batch_size or defaults.batch_size,
             target=self.target if self.target is not None else defaults.target_accuracy,
             activations=tuple(a.strip() for a in self.activations),
+            lr_drops=tuple(float(f) for f in self.lr_drops),
         )
         cfg.validate()
         return cfg
@@ -89,17 +98,47 @@ class StudyConfig:
             raise ActlabError(f"--batch-size must be a positive integer, got {self.batch_size}")
         if self.target is not None and not 0 < self.target <= 1:
             raise ActlabError(f"--target is an accuracy in (0, 1], got {self.target}")
+        if not 0 <= self.weight_decay < 1:
+            raise ActlabError(f"--weight-decay must be in [0, 1), got {self.weight_decay}")
+        if any(not 0 < f < 1 for f in self.lr_drops) or list(self.lr_drops) != sorted(
+            set(self.lr_drops)
+        ):
+            raise ActlabError(
+                f"--lr-drops are increasing fractions of the epochs in (0, 1), got {self.lr_drops}"
+            )
+        for flag, size in (("--train-size", self.train_size), ("--test-size", self.test_size)):
+            if size is not None and not 1 <= size <= 100_000_000:
+                raise ActlabError(f"{flag} must be a positive integer, got {size}")
+
+    def lr_at(self, epoch: int) -> float:
+        """The learning rate of epoch ``epoch`` (1-based) under the step schedule.
+
+        >>> StudyConfig(lr=0.1, epochs=4, lr_drops=(0.5,)).lr_at(3)
+        0.010000000000000002
+        """
+        assert self.lr is not None and self.epochs is not None
+        drops = sum(1 for f in self.lr_drops if epoch > f * self.epochs)
+        return self.lr * 0.1**drops
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["activations"] = list(self.activations)
+        out["lr_drops"] = list(self.lr_drops)
         return out
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> StudyConfig:
+        """The config :meth:`to_dict` wrote; settings added since take their defaults."""
         values = dict(values)
         values["activations"] = tuple(values["activations"])
+        values["lr_drops"] = tuple(values.get("lr_drops", ()))
         return cls(**values)
+
+    @staticmethod
+    def completed(stored: dict[str, Any]) -> dict[str, Any]:
+        """A stored :meth:`to_dict` with the settings added since it was written at their
+        defaults (which are what that older actlab did), so an older store still resumes."""
+        return {**StudyConfig().to_dict(), **stored}
 
 
 def fingerprint(dataset: data.Dataset) -> str:

@@ -66,6 +66,11 @@ class NumpyBackend:
         hidden_sizes(config.model)
         if config.device != "cpu":
             raise ActlabError("the numpy backend runs on the CPU only (--device cpu)")
+        if config.weight_decay or config.lr_drops:
+            raise ActlabError(
+                "the numpy backend has no weight decay or learning-rate schedule; "
+                "use --backend torch"
+            )
         if config.init not in nn.init.names():
             raise ActlabError(
                 f"unknown --init {config.init!r}; choose from {', '.join(nn.init.names())}"

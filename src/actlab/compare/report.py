@@ -100,9 +100,14 @@ def header(result: StudyResult) -> str:
         if resumed["loaded"] and result.store is not None
         else ""
     )
+    schedule = ""
+    if c.lr_drops:
+        schedule = f" (/10 after {', '.join(f'{f:.0%}' for f in c.lr_drops)} of the epochs)"
+    if c.weight_decay:
+        schedule += f", weight decay {c.weight_decay:g}"
     return (
         f"{c.dataset}: {d['n_train']} train / {d['n_test']} test; {c.model}, {c.optimizer} "
-        f"lr {c.lr:g}, batch {c.batch_size}, {c.epochs} epochs, init {c.init}; "
+        f"lr {c.lr:g}{schedule}, batch {c.batch_size}, {c.epochs} epochs, init {c.init}; "
         f"{len(c.activations)} activations x {c.seeds} seeds = {runs} runs in "
         f"{result.elapsed_seconds:.1f} s{again}"
     )

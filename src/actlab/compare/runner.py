@@ -98,7 +98,7 @@ def train_study(
     started = time.perf_counter()
     config = config.resolved()
     backend = backends.get(config.backend)
-    dataset = data.load(config.dataset, data_path, **config.data_options)
+    dataset = first(data.load(config.dataset, data_path, **config.data_options), config)
     if dataset.kind == "regression" and config.target is not None:
         config = replace(config, target=None)  # no accuracy to reach
     backend.check(config, dataset)
@@ -228,6 +228,20 @@ class _Measure:
             )
             for k, row in enumerate(group.rows)
         ]
+
+
+def first(dataset: data.Dataset, config: StudyConfig) -> data.Dataset:
+    """The dataset cut to its first ``config.train_size`` / ``test_size`` examples (all of a
+    split that has fewer). The fingerprint the store binds is of these, the arrays trained on."""
+    if config.train_size is None and config.test_size is None:
+        return dataset
+    return replace(
+        dataset,
+        x_train=dataset.x_train[: config.train_size],
+        y_train=dataset.y_train[: config.train_size],
+        x_test=dataset.x_test[: config.test_size],
+        y_test=dataset.y_test[: config.test_size],
+    )
 
 
 def _train_subset(dataset: data.Dataset) -> tuple[np.ndarray, np.ndarray]:

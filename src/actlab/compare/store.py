@@ -114,11 +114,11 @@ class Store:
         fmt = self.db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         if fmt is None or int(fmt[0]) != FORMAT:
             raise ActlabError(f"{self.path}: written by another version of actlab (format {fmt})")
-        changed = differences(json.loads(row[0]), current)
+        changed = differences(StudyConfig.completed(json.loads(row[0])), current)
         if changed:
             raise ActlabError(
                 f"{self.path} holds a study with a different configuration ({'; '.join(changed)});"
-                " run the same command to resume it, or choose another --out"
+                " run the same command to resume it, or choose another --out for other settings"
             )
 
     def runs(self, plan: Sequence[tuple[str, int]]) -> list[RunRow]:

@@ -67,7 +67,7 @@ def named_activations(specs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _direction(c: Comparison, margin: float) -> str:
+def direction(c: Comparison, margin: float) -> str:
     """Judge "a's metric is larger than b's" (difference = a - b)."""
     if c.significant and c.difference > 0:
         return HOLDS
@@ -81,7 +81,7 @@ def _speed_margin(ev: Evidence, a: str, b: str) -> float:
     return SPEED_MARGIN * (s[a].train_loss_auc_mean + s[b].train_loss_auc_mean) / 2
 
 
-def _stated(c: Comparison) -> str:
+def stated(c: Comparison) -> str:
     if math.isnan(c.difference):
         return "no comparison: some runs diverged (loss not finite)"
     return (
@@ -100,9 +100,9 @@ def _slower(slow: str, fast: str) -> Callable[[Evidence], tuple[str, str]]:
         s = ev.summaries
         said = (
             f"mean training loss over {ev.epochs} epochs: {a} {s[a].train_loss_auc_mean:.4g}, "
-            f"{b} {s[b].train_loss_auc_mean:.4g}; " + _stated(c)
+            f"{b} {s[b].train_loss_auc_mean:.4g}; " + stated(c)
         )
-        return _direction(c, _speed_margin(ev, a, b)), said
+        return direction(c, _speed_margin(ev, a, b)), said
 
     return judge
 
@@ -117,7 +117,7 @@ def _slowest(name: str) -> Callable[[Evidence], tuple[str, str]]:
             if b != a:
                 c = find(ev.speed, a, b)
                 assert c is not None
-                verdicts[b] = (_direction(c, _speed_margin(ev, a, b)), c)
+                verdicts[b] = (direction(c, _speed_margin(ev, a, b)), c)
         s = ev.summaries
         area = f"{a}'s mean training loss over {ev.epochs} epochs is {s[a].train_loss_auc_mean:.4g}"
         against = [b for b, (v, _) in verdicts.items() if v == FAILS]
@@ -127,7 +127,7 @@ def _slowest(name: str) -> Callable[[Evidence], tuple[str, str]]:
         unsure = [b for b, (v, _) in verdicts.items() if v == UNSURE]
         if unsure:
             b = min(unsure, key=lambda k: verdicts[k][1].p_holm)
-            return UNSURE, f"{area}; against {b}: " + _stated(verdicts[b][1])
+            return UNSURE, f"{area}; against {b}: " + stated(verdicts[b][1])
         worst = max(c.p_holm for _, c in verdicts.values())
         return HOLDS, (
             f"{area}, higher than all {len(verdicts)} others, each difference significant "
@@ -147,9 +147,9 @@ def _beats(name: str, other: str) -> Callable[[Evidence], tuple[str, str]]:
         s = ev.summaries
         said = (
             f"final test accuracy {a} {s[a].test_accuracy_mean:.4f}, {b} "
-            f"{s[b].test_accuracy_mean:.4f} ({ev.n_train} training examples); " + _stated(c)
+            f"{s[b].test_accuracy_mean:.4f} ({ev.n_train} training examples); " + stated(c)
         )
-        return _direction(c, ACCURACY_MARGIN), said
+        return direction(c, ACCURACY_MARGIN), said
 
     return judge
 

@@ -54,6 +54,13 @@ def command(config: StudyConfig, data_path: Path | None = None) -> str:
     args += ["--activations", ",".join(config.activations), "--seeds", str(config.seeds)]
     if config.epochs is not None:
         args += ["--epochs", str(config.epochs)]
+    if config.weight_decay:
+        args += ["--weight-decay", str(config.weight_decay)]
+    if config.lr_drops:
+        args += ["--lr-drops", ",".join(str(f) for f in config.lr_drops)]
+    for flag, size in (("--train-size", config.train_size), ("--test-size", config.test_size)):
+        if size is not None:
+            args += [flag, str(size)]
     return shlex.join(args)
 
 

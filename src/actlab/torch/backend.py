@@ -1,9 +1,10 @@
 """The torch backend of ``actlab compare``: CNNs (and MLPs) with actlab.torch activations.
 
-``actlab compare --backend torch --model cnn|nin[:WIDTH]|mlp:H1,H2 --device cpu|cuda`` trains
-through :mod:`actlab.compare`'s runner, so the statistics, verdicts, the durable store and
-resuming are the same code as for the NumPy engine; this module only builds, trains, evaluates
-and serialises models (the :class:`actlab.compare.backend.Backend` protocol).
+``actlab compare --backend torch --model cnn|nin[:WIDTH]|mlp:H1,H2 --device cpu|cuda`` (with
+``--weight-decay`` and the step schedule ``--lr-drops``; ``actlab reproduce xu2015`` is a preset
+of it) trains through :mod:`actlab.compare`'s runner, so the statistics, verdicts, the durable
+store and resuming are the same code as for the NumPy engine; this module only builds, trains,
+evaluates and serialises models (the :class:`actlab.compare.backend.Backend` protocol).
 
 Model ``s`` of a stack is reproducible from ``s`` alone: its weights come from
 ``torch.manual_seed(s)``, its data order from ``numpy.random.default_rng(s)``, and its random
@@ -58,8 +59,13 @@ class TorchStack:
     batch_size: int
     #: (C, H, W) the model takes, or None for an MLP on flat features
     shape: tuple[int, ...] | None
-    #: input arrays already on the device, by id (the runner passes the same arrays each epoch)
-    cache: dict[int, tuple[np.ndarray, torch.Tensor]]
+    #: input arrays already on the device, by (id, device, dtype, shape); the runner passes the
+    #: same arrays each epoch, and every stack of a backend shares one cache, so a study holds
+    #: one copy of the data on a GPU rather than one per activation
+    cache: dict[tuple[Any, ...], tuple[np.ndarray, torch.Tensor]]
+    #: the study's settings (the learning-rate schedule) and the epochs trained so far
+    config: StudyConfig
+    epochs_done: int = 0
 
 
 def parse_model(model: str) -> tuple[str, float, tuple[int, ...]]:
@@ -86,6 +92,9 @@ class TorchBackend:
     """PyTorch as a :class:`actlab.compare.backend.Backend`."""
 
     name = "torch"
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[Any, ...], tuple[np.ndarray, torch.Tensor]] = {}
 
     def check(self, config: StudyConfig, dataset: Dataset) -> None:
         assert config.model is not None
@@ -124,12 +133,16 @@ class TorchBackend:
             )
         assert config.model is not None
         shape = None if parse_model(config.model)[0] == "mlp" else dataset.image_shape
-        return TorchStack(members, device, config.batch_size, shape, {})
+        return TorchStack(members, device, config.batch_size, shape, self.cache, config)
 
     def train_epoch(self, stack: TorchStack, dataset: Dataset) -> None:
         x = _tensor(stack, dataset.x_train, stack.shape, torch.float32)
         y = _tensor(stack, dataset.y_train, None, torch.int64)
+        stack.epochs_done += 1
+        lr = stack.config.lr_at(stack.epochs_done)
         for m in stack.members:
+            for group in m.opt.param_groups:
+                group["lr"] = lr
             with _own_rng(m, stack.device), _one_thread(stack.device):
                 m.model.train()
                 order = torch.from_numpy(m.shuffle.permutation(len(x))).to(stack.device)
@@ -167,6 +180,7 @@ class TorchBackend:
                 "optimizer": m.opt.state_dict(),
                 "rng": m.rng,
                 "shuffle": json.dumps(m.shuffle.bit_generator.state),
+                "epochs_done": stack.epochs_done,
             }
             if m.cuda_rng is not None:
                 state["cuda_rng"] = m.cuda_rng
@@ -197,6 +211,8 @@ class TorchBackend:
             bit_generator = np.random.PCG64()
             bit_generator.state = json.loads(state["shuffle"])
             m.shuffle = np.random.Generator(bit_generator)
+            # states stored before the schedule existed: a constant rate, the count is unused
+            stack.epochs_done = int(state.get("epochs_done", 0))
         return stack
 
 
@@ -266,14 +282,15 @@ def _mlp(n_in: int, hidden: tuple[int, ...], n_out: int, act: ActFactory) -> nn.
 def _optimizer(config: StudyConfig, model: nn.Module) -> torch.optim.Optimizer:
     assert config.lr is not None and config.optimizer is not None
     name, options = RULES.lookup(config.optimizer).torch
+    # weight decay on every parameter, PReLU's too
     optimizer: torch.optim.Optimizer = getattr(torch.optim, name)(
-        model.parameters(), lr=config.lr, **options
+        model.parameters(), lr=config.lr, weight_decay=config.weight_decay, **options
     )
     return optimizer
 
 
 def _tensor(stack: TorchStack, array: np.ndarray, shape: Any, dtype: torch.dtype) -> torch.Tensor:
-    key = id(array)
+    key = (id(array), str(stack.device), dtype, shape)
     hit = stack.cache.get(key)
     if hit is not None and hit[0] is array:
         return hit[1]
