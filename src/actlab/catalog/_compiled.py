@@ -50,6 +50,12 @@ def disabled() -> Iterator[None]:
         _enabled = previous
 
 
+def float32_numbers(*values: float) -> tuple[float, ...] | None:
+    """``values`` when each is exactly a float32 number (a kink must not move), else None."""
+    with np.errstate(over="ignore"):
+        return values if all(float(np.float32(v)) == v for v in values) else None
+
+
 def compiled(
     name: str, args: Callable[..., tuple[float, ...] | None] | None = None
 ) -> Callable[[Kernel], Kernel]:

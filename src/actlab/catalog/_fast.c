@@ -359,6 +359,68 @@ CLONES static void mish_derivative_loop(const float *x, float *out, Py_ssize_t n
     }
 }
 
+/* ---- piecewise-linear kernels, in float32 itself (each result is exact or one rounding, the
+ * same bits as the NumPy kernels'); parameters arrive already checked to be float32 numbers */
+
+/* relu(x) = max(x, 0), +0 at -0 (as np.maximum), NaN kept */
+CLONES static void relu_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float v = x[i];
+        out[i] = (v < 0.0f ? 0.0f : v) + 0.0f;
+    }
+}
+
+/* min(max(x, lo), hi), NaN kept (relu6, hardtanh) */
+CLONES static void clip_loop(const float *x, float *out, Py_ssize_t n, double lo, double hi)
+{
+    const float l = (float)lo, h = (float)hi;
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float v = x[i];
+        v = v < l ? l : v;
+        out[i] = (v > h ? h : v) + 0.0f;
+    }
+}
+
+/* x for x > 0, slope x otherwise (leaky ReLU, PReLU, RReLU in evaluation) */
+CLONES static void leaky_loop(const float *x, float *out, Py_ssize_t n, double slope)
+{
+    const float s = (float)slope;
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float v = x[i];
+        out[i] = v > 0.0f ? v : s * v;
+    }
+}
+
+/* above for x > at, below for x <= at, NaN for NaN (the derivatives of the above) */
+CLONES static void step_loop(
+    const float *x, float *out, Py_ssize_t n, double at, double above, double below)
+{
+    const float a = (float)at, hi = (float)above, lo = (float)below;
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float v = x[i];
+        float r = v > a ? hi : lo;
+        out[i] = v != v ? v : r;
+    }
+}
+
+/* inside on the open interval (lo, hi), 0 elsewhere, NaN for NaN (clip's derivative) */
+CLONES static void window_loop(
+    const float *x, float *out, Py_ssize_t n, double lo, double hi, double inside)
+{
+    const float l = (float)lo, h = (float)hi, in = (float)inside;
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float v = x[i];
+        float r = (v > l) & (v < h) ? in : 0.0f;
+        out[i] = v != v ? v : r;
+    }
+}
+
 /* ---- Python glue ------------------------------------------------------------------------ */
 
 /* x (float32, any buffer), out (writable float32, same length) */
@@ -433,6 +495,22 @@ UNARY(gelu)
 UNARY(gelu_derivative)
 UNARY(mish)
 UNARY(mish_derivative)
+UNARY(relu)
+THREE_PARAMS(step)
+THREE_PARAMS(window)
+ONE_PARAM(leaky)
+
+static PyObject *py_clip(PyObject *self, PyObject *args)
+{
+    Py_buffer x, out;
+    double lo = 0.0, hi = 0.0, unused = 0.0;
+    if (buffers(args, "y*w*dd|d", &x, &out, &lo, &hi, &unused) < 0)
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS clip_loop((const float *)x.buf, (float *)out.buf, x.len / 4, lo, hi);
+    Py_END_ALLOW_THREADS PyBuffer_Release(&x);
+    PyBuffer_Release(&out);
+    Py_RETURN_NONE;
+}
 
 #define ENTRY(name, doc) {#name, py_##name, METH_VARARGS, doc}
 
@@ -452,6 +530,11 @@ static PyMethodDef methods[] = {
     ENTRY(gelu_derivative, "gelu_derivative(x, out)"),
     ENTRY(mish, "mish(x, out)"),
     ENTRY(mish_derivative, "mish_derivative(x, out)"),
+    ENTRY(relu, "relu(x, out)"),
+    ENTRY(clip, "clip(x, out, lo, hi)"),
+    ENTRY(leaky, "leaky(x, out, slope)"),
+    ENTRY(step, "step(x, out, at, above, below)"),
+    ENTRY(window, "window(x, out, lo, hi, inside)"),
     {NULL, NULL, 0, NULL},
 };
 

@@ -13,15 +13,18 @@ from typing import Any
 import numpy as np
 
 from actlab.catalog._blocks import FLOAT_BLOCK, blocked, clip, const, exact_params, window
+from actlab.catalog._compiled import compiled, float32_numbers
 from actlab.catalog.record import Activation, Kink, Param, Properties
 
 
+@compiled("clip", lambda min_val, max_val: float32_numbers(min_val, max_val))  # float32: _fast.c
 @exact_params("min_val", "max_val")
 @blocked
 def _hardtanh(x: np.ndarray, out: np.ndarray, min_val: Any, max_val: Any) -> np.ndarray:
     return clip(x, min_val, max_val, out)
 
 
+@compiled("window", lambda min_val, max_val: float32_numbers(min_val, max_val, 1.0))
 @exact_params("min_val", "max_val")
 @blocked
 def _hardtanh_derivative(x: np.ndarray, out: np.ndarray, min_val: Any, max_val: Any) -> np.ndarray:
@@ -36,6 +39,7 @@ def _hardsigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.divide(out, 6.0, out=out)
 
 
+@compiled("window", lambda: (-3.0, 3.0, 1 / 6))
 @blocked
 def _hardsigmoid_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return window(x, out, -3.0, 3.0, 1 / 6)
