@@ -3,8 +3,9 @@
  * Each kernel reads a float32 x, computes in double with its own vectorisable exp/expm1/log1p
  * (polynomials with a bit-cast 2^k, no libm calls, so the compiler vectorises the loop), and
  * rounds once to float32. Double carries 29 bits more than float32 needs: the polynomials are
- * accurate to ~1e-13 relative, so the float32 result is the correctly rounded one except within
- * ~1e-5 ulp of a rounding midpoint (well inside the catalog's 4 ulp; the tests measure it).
+ * accurate to ~3e-10 relative (0.005 float32 ulp), so the float32 result is within ~0.51 ulp
+ * (well inside the catalog's 4 ulp; the tests measure it). The compiler may fuse a * b + c into
+ * one FMA where the CPU has it (30-40 % faster here): that changes the last float64 bits only.
  *
  * The formulas are the NumPy kernels' (actlab/catalog/classic.py, smooth.py, gated.py,
  * gaussian_family.py), term for term: e = exp(-|u|) never overflows, no 1 - sigma, no
@@ -31,7 +32,7 @@
 #define LOOP_PRAGMA _Pragma("GCC ivdep")
 
 /* exp(x) for x in [-708, 709] (callers clamp): x = k ln2 + r, |r| <= ln2/2, exp(r) by Taylor to
- * r^10 (remainder < 2.2e-13 relative), 2^k built in the exponent bits. */
+ * r^8 (remainder < 2.5e-10 relative: 0.004 float32 ulp), 2^k built in the exponent bits. */
 static inline double exp_d(double x)
 {
     const double shifter = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds to an integer */
@@ -41,9 +42,7 @@ static inline double exp_d(double x)
     double kd = x * log2e + shifter;
     double k = kd - shifter;
     double r = (x - k * ln2_hi) - k * ln2_lo;
-    double p = 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
+    double p = 1.0 / 40320.0;
     p = p * r + 1.0 / 5040.0;
     p = p * r + 1.0 / 720.0;
     p = p * r + 1.0 / 120.0;
