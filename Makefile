@@ -28,10 +28,11 @@ bench: $(STAMP)
 	$(BIN)/actlab bench kernels
 	$(BIN)/actlab bench engine
 
-# regenerate the figure and the accuracy table the README links to
+# regenerate the figure, the accuracy table and the speed tables the README links to
 docs: $(STAMP)
 	$(BIN)/actlab plot -o docs/activations.png
 	$(BIN)/python benchmarks/ulp_table.py
+	$(BIN)/python benchmarks/speed_tables.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

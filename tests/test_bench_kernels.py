@@ -84,3 +84,32 @@ def test_only_takes_specs_with_commas_inside(capsys):
 def test_bad_sizes_are_one_line_errors(capsys):
     assert main(["bench", "kernels", "--cache-size", "0"]) == 2
     assert "--cache-size must be between" in capsys.readouterr().err
+
+
+def test_kinds_come_from_the_formulas():
+    assert kernels.kind("relu") == "piecewise-linear"
+    assert kernels.kind("hardtanh") == "piecewise-linear"
+    assert kernels.kind("sigmoid") == kernels.kind("gelu") == "exp/erf"
+    assert kernels.kind("hardswish") == "other"  # piecewise quadratic
+
+
+def test_goals_read_the_dram_numbers(monkeypatch):
+    monkeypatch.setattr(harness, "MIN_SAMPLE_S", 0.0)
+    bench = kernels.run({"dram": 256}, 1, ["relu", "sigmoid"], numpy_path=True)
+    assert {"actlab NumPy", "actlab out="} <= set(bench.impls())
+    goals = kernels.goals(bench)
+    assert len(goals) == 4
+    for goal in goals:
+        assert set(goal.met).isdisjoint(goal.missed)
+    by_text = {g.text.split(":")[0]: g for g in goals}
+    linear = by_text["piecewise-linear"]
+    assert len(linear.met) + len(linear.missed) == 1  # relu only
+    assert all(item.startswith("relu ") for item in linear.met + linear.missed)
+
+
+def test_float64_and_the_numpy_path_from_the_cli(capsys, monkeypatch):
+    monkeypatch.setattr(harness, "MIN_SAMPLE_S", 0.0)
+    argv = ["bench", "kernels", "--size", "128", "--regime", "dram", "--repeat", "1"]
+    status = main([*argv, "--dtype", "float64", "--numpy-path", "--only", "sigmoid", "relu"])
+    out = capsys.readouterr().out
+    assert status == 0 and "128 float64 elements" in out and "goal: " in out

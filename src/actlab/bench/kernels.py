@@ -16,6 +16,8 @@ Implementations (``impl``):
 
 - ``actlab``: ``f(x)`` then ``f.derivative(x)``, a fresh output array per call;
 - ``actlab out=``: the same into buffers the caller owns (no allocation, no page faults);
+- ``actlab NumPy``: ``out=`` with the compiled kernels switched off (``numpy_path=True``): what
+  a machine without a C compiler runs, and what actlab ran before the compiled kernels;
 - ``torch``: PyTorch eager on CPU, when installed, on the same number of threads: forward under
   ``no_grad``; forward+backward through autograd (``torch.autograd.grad`` with a preallocated
   upstream gradient of ones, which also multiplies by it: one read actlab's derivative doesn't do);
@@ -38,12 +40,13 @@ import numpy as np
 
 import actlab
 from actlab.bench import harness
+from actlab.catalog import _compiled
 from actlab.catalog.function import Function
 
 #: elements per regime: 128 KiB of float32 (cache-resident) and 64 MiB (DRAM-sized)
 REGIMES: dict[str, int] = {"cache": 2**15, "dram": 2**24}
 DEFAULT_SIZE = REGIMES["dram"]
-IMPLS = ("actlab", "actlab out=", "torch", "torch.compile")
+IMPLS = ("actlab", "actlab out=", "actlab NumPy", "torch", "torch.compile")
 
 Timed = Callable[[], object]
 
@@ -96,6 +99,7 @@ class KernelBench:
 
     regimes: dict[str, int]
     rounds: int
+    dtype: str
     threads: int
     clock: str
     results: list[KernelTiming]
@@ -197,6 +201,8 @@ def run(
     *,
     use_torch: bool = True,
     compile: bool = False,
+    numpy_path: bool = False,
+    dtype: str = "float32",
     threads: int = 1,
     progress: Callable[[str], None] | None = None,
     seed: int = 0,
@@ -215,13 +221,13 @@ def run(
     try:
         with harness.threads(threads):
             for regime, size in regimes.items():
-                x = (np.random.default_rng(seed).standard_normal(size) * 3).astype(np.float32)
+                x = (np.random.default_rng(seed).standard_normal(size) * 3).astype(dtype)
                 copy_buffer = np.empty_like(x)
                 harness.prefault(copy_buffer)
                 for i, f in enumerate(functions):
                     if progress:
                         progress(f"{regime} [{i + 1}/{len(functions)}] {f.spec}")
-                    variants = _actlab_variants(f, x)
+                    variants = _actlab_variants(f, x, numpy_path)
                     if torch_ctx is not None:
                         for impl, (reason, pair) in torch_ctx.variants(f, x).items():
                             if pair is None:
@@ -240,6 +246,7 @@ def run(
     return KernelBench(
         regimes=regimes,
         rounds=used_rounds,
+        dtype=str(np.dtype(dtype)),
         threads=threads,
         clock="process_time",
         results=results,
@@ -248,9 +255,12 @@ def run(
     )
 
 
-def _actlab_variants(f: Function, x: np.ndarray) -> dict[str, tuple[Timed, Timed]]:
+def _actlab_variants(
+    f: Function, x: np.ndarray, numpy_path: bool
+) -> dict[str, tuple[Timed, Timed]]:
     y, dy = np.empty_like(x), np.empty_like(x)
     harness.prefault(y, dy)
+    found: dict[str, tuple[Timed, Timed]] = {}
 
     def fwdbwd() -> object:
         f(x)
@@ -260,7 +270,20 @@ def _actlab_variants(f: Function, x: np.ndarray) -> dict[str, tuple[Timed, Timed
         f(x, out=y)
         return f.derivative(x, out=dy)
 
-    return {"actlab": (lambda: f(x), fwdbwd), "actlab out=": (lambda: f(x, out=y), fwdbwd_out)}
+    def numpy_fwd() -> object:
+        with _compiled.disabled():
+            return f(x, out=y)
+
+    def numpy_fwdbwd() -> object:
+        with _compiled.disabled():
+            f(x, out=y)
+            return f.derivative(x, out=dy)
+
+    found["actlab"] = (lambda: f(x), fwdbwd)
+    found["actlab out="] = (lambda: f(x, out=y), fwdbwd_out)
+    if numpy_path and _compiled.AVAILABLE:
+        found["actlab NumPy"] = (numpy_fwd, numpy_fwdbwd)
+    return found
 
 
 def _time_variants(
@@ -366,3 +389,72 @@ def _torch_context(threads: int, compile: bool) -> _TorchContext | None:
     except ImportError:
         return None
     return _TorchContext(torch, compile)
+
+
+#: formula atoms that make an activation part of the exp/erf family
+_TRANSCENDENTAL = ("exp", "erf", "erfc", "log", "tanh", "atan", "sin", "cos", "sqrt")
+
+
+def kind(name: str) -> str:
+    """``"piecewise-linear"``, ``"exp/erf"`` (the formula has exp, erf, log, tanh...) or
+    ``"other"`` (piecewise polynomials, rational functions), from the record's symbolic form."""
+    import sympy as sp
+
+    f = actlab.get(name)
+    x = sp.Symbol("x", real=True)
+    params = {k: sp.Float(v) for k, v in f.params.items() if np.ndim(v) == 0}
+    expr = f.record.symbolic(sp, x, params)
+    names = {type(a).__name__.lower() for a in sp.preorder_traversal(expr)}
+    if any(t in names for t in _TRANSCENDENTAL) or any(
+        isinstance(a, sp.Pow) and not a.exp.is_Integer for a in sp.preorder_traversal(expr)
+    ):
+        return "exp/erf"
+    pieces = expr.rewrite(sp.Piecewise)
+    parts = [e for e, _ in pieces.args] if isinstance(pieces, sp.Piecewise) else [pieces]
+    linear = all(p.is_polynomial(x) and sp.degree(p, x) <= 1 if p.has(x) else True for p in parts)
+    return "piecewise-linear" if linear else "other"
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One of issue 13's goals, checked against one run (DRAM regime)."""
+
+    text: str
+    met: list[str]
+    missed: list[str]
+
+    @property
+    def holds(self) -> bool:
+        return not self.missed
+
+
+def goals(bench: KernelBench, regime: str = "dram") -> list[Goal]:
+    """The speed goals, per activation: faster than torch eager, forward and forward+backward
+    (a fresh output against torch's fresh output, and with out=); piecewise-linear <= 1.5
+    copies with out=; the exp/erf family <= 3 copies forward with out=."""
+    names = list(dict.fromkeys(t.name for t in bench.results if t.regime == regime))
+    faster: tuple[list[str], list[str]] = ([], [])
+    faster_out: tuple[list[str], list[str]] = ([], [])
+    linear: tuple[list[str], list[str]] = ([], [])
+    family: tuple[list[str], list[str]] = ([], [])
+    for name in names:
+        ours, out, theirs = (bench.get(name, i, regime) for i in ("actlab", "actlab out=", "torch"))
+        for mine, tally in ((ours, faster), (out, faster_out)):
+            if mine is not None and theirs is not None:
+                ok = mine.fwd_s < theirs.fwd_s and mine.fwdbwd_s < theirs.fwdbwd_s
+                tally[0 if ok else 1].append(name)
+        if out is None:
+            continue
+        k = kind(name)
+        if k == "piecewise-linear":
+            linear[0 if out.fwd_copies <= 1.5 else 1].append(f"{name} {out.fwd_copies:.2f}")
+        elif k == "exp/erf":
+            family[0 if out.fwd_copies <= 3.0 else 1].append(f"{name} {out.fwd_copies:.2f}")
+    return [
+        Goal("faster than torch eager, forward and forward+backward (both fresh output)", *faster),
+        Goal(
+            "faster than torch eager, forward and forward+backward (actlab with out=)", *faster_out
+        ),
+        Goal("piecewise-linear: forward <= 1.5 copies with out=", *linear),
+        Goal("exp/erf family: forward <= 3 copies with out=", *family),
+    ]

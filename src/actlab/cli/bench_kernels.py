@@ -42,6 +42,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     p.add_argument("--compile", action="store_true", help="add torch.compile (slow to compile)")
+    p.add_argument(
+        "--numpy-path",
+        action="store_true",
+        help="add actlab with its compiled kernels off (what runs without a C compiler)",
+    )
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     p.add_argument("--threads", type=int, default=1, help="threads for every library (1)")
     p.set_defaults(func=run)
 
@@ -67,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         only,
         use_torch=not args.no_torch,
         compile=args.compile,
+        numpy_path=args.numpy_path,
+        dtype=args.dtype,
         threads=args.threads,
         progress=lambda line: print(f"actlab bench kernels: {line}", file=sys.stderr, flush=True),
     )
@@ -111,7 +119,7 @@ def table_lines(bench: kernels.KernelBench) -> list[str]:
         )
         lines += [
             "",
-            f"{regime}: {size} float32 elements ({size * 4 / 2**20:.3g} MiB), {unit}",
+            f"{regime}: {size} {bench.dtype} elements ({size * 4 / 2**20:.3g} MiB), {unit}",
             f"{'':<{width}}  " + "  ".join(f"{i:^19}" for i in impls) + "  faults/call",
             f"{'activation':<{width}}  "
             + "  ".join(f"{'fwd':>8} {'fwd+bwd':>10}" for _ in impls)
@@ -130,4 +138,11 @@ def table_lines(bench: kernels.KernelBench) -> list[str]:
     if bench.skipped:
         lines += ["", "skipped: " + "; ".join(bench.skipped)]
     lines += ["", kernels.verdict(kernels.compare(bench))]
+    if "dram" in bench.regimes:
+        lines.append("")
+        for goal in kernels.goals(bench):
+            word = "met" if goal.holds else f"missed by {len(goal.missed)}"
+            lines.append(f"goal: {goal.text}: {word} ({len(goal.met)} met)")
+            if goal.missed:
+                lines.append("  missed: " + ", ".join(goal.missed))
     return lines
