@@ -42,7 +42,7 @@ def page(bench: kernels.KernelBench, seconds: float) -> str:
         "",
         f"Machine: {_cpu()}, {os.cpu_count()} logical CPUs (shared with other jobs: read "
         f"ratios, not digits); {bench.threads} thread(s) for every implementation; "
-        f"{bench.dtype}; median of {bench.rounds} rounds, order rotated every round; "
+        f"{bench.dtype}; {bench.rounds_text}, order rotated every round; "
         f"torch {bench.torch_version or 'not installed'}; compiled kernels "
         f"{'built' if _compiled.AVAILABLE else 'not built'}; the run took {seconds / 60:.0f} min.",
         "",

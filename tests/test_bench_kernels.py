@@ -110,6 +110,8 @@ def test_goals_read_the_dram_numbers(monkeypatch):
 def test_float64_and_the_numpy_path_from_the_cli(capsys, monkeypatch):
     monkeypatch.setattr(harness, "MIN_SAMPLE_S", 0.0)
     argv = ["bench", "kernels", "--size", "128", "--regime", "dram", "--repeat", "1"]
-    status = main([*argv, "--dtype", "float64", "--numpy-path", "--only", "sigmoid", "relu"])
+    status = main(
+        [*argv, "--dtype", "float64", "--numpy-path", "--reverse", "--only", "sigmoid", "relu"]
+    )
     out = capsys.readouterr().out
     assert status == 0 and "128 float64 elements" in out and "goal: " in out

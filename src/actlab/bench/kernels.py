@@ -98,12 +98,15 @@ class KernelBench:
     """One run of the kernel benchmark."""
 
     regimes: dict[str, int]
+    #: rounds per activation (the most, when they were two per variant)
     rounds: int
     dtype: str
     threads: int
     clock: str
     results: list[KernelTiming]
     torch_version: str | None = None
+    #: rounds were two per variant (every variant in every position of the rotation)
+    balanced: bool = False
     #: why an implementation was left out, e.g. "torch gaussian: torch has no single op"
     skipped: list[str] = field(default_factory=list)
 
@@ -112,6 +115,13 @@ class KernelBench:
             (t for t in self.results if t.name == name and t.impl == impl and t.regime == regime),
             None,
         )
+
+    @property
+    def rounds_text(self) -> str:
+        """ "median of N rounds", or of two rounds per variant when they were balanced."""
+        if self.balanced:
+            return f"median of two rounds per variant (up to {self.rounds})"
+        return f"median of {self.rounds} rounds"
 
     def impls(self) -> list[str]:
         return [i for i in IMPLS if any(t.impl == i for t in self.results)]
@@ -204,13 +214,15 @@ def run(
     numpy_path: bool = False,
     dtype: str = "float32",
     threads: int = 1,
+    reverse: bool = False,
     progress: Callable[[str], None] | None = None,
     seed: int = 0,
 ) -> KernelBench:
     """Time every registered activation (or those in ``only``) in each regime.
 
     ``rounds`` defaults to two per variant, so that each variant runs in every position of the
-    rotation once forwards and once backwards.
+    rotation once forwards and once backwards. ``reverse`` lists the variants the other way
+    round (to see for yourself that no verdict depends on the order).
     """
     regimes = dict(regimes or REGIMES)
     functions = [actlab.get(n) for n in (only or actlab.names())]
@@ -236,9 +248,9 @@ def run(
                             else:
                                 variants[impl] = pair
                     n = rounds or 2 * (1 + 2 * len(variants))
-                    used_rounds = n
+                    used_rounds = max(used_rounds, n)
                     results += _time_variants(
-                        f.spec, regime, size, variants, x, copy_buffer, n, seed
+                        f.spec, regime, size, variants, x, copy_buffer, n, seed, reverse
                     )
     finally:
         if torch_ctx is not None:
@@ -251,6 +263,7 @@ def run(
         clock="process_time",
         results=results,
         torch_version=torch_ctx.version if torch_ctx else None,
+        balanced=rounds is None,
         skipped=skipped,
     )
 
@@ -295,11 +308,14 @@ def _time_variants(
     buffer: np.ndarray,
     rounds: int,
     seed: int,
+    reverse: bool = False,
 ) -> list[KernelTiming]:
     flat: dict[str, Timed] = {"copy": lambda: np.copyto(buffer, x)}
     for impl, (fwd_fn, fwdbwd_fn) in variants.items():
         flat[f"{impl} fwd"] = fwd_fn
         flat[f"{impl} fwdbwd"] = fwdbwd_fn
+    if reverse:
+        flat = dict(reversed(flat.items()))
     m = harness.measure(flat, rounds=rounds, seed=seed, clock=time.process_time)
     out = []
     for impl in variants:
@@ -343,6 +359,8 @@ class _TorchContext:
         if op is None:
             return {"torch": ("torch has no single op for it", None)}
         tx = torch.from_numpy(x)
+        if op(tx) is tx:
+            return {"torch": ("torch's op returns its input: no work to time", None)}
         ones = torch.ones_like(tx)
         x_grad = tx.detach().clone().requires_grad_(True)
         found: dict[str, tuple[str, tuple[Timed, Timed] | None]] = {

@@ -48,6 +48,9 @@ def add_parser(sub: Any) -> None:
         help="add actlab with its compiled kernels off (what runs without a C compiler)",
     )
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    p.add_argument(
+        "--reverse", action="store_true", help="list the variants in reverse (same verdicts)"
+    )
     p.add_argument("--threads", type=int, default=1, help="threads for every library (1)")
     p.set_defaults(func=run)
 
@@ -75,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         compile=args.compile,
         numpy_path=args.numpy_path,
         dtype=args.dtype,
+        reverse=args.reverse,
         threads=args.threads,
         progress=lambda line: print(f"actlab bench kernels: {line}", file=sys.stderr, flush=True),
     )
@@ -104,7 +108,7 @@ def table_lines(bench: kernels.KernelBench) -> list[str]:
     width = max([len(n) for n in names] + [10])
     torch = f"; torch {bench.torch_version}" if bench.torch_version else ""
     lines = [
-        f"median of {bench.rounds} rounds, order rotated every round, {bench.threads} thread(s) "
+        f"{bench.rounds_text}, order rotated every round, {bench.threads} thread(s) "
         f"for every implementation, CPU time of the process{torch}",
     ]
     for regime, size in bench.regimes.items():

@@ -120,7 +120,7 @@ def _method(bench: kernels.KernelBench) -> str:
         "and writes every value once, the least any element-wise function can do). Every "
         "version, and the copy, runs in the same rounds, in an order that rotates every round "
         "so no one always goes first; each is warmed up until its times are stable; "
-        f"the numbers are medians of {bench.rounds} rounds of CPU time of the process, "
+        f"the numbers are the {bench.rounds_text} of CPU time of the process, "
         f"with {bench.threads} thread(s) for every library. `actlab` allocates a fresh output, "
         "`actlab out=` writes into buffers the caller owns, `torch` is PyTorch eager"
         + (f" {bench.torch_version}" if bench.torch_version else "")
