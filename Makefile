@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench docs tables clean
 
-$(STAMP): pyproject.toml
+# setup.py builds the optional compiled kernels (src/actlab/catalog/_fast.c) in place
+$(STAMP): pyproject.toml setup.py src/actlab/catalog/_fast.c
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	# torch is pinned so pip takes the local CPU build instead of resolving a CUDA one.
 	$(BIN)/python -m pip install -q torch==2.13.0
@@ -27,10 +28,11 @@ bench: $(STAMP)
 	$(BIN)/actlab bench kernels
 	$(BIN)/actlab bench engine
 
-# regenerate the figure and the accuracy table the README links to
+# regenerate the figure, the accuracy table and the speed tables the README links to
 docs: $(STAMP)
 	$(BIN)/actlab plot -o docs/activations.png
 	$(BIN)/python benchmarks/ulp_table.py
+	$(BIN)/python benchmarks/speed_tables.py
 
 # regenerate the catalog's generated tables (mpmath), formatted as committed; a test checks that
 # the committed ones equal a fresh generation

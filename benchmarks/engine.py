@@ -1,6 +1,6 @@
 """Engine speed: ``python benchmarks/engine.py [--json] [--steps N] [--rounds N] [--threads N]``.
 
-The same as ``actlab bench engine`` (see :mod:`actlab.nn.bench`).
+The same as ``actlab bench engine`` (see :mod:`actlab.bench.engine`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """actlab's one-node activations against torch's fused ops, eager composition and torch.compile.
 
-The same as ``actlab bench torch`` (see :mod:`actlab.torch.bench`), for checkouts where the
+The same as ``actlab bench torch`` (see :mod:`actlab.bench.torch`), for checkouts where the
 ``bench`` command group is not there:
 
     PYTHONPATH=src python benchmarks/torch_activations.py [--size N] [--device cuda] [--compile]

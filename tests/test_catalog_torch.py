@@ -1,7 +1,8 @@
 """Agreement with torch.nn.functional where torch has the activation and is accurate.
 
-Parameterised over the registry; the table below only says which torch op computes each
-canonical name (test data). Records torch lacks are skipped. torch is compared at moderate |x|,
+Parameterised over the registry; which torch op computes each record comes from the one table
+``actlab.torch.native`` (what the torch modules and the benchmarks use). Records torch lacks are
+skipped. torch is compared at moderate |x|,
 where its formulas are accurate (its sigmoid' = y(1 - y), tanh' = 1 - y^2 and erf-based GELU lose
 relative accuracy in the tails, which is what actlab's ulp tests are for), and exactly at the
 kinks, where actlab promises torch's derivative convention.
@@ -15,45 +16,11 @@ import pytest
 import actlab
 
 torch = pytest.importorskip("torch")
-F = torch.nn.functional
 
 
-def _tensor(value, like):
-    return torch.tensor(value, dtype=like.dtype)
+from actlab.torch.native import native_call, native_op  # noqa: E402
 
-
-#: canonical name -> torch forward given (x, params)
-TORCH = {
-    "sigmoid": lambda x, p: torch.sigmoid(x),
-    "tanh": lambda x, p: torch.tanh(x),
-    "relu": lambda x, p: F.relu(x),
-    "relu6": lambda x, p: F.relu6(x),
-    "leaky_relu": lambda x, p: F.leaky_relu(x, p["negative_slope"]),
-    "prelu": lambda x, p: F.prelu(x, _tensor([p["a"]], x)),
-    "rrelu": lambda x, p: F.rrelu(x, p["lower"], p["upper"], training=False),
-    "threshold": lambda x, p: F.threshold(x, p["threshold"], p["value"]),
-    "hardtanh": lambda x, p: F.hardtanh(x, p["min_val"], p["max_val"]),
-    "hardsigmoid": lambda x, p: F.hardsigmoid(x),
-    "hardswish": lambda x, p: F.hardswish(x),
-    "softshrink": lambda x, p: F.softshrink(x, p["lambd"]),
-    "hardshrink": lambda x, p: F.hardshrink(x, p["lambd"]),
-    "tanhshrink": lambda x, p: F.tanhshrink(x),
-    "softsign": lambda x, p: F.softsign(x),
-    "exponential": lambda x, p: torch.exp(x),
-    "sinusoid": lambda x, p: torch.sin(x),
-    "arctan": lambda x, p: torch.atan(x),
-    "elu": lambda x, p: F.elu(x, p["alpha"]),
-    "celu": lambda x, p: F.celu(x, p["alpha"]),
-    "selu": lambda x, p: F.selu(x),
-    "gelu": lambda x, p: F.gelu(x),
-    "gelu_tanh": lambda x, p: F.gelu(x, approximate="tanh"),
-    "silu": lambda x, p: x * torch.sigmoid(p.get("beta", 1.0) * x),
-    "mish": lambda x, p: F.mish(x),
-    "softplus": lambda x, p: F.softplus(x, p.get("beta", 1.0)),
-    "log_sigmoid": lambda x, p: F.logsigmoid(x),
-}
-
-COVERED = [r for r in actlab.records() if r.name in TORCH]
+COVERED = [r for r in actlab.records() if native_op(r) is not None]
 #: moderate |x|: torch's formulas are accurate here in both dtypes
 GRID = np.concatenate([np.linspace(-4.0, 4.0, 321), np.geomspace(1e-6, 4.0, 40)]) + 1e-3
 TOLERANCE = {np.float64: {"rtol": 1e-9, "atol": 1e-12}, np.float32: {"rtol": 2e-5, "atol": 1e-6}}
@@ -64,9 +31,9 @@ TORCH_ERRORS = {
 }
 
 
-def _torch_pair(name: str, x: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
+def _torch_pair(record, x: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
     t = torch.tensor(x, requires_grad=True)
-    y = TORCH[name](t, params)
+    y = native_call(record, params)(t)
     (grad,) = torch.autograd.grad(y.sum(), t)
     return y.detach().numpy(), grad.numpy()
 
@@ -76,7 +43,7 @@ def _torch_pair(name: str, x: np.ndarray, params: dict) -> tuple[np.ndarray, np.
 def test_matches_torch_at_moderate_x(record, dtype):
     f = actlab.get(record.name)
     x = GRID.astype(dtype)
-    want_y, want_dy = _torch_pair(record.name, x, record.defaults)
+    want_y, want_dy = _torch_pair(record, x, record.defaults)
     tolerance = dict(TOLERANCE[dtype])
     tolerance["rtol"] = max(tolerance["rtol"], TORCH_ERRORS.get(record.name, 0.0))
     np.testing.assert_allclose(f(x), want_y, **tolerance, err_msg="forward")
@@ -87,7 +54,7 @@ def test_matches_torch_at_moderate_x(record, dtype):
 def test_kink_conventions_match_torch(record):
     f = actlab.get(record.name)
     at = np.array([k.point(record.defaults) for k in record.kinks])
-    want_y, want_dy = _torch_pair(record.name, at, record.defaults)
+    want_y, want_dy = _torch_pair(record, at, record.defaults)
     np.testing.assert_array_equal(f(at), want_y)
     # the convention (which side's slope), not torch's last bit: selu's lambda * alpha is the
     # exact product rounded in actlab, a product of two rounded numbers in torch (1 ulp apart)

@@ -22,7 +22,7 @@ from tests.chromium import ARGS, CHROMIUM
 
 #: tiny settings for every section that trains or times (the tests check plumbing, not claims)
 TINY = [
-    (cost.SETTINGS, "quick", (4096, 1)),
+    (cost.SETTINGS, "quick", {"cache": 256, "dram": 4096, "rounds": 1, "compile": False}),
     (collapse.SETTINGS, "quick", {**collapse.SETTINGS["quick"], "steps": 120, "seeds": 1}),
     (gradients.SETTINGS, "quick", (5, 24, 2)),
     (training.SETTINGS["digits"], "quick", (2, 3)),

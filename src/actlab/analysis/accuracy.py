@@ -126,9 +126,15 @@ def ulp_error(got: np.ndarray, ref: list[mpmath.mpf], dtype: type) -> np.ndarray
     return errors
 
 
+#: seeded uniform random points in [-50, 50] on every grid, where kernels switch pieces
+SWITCH_POINTS = 100
+
+
 def grid(record: Activation, dtype: type, extra: int = 0, seed: int = 0) -> np.ndarray:
     """The whole finite range of ``dtype``: subnormals to the largest finite, a dense stretch of
-    [-40, 40], every kink and its neighbours, plus ``extra`` log-uniform random points."""
+    [-40, 40], every integer and half-integer in [-50, 50] and :data:`SWITCH_POINTS` seeded random
+    points there (kernels switch pieces at such round numbers: gelu_tanh' at x = -7 once was
+    5.4 ulp), every kink and its neighbours, plus ``extra`` log-uniform random points."""
     mags = np.concatenate(
         [
             [1e-45, 1e-40, 1.17e-38, 1e-30, 1e-20, 1e-12, 1e-8, 1e-6],
@@ -144,7 +150,13 @@ def grid(record: Activation, dtype: type, extra: int = 0, seed: int = 0) -> np.n
         rng = np.random.default_rng(seed)
         top = math.log10(float(np.finfo(dtype).max))
         mags = np.concatenate([mags, 10 ** rng.uniform(-6, min(top, 40), extra)])
-    dense = np.arange(-40.0, 40.0, 0.37)
+    dense = np.concatenate(
+        [
+            np.arange(-40.0, 40.0, 0.37),
+            np.arange(-50.0, 50.5, 0.5),
+            np.random.default_rng(seed + 1).uniform(-50.0, 50.0, SWITCH_POINTS),
+        ]
+    )
     # where functions of e^x underflow (float32: x e^x is normal while e^x is not, on
     # [-107, -88.7]; float64 the same on [-745, -708]), and where derivatives cancel near a minimum
     hard = np.concatenate([np.arange(-110.0, -85.0, 1.3), np.arange(-3.0, 0.0, 0.113)])

@@ -13,21 +13,25 @@ from typing import Any
 import numpy as np
 
 from actlab.catalog._blocks import FLOAT_BLOCK, blocked, clip, const, exact_params, window
+from actlab.catalog._compiled import compiled, float32_numbers
 from actlab.catalog.record import Activation, Kink, Param, Properties
 
 
+@compiled("clip", lambda min_val, max_val: float32_numbers(min_val, max_val))  # float32: _fast.c
 @exact_params("min_val", "max_val")
 @blocked
 def _hardtanh(x: np.ndarray, out: np.ndarray, min_val: Any, max_val: Any) -> np.ndarray:
     return clip(x, min_val, max_val, out)
 
 
+@compiled("window", lambda min_val, max_val: float32_numbers(min_val, max_val, 1.0))
 @exact_params("min_val", "max_val")
 @blocked
 def _hardtanh_derivative(x: np.ndarray, out: np.ndarray, min_val: Any, max_val: Any) -> np.ndarray:
     return window(x, out, min_val, max_val, 1.0)
 
 
+@compiled("clip_affine", lambda: (-3.0, 3.0, 3.0, 6.0))  # float32: _fast.c, the same bits
 @blocked
 def _hardsigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # (t + 3) / 6 is exact next to -3 where t + 3 is exact; x / 6 + 1/2 would cancel there
@@ -36,6 +40,7 @@ def _hardsigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.divide(out, 6.0, out=out)
 
 
+@compiled("window", lambda: (-3.0, 3.0, 1 / 6))
 @blocked
 def _hardsigmoid_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return window(x, out, -3.0, 3.0, 1 / 6)
@@ -67,6 +72,7 @@ def _hardswish_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.add(out, np.greater_equal(x, 3.0), out=out)
 
 
+@compiled("clip_affine", lambda: (-1.0, 1.0, 1.0, 2.0))  # (t + 1) * 0.5 = (t + 1) / 2
 @blocked
 def _sparse_sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     clip(x, -1.0, 1.0, out)
@@ -74,6 +80,7 @@ def _sparse_sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.multiply(out, 0.5, out=out)
 
 
+@compiled("window", lambda: (-1.0, 1.0, 0.5))
 @blocked
 def _sparse_sigmoid_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return window(x, out, -1.0, 1.0, 0.5)

@@ -11,10 +11,12 @@ from typing import Any
 import numpy as np
 
 from actlab.catalog._blocks import WIDE_BLOCK, blocked, clip, exact_params, float32_by
+from actlab.catalog._compiled import compiled, float32_numbers
 from actlab.catalog._numeric import nan_passing, via_float64
 from actlab.catalog.record import Activation, Kink, Param, Properties
 
 
+@compiled("softshrink", lambda lambd: float32_numbers(lambd))  # float32: _fast.c, same bits
 @exact_params("lambd")
 @blocked
 def _softshrink(x: np.ndarray, out: np.ndarray, lambd: Any) -> np.ndarray:
@@ -23,6 +25,7 @@ def _softshrink(x: np.ndarray, out: np.ndarray, lambd: Any) -> np.ndarray:
     return np.subtract(x, out, out=out)
 
 
+@compiled("shrink_derivative", lambda lambd: float32_numbers(lambd))
 @exact_params("lambd")
 @blocked
 def _shrink_derivative(x: np.ndarray, out: np.ndarray, lambd: Any) -> np.ndarray:
@@ -32,6 +35,7 @@ def _shrink_derivative(x: np.ndarray, out: np.ndarray, lambd: Any) -> np.ndarray
     return nan_passing(x, out)
 
 
+@compiled("hardshrink", lambda lambd: float32_numbers(lambd))
 @exact_params("lambd")
 @blocked
 def _hardshrink(x: np.ndarray, out: np.ndarray, lambd: Any) -> np.ndarray:

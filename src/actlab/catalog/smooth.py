@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from actlab.catalog._compiled import compiled
 from actlab.catalog._dd import precise_kernel, two_prod
 from actlab.catalog.record import Activation, Kink, Param, Properties
 
@@ -37,6 +38,7 @@ def _exact_multiplier(v: Any) -> bool:
 # --- ELU, CELU, SELU -----------------------------------------------------------------------
 
 
+@compiled("elu", lambda alpha: (1.0, alpha, 1.0))  # float32: one fused pass (_fast.c)
 @precise_kernel
 def _elu(x: np.ndarray, out: np.ndarray, precise: bool, alpha: Any) -> np.ndarray:
     # expm1 only sees min(x, 0): no overflow in the branch that x > 0 throws away
@@ -47,6 +49,7 @@ def _elu(x: np.ndarray, out: np.ndarray, precise: bool, alpha: Any) -> np.ndarra
     return out
 
 
+@compiled("elu_derivative", lambda alpha: (1.0, alpha, 1.0))
 @precise_kernel
 def _elu_derivative(x: np.ndarray, out: np.ndarray, precise: bool, alpha: Any) -> np.ndarray:
     np.minimum(x, 0.0, out=out)
@@ -67,6 +70,7 @@ def _celu_parts(x: np.ndarray, alpha: Any, precise: bool) -> tuple[np.ndarray, n
     return q, (xm - p) - e
 
 
+@compiled("elu", lambda alpha: (1.0, alpha, 1.0 / alpha))
 @precise_kernel
 def _celu(x: np.ndarray, out: np.ndarray, precise: bool, alpha: Any) -> np.ndarray:
     q, r = _celu_parts(x, alpha, precise)
@@ -78,6 +82,7 @@ def _celu(x: np.ndarray, out: np.ndarray, precise: bool, alpha: Any) -> np.ndarr
     return out
 
 
+@compiled("elu_derivative", lambda alpha: (1.0, alpha, 1.0 / alpha))
 @precise_kernel
 def _celu_derivative(x: np.ndarray, out: np.ndarray, precise: bool, alpha: Any) -> np.ndarray:
     q, r = _celu_parts(x, alpha, precise)
@@ -87,6 +92,7 @@ def _celu_derivative(x: np.ndarray, out: np.ndarray, precise: bool, alpha: Any) 
     return out
 
 
+@compiled("elu", lambda: (_SELU_SCALE, _SELU_SCALE_ALPHA, 1.0))
 @precise_kernel
 def _selu(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     np.minimum(x, 0.0, out=out)
@@ -96,6 +102,7 @@ def _selu(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     return out
 
 
+@compiled("elu_derivative", lambda: (_SELU_SCALE, _SELU_SCALE_ALPHA, 1.0))
 @precise_kernel
 def _selu_derivative(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     np.minimum(x, 0.0, out=out)
@@ -121,6 +128,7 @@ def _scaled(x: np.ndarray, beta: Any, precise: bool) -> tuple[np.ndarray, np.nda
     return two_prod(x, beta)
 
 
+@compiled("softplus", lambda beta: (beta,))
 @precise_kernel
 def _softplus(x: np.ndarray, out: np.ndarray, precise: bool, beta: Any) -> np.ndarray:
     # log(1 + e^u)/beta = log1p(e^-|u|)/beta + max(x, 0): exact everywhere, no threshold needed
@@ -138,6 +146,7 @@ def _softplus(x: np.ndarray, out: np.ndarray, precise: bool, beta: Any) -> np.nd
     return out
 
 
+@compiled("softplus_derivative", lambda beta: (beta,))
 @precise_kernel
 def _softplus_derivative(x: np.ndarray, out: np.ndarray, precise: bool, beta: Any) -> np.ndarray:
     u, err = _scaled(x, beta, precise)
@@ -147,6 +156,7 @@ def _softplus_derivative(x: np.ndarray, out: np.ndarray, precise: bool, beta: An
     return out
 
 
+@compiled("log_sigmoid")  # float32: the same formula in one fused pass (_fast.c)
 @precise_kernel
 def _log_sigmoid(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     # log sigma(x) = -(log1p(e^-|x|) + max(-x, 0))
@@ -159,6 +169,7 @@ def _log_sigmoid(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     return out
 
 
+@compiled("log_sigmoid_derivative")
 @precise_kernel
 def _log_sigmoid_derivative(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     out[...] = _sigmoid(-x)

@@ -23,7 +23,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from actlab.nn import bench
+    from actlab.bench import engine as bench
 
     if args.steps < 1 or args.rounds < 1 or args.threads < 1:
         raise ActlabError("--steps, --rounds and --threads must be at least 1")

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         import torch
 
-        from actlab.torch import bench
+        from actlab.bench import torch as bench
         from actlab.torch.device import resolve_device
     except ImportError:
         raise ActlabError("bench torch needs PyTorch: pip install 'actlab[torch]'") from None

@@ -1,6 +1,8 @@
 """Which catalog activations torch computes natively, and how to call its op.
 
-This is data, not a list of activations to support: every record works through the exact and the
+This is the one table of torch ops in actlab: the torch modules, ``actlab bench kernels`` and
+``actlab bench torch`` and the tests that compare against torch all read it. It is data, not a
+list of activations to support: every record works through the exact and the
 symbolic paths; an entry here only says "torch has a fused op for this one". An entry is used only
 when its keyword arguments are exactly the record's parameter names (a test checks every entry
 against the registry, so a renamed parameter shows up as a failure rather than a silent fallback).
@@ -10,7 +12,7 @@ A learnable parameter arrives as a tensor; ``training`` is passed to ops that ta
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -46,6 +48,9 @@ NATIVE: dict[str, Callable[..., torch.Tensor]] = {
     "tanhshrink": F.tanhshrink,
     "softshrink": lambda x, lambd: F.softshrink(x, lambd),
     "hardshrink": lambda x, lambd: F.hardshrink(x, lambd),
+    "exponential": torch.exp,
+    "arctan": torch.atan,
+    "sinusoid": torch.sin,
 }
 
 
@@ -83,6 +88,28 @@ def native_op(record: Activation) -> Callable[..., torch.Tensor] | None:
     if op is None or not compatible(record, op):
         return None
     return op
+
+
+def native_call(
+    record: Activation, params: Mapping[str, Any]
+) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """``x -> torch's op at these parameter values`` (evaluation mode), or None without one.
+
+    A learnable parameter (PReLU's slope) is passed as a one-element tensor, as torch keeps it.
+
+    >>> import actlab
+    >>> op = native_call(actlab.lookup("leaky_relu"), {"negative_slope": 0.1})
+    >>> float(op(torch.tensor(-2.0)))
+    -0.2
+    """
+    op = native_op(record)
+    if op is None:
+        return None
+    learnable = {p.name for p in record.params if p.learnable}
+    kwargs: dict[str, Any] = {
+        k: torch.tensor([float(v)]) if k in learnable else float(v) for k, v in params.items()
+    }
+    return lambda x: op(x, **kwargs)
 
 
 def compatible(record: Activation, op: Callable[..., Any]) -> bool:

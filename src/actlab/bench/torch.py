@@ -9,19 +9,20 @@
 * ``compiled``: ``torch.compile`` of that composition (optional: compiling takes seconds);
 * ``node_compiled``: the node with its forward and backward compiled (optional, same reason).
 
-Time is the median of repeated forward+backward passes. Memory is what the pass keeps for backward
-(the bytes of the distinct storages autograd saves, counted with ``saved_tensors_hooks``), the
-cost that grows with every layer; on CUDA also the peak allocated during the pass. Accuracy is
-the largest error, in units in the last place of the input's dtype, of f and f' against the
-catalog's exact kernels over |x| <= 100 and a few tails.
+Time is the median of repeated forward+backward passes, timed by :mod:`actlab.bench.harness`
+(warm-up until stable, rotated order, wall time with the device synchronised). Memory is what
+the pass keeps for backward (the bytes of the distinct storages autograd saves, counted with
+``saved_tensors_hooks``), the cost that grows with every layer; on CUDA also the peak allocated
+during the pass. Accuracy is the largest error, in units in the last place of the input's
+dtype, of f and f' against the catalog's exact kernels over |x| <= 100 and a few tails.
 
->>> from actlab.torch.bench import run
+>>> from actlab.bench.torch import run
 >>> rows = run(["silu"], size=1 << 12, repeats=3)          # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import statistics
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -31,6 +32,7 @@ import sympy as sp
 import torch
 
 import actlab
+from actlab.bench import harness
 from actlab.errors import ActlabError
 from actlab.torch._symbolic import compile_expr, stable
 from actlab.torch.functions import NumpyFn, SymbolicFn, allow_recompiles, symbolic_plan
@@ -108,25 +110,25 @@ def measure(
 ) -> dict[str, tuple[float, int, int | None, float]]:
     """Per method: (median seconds, saved bytes, CUDA peak bytes or None, first-call seconds).
 
-    The methods take turns within each round, so a slow spell on a shared machine hits all alike.
+    The methods take turns in a rotated order (:func:`actlab.bench.harness.measure`), so a slow
+    spell on a shared machine, or the cost of going first, hits all alike.
     """
     grad = torch.ones_like(x)
-    first: dict[str, float] = {}
-    times: dict[str, list[float]] = {name: [] for name in found}
-    for name, fn in found.items():
-        first[name] = _timed(fn, x, grad)
-    for _ in range(repeats):
-        for name, fn in found.items():
-            times[name].append(_timed(fn, x, grad))
+    first = {name: _timed(fn, x, grad) for name, fn in found.items()}  # compiles happen here
+    variants = {name: functools.partial(_synced_pass, fn, x, grad) for name, fn in found.items()}
+    m = harness.measure(variants, rounds=repeats, clock=time.perf_counter)
     return {
-        name: (
-            statistics.median(times[name]),
-            _saved_bytes(fn, x),
-            _cuda_peak(fn, x, grad),
-            first[name],
-        )
+        name: (m[name].median, _saved_bytes(fn, x), _cuda_peak(fn, x, grad), first[name])
         for name, fn in found.items()
     }
+
+
+def _synced_pass(
+    fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, grad: torch.Tensor
+) -> None:
+    x.grad = None
+    _pass(fn, x, grad)
+    _sync(x)
 
 
 def _timed(
@@ -157,13 +159,10 @@ def run(
     """
     if size < 1:
         raise ActlabError(f"--size must be positive, got {size}")
-    previous = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
+    if not threads:
         return _run(activations, size, repeats, device, dtype, compile)
-    finally:
-        torch.set_num_threads(previous)
+    with harness.threads(threads):
+        return _run(activations, size, repeats, device, dtype, compile)
 
 
 def _run(

@@ -1,4 +1,4 @@
-"""actlab.torch.bench measures what it says (memory and accuracy; no timing asserts)."""
+"""actlab.bench.torch measures what it says (memory and accuracy; no timing asserts)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from actlab.torch import bench  # noqa: E402
+from actlab.bench import torch as bench  # noqa: E402
 
 FORMULA = "x*tanh(log(1 + exp(x)))"
 

@@ -12,24 +12,22 @@ update) on the same data:
   plain SGD, batch 10, float64) on its circle data, trained by :class:`actlab.nn.FusedSGD`
   against the engine's ``train_step`` and against torch eager.
 
-Times are CPU time of this process (``time.process_time``); NumPy's BLAS and torch are pinned to
-the same number of threads (1 by default) so both do the same work on the same cores. Rounds are
-interleaved so both sides share the machine's noise; the medians over rounds are reported, with
-their ratio (> 1: actlab is faster). Nothing here asserts a speed.
+Times come from :mod:`actlab.bench.harness`: CPU time of this process, warm-up until stable, the
+sides' order rotated every round; NumPy's BLAS and torch are pinned to the same number of threads
+(1 by default) so both do the same work on the same cores. The medians over rounds are reported,
+with their ratio (> 1: actlab is faster). Nothing here asserts a speed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import statistics
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
+from actlab.bench import harness
 from actlab.data import experiment
 from actlab.nn.fused import FusedSGD
 from actlab.nn.model import Model, mlp, stack
@@ -148,40 +146,10 @@ def _torch_sgd_loop(torch: Any, x: np.ndarray, y: np.ndarray) -> Callable[[], No
     return run
 
 
-def _seconds(fn: Callable[[], None]) -> float:
-    start = time.process_time()
-    fn()
-    return time.process_time() - start
-
-
 def _race(sides: dict[str, Callable[[], None]], rounds: int, steps: int) -> dict[str, float]:
-    for fn in sides.values():  # warm-up: allocations, torch's first-call costs
-        fn()
-    times: dict[str, list[float]] = {name: [] for name in sides}
-    for _ in range(rounds):
-        for name, fn in sides.items():
-            times[name].append(_seconds(fn))
-    return {name: 1e3 * statistics.median(t) / steps for name, t in times.items()}
-
-
-@contextlib.contextmanager
-def _threads(n: int, torch: Any) -> Iterator[None]:
-    """Pin NumPy's BLAS and torch to ``n`` threads for the duration."""
-    previous = torch.get_num_threads() if torch is not None else None
-    if torch is not None:
-        torch.set_num_threads(n)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        limiter: Any = contextlib.nullcontext()
-    else:
-        limiter = threadpool_limits(limits=n, user_api="blas")
-    try:
-        with limiter:
-            yield
-    finally:
-        if torch is not None and previous is not None:
-            torch.set_num_threads(previous)
+    """Median ms per step of each side, timed by :func:`actlab.bench.harness.measure`."""
+    m = harness.measure(sides, rounds=rounds, min_sample_s=0.0, max_warmup=5)
+    return {name: 1e3 * m[name].median / steps for name in sides}
 
 
 def _data(name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -209,7 +177,7 @@ def run(
             torch = None
     say = progress or (lambda line: None)
     races = []
-    with _threads(threads, torch):
+    with harness.threads(threads):
         for name, sizes, dataset, batch in (
             ("small", SMALL, "digits", SMALL_BATCH),
             ("medium", MEDIUM, "random", 128),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from actlab.bench import engine as bench
 from actlab.cli import bench_engine
-from actlab.nn import bench
 
 
 def test_bench_reports_all_races() -> None:

@@ -1,0 +1,81 @@
+"""The compiled float32 kernels (_fast.c) against the records' NumPy kernels, and the fallback.
+
+The accuracy tests (test_catalog_accuracy.py) measure whichever path is in use against the
+mpmath reference; here the two paths are checked against each other for every record (both round
+the same float64 formula once, so they agree to 1 ulp), and actlab is checked to work with the
+extension switched off, as on a machine without a C compiler.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import actlab
+from actlab.analysis.accuracy import grid
+from actlab.catalog import _compiled
+
+RECORDS = list(actlab.records())
+
+
+def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance in float32 steps (0 where both are NaN or equal, inf where only one is NaN)."""
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    ia = a.view(np.int32).astype(np.int64)
+    ib = b.view(np.int32).astype(np.int64)
+    # map the sign-magnitude bits onto a line, so the step count crosses zero correctly
+    ia = np.where(ia < 0, -(ia & 0x7FFFFFFF), ia)
+    ib = np.where(ib < 0, -(ib & 0x7FFFFFFF), ib)
+    steps = np.abs(ia - ib).astype(np.float64)
+    steps[np.isnan(a) != np.isnan(b)] = np.inf
+    return np.where(same, 0.0, steps)
+
+
+@pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled kernels were not built")
+@pytest.mark.parametrize("record", RECORDS, ids=[r.name for r in RECORDS])
+def test_compiled_and_numpy_kernels_agree(record):
+    f = actlab.get(record.name)
+    x = grid(record, np.float32, extra=200)
+    x = np.concatenate([x, [np.nan, np.inf, -np.inf], np.linspace(-30, 30, 6001, dtype=np.float32)])
+    x = x.astype(np.float32)
+    fast = f(x), f.derivative(x)
+    with _compiled.disabled():
+        assert not _compiled.enabled()
+        slow = f(x), f.derivative(x)
+    assert _compiled.enabled()
+    for got, want, which in zip(fast, slow, ("forward", "derivative")):
+        steps = _ulps(got, want)
+        assert steps.max() <= 1, f"{which}: {steps.max()} ulp apart at x = {x[steps.argmax()]}"
+
+
+def test_params_the_loops_do_not_take_fall_back_to_numpy():
+    x = np.linspace(-5, 5, 101, dtype=np.float32)
+    f = actlab.get("silu(beta=0)")  # beta = 0 is x/2: the C loop only takes beta > 0
+    np.testing.assert_array_equal(f(x), x / 2)
+    stacked = actlab.get("elu")
+    alpha = np.full(x.shape, 2.0)
+    want = np.where(x > 0, x, 2.0 * np.expm1(np.minimum(x, 0).astype(np.float64)))
+    np.testing.assert_allclose(
+        stacked.record.forward(x, np.empty_like(x), alpha=alpha), want, rtol=1e-6
+    )
+
+
+def test_actlab_works_without_the_extension():
+    code = (
+        "import numpy as np, actlab\n"
+        "from actlab.catalog import _compiled\n"
+        "assert not _compiled.AVAILABLE and not _compiled.enabled()\n"
+        "x = np.linspace(-3, 3, 7, dtype=np.float32)\n"
+        "y = actlab.get('sigmoid')(x)\n"
+        "assert y.dtype == np.float32 and abs(float(y[3]) - 0.5) == 0\n"
+        "print('ok')\n"
+    )
+    env = {"ACTLAB_NO_COMPILED": "1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
