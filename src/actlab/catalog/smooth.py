@@ -118,7 +118,9 @@ def _scaled(x: np.ndarray, beta: Any, precise: bool) -> tuple[np.ndarray, np.nda
     """beta*x as p + e: p rounded, e its rounding error (None when beta*x is exact or unneeded)."""
     if _exact_multiplier(beta) or not precise:
         return x * beta, None
-    return two_prod(x, beta)
+    p, e = two_prod(x, beta)
+    # an overflowed (or infinite) product has no rounding error to correct: inf*0 would be nan
+    return p, np.where(np.isfinite(p), e, 0.0)
 
 
 @precise_kernel

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 import actlab
-from actlab.catalog.analysis import Analysis, analyse, describe
+from actlab.catalog.analysis import Analysis, analyse, describe, properties
 from actlab.errors import ActlabError
 
 SPEC_HELP = "activation name, name(param=value, ...), or a formula in x"
@@ -81,15 +81,16 @@ def show_lines(f: actlab.Function, info: Analysis) -> list[str]:
                 f"  {p.name} = {value:g}  (default {p.default:g}, valid {p.range_text()}{learn})"
                 + (f"  {p.doc}" if p.doc else "")
             )
-    props = r.properties
-    at_defaults = "" if f.params == r.defaults else " (declared at the default parameters)"
+    props = properties(f)
+    where = " (measured at these parameters)" if props.estimated else ""
     kinks = ", ".join(f"{x:g}" for x, _, _ in info.kinks)
     lines += [
         "",
-        "properties" + at_defaults,
+        "properties" + where,
         f"  range          {_range(props.range)}",
         f"  monotonic      {_yes(props.monotonic)}",
-        f"  smooth         {_yes(props.smooth)}" + (f" (kinks at x = {kinks})" if kinks else ""),
+        f"  smooth         {_yes(props.smooth)}"
+        + (f" (kinks at x = {kinks})" if kinks and not props.smooth else ""),
         f"  zero-centred   {_yes(props.zero_centred)}",
         f"  saturating     {_yes(props.saturating)}",
         "computed",
