@@ -163,7 +163,7 @@ def _json_number(v: np.floating) -> float | str:
 def run_plot(args: argparse.Namespace) -> int:
     from actlab.plots import figure_path, plot_activations, save_figure
 
-    figure_path(args.output)  # fail before the (slow) drawing
+    figure_path(args.output, "-o")  # fail before the (slow) drawing
     specs = args.specs or None
     fig = plot_activations(specs, derivatives=args.derivatives or specs is None, xlim=args.xlim)
     path = save_figure(fig, args.output)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
-import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from actlab import data
 from actlab.cli.data import add_data_options, data_options
+from actlab.cli.signals import exit_status, stopped_by
 from actlab.errors import ActlabError
 
 
@@ -100,72 +99,97 @@ def run(args: argparse.Namespace) -> int:
     from actlab.compare import compare, figure, report
 
     config = config_from(args)
-    bar = None if args.quiet or not sys.stderr.isatty() else _Bar()
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
+    config.resolved()  # bad settings fail here, before any folder is made
+    plan = _check_outputs(args)  # every output path, before the first epoch
+    for note in plan.notes:
+        print(f"actlab compare: note: {note}", file=sys.stderr)
+    progress = None if args.quiet else _progress_for(sys.stderr)
     try:
-        result = compare(config, args.out, data_path=args.data, on_epoch=bar)
-    except KeyboardInterrupt:
-        if bar:
-            bar.clear()
+        result = compare(config, args.out, data_path=args.data, on_epoch=progress)
+    except KeyboardInterrupt as exc:
+        if progress is not None:
+            progress.clear()
         where = (
             f"progress up to the last finished epoch is saved in {args.out}; run the same "
             "command to resume"
             if args.out
             else "nothing was saved (use --out DIR to make a study resumable)"
         )
-        print(f"actlab compare: interrupted; {where}", file=sys.stderr)
-        return 130
-    finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)
-    if bar:
-        bar.clear()
-    outputs = _write_outputs(args, result, report, figure)
+        print(f"actlab compare: {stopped_by(exc)}; {where}", file=sys.stderr)
+        return exit_status(exc)
+    if progress is not None:
+        progress.clear()
+    outputs, failures = _write_outputs(plan, result, report, figure)
     if args.json:
-        print(json.dumps({**report.to_json(result), "outputs": outputs}, indent=1))
+        payload = {**report.to_json(result), "outputs": outputs, "notes": list(plan.notes)}
+        print(json.dumps(payload, indent=1, allow_nan=False))
     else:
         print(report.text(result))
         for kind, path in outputs.items():
             print(f"{kind}: {path}")
-    return 0
+    for failure in failures:  # the study itself is safe: printed above, and in --out
+        print(f"actlab compare: error: {failure}", file=sys.stderr)
+    return 2 if failures else 0
 
 
-def _write_outputs(args: argparse.Namespace, result: Any, report: Any, figure: Any) -> dict:
+@dataclass
+class _Outputs:
+    """Where the results go, checked before the study starts."""
+
+    csv: Path | None
+    figure: Path | None
+    #: the figure was asked for by name (-o): failing to write it is an error, not a note
+    figure_named: bool
+    notes: list[str]
+
+
+def _check_outputs(args: argparse.Namespace) -> _Outputs:
+    from actlab.outputs import FIGURE_FORMATS, check_folder, check_output, folder_problem
+
+    out = check_folder(args.out, "--out") if args.out else None
+    csv_path = None
+    if args.csv:
+        csv_path = check_output(args.csv, (".csv",), "--csv")
+    elif out is not None:
+        csv_path = out / "runs.csv"
+    notes = []
+    fig = None
+    if args.output and not args.no_figure:
+        fig = check_output(args.output, FIGURE_FORMATS, "-o")
+    elif not args.no_figure:
+        fig = out / "compare.png" if out else Path("compare.png")
+        problem = folder_problem(fig.parent)
+        if problem:
+            notes.append(f"no figure: {problem}; choose where with -o FIG or --out DIR")
+            fig = None
+    return _Outputs(csv_path, fig, bool(args.output), notes)
+
+
+def _write_outputs(
+    plan: _Outputs, result: Any, report: Any, figure: Any
+) -> tuple[dict[str, str], list[str]]:
+    """Write what was planned; a failure now (disk full) is reported, never loses the study."""
     outputs: dict[str, str] = {}
-    out = Path(args.out) if args.out else None
-    csv_path = args.csv or (out / "runs.csv" if out else None)
-    if csv_path:
-        outputs["csv"] = str(csv_path)
-        outputs["summary_csv"] = str(report.write_csv(result, csv_path))
-    if not args.no_figure:
-        fig = args.output or (out / "compare.png" if out else "compare.png")
-        outputs["figure"] = str(figure.save(result, fig))
-    return outputs
+    failures: list[str] = []
+    if plan.csv is not None:
+        try:
+            outputs["summary_csv"] = str(report.write_csv(result, plan.csv))
+            outputs["csv"] = str(plan.csv)
+        except ActlabError as exc:
+            failures.append(str(exc))
+    if plan.figure is not None:
+        try:
+            outputs["figure"] = str(figure.save(result, plan.figure))
+        except ActlabError as exc:
+            if plan.figure_named:
+                failures.append(str(exc))
+            else:
+                plan.notes.append(f"no figure: {exc}")
+                print(f"actlab compare: note: no figure: {exc}", file=sys.stderr)
+    return outputs, failures
 
 
-def _terminate(signum: int, frame: Any) -> None:
-    """SIGTERM (a polite kill) ends the study like Ctrl-C: at a clean point, with a message."""
-    raise KeyboardInterrupt
+def _progress_for(stream: Any) -> Any:
+    from actlab.progress import Progress
 
-
-class _Bar:
-    """A one-line progress bar on stderr (only when stderr is a terminal)."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-
-    def __call__(self, progress: Any) -> None:
-        done = progress.epoch / progress.epochs
-        width = 30
-        filled = int(width * done)
-        left = progress.elapsed / max(done, 1e-9) * (1 - done)
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {progress.epoch}/{progress.epochs}"
-            f"  {progress.elapsed:.0f} s, ~{left:.0f} s left "
-        )
-        sys.stderr.flush()
-
-    def clear(self) -> None:
-        sys.stderr.write("\r" + " " * 79 + "\r")
-        sys.stderr.flush()
+    return Progress(stream, "actlab compare")

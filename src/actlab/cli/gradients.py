@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from actlab.errors import ActlabError
+from actlab.outputs import FIGURE_FORMATS, check_output
 
 
 def add_parser(sub: Any) -> None:
@@ -50,22 +50,17 @@ def split_specs(text: str) -> list[str]:
     return specs
 
 
-def check_figure_path(path: str | None) -> None:
+def check_figure_path(path: str | None, what: str = "-o") -> None:
     """Refuse a figure path that cannot be written before spending time on the measurement."""
-    if path is None:
-        return
-    target = Path(path)
-    if target.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise ActlabError(f"figure file must end in .png, .svg or .pdf, got {path!r}")
-    if not target.parent.is_dir():
-        raise ActlabError(f"cannot write {path}: no directory {str(target.parent)!r}")
+    if path is not None:
+        check_output(path, FIGURE_FORMATS, what)
 
 
 def run(args: argparse.Namespace) -> int:
     from actlab.gradients import measure
 
     check_figure_path(args.output)
-    check_figure_path(args.histograms)
+    check_figure_path(args.histograms, "--histograms")
 
     report = measure(
         split_specs(args.activations),
