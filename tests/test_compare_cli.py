@@ -73,7 +73,7 @@ def test_regression_dataset(capsys) -> None:
         (["--lr", "-1"], "--lr must be"),
         (["--init", "zeros"], "unknown --init"),
         (["--backend", "jax"], "unknown backend 'jax'"),
-        (["--activations", "relu,relu"], "the same activation twice"),
+        (["--activations", "relu,relu"], "lists relu twice"),
         (["--noise", "5"], "--noise does not apply"),
         (["-o", "x.gif", "--epochs", "1", "--seeds", "1"], ".png"),
     ],

@@ -114,19 +114,20 @@ def test_a_figure_that_fails_after_the_study_keeps_the_results(capsys, monkeypat
     assert err.strip().splitlines()[-1].endswith("(No space left on device)")
 
 
-def test_progress_is_plain_lines_when_piped(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "actlab", "compare", *QUICK, "--epochs", "3", "--no-figure"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-    )
-    assert proc.returncode == 0
-    lines = proc.stderr.splitlines()
-    assert lines and all("\r" not in line for line in lines)
-    assert lines[0].startswith("actlab compare: epoch 1/3") and "left" in lines[0]
-    assert lines[-1].startswith("actlab compare: epoch 3/3")
+def test_progress_is_plain_lines_when_piped(capsys, monkeypatch) -> None:
+    monkeypatch.setattr("actlab.progress.QUIET_SECONDS", 0.0)
+    monkeypatch.setattr("actlab.progress.EVERY_SECONDS", 0.0)
+    assert main(["compare", *QUICK, "--epochs", "3", "--no-figure"]) == 0
+    lines = capsys.readouterr().err.splitlines()  # capsys is not a terminal: plain lines
+    assert [line.split(",")[0] for line in lines] == [
+        f"actlab compare: epoch {e}/3" for e in (1, 2, 3)
+    ]
+    assert all("\r" not in line for line in lines) and "left" in lines[0]
+
+
+def test_a_short_job_prints_no_progress(capsys) -> None:
+    assert main(["compare", *QUICK, "--no-figure"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_sigterm_exits_143_and_keeps_the_finished_epochs(tmp_path: Path) -> None:

@@ -22,15 +22,17 @@ from typing import Any, TextIO
 
 #: plain-line mode prints at most one line this often
 EVERY_SECONDS = 5.0
+#: plain-line mode stays silent this long: a job that ends sooner needs no progress in the log
+QUIET_SECONDS = 1.0
 
 
 class Progress:
     """Report ``done`` of ``total`` on ``stream``; call :meth:`clear` when the work ends."""
 
-    def __init__(self, stream: TextIO, label: str, every: float = EVERY_SECONDS) -> None:
+    def __init__(self, stream: TextIO, label: str, every: float | None = None) -> None:
         self.stream = stream
         self.label = label
-        self.every = every
+        self.every = EVERY_SECONDS if every is None else every
         self.terminal = bool(getattr(stream, "isatty", lambda: False)())
         self.t0 = time.perf_counter()
         #: ``done`` before the first update: the work this run did not have to do
@@ -40,12 +42,14 @@ class Progress:
 
     def __call__(self, progress: Any) -> None:
         """The callback of :func:`actlab.compare.compare`: ``progress.epoch`` of ``.epochs``."""
+        if self.done0 is None:  # a resumed study: the epochs before this one took no time now
+            self.done0 = progress.epoch - 1
         self.update(progress.epoch, progress.epochs, "epoch")
 
     def update(self, done: int, total: int, unit: str = "step") -> None:
         now = time.perf_counter()
         if self.done0 is None:
-            self.done0 = max(done - 1, 0)
+            self.done0 = 0
         done0 = self.done0
         elapsed = now - self.t0
         left = ""
@@ -58,13 +62,17 @@ class Progress:
             bar = f"[{'#' * filled}{'.' * (width - filled)}] "
             self.stream.write(f"\r{bar}{text}"[:79].ljust(79))
             self.drawn = True
-        elif done >= total or now - self.last_line >= self.every:
+        elif elapsed < QUIET_SECONDS and self.every > 0:
+            return
+        elif (done >= total and self.drawn) or now - self.last_line >= self.every:
             self.stream.write(text + "\n")
             self.last_line = now
+            self.drawn = True
         self.stream.flush()
 
     def clear(self) -> None:
         """Remove the terminal bar (plain lines stay: they are the log)."""
+        # (in plain-line mode ``drawn`` means "a line was printed", so the last one follows)
         if self.terminal and self.drawn:
             self.stream.write("\r" + " " * 79 + "\r")
             self.stream.flush()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 import actlab
+from actlab.cli.jsonout import json_text
 
 
 def add_parser(sub: Any) -> None:
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"actlab accuracy: [{i + 1}/{len(records)}] {record.name}", file=sys.stderr)
         results += measure(record, extra=max(args.extra, 0))
     if args.json:
-        print(json.dumps([r.as_dict() for r in results], indent=2))
+        print(json_text([r.as_dict() for r in results], indent=2))
     else:
         print(markdown_table(results))
     return 0

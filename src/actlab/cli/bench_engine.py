@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         progress=lambda line: print(f"actlab bench engine: {line}", file=sys.stderr, flush=True),
     )
     if args.json:
-        print(json.dumps([r.as_dict() for r in races], indent=2))
+        print(json_text([r.as_dict() for r in races], indent=2))
         return 0
     print(
         f"CPU ms per training step, median of {args.rounds} rounds, {args.threads} thread(s) "

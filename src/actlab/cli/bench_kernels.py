@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 import actlab
 from actlab.bench import kernels
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         progress=lambda line: print(f"actlab bench kernels: {line}", file=sys.stderr, flush=True),
     )
     if args.json:
-        print(json.dumps([t.as_dict() for t in bench.results], indent=2))
+        print(json_text([t.as_dict() for t in bench.results], indent=2))
         return 0
     print("\n".join(table_lines(bench)))
     return 0

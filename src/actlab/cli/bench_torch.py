@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 
 
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     if args.json:
-        print(json.dumps(bench.as_dicts(rows), indent=2))
+        print(json_text(bench.as_dicts(rows), indent=2))
     else:
         print(
             f"{args.size} {args.dtype} elements on {args.device}, {args.threads} thread(s), "

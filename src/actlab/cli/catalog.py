@@ -6,7 +6,6 @@ The numbers come from :mod:`actlab.catalog.analysis`; this module only formats t
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from typing import Any
 
@@ -14,6 +13,7 @@ import numpy as np
 
 import actlab
 from actlab.catalog.analysis import Analysis, analyse, describe, properties
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 
 SPEC_HELP = "activation name, name(param=value, ...), or a formula in x"
@@ -50,7 +50,7 @@ def add_parser(sub: Any) -> None:
 def run_list(args: argparse.Namespace) -> int:
     recs = list(actlab.records())
     if args.json:
-        print(json.dumps([describe(r.name) for r in recs], indent=2))
+        print(json_text([describe(r.name) for r in recs], indent=2))
         return 0
     width = max(len(r.name) for r in recs)
     for r in recs:
@@ -61,7 +61,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     f = actlab.get(args.spec)
     if args.json:
-        print(json.dumps(describe(f), indent=2))
+        print(json_text(describe(f), indent=2))
         return 0
     print("\n".join(show_lines(f, analyse(f))))
     return 0
@@ -129,13 +129,24 @@ def _num(v: float) -> str:
 
 
 def parse_values(values: list[str], dtype: str) -> np.ndarray:
-    """Numbers from the command line; anything else is an error naming the culprit."""
+    """Numbers from the command line; anything else is an error naming the culprit.
+
+    A finite number that the dtype cannot hold (1e39 in float32, 1e400 anywhere) is an error,
+    not a silent inf: ``inf`` is accepted when it is written as such.
+    """
     out = []
+    largest = float(np.finfo(dtype).max)
     for text in values:
         try:
-            out.append(float(text))
+            value = float(text)
         except ValueError:
             raise ActlabError(f"not a number: {text!r}") from None
+        if abs(value) > largest and "inf" not in text.lower():
+            raise ActlabError(
+                f"{text} is out of {dtype}'s range (|x| <= {largest:.8g}); write inf for infinity"
+                + (" or use --dtype float64" if dtype == "float32" and value != math.inf else "")
+            )
+        out.append(value)
     return np.array(out, dtype=dtype)
 
 
@@ -147,17 +158,17 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.json:
         rows = [{"x": _json_number(a), "y": _json_number(b)} for a, b in zip(x, y)]
         payload = {"spec": f.spec, "derivative": args.derivative, "dtype": args.dtype}
-        print(json.dumps({**payload, "values": rows}))
+        print(json_text({**payload, "values": rows}))
         return 0
     for a, b in zip(x, y):
         print(f"{a!s}\t{b!s}")
     return 0
 
 
-def _json_number(v: np.floating) -> float | str:
-    # a float32 goes through its shortest decimal repr so JSON shows 0.1, not 0.10000000149
-    value = float(str(v))
-    return value if math.isfinite(value) else str(value)
+def _json_number(v: np.floating) -> float:
+    # a float32 goes through its shortest decimal repr so JSON shows 0.1, not 0.10000000149;
+    # json_text writes NaN as null and +-inf as "inf"/"-inf"
+    return float(str(v))
 
 
 def run_plot(args: argparse.Namespace) -> int:

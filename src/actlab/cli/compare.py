@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from actlab import data
 from actlab.cli.data import add_data_options, data_options
+from actlab.cli.jsonout import json_text
 from actlab.cli.signals import exit_status, stopped_by
 from actlab.errors import ActlabError
 
@@ -48,7 +48,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-figure", action="store_true", help="draw no figure")
     p.add_argument("--csv", metavar="FILE", help="per-epoch history as CSV (+ FILE.summary.csv)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--force", action="store_true", help="train even if it looks too big for memory")
     p.set_defaults(func=run)
 
 
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"actlab compare: note: {note}", file=sys.stderr)
     progress = None if args.quiet else _progress_for(sys.stderr)
     try:
-        result = compare(config, args.out, data_path=args.data, on_epoch=progress)
+        result = compare(config, args.out, data_path=args.data, on_epoch=progress, force=args.force)
     except KeyboardInterrupt as exc:
         if progress is not None:
             progress.clear()
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     outputs, failures = _write_outputs(plan, result, report, figure)
     if args.json:
         payload = {**report.to_json(result), "outputs": outputs, "notes": list(plan.notes)}
-        print(json.dumps(payload, indent=1, allow_nan=False))
+        print(json_text(payload, indent=1))
     else:
         print(report.text(result))
         for kind, path in outputs.items():

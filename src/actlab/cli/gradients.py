@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
+import sys
+from collections.abc import Callable
 from typing import Any
 
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 from actlab.outputs import FIGURE_FORMATS, check_output
 
@@ -31,6 +33,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("-o", "--output", help="figure file (PNG, SVG or PDF)")
     p.add_argument("--histograms", help="also write activation histograms per layer here")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--force", action="store_true", help="run even if it looks too big for memory")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
 
@@ -56,6 +60,19 @@ def check_figure_path(path: str | None, what: str = "-o") -> None:
         check_output(path, FIGURE_FORMATS, what)
 
 
+def progress_lines(label: str, unit: str) -> Callable[[int, int], None]:
+    from actlab.progress import Progress
+
+    progress = Progress(sys.stderr, label)
+
+    def report(done: int, total: int) -> None:
+        progress.update(done, total, unit)
+        if done >= total:
+            progress.clear()
+
+    return report
+
+
 def run(args: argparse.Namespace) -> int:
     from actlab.gradients import measure
 
@@ -76,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         lr=args.lr,
         optimizer=args.optimizer,
         dtype=args.dtype,
+        force=args.force,
+        on_progress=None if args.quiet else progress_lines("actlab gradients", "network"),
     )
     if args.output or args.histograms:
         from actlab.gradients_figure import plot_gradients, plot_histograms
@@ -87,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
                 except (OSError, ValueError) as exc:
                     raise ActlabError(f"cannot write {path}: {exc}") from None
     if args.json:
-        print(json.dumps(report.to_json()))
+        print(json_text(report.to_json()))
         return 0
     cfg = report.config
     init = cfg["init"]

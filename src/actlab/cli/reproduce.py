@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 
 
@@ -84,7 +84,7 @@ def run_xu2015(args: argparse.Namespace) -> int:
                 for r in runs
             ],
         }
-        print(json.dumps(summary, indent=2, default=str))
+        print(json_text(summary, indent=2, default=str))
         return 0
     print(
         f"Xu et al. 2015 on {args.dataset}: {len(ds.x_train)} train / {len(ds.x_test)} test "

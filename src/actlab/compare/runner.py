@@ -19,9 +19,10 @@ import numpy as np
 
 from actlab import data
 from actlab.compare import backend as backends
-from actlab.compare.config import StudyConfig, fingerprint
+from actlab.compare.config import StudyConfig, fingerprint, mlp_widths
 from actlab.compare.store import RunRow, Store, Update
 from actlab.errors import ActlabError
+from actlab.limits import check_memory, mlp_bytes
 
 #: training-set metrics are measured on a fixed subset of at most this many examples
 TRAIN_EVAL_MAX = 10_000
@@ -88,12 +89,14 @@ def train_study(
     *,
     data_path: str | Path | None = None,
     on_epoch: Callable[[Progress], None] | None = None,
+    force: bool = False,
 ) -> Trained:
     """Train (or resume) every run of ``config``.
 
     ``out`` is the folder of the durable store (None: in memory); ``data_path`` is where the
     dataset's files are (it is not part of the configuration: the data's fingerprint is, so a
-    moved copy of the same files resumes fine).
+    moved copy of the same files resumes fine). A study whose models cannot fit in this
+    machine's memory is refused before anything is allocated, unless ``force``.
     """
     started = time.perf_counter()
     config = config.resolved()
@@ -102,6 +105,7 @@ def train_study(
     if dataset.kind == "regression" and config.target is not None:
         config = replace(config, target=None)  # no accuracy to reach
     backend.check(config, dataset)
+    _check_memory(config, dataset, force)
     store = Store(out)
     try:
         store.bind(config, fingerprint(dataset))
@@ -124,6 +128,25 @@ def train_study(
     return Trained(
         config, dataset, runs, finished, partial, time.perf_counter() - started, store.path
     )
+
+
+def _check_memory(config: StudyConfig, dataset: data.Dataset, force: bool) -> None:
+    """All runs train side by side: activations x seeds MLPs (weights, gradients, two optimiser
+    slots, a spare) and one evaluation batch each (other models are not estimated)."""
+    assert config.model is not None and config.batch_size is not None
+    widths = mlp_widths(config.model)
+    if widths is None:
+        return
+    sizes = [dataset.n_features, *widths, dataset.n_outputs]
+    models = len(config.activations) * config.seeds
+    batch = max(config.batch_size, min(EVAL_ROWS_ESTIMATE, dataset.x_test.shape[0]))
+    itemsize = dataset.x_train.dtype.itemsize
+    needed = mlp_bytes(sizes, models, batch, max(itemsize, 4), copies=5)
+    check_memory(needed, f"training {models} models of {config.model}", force=force)
+
+
+#: rows per evaluation batch assumed by the memory estimate (the numpy backend's EVAL_ROWS)
+EVAL_ROWS_ESTIMATE = 128
 
 
 @dataclass
