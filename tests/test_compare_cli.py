@@ -39,7 +39,7 @@ def test_text_report_and_out_dir(tmp_path: Path, capsys) -> None:
     assert "Verdict:" in text and "sigmoid trains slowest" in text
     assert (tmp_path / "compare.png").exists() and (tmp_path / "runs.csv").exists()
     assert main(["compare", *QUICK, "--out", str(tmp_path), "--no-figure"]) == 0
-    assert "resumed 4 runs" in capsys.readouterr().out
+    assert "4 already finished and 0 resumed" in capsys.readouterr().out
 
 
 def test_regression_dataset(capsys) -> None:

@@ -52,8 +52,11 @@ def check_output(path: str | Path, suffixes: tuple[str, ...] = (), what: str = "
     return target
 
 
-def check_folder(folder: str | Path, what: str = "") -> Path:
-    """A folder that exists (or is created now, with its parents) and is writable."""
+def check_folder(folder: str | Path, what: str = "", hint: str = "") -> Path:
+    """A folder that exists (or is created now, with its parents) and is writable.
+
+    ``hint``: what the user can do about a folder they may not write in.
+    """
     target = Path(folder)
     label = f"{what} {folder}" if what else str(folder)
     if target.exists() and not target.is_dir():
@@ -64,7 +67,7 @@ def check_folder(folder: str | Path, what: str = "") -> Path:
         raise ActlabError(f"{label}: cannot create the folder ({_reason(exc)})") from None
     problem = folder_problem(target)
     if problem:
-        raise ActlabError(f"{label}: cannot write: {problem}")
+        raise ActlabError(f"{label}: cannot write: {problem}" + (f"; {hint}" if hint else ""))
     return target
 
 

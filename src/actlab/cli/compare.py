@@ -43,7 +43,16 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--target", type=float, help="test accuracy for 'epochs/seconds to target'")
     p.add_argument("--backend", default="numpy", help="training backend (default: numpy)")
     p.add_argument("--device", default="cpu", help="device for backends that have several")
-    p.add_argument("--out", metavar="DIR", help="durable store: resume by running again")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="durable store: resume by running again; a larger --epochs extends the study",
+    )
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild a damaged --out from what is intact (damaged runs train again)",
+    )
     p.add_argument("-o", "--output", metavar="FIG", help="figure (.png/.svg/.pdf)")
     p.add_argument("--no-figure", action="store_true", help="draw no figure")
     p.add_argument("--csv", metavar="FILE", help="per-epoch history as CSV (+ FILE.summary.csv)")
