@@ -22,6 +22,7 @@ from pathlib import Path
 from actlab import data
 from actlab.compare.config import fingerprint
 from actlab.errors import ActlabError
+from actlab.outputs import check_folder
 from actlab.torch.train import Epoch, Run, TrainConfig, train
 
 
@@ -157,7 +158,7 @@ def run(
     """
     results: dict[str, list[Run]] = {}
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
+        check_folder(out, "--out")
         _bind(out, config, ds)
     for i, row in enumerate(ROWS):
         for seed in seeds:
