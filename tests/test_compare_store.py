@@ -3,6 +3,7 @@ a finished study is extended without training again what exists (issue 14)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -109,3 +110,19 @@ def test_a_read_only_store_says_so(what: str, capsys) -> None:
     finally:
         store.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def test_repair_from_the_command_line(tmp_path: Path, capsys) -> None:
+    argv = ["compare", "--dataset", "xor", "--activations", "relu", "--seeds", "1", "--epochs"]
+    argv += ["1", "--quiet", "--no-figure", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    _sql(tmp_path, "UPDATE meta SET value = '{bad' WHERE key = 'config'")
+    assert main(argv) == 2
+    assert "--repair" in capsys.readouterr().err
+    assert main([*argv, "--repair"]) == 0
+    assert "1 already finished" in capsys.readouterr().out
+    _sql(tmp_path, "DELETE FROM meta")
+    longer = [*argv, "--epochs", "3", "--repair", "--json"]
+    assert main(longer) == 0  # rebuilt settings with more epochs: the run goes on
+    report = json.loads(capsys.readouterr().out)
+    assert report["resumed"]["partial"] == 1 and len(report["runs"][0]["history"]) == 4

@@ -115,7 +115,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"actlab compare: note: {note}", file=sys.stderr)
     progress = None if args.quiet else _progress_for(sys.stderr)
     try:
-        result = compare(config, args.out, data_path=args.data, on_epoch=progress, force=args.force)
+        result = compare(
+            config,
+            args.out,
+            data_path=args.data,
+            on_epoch=progress,
+            force=args.force,
+            repair=args.repair,
+        )
     except KeyboardInterrupt as exc:
         if progress is not None:
             progress.clear()

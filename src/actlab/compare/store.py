@@ -159,6 +159,7 @@ class Store:
                     " that match it"
                 )
             self._write_meta(current)
+            self._reconcile(current["epochs"])
             return
         if int(fmt[0]) != FORMAT:
             raise ActlabError(f"{self.path}: written by another version of actlab (format {fmt})")
@@ -189,6 +190,15 @@ class Store:
                 "INSERT INTO meta VALUES ('format', ?), ('config', ?)",
                 (str(FORMAT), json.dumps(current)),
             )
+
+    def _reconcile(self, epochs: int) -> None:
+        """After rebuilt settings: runs short of ``epochs`` go on, runs past it start again."""
+        past = [
+            r for (r,) in self.db.execute("SELECT run FROM runs WHERE epochs_done > ?", (epochs,))
+        ]
+        self.restart(past)
+        with self._transaction():
+            self.db.execute("UPDATE runs SET finished = 0 WHERE epochs_done < ?", (epochs,))
 
     def _extend(self, current: dict[str, Any]) -> None:
         """More epochs: finished runs become unfinished, from their kept final state."""
