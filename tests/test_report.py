@@ -98,7 +98,7 @@ def test_files_json_and_self_containment(report):
         (["report", "--data", "no/such/file.npz"], "no such file"),
         (["report", "--only", "nosuch"], "unknown section 'nosuch'"),
         (["report", "--quick", "--full"], "not allowed with"),
-        (["report", "--out", "/proc/actlab-report"], "cannot create it"),
+        (["report", "--out", "/proc/actlab-report"], "cannot create the folder"),
     ],
 )
 def test_report_bad_input(capsys, argv, needle):
