@@ -54,8 +54,8 @@ class Progress:
         elapsed = now - self.t0
         left = ""
         if done > done0 and done < total:
-            left = f", ~{_duration(elapsed / (done - done0) * (total - done))} left"
-        text = f"{self.label}: {unit} {done}/{total}, {_duration(elapsed)} so far{left}"
+            left = f", ~{duration_text(elapsed / (done - done0) * (total - done))} left"
+        text = f"{self.label}: {unit} {done}/{total}, {duration_text(elapsed)} so far{left}"
         if self.terminal:
             width = 20
             filled = int(width * done / max(total, 1))
@@ -79,7 +79,15 @@ class Progress:
             self.drawn = False
 
 
-def _duration(seconds: float) -> str:
+def left_text(started: float, done: int, total: int) -> str:
+    """ ", ~3 min 5 s left" from the rate so far (``started`` a perf_counter time); "" at first."""
+    if done <= 0 or done >= total:
+        return ""
+    elapsed = time.perf_counter() - started
+    return f", ~{duration_text(elapsed / done * (total - done))} left"
+
+
+def duration_text(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.0f} s"
     if seconds < 3600:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from actlab import data
 from actlab.compare.config import fingerprint
 from actlab.errors import ActlabError
 from actlab.outputs import check_folder
+from actlab.progress import left_text
 from actlab.torch.train import Epoch, Run, TrainConfig, train
 
 
@@ -160,10 +162,13 @@ def run(
     if out is not None:
         check_folder(out, "--out")
         _bind(out, config, ds)
+    total, started = len(ROWS) * len(seeds), time.perf_counter()
     for i, row in enumerate(ROWS):
         for seed in seeds:
             if progress:
-                progress(f"{row.label}, seed {seed}")
+                done = sum(len(v) for v in results.values())
+                eta = left_text(started, done, total)
+                progress(f"[{done + 1}/{total}] {row.label}, seed {seed}{eta}")
             hook = _epoch_progress(progress, config.epochs)
             results.setdefault(row.spec, []).append(_one(ds, row.spec, seed, config, out, i, hook))
     return results
