@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -126,3 +128,23 @@ def test_repair_from_the_command_line(tmp_path: Path, capsys) -> None:
     assert main(longer) == 0  # rebuilt settings with more epochs: the run goes on
     report = json.loads(capsys.readouterr().out)
     assert report["resumed"]["partial"] == 1 and len(report["runs"][0]["history"]) == 4
+
+
+def test_a_second_process_on_the_same_out_is_refused(tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "actlab", "compare", "--dataset", "digits", "--seeds", "2"]
+    argv += ["--activations", "relu,tanh", "--epochs", "1000", "--no-figure"]
+    argv += ["--out", str(tmp_path)]
+    first = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        assert first.stderr is not None
+        first.stderr.readline()  # it is training (and holds the lock)
+        second = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2
+        assert (
+            second.stderr.count("\n") == 1 and "in use by another actlab compare" in second.stderr
+        )
+        assert f"process {first.pid}" in second.stderr
+    finally:
+        first.terminate()
+        first.wait(timeout=60)
+    assert first.returncode == 143

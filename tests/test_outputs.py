@@ -146,3 +146,13 @@ def test_sigterm_exits_143_and_keeps_the_finished_epochs(tmp_path: Path) -> None
     assert proc.wait(timeout=60) == 143, first + rest
     assert "terminated (SIGTERM)" in rest and "run the same command to resume" in rest
     assert "Traceback" not in rest
+
+
+def test_sigterm_exits_143_for_every_command(capsys, monkeypatch) -> None:
+    def killed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not stop the command")
+
+    monkeypatch.setattr("actlab.gradients.measure", killed)
+    assert main(["gradients"]) == 143
+    assert capsys.readouterr().err == "actlab gradients: terminated (SIGTERM)\n"
