@@ -163,7 +163,8 @@ class _Outputs:
 def _check_outputs(args: argparse.Namespace) -> _Outputs:
     from actlab.outputs import FIGURE_FORMATS, check_folder, check_output, folder_problem
 
-    out = check_folder(args.out, "--out") if args.out else None
+    hint = "make it writable (chmod u+w) or choose another --out"
+    out = check_folder(args.out, "--out", hint=hint) if args.out else None
     csv_path = None
     if args.csv:
         csv_path = check_output(args.csv, (".csv",), "--csv")
