@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import actlab
@@ -61,7 +62,8 @@ def test_softplus_with_beta_is_defined_at_infinity():
     [
         ("hardtanh(min_val=-0.1, max_val=0.3)", {"range": (-0.1, 0.3), "monotonic": True}),
         ("leaky_relu(negative_slope=-2)", {"range": (0.0, float("inf")), "monotonic": False}),
-        ("leaky_relu(negative_slope=1)", {"smooth": True, "zero_centred": True}),
+        ("leaky_relu(negative_slope=1)", {"monotonic": True, "zero_centred": True}),
+        ("isru(alpha=1.75)", {"monotonic": True, "zero_centred": True}),
         ("elu(alpha=2)", {"range": (-2.0, float("inf")), "saturating": True}),
         ("softplus(beta=3)", {"range": (0.0, float("inf")), "monotonic": True}),
     ],
@@ -80,3 +82,27 @@ def test_properties_at_the_defaults_are_the_declared_ones():
 
     record = actlab.lookup("hardtanh")
     assert properties("hardtanh(min_val=-1)") is record.properties
+
+
+def _other_values(record):
+    """A few valid non-default values of each parameter (the orderings permitting)."""
+    for p in record.params:
+        for v in (p.default * 1.5 + 0.25, p.default * 0.5, p.default + 3.0):
+            try:
+                yield actlab.get(f"{record.name}({p.name}={v!r})")
+            except actlab.ActlabError:
+                continue
+
+
+EXTREMES = np.array([-np.inf, -1e308, -1e300, 1e300, 1e308, np.inf])
+
+
+@pytest.mark.parametrize("record", PARAMETRISED, ids=[r.name for r in PARAMETRISED])
+def test_other_parameters_are_as_defined_at_the_extremes_as_the_defaults(record):
+    defaults = actlab.get(record)
+    defined = ~np.isnan(defaults(EXTREMES)), ~np.isnan(defaults.derivative(EXTREMES))
+    for f in _other_values(record):
+        for which, ok in zip((f(EXTREMES), f.derivative(EXTREMES)), defined):
+            assert not np.isnan(which[ok]).any(), (
+                f"{f.spec}: NaN at {EXTREMES[ok & np.isnan(which)]}"
+            )
