@@ -102,3 +102,15 @@ def test_memory_check_and_estimate() -> None:
     with pytest.raises(ActlabError, match="big needs about 1000 B of memory; this machine has"):
         check_memory(1000, "big", limit=100)
     assert size_text(728 * 2**40) == "728 TiB" and size_text(1.5 * 2**30) == "1.5 GiB"
+
+
+def test_show_states_the_properties_at_the_given_parameters(capsys) -> None:
+    assert main(["show", "hardtanh(min_val=-0.1,max_val=0.3)"]) == 0
+    out = capsys.readouterr().out
+    assert "properties (measured at these parameters)" in out
+    assert "  range          [-0.1, 0.3]" in out
+    assert main(["show", "leaky_relu(negative_slope=-2)"]) == 0
+    assert "  monotonic      no" in capsys.readouterr().out
+    assert main(["show", "hardtanh"]) == 0
+    out = capsys.readouterr().out
+    assert "properties\n" in out and "  range          [-1, 1]" in out
