@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -58,6 +59,10 @@ def check_figure_path(path: str | None, what: str = "-o") -> None:
     """Refuse a figure path that cannot be written before spending time on the measurement."""
     if path is not None:
         check_output(path, FIGURE_FORMATS, what)
+
+
+def _cell(value: float, width: int, spec: str) -> str:
+    return f"{value:>{width}{spec}}" if math.isfinite(value) else f"{'n/a':>{width}}"
 
 
 def progress_lines(label: str, unit: str) -> Callable[[int, int], None]:
@@ -117,13 +122,19 @@ def run(args: argparse.Namespace) -> int:
         f"{'activation':<24}{'Var first/last measured':>26}{'predicted':>12}{'ratio':>8}"
         f"{'saturated':>11}"
     )
+    undefined = False
     for r in report.results:
         s = r.summary()
+        measured, predicted = s["ratio_measured"], s["ratio_predicted"]
+        ratio = measured / predicted if predicted and math.isfinite(predicted) else math.nan
+        cells = [_cell(measured, 26, ".3e"), _cell(predicted, 12, ".3e"), _cell(ratio, 8, ".2f")]
+        undefined |= not all(math.isfinite(v) for v in (measured, predicted, ratio))
         print(
-            f"{r.activation:<24}{s['ratio_measured']:>26.3e}{s['ratio_predicted']:>12.3e}"
-            f"{s['ratio_measured'] / s['ratio_predicted']:>8.2f}"
+            f"{r.activation:<24}{''.join(cells)}"
             f"{100 * sum(s['saturation']) / len(s['saturation']):>10.1f}%"
         )
+    if undefined:
+        print("n/a: the gradient at the first or last layer is 0 or not finite (under/overflow)")
     for path in (args.output, args.histograms):
         if path:
             print(f"wrote {path}")
