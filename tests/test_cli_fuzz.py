@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from actlab.cli import build_parser, main
 
 #: a command that takes longer than this on tiny settings is hanging
-BOUND_SECONDS = 60
+BOUND_SECONDS = 30
 
 NAMES = [
     "relu",
