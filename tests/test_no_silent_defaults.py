@@ -118,3 +118,17 @@ def test_show_states_the_properties_at_the_given_parameters(capsys) -> None:
     assert main(["show", "hardtanh"]) == 0
     out = capsys.readouterr().out
     assert "properties\n" in out and "  range          [-1, 1]" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["bench", "engine", "--steps", "99999999999999999999"],
+        ["bench", "engine", "--rounds", "0"],
+        ["bench", "kernels", "--repeat", "99999999999999999999"],
+        ["bench", "kernels", "--torch-threads", "0"],
+        ["bench", "torch", "--repeat", "0"],
+    ],
+)
+def test_bench_counts_have_bounds(argv, capsys) -> None:
+    assert "must be 1.." in _one_error(capsys, argv)

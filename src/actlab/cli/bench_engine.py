@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from actlab.cli.checks import count
 from actlab.cli.jsonout import json_text
-from actlab.errors import ActlabError
 
 
 def add_parser(sub: Any) -> None:
@@ -25,8 +25,9 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from actlab.nn import bench
 
-    if args.steps < 1 or args.rounds < 1 or args.threads < 1:
-        raise ActlabError("--steps, --rounds and --threads must be at least 1")
+    count(args.steps, "--steps", 1, 100_000)
+    count(args.rounds, "--rounds", 1, 1000)
+    count(args.threads, "--threads", 1, 1024)
     races = bench.run(
         steps=args.steps,
         rounds=args.rounds,

@@ -8,6 +8,7 @@ from typing import Any
 
 import actlab
 from actlab.bench import kernels
+from actlab.cli.checks import count
 from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 
@@ -32,10 +33,8 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.size < 1 or args.size > 2**28:
         raise ActlabError(f"--size must be between 1 and 2^28, got {args.size}")
-    if args.repeat < 1:
-        raise ActlabError(f"--repeat must be at least 1, got {args.repeat}")
-    if args.torch_threads < 1:
-        raise ActlabError(f"--torch-threads must be at least 1, got {args.torch_threads}")
+    count(args.repeat, "--repeat", 1, 1000)
+    count(args.torch_threads, "--torch-threads", 1, 1024)
     only = None
     if args.only:
         wanted = [spec for item in args.only for spec in split_specs(item)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from actlab.cli.checks import count
 from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 
@@ -43,10 +44,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not 1 <= args.size <= 2**28:
         raise ActlabError(f"--size must be between 1 and 2^28, got {args.size}")
-    if args.threads < 1:
-        raise ActlabError(f"--threads must be at least 1, got {args.threads}")
-    if args.repeat < 1:
-        raise ActlabError(f"--repeat must be at least 1, got {args.repeat}")
+    count(args.threads, "--threads", 1, 1024)
+    count(args.repeat, "--repeat", 1, 1000)
 
     only = list(args.only) if args.only else None
     rows = bench.run(

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from actlab.cli.checks import count
 from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 
@@ -48,10 +49,11 @@ def run_xu2015(args: argparse.Namespace) -> int:
         from actlab.torch.device import resolve_device
     except ImportError:
         raise ActlabError("reproduce xu2015 needs PyTorch: pip install 'actlab[torch]'") from None
-    if args.seeds < 1:
-        raise ActlabError(f"--seeds must be at least 1, got {args.seeds}")
-    if args.epochs is not None and args.epochs < 1:
-        raise ActlabError(f"--epochs must be at least 1, got {args.epochs}")
+    count(args.seeds, "--seeds", 1, 1000)
+    if args.epochs is not None:
+        count(args.epochs, "--epochs", 1, 100_000)
+    if args.train_size is not None:
+        count(args.train_size, "--train-size", 1, 10_000_000)
     if args.lr is not None and not 0 < args.lr < 10:
         raise ActlabError(f"--lr must be a positive number below 10, got {args.lr}")
     device = str(resolve_device(args.device))
