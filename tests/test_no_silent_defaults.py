@@ -132,3 +132,13 @@ def test_show_states_the_properties_at_the_given_parameters(capsys) -> None:
 )
 def test_bench_counts_have_bounds(argv, capsys) -> None:
     assert "must be 1.." in _one_error(capsys, argv)
+
+
+def test_out_of_memory_past_force_is_one_line(capsys, monkeypatch) -> None:
+    def too_big(*args, **kwargs):
+        raise MemoryError("Unable to allocate 32.0 GiB for an array with shape (65536, 65536)")
+
+    monkeypatch.setattr("actlab.compare.compare", too_big)
+    argv = ["compare", *QUICK, "--activations", "relu", "--model", "mlp:65536,65536", "--force"]
+    err = _one_error(capsys, argv)
+    assert "error: out of memory (Unable to allocate 32.0 GiB" in err

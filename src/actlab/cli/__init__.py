@@ -76,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ActlabError as exc:
         print(f"actlab {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except MemoryError as exc:  # past the size checks with --force, or an estimate too low
+        detail = f" ({exc})" if str(exc) else ""
+        print(f"actlab {args.command}: error: out of memory{detail}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (signals.Terminated)
         print(f"actlab {args.command}: {stopped_by(exc)}", file=sys.stderr)
         return exit_status(exc)
