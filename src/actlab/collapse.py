@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from actlab import _toydata, nn
-from actlab.limits import check_memory, mlp_bytes
+from actlab.limits import MAX_DEPTH, MAX_WIDTH, check_count, check_memory, mlp_bytes
 
 DATASETS = ("xor", "circle")
 
@@ -138,6 +138,10 @@ def run(
     The memory is estimated first (:mod:`actlab.limits`; ``force`` skips the refusal);
     ``on_progress(done, total)`` counts Adam steps over both datasets and both networks.
     """
+    check_count(depth, "--depth", 2, MAX_DEPTH)
+    check_count(width, "--width", 1, MAX_WIDTH)
+    check_count(steps, "--steps", 0, 1_000_000)
+    check_count(seeds, "--seeds", 1, 1000)
     sizes = [2] + [width] * (depth - 1) + [2]
     check_memory(
         mlp_bytes(sizes, seeds, points, 8, copies=4),

@@ -29,7 +29,7 @@ import numpy as np
 import actlab
 from actlab import _toydata, meanfield, nn
 from actlab.errors import ActlabError
-from actlab.limits import check_memory, mlp_bytes
+from actlab.limits import MAX_DEPTH, MAX_WIDTH, check_count, check_memory, mlp_bytes
 from actlab.nn.train import max_abs_derivative
 
 #: memory the stacked weights (and their gradients) of one chunk of models may take
@@ -199,6 +199,11 @@ def _check_numbers(scheme: str, sigma_w2: float, sigma_b2: float, lr: float) -> 
 def _check(depth: int, width: int, seeds: int, steps: int, batch: int, dataset: str | None) -> None:
     if depth < 2 or width < 1 or seeds < 1 or batch < 1 or steps < 0:
         raise ActlabError("need depth >= 2, width >= 1, seeds >= 1, batch >= 1 and steps >= 0")
+    check_count(depth, "--depth", 2, MAX_DEPTH)
+    check_count(width, "--width", 1, MAX_WIDTH)
+    check_count(seeds, "--seeds", 1, 100_000)
+    check_count(batch, "--batch", 1, 1_000_000)
+    check_count(steps, "--steps", 0, 1_000_000)
     if steps and not dataset:
         raise ActlabError("--steps needs --dataset (training needs data)")
 

@@ -49,6 +49,28 @@ def check_memory(
         )
 
 
+def check_count(value: int, option: str, low: int, high: int) -> int:
+    """``value`` if ``low <= value <= high``, else :class:`ActlabError` naming the range.
+
+    Every count has an upper bound, generous for real use: an unbounded one
+    (``--repeat 99999999999999999999``) is a run that never ends, or a size NumPy cannot hold.
+
+    >>> check_count(0, "--repeat", 1, 1000)
+    Traceback (most recent call last):
+    ...
+    actlab.errors.ActlabError: --repeat must be 1..1000, got 0
+    """
+    if not low <= value <= high:
+        raise ActlabError(f"{option} must be {low}..{high}, got {value}")
+    return value
+
+
+#: the deepest network gradients and collapse build (memory decides what fits)
+MAX_DEPTH = 100_000
+#: the widest layer they build (memory decides what fits)
+MAX_WIDTH = 10_000_000
+
+
 def mlp_bytes(sizes: Sequence[int], models: int, batch: int, itemsize: int, copies: int) -> float:
     """Memory of ``models`` MLPs with layer ``sizes``: ``copies`` of the parameters (weights,
     gradients, optimiser slots) and the forward cache of one batch (inputs, pre-activations,

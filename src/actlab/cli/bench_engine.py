@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from actlab.cli.checks import count
 from actlab.cli.jsonout import json_text
+from actlab.limits import check_count as count
 
 
 def add_parser(sub: Any) -> None:

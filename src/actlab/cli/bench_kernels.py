@@ -8,9 +8,9 @@ from typing import Any
 
 import actlab
 from actlab.bench import kernels
-from actlab.cli.checks import count
 from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
+from actlab.limits import check_count as count
 
 
 def add_parser(sub: Any) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from actlab.cli.checks import count
 from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
+from actlab.limits import check_count as count
 
 
 def add_parser(sub: Any) -> None:

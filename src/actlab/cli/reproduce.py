@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from actlab.cli.checks import count
 from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
+from actlab.limits import check_count as count
 
 
 def add_parser(sub: Any) -> None:
