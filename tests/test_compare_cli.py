@@ -39,7 +39,7 @@ def test_text_report_and_out_dir(tmp_path: Path, capsys) -> None:
     assert "Verdict:" in text and "sigmoid trains slowest" in text
     assert (tmp_path / "compare.png").exists() and (tmp_path / "runs.csv").exists()
     assert main(["compare", *QUICK, "--out", str(tmp_path), "--no-figure"]) == 0
-    assert "resumed 4 runs" in capsys.readouterr().out
+    assert "4 already finished and 0 resumed" in capsys.readouterr().out
 
 
 def test_regression_dataset(capsys) -> None:
@@ -73,7 +73,7 @@ def test_regression_dataset(capsys) -> None:
         (["--lr", "-1"], "--lr must be"),
         (["--init", "zeros"], "unknown --init"),
         (["--backend", "jax"], "unknown backend 'jax'"),
-        (["--activations", "relu,relu"], "the same activation twice"),
+        (["--activations", "relu,relu"], "lists relu twice"),
         (["--noise", "5"], "--noise does not apply"),
         (["-o", "x.gif", "--epochs", "1", "--seeds", "1"], ".png"),
     ],

@@ -231,7 +231,8 @@ def test_csv_regression_without_header(tmp_path: Path) -> None:
         ("a,b,c\n1,2,0\n1,abc,1\n1,2,0\n3,3,1\n", "line 3, b: 'abc' is not a number"),
         ("1,2,0\n1,,1\n1,2,0\n3,3,1\n", "line 2, column 1: an empty cell"),
         ("1,inf,0\n1,2,1\n", "not a finite number"),
-        ("1,2,0\n3,4,0\n", "only one class"),
+        ("1,2,0\n3,4,0\n5,6,0\n7,8,0\n", "only one class"),
+        ("1,2,0\n3,4,1\n", "2 data rows; a study needs at least 4"),
         ("5\n6\n", "at least one feature column"),
     ],
 )

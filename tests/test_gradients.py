@@ -120,8 +120,8 @@ def test_gradients_cli_json(capsys, tmp_path) -> None:  # type: ignore[no-untype
         (["gradients", "--init", "zeros"], "unknown initialisation"),
         (["gradients", "--dataset", "mnist"], "unknown dataset"),
         (["collapse", "--depth", "1"], "--depth >= 2"),
-        (["collapse", "-o", "figure.txt"], "must end in .png"),
-        (["gradients", "-o", "/no/such/dir/g.png"], "no directory"),
+        (["collapse", "-o", "figure.txt"], "unknown extension"),
+        (["gradients", "-o", "/no/such/dir/g.png"], "does not exist"),
     ],
 )
 def test_cli_bad_input(argv: list[str], message: str, capsys) -> None:  # type: ignore[no-untyped-def]

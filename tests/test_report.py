@@ -98,7 +98,7 @@ def test_files_json_and_self_containment(report):
         (["report", "--data", "no/such/file.npz"], "no such file"),
         (["report", "--only", "nosuch"], "unknown section 'nosuch'"),
         (["report", "--quick", "--full"], "not allowed with"),
-        (["report", "--out", "/proc/actlab-report"], "cannot create it"),
+        (["report", "--out", "/proc/actlab-report"], "cannot create the folder"),
     ],
 )
 def test_report_bad_input(capsys, argv, needle):
@@ -114,7 +114,7 @@ def test_report_out_is_a_file(capsys, tmp_path):
     target = tmp_path / "taken"
     target.write_text("")
     assert main(["report", "--out", str(target), "--only", "peaks"]) == 2
-    assert "not a directory" in capsys.readouterr().err
+    assert "not a folder" in capsys.readouterr().err
 
 
 def test_report_cli_writes_the_page(capsys, tmp_path):

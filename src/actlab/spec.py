@@ -13,6 +13,7 @@ formula compiler; neither of those layers knows about the other's specs.
 
 from __future__ import annotations
 
+import math
 import re
 
 from actlab import formula
@@ -60,10 +61,14 @@ def _parse_args(record: Activation, text: str | None) -> dict[str, float]:
             key = record.params[position].name
         key = key.strip()
         record.param(key)
+        if key in values:
+            raise ActlabError(f"{record.name}: parameter {key} is given twice")
         try:
             values[key] = float(raw.strip())
         except ValueError:
             raise ActlabError(
                 f"{record.name}: parameter {key} needs a number, got {raw.strip()!r}"
             ) from None
+        if math.isinf(values[key]) and "inf" not in raw.lower():
+            raise ActlabError(f"{record.name}: parameter {key}={raw.strip()} overflows a float")
     return values

@@ -19,6 +19,7 @@ import numpy as np
 
 import actlab
 from actlab.catalog.function import Function
+from actlab.catalog.record import Properties
 
 #: where a location is indistinguishable from 0 at the precision a flat maximum can be located
 #: (a smooth peak is flat to ~sqrt(eps), so its argmax is only known to ~1e-8)
@@ -129,6 +130,42 @@ def analyse(spec: str | Function) -> Analysis:
         max_slope=max_slope(f),
         table=tuple((float(a), float(b), float(c)) for a, b, c in zip(xs, ys, ds)),
         kinks=kinks,
+    )
+
+
+def properties(spec: str | Function) -> Properties:
+    """The qualitative properties at the bound parameters.
+
+    At the defaults they are the record's declared (and tested) ones; at other parameters they
+    are measured on :func:`_grid` (with x = +-inf) and marked ``estimated``:
+    ``hardtanh(min_val=-0.1, max_val=0.3)`` has range [-0.1, 0.3], and
+    ``leaky_relu(negative_slope=-2)`` is not monotonic.
+
+    >>> properties("leaky_relu(negative_slope=-2)").monotonic
+    False
+    """
+    f = actlab.get(spec)
+    declared = f.record.properties
+    if declared.estimated or not f.record.params or f.params == f.record.defaults:
+        return declared
+    if any(isinstance(v, np.ndarray) for v in f.params.values()):
+        return declared
+    x = np.concatenate([[-math.inf], _grid(f), [math.inf]])
+    y = np.asarray(f(x), np.float64)
+    d = np.asarray(f.derivative(x[1:-1]), np.float64)
+    seen = y[~np.isnan(y)]  # NaN marks undefined points, which say nothing about order
+    low, high = (float(seen.min()), float(seen.max())) if seen.size else (math.nan, math.nan)
+    slope = np.abs(d[~np.isnan(d)])
+    # rounding may wobble a saturating tail by an ulp or two (isru's 1/sqrt(alpha)): not a descent
+    tail = seen[:-1]
+    wobble = np.where(np.isfinite(tail), 4 * np.finfo(np.float64).eps * np.abs(tail), 0.0)
+    return Properties(
+        range=(low, high),
+        monotonic=bool(np.all(seen[1:] >= seen[:-1] - wobble)),  # not diff: inf - inf is nan
+        smooth=declared.smooth,  # a matter of the formula's form, not of its parameters
+        zero_centred=bool(float(f(0.0)) == 0 and low < 0 < high),
+        saturating=bool(slope.size and min(abs(float(d[0])), abs(float(d[-1]))) < 1e-6),
+        estimated=True,
     )
 
 
@@ -313,7 +350,7 @@ def describe(spec: str | Function) -> dict[str, Any]:
     """
     f = actlab.get(spec)
     r, info = f.record, analyse(f)
-    props = r.properties
+    props = properties(f)
     computed = info.as_dict()
     return {
         "name": r.name,
@@ -344,6 +381,7 @@ def describe(spec: str | Function) -> dict[str, Any]:
             "smooth": props.smooth,
             "zero_centred": props.zero_centred,
             "saturating": props.saturating,
+            "estimated": props.estimated,
             "f(0)": computed["f(0)"],
             "f'(0)": computed["f'(0)"],
             "max_abs_derivative": computed["max_abs_derivative"],

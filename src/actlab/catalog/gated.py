@@ -29,7 +29,11 @@ def _silu(x: np.ndarray, out: np.ndarray, precise: bool, beta: Any) -> np.ndarra
     u, err = _scaled(x, beta, precise)
     np.multiply(x, _sigmoid(u), out=out)
     if err is not None:
-        out += out * _sigmoid(-u) * err
+        # the rounding error of beta*x, to first order; only where it is non-zero, so an infinite
+        # x (whose error is 0) never meets inf * 0
+        correction = np.asarray(_sigmoid(-u) * err, dtype=out.dtype)
+        np.multiply(out, correction, out=correction, where=correction != 0)
+        out += correction
     tiny = u < _TINY_EXP
     where_apply(tiny, x, out, lambda t: times_exp(np.maximum(t, -_CLIP), t * beta))
     return out

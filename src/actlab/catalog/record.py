@@ -46,8 +46,18 @@ class Param:
     doc: str = ""
 
     def check(self, value: float, owner: str) -> float:
-        """Return ``value`` as a float, or raise :class:`ActlabError` naming the valid range."""
+        """Return ``value`` as a float, or raise :class:`ActlabError` naming the valid range.
+
+        Infinite values are refused even where the range is open to infinity: a kernel computes
+        ``inf * 0 = nan`` and ``inf - inf = nan``, so ``leaky_relu(negative_slope=inf)`` is not
+        a function (1e400 reads as inf too).
+        """
         v = float(value)
+        if math.isinf(v):
+            raise ActlabError(
+                f"{owner}: parameter {self.name}={value!r} must be a finite number"
+                f" in {self.range_text()}"
+            )
         ok_low = v > self.low or (self.low_inclusive and v == self.low)
         ok_high = v < self.high or (self.high_inclusive and v == self.high)
         if math.isnan(v) or not (ok_low and ok_high):

@@ -67,7 +67,9 @@ def _celu_parts(x: np.ndarray, alpha: Any, precise: bool) -> tuple[np.ndarray, n
         return q, np.zeros_like(q)
     # the rounding of x/alpha is amplified by |x/alpha| in exp: carry it as r/alpha
     p, e = two_prod(q, alpha)
-    return q, (xm - p) - e
+    r = (xm - p) - e
+    # NaN only where x is huge or infinite (the split overflows), where exp(q) = 0 drops r anyway
+    return q, np.where(np.isfinite(r), r, 0.0)
 
 
 @compiled("elu", lambda alpha: (1.0, alpha, 1.0 / alpha))
@@ -125,7 +127,10 @@ def _scaled(x: np.ndarray, beta: Any, precise: bool) -> tuple[np.ndarray, np.nda
     """beta*x as p + e: p rounded, e its rounding error (None when beta*x is exact or unneeded)."""
     if _exact_multiplier(beta) or not precise:
         return x * beta, None
-    return two_prod(x, beta)
+    p, e = two_prod(x, beta)
+    # an infinite product, or one so large that the error's splitting overflows (|beta x| > ~1e300,
+    # where every correction it feeds is multiplied by e^-|beta x| = 0), contributes no error
+    return p, np.where(np.isfinite(p) & np.isfinite(e), e, 0.0)
 
 
 @compiled("softplus", lambda beta: (beta,))

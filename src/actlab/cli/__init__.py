@@ -68,14 +68,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    from actlab.cli.signals import exit_status, sigterm_as_interrupt, stopped_by
+
     try:
-        status: int = args.func(args)
+        with sigterm_as_interrupt():
+            status: int = args.func(args)
     except ActlabError as exc:
         print(f"actlab {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"actlab {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except MemoryError as exc:  # past the size checks with --force, or an estimate too low
+        detail = f" ({exc})" if str(exc) else ""
+        print(f"actlab {args.command}: error: out of memory{detail}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (signals.Terminated)
+        print(f"actlab {args.command}: {stopped_by(exc)}", file=sys.stderr)
+        return exit_status(exc)
     except BrokenPipeError:
         return 0
     return status

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 import actlab
+from actlab.cli.jsonout import json_text
+from actlab.cli.signals import exit_status, stopped_by
+from actlab.errors import ActlabError
 
 
 def add_parser(sub: Any) -> None:
@@ -22,17 +24,39 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from actlab.analysis.accuracy import markdown_table, measure
+#: the most random points --extra may add (each costs a high-precision reference evaluation)
+MAX_EXTRA = 100_000
 
+
+def run(args: argparse.Namespace) -> int:
+    """Measure each activation in turn; Ctrl-C (or SIGTERM) prints the rows already measured."""
+    from actlab.analysis.accuracy import markdown_table, measure
+    from actlab.progress import Progress
+
+    if not 0 <= args.extra <= MAX_EXTRA:
+        raise ActlabError(f"--extra must be 0..{MAX_EXTRA}, got {args.extra}")
     names = [n for item in (args.only or []) for n in item.split(",") if n.strip()]
+    if args.only is not None and not names:
+        raise ActlabError("--only needs at least one activation name")
     records = [actlab.lookup(n.strip()) for n in names] or list(actlab.records())
     results = []
-    for i, record in enumerate(records):
-        print(f"actlab accuracy: [{i + 1}/{len(records)}] {record.name}", file=sys.stderr)
-        results += measure(record, extra=max(args.extra, 0))
+    progress = Progress(sys.stderr, "actlab accuracy")
+    status = 0
+    try:
+        for i, record in enumerate(records):
+            results += measure(record, extra=args.extra)
+            progress.update(i + 1, len(records), "activation")
+    except KeyboardInterrupt as exc:
+        progress.clear()
+        done = len({r.name for r in results})
+        print(
+            f"actlab accuracy: {stopped_by(exc)}; the {done} activations measured so far follow",
+            file=sys.stderr,
+        )
+        status = exit_status(exc)
+    progress.clear()
     if args.json:
-        print(json.dumps([r.as_dict() for r in results], indent=2))
-    else:
+        print(json_text([r.as_dict() for r in results], indent=2))
+    elif results:
         print(markdown_table(results))
-    return 0
+    return status

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from actlab.errors import ActlabError
+from actlab.cli.jsonout import json_text
+from actlab.limits import check_count as count
 
 
 def add_parser(sub: Any) -> None:
@@ -25,8 +25,9 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from actlab.bench import engine as bench
 
-    if args.steps < 1 or args.rounds < 1 or args.threads < 1:
-        raise ActlabError("--steps, --rounds and --threads must be at least 1")
+    count(args.steps, "--steps", 1, 100_000)
+    count(args.rounds, "--rounds", 1, 1000)
+    count(args.threads, "--threads", 1, 1024)
     races = bench.run(
         steps=args.steps,
         rounds=args.rounds,
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         progress=lambda line: print(f"actlab bench engine: {line}", file=sys.stderr, flush=True),
     )
     if args.json:
-        print(json.dumps([r.as_dict() for r in races], indent=2))
+        print(json_text([r.as_dict() for r in races], indent=2))
         return 0
     print(
         f"CPU ms per training step, median of {args.rounds} rounds, {args.threads} thread(s) "

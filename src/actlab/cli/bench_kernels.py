@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 import actlab
 from actlab.bench import kernels
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
+from actlab.limits import check_count as count
 
 
 def add_parser(sub: Any) -> None:
@@ -59,10 +60,9 @@ def run(args: argparse.Namespace) -> int:
     for flag, value in (("--size", args.size), ("--cache-size", args.cache_size)):
         if value < 1 or value > 2**28:
             raise ActlabError(f"{flag} must be between 1 and 2^28, got {value}")
-    if args.repeat is not None and args.repeat < 1:
-        raise ActlabError(f"--repeat must be at least 1, got {args.repeat}")
-    if args.threads < 1:
-        raise ActlabError(f"--threads must be at least 1, got {args.threads}")
+    if args.repeat is not None:
+        count(args.repeat, "--repeat", 1, 1000)
+    count(args.threads, "--threads", 1, 1024)
     only = None
     if args.only:
         wanted = [spec for item in args.only for spec in split_specs(item)]
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         progress=lambda line: print(f"actlab bench kernels: {line}", file=sys.stderr, flush=True),
     )
     if args.json:
-        print(json.dumps([t.as_dict() for t in bench.results], indent=2))
+        print(json_text([t.as_dict() for t in bench.results], indent=2))
         return 0
     print("\n".join(table_lines(bench)))
     return 0

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
+from actlab.limits import check_count as count
 
 
 def add_parser(sub: Any) -> None:
@@ -43,10 +44,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not 1 <= args.size <= 2**28:
         raise ActlabError(f"--size must be between 1 and 2^28, got {args.size}")
-    if args.threads < 1:
-        raise ActlabError(f"--threads must be at least 1, got {args.threads}")
-    if args.repeat < 1:
-        raise ActlabError(f"--repeat must be at least 1, got {args.repeat}")
+    count(args.threads, "--threads", 1, 1024)
+    count(args.repeat, "--repeat", 1, 1000)
 
     only = list(args.only) if args.only else None
     rows = bench.run(
@@ -59,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     if args.json:
-        print(json.dumps(bench.as_dicts(rows), indent=2))
+        print(json_text(bench.as_dicts(rows), indent=2))
     else:
         print(
             f"{args.size} {args.dtype} elements on {args.device}, {args.threads} thread(s), "

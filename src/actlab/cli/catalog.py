@@ -6,14 +6,14 @@ The numbers come from :mod:`actlab.analysis.properties`; this module only format
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from typing import Any
 
 import numpy as np
 
 import actlab
-from actlab.analysis.properties import Analysis, analyse, describe
+from actlab.analysis.properties import Analysis, analyse, describe, properties
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 
 SPEC_HELP = "activation name, name(param=value, ...), or a formula in x"
@@ -50,7 +50,7 @@ def add_parser(sub: Any) -> None:
 def run_list(args: argparse.Namespace) -> int:
     recs = list(actlab.records())
     if args.json:
-        print(json.dumps([describe(r.name) for r in recs], indent=2))
+        print(json_text([describe(r.name) for r in recs], indent=2))
         return 0
     width = max(len(r.name) for r in recs)
     for r in recs:
@@ -61,7 +61,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     f = actlab.get(args.spec)
     if args.json:
-        print(json.dumps(describe(f), indent=2))
+        print(json_text(describe(f), indent=2))
         return 0
     print("\n".join(show_lines(f, analyse(f))))
     return 0
@@ -81,15 +81,16 @@ def show_lines(f: actlab.Function, info: Analysis) -> list[str]:
                 f"  {p.name} = {value:g}  (default {p.default:g}, valid {p.range_text()}{learn})"
                 + (f"  {p.doc}" if p.doc else "")
             )
-    props = r.properties
-    at_defaults = "" if f.params == r.defaults else " (declared at the default parameters)"
+    props = properties(f)
+    where = " (measured at these parameters)" if props.estimated else ""
     kinks = ", ".join(f"{x:g}" for x, _, _ in info.kinks)
     lines += [
         "",
-        "properties" + at_defaults,
+        "properties" + where,
         f"  range          {_range(props.range)}",
         f"  monotonic      {_yes(props.monotonic)}",
-        f"  smooth         {_yes(props.smooth)}" + (f" (kinks at x = {kinks})" if kinks else ""),
+        f"  smooth         {_yes(props.smooth)}"
+        + (f" (kinks at x = {kinks})" if kinks and not props.smooth else ""),
         f"  zero-centred   {_yes(props.zero_centred)}",
         f"  saturating     {_yes(props.saturating)}",
         "computed",
@@ -128,13 +129,24 @@ def _num(v: float) -> str:
 
 
 def parse_values(values: list[str], dtype: str) -> np.ndarray:
-    """Numbers from the command line; anything else is an error naming the culprit."""
+    """Numbers from the command line; anything else is an error naming the culprit.
+
+    A finite number that the dtype cannot hold (1e39 in float32, 1e400 anywhere) is an error,
+    not a silent inf: ``inf`` is accepted when it is written as such.
+    """
     out = []
+    largest = float(np.finfo(dtype).max)
     for text in values:
         try:
-            out.append(float(text))
+            value = float(text)
         except ValueError:
             raise ActlabError(f"not a number: {text!r}") from None
+        if abs(value) > largest and "inf" not in text.lower():
+            raise ActlabError(
+                f"{text} is out of {dtype}'s range (|x| <= {largest:.8g}); write inf for infinity"
+                + (" or use --dtype float64" if dtype == "float32" and value != math.inf else "")
+            )
+        out.append(value)
     return np.array(out, dtype=dtype)
 
 
@@ -146,23 +158,23 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.json:
         rows = [{"x": _json_number(a), "y": _json_number(b)} for a, b in zip(x, y)]
         payload = {"spec": f.spec, "derivative": args.derivative, "dtype": args.dtype}
-        print(json.dumps({**payload, "values": rows}))
+        print(json_text({**payload, "values": rows}))
         return 0
     for a, b in zip(x, y):
         print(f"{a!s}\t{b!s}")
     return 0
 
 
-def _json_number(v: np.floating) -> float | str:
-    # a float32 goes through its shortest decimal repr so JSON shows 0.1, not 0.10000000149
-    value = float(str(v))
-    return value if math.isfinite(value) else str(value)
+def _json_number(v: np.floating) -> float:
+    # a float32 goes through its shortest decimal repr so JSON shows 0.1, not 0.10000000149;
+    # json_text writes NaN as null and +-inf as "inf"/"-inf"
+    return float(str(v))
 
 
 def run_plot(args: argparse.Namespace) -> int:
     from actlab.plots import figure_path, plot_activations, save_figure
 
-    figure_path(args.output)  # fail before the (slow) drawing
+    figure_path(args.output, "-o")  # fail before the (slow) drawing
     specs = args.specs or None
     fig = plot_activations(specs, derivatives=args.derivatives or specs is None, xlim=args.xlim)
     path = save_figure(fig, args.output)

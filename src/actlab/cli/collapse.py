@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 
 
@@ -20,11 +20,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("-o", "--output", help="figure file (PNG, SVG or PDF)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--force", action="store_true", help="run even if it looks too big for memory")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from actlab.cli.gradients import check_figure_path
+    from actlab.cli.gradients import check_figure_path, progress_lines
     from actlab.experiments.collapse import run as collapse_run
 
     check_figure_path(args.output)
@@ -37,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
         hidden=args.nonlinear,
         steps=args.steps,
         seeds=args.seeds,
+        force=args.force,
+        on_progress=None if args.quiet else progress_lines("actlab collapse", "step"),
     )
     if args.output:
         from actlab.plots.collapse import plot_collapse
@@ -46,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise ActlabError(f"cannot write {args.output}: {exc}") from None
     if args.json:
-        print(json.dumps(report.to_json()))
+        print(json_text(report.to_json()))
         return 0
     print(
         f"{report.depth} linear layers vs their product W0 W1 ... W{report.depth - 1}: "

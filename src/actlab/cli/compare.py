@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sys
-import threading
-import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from actlab import data
 from actlab.cli.data import add_data_options, data_options
+from actlab.cli.jsonout import json_text
+from actlab.cli.signals import exit_status, stopped_by
 from actlab.errors import ActlabError
 
 
@@ -53,12 +52,22 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--target", type=float, help="test accuracy for 'epochs/seconds to target'")
     p.add_argument("--backend", default="numpy", help="training backend (default: numpy)")
     p.add_argument("--device", default="cpu", help="device for backends that have several")
-    p.add_argument("--out", metavar="DIR", help="durable store: resume by running again")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="durable store: resume by running again; a larger --epochs extends the study",
+    )
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild a damaged --out from what is intact (damaged runs train again)",
+    )
     p.add_argument("-o", "--output", metavar="FIG", help="figure (.png/.svg/.pdf)")
     p.add_argument("--no-figure", action="store_true", help="draw no figure")
     p.add_argument("--csv", metavar="FILE", help="per-epoch history as CSV (+ FILE.summary.csv)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--force", action="store_true", help="train even if it looks too big for memory")
     p.set_defaults(func=run)
 
 
@@ -121,85 +130,125 @@ def run(args: argparse.Namespace) -> int:
     from actlab.plots import compare as figure
 
     config = config_from(args)
-    bar = None if args.quiet or not sys.stderr.isatty() else _Bar()
-    result = train(config, args.out, args.data, bar, "actlab compare")
+    config.resolved()  # bad settings fail here, before any folder is made
+    plan = _check_outputs(args)  # every output path, before the first epoch
+    for note in plan.notes:
+        print(f"actlab compare: note: {note}", file=sys.stderr)
+    progress = None if args.quiet else _progress_for(sys.stderr)
+    result, status = train(
+        config,
+        args.out,
+        args.data,
+        progress,
+        "actlab compare",
+        force=args.force,
+        repair=args.repair,
+    )
     if result is None:
-        return 130
-    outputs = _write_outputs(args, result, report, figure)
+        return status
+    outputs, failures = _write_outputs(plan, result, report, figure)
     if args.json:
-        print(json.dumps({**report.to_json(result), "outputs": outputs}, indent=1))
+        payload = {**report.to_json(result), "outputs": outputs, "notes": list(plan.notes)}
+        print(json_text(payload, indent=1))
     else:
         print(report.text(result))
         for kind, path in outputs.items():
             print(f"{kind}: {path}")
-    return 0
+    for failure in failures:  # the study itself is safe: printed above, and in --out
+        print(f"actlab compare: error: {failure}", file=sys.stderr)
+    return 2 if failures else 0
 
 
 def train(
-    config: Any, out: str | None, data_path: str | None, bar: Any, program: str
-) -> Any | None:
-    """:func:`actlab.compare.compare`, or None after Ctrl-C or SIGTERM, said in one line
-    (the store keeps every finished epoch; a SIGKILL loses at most the epoch in flight)."""
+    config: Any,
+    out: str | None,
+    data_path: str | None,
+    progress: Any,
+    program: str,
+    **options: Any,
+) -> tuple[Any | None, int]:
+    """:func:`actlab.compare.compare` and 0, or (None, 130 or 143) after Ctrl-C or SIGTERM, said
+    in one line (the store keeps every finished epoch; a SIGKILL loses at most the epoch in
+    flight). ``actlab compare`` and ``actlab reproduce`` both train through here."""
     from actlab.compare import compare
 
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
-        result = compare(config, out, data_path=data_path, on_epoch=bar)
-    except KeyboardInterrupt:
-        if hasattr(bar, "clear"):
-            bar.clear()
+        result = compare(config, out, data_path=data_path, on_epoch=progress, **options)
+    except KeyboardInterrupt as exc:
+        if hasattr(progress, "clear"):
+            progress.clear()
         where = (
             f"progress up to the last finished epoch is saved in {out}; run the same "
             "command to resume"
             if out
             else "nothing was saved (use --out DIR to make a study resumable)"
         )
-        print(f"{program}: interrupted; {where}", file=sys.stderr)
-        return None
-    finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)
-    if hasattr(bar, "clear"):
-        bar.clear()
-    return result
+        print(f"{program}: {stopped_by(exc)}; {where}", file=sys.stderr)
+        return None, exit_status(exc)
+    if hasattr(progress, "clear"):
+        progress.clear()
+    return result, 0
 
 
-def _write_outputs(args: argparse.Namespace, result: Any, report: Any, figure: Any) -> dict:
+@dataclass
+class _Outputs:
+    """Where the results go, checked before the study starts."""
+
+    csv: Path | None
+    figure: Path | None
+    #: the figure was asked for by name (-o): failing to write it is an error, not a note
+    figure_named: bool
+    notes: list[str]
+
+
+def _check_outputs(args: argparse.Namespace) -> _Outputs:
+    from actlab.outputs import FIGURE_FORMATS, check_folder, check_output, folder_problem
+
+    hint = "make it writable (chmod u+w) or choose another --out"
+    out = check_folder(args.out, "--out", hint=hint) if args.out else None
+    csv_path = None
+    if args.csv:
+        csv_path = check_output(args.csv, (".csv",), "--csv")
+    elif out is not None:
+        csv_path = out / "runs.csv"
+    notes = []
+    fig = None
+    if args.output and not args.no_figure:
+        fig = check_output(args.output, FIGURE_FORMATS, "-o")
+    elif not args.no_figure:
+        fig = out / "compare.png" if out else Path("compare.png")
+        problem = folder_problem(fig.parent)
+        if problem:
+            notes.append(f"no figure: {problem}; choose where with -o FIG or --out DIR")
+            fig = None
+    return _Outputs(csv_path, fig, bool(args.output), notes)
+
+
+def _write_outputs(
+    plan: _Outputs, result: Any, report: Any, figure: Any
+) -> tuple[dict[str, str], list[str]]:
+    """Write what was planned; a failure now (disk full) is reported, never loses the study."""
     outputs: dict[str, str] = {}
-    out = Path(args.out) if args.out else None
-    csv_path = args.csv or (out / "runs.csv" if out else None)
-    if csv_path:
-        outputs["csv"] = str(csv_path)
-        outputs["summary_csv"] = str(report.write_csv(result, csv_path))
-    if not args.no_figure:
-        fig = args.output or (out / "compare.png" if out else "compare.png")
-        outputs["figure"] = str(figure.save(result, fig))
-    return outputs
+    failures: list[str] = []
+    if plan.csv is not None:
+        try:
+            outputs["summary_csv"] = str(report.write_csv(result, plan.csv))
+            outputs["csv"] = str(plan.csv)
+        except ActlabError as exc:
+            failures.append(str(exc))
+    if plan.figure is not None:
+        try:
+            outputs["figure"] = str(figure.save(result, plan.figure))
+        except ActlabError as exc:
+            if plan.figure_named:
+                failures.append(str(exc))
+            else:
+                plan.notes.append(f"no figure: {exc}")
+                print(f"actlab compare: note: no figure: {exc}", file=sys.stderr)
+    return outputs, failures
 
 
-def _terminate(signum: int, frame: Any) -> None:
-    """SIGTERM (a polite kill) ends the study like Ctrl-C: at a clean point, with a message."""
-    raise KeyboardInterrupt
+def _progress_for(stream: Any) -> Any:
+    from actlab.progress import Progress
 
-
-class _Bar:
-    """A one-line progress bar on stderr (only when stderr is a terminal)."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-
-    def __call__(self, progress: Any) -> None:
-        done = progress.epoch / progress.epochs
-        width = 30
-        filled = int(width * done)
-        left = progress.elapsed / max(done, 1e-9) * (1 - done)
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {progress.epoch}/{progress.epochs}"
-            f"  {progress.elapsed:.0f} s, ~{left:.0f} s left "
-        )
-        sys.stderr.flush()
-
-    def clear(self) -> None:
-        sys.stderr.write("\r" + " " * 79 + "\r")
-        sys.stderr.flush()
+    return Progress(stream, "actlab compare")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from typing import Any
 
 from actlab import data
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 
 
@@ -40,11 +40,16 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", metavar="PATH", help="local file or folder for the dataset")
     p.add_argument("--label", help="CSV: the label column, by header name or 0-based index")
     p.add_argument("--noise", type=float, help="2-D toy sets: noise in percent (0..50)")
+    p.add_argument(
+        "--kind",
+        choices=("auto", "classification", "regression"),
+        help="CSV: the problem type (default auto: integer or text labels are classes)",
+    )
 
 
 def data_options(args: argparse.Namespace, record: data.DatasetInfo) -> dict[str, Any]:
     """The loader options the user set, refusing ones this dataset does not take."""
-    given = {"label": args.label, "noise": args.noise}
+    given = {"label": args.label, "noise": args.noise, "kind": args.kind}
     options = {k: v for k, v in given.items() if v is not None}
     for key in options:
         if key not in record.options:
@@ -55,7 +60,7 @@ def data_options(args: argparse.Namespace, record: data.DatasetInfo) -> dict[str
 def run_list(args: argparse.Namespace) -> int:
     records = list(data.infos())
     if args.json:
-        print(json.dumps([_record_dict(r) for r in records], indent=2))
+        print(json_text([_record_dict(r) for r in records], indent=2))
         return 0
     width = max(len(r.name) for r in records)
     for r in records:
@@ -84,12 +89,17 @@ def run_info(args: argparse.Namespace) -> int:
     out = _record_dict(record)
     if args.data is not None or not record.needs_path or data.default_dir(record.name).is_dir():
         out["arrays"] = record.load(args.data, **data_options(args, record)).describe()
+        out["kind"] = out["arrays"]["kind"]  # what training will see (a CSV decides by labels)
     if args.json:
-        print(json.dumps(out, indent=2))
+        print(json_text(out, indent=2))
         return 0
     d = record.defaults
     print(f"{record.name}: {record.summary}")
-    print(f"  kind: {record.kind}")
+    how = ""
+    if "kind" in record.options:
+        how = " (from the labels; --kind to choose)" if args.kind in (None, "auto") else ""
+        how = how if "arrays" in out else " or regression, from the labels (--kind to choose)"
+    print(f"  kind: {out['kind']}{how}")
     print(
         f"  defaults: --model {d.model} --epochs {d.epochs} --optimizer {d.optimizer} "
         f"--lr {d.lr:g} --batch-size {d.batch_size}"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 import actlab
+from actlab.cli.jsonout import json_text
 
 
 def add_parser(sub: Any) -> None:
@@ -29,7 +29,7 @@ def run_derive(args: argparse.Namespace) -> int:
         raise actlab.ActlabError(f"--budget must be in (0, 600] seconds, got {args.budget:g}")
     result = derive(actlab.get(args.spec), budget=args.budget)
     if args.json:
-        print(json.dumps(as_dict(result)))
+        print(json_text(as_dict(result)))
     else:
         print("\n".join(as_text(result, latex=args.latex)))
     return 0

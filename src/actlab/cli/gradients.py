@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
+import math
+import sys
+from collections.abc import Callable
 from typing import Any
 
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
+from actlab.outputs import FIGURE_FORMATS, check_output
 
 
 def add_parser(sub: Any) -> None:
@@ -31,6 +34,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("-o", "--output", help="figure file (PNG, SVG or PDF)")
     p.add_argument("--histograms", help="also write activation histograms per layer here")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--force", action="store_true", help="run even if it looks too big for memory")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
 
@@ -50,22 +55,34 @@ def split_specs(text: str) -> list[str]:
     return specs
 
 
-def check_figure_path(path: str | None) -> None:
+def check_figure_path(path: str | None, what: str = "-o") -> None:
     """Refuse a figure path that cannot be written before spending time on the measurement."""
-    if path is None:
-        return
-    target = Path(path)
-    if target.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise ActlabError(f"figure file must end in .png, .svg or .pdf, got {path!r}")
-    if not target.parent.is_dir():
-        raise ActlabError(f"cannot write {path}: no directory {str(target.parent)!r}")
+    if path is not None:
+        check_output(path, FIGURE_FORMATS, what)
+
+
+def _cell(value: float, width: int, spec: str) -> str:
+    return f"{value:>{width}{spec}}" if math.isfinite(value) else f"{'n/a':>{width}}"
+
+
+def progress_lines(label: str, unit: str) -> Callable[[int, int], None]:
+    from actlab.progress import Progress
+
+    progress = Progress(sys.stderr, label)
+
+    def report(done: int, total: int) -> None:
+        progress.update(done, total, unit)
+        if done >= total:
+            progress.clear()
+
+    return report
 
 
 def run(args: argparse.Namespace) -> int:
     from actlab.experiments.gradients import measure
 
     check_figure_path(args.output)
-    check_figure_path(args.histograms)
+    check_figure_path(args.histograms, "--histograms")
 
     report = measure(
         split_specs(args.activations),
@@ -81,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         lr=args.lr,
         optimizer=args.optimizer,
         dtype=args.dtype,
+        force=args.force,
+        on_progress=None if args.quiet else progress_lines("actlab gradients", "network"),
     )
     if args.output or args.histograms:
         from actlab.plots.gradients import plot_gradients, plot_histograms
@@ -92,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
                 except (OSError, ValueError) as exc:
                     raise ActlabError(f"cannot write {path}: {exc}") from None
     if args.json:
-        print(json.dumps(report.to_json()))
+        print(json_text(report.to_json()))
         return 0
     cfg = report.config
     init = cfg["init"]
@@ -103,13 +122,19 @@ def run(args: argparse.Namespace) -> int:
         f"{'activation':<24}{'Var first/last measured':>26}{'predicted':>12}{'ratio':>8}"
         f"{'saturated':>11}"
     )
+    undefined = False
     for r in report.results:
         s = r.summary()
+        measured, predicted = s["ratio_measured"], s["ratio_predicted"]
+        ratio = measured / predicted if predicted and math.isfinite(predicted) else math.nan
+        cells = [_cell(measured, 26, ".3e"), _cell(predicted, 12, ".3e"), _cell(ratio, 8, ".2f")]
+        undefined |= not all(math.isfinite(v) for v in (measured, predicted, ratio))
         print(
-            f"{r.activation:<24}{s['ratio_measured']:>26.3e}{s['ratio_predicted']:>12.3e}"
-            f"{s['ratio_measured'] / s['ratio_predicted']:>8.2f}"
+            f"{r.activation:<24}{''.join(cells)}"
             f"{100 * sum(s['saturation']) / len(s['saturation']):>10.1f}%"
         )
+    if undefined:
+        print("n/a: the gradient at the first or last layer is 0 or not finite (under/overflow)")
     for path in (args.output, args.histograms):
         if path:
             print(f"wrote {path}")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from actlab.errors import ActlabError
+from actlab.outputs import check_folder
 
 
 def add_parser(sub: Any) -> None:
@@ -48,16 +48,7 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted(set(args.only or ()) - set(SECTIONS))
     if unknown:
         raise ActlabError(f"unknown section {unknown[0]!r}; the sections are {', '.join(SECTIONS)}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ActlabError(f"--out {out}: exists and is not a directory")
-    # fail now, not after a minute of computing
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ActlabError(f"--out {out}: cannot create it: {exc.strerror or exc}") from None
-    if not os.access(out, os.W_OK):
-        raise ActlabError(f"--out {out}: not writable")
+    out = check_folder(args.out, "--out")  # fail now, not after a minute of computing
     options = Options(mode=args.mode, data=args.data, seed=args.seed)
     start = time.perf_counter()
 

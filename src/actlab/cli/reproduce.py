@@ -8,13 +8,14 @@ a kill), progress and statistics.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
+from actlab.limits import check_count as count
 
 PROGRAM = "actlab reproduce xu2015"
 
@@ -61,6 +62,13 @@ def run_xu2015(args: argparse.Namespace) -> int:
         from actlab.torch.device import resolve_device
     except ImportError:
         raise ActlabError("reproduce xu2015 needs PyTorch: pip install 'actlab[torch]'") from None
+    count(args.seeds, "--seeds", 1, 1000)
+    if args.epochs is not None:
+        count(args.epochs, "--epochs", 1, 100_000)
+    if args.train_size is not None:
+        count(args.train_size, "--train-size", 1, 10_000_000)
+    if args.lr is not None and not 0 < args.lr < 10:
+        raise ActlabError(f"--lr must be a positive number below 10, got {args.lr}")
     config = xu2015.config(
         args.dataset,
         quick=args.quick,
@@ -73,9 +81,9 @@ def run_xu2015(args: argparse.Namespace) -> int:
     if args.out:
         _refuse_old_store(Path(args.out))
     progress = None if args.quiet else _progress(len(config.activations), config.seeds)
-    result = train(config, args.out, args.data, progress, PROGRAM)
+    result, status = train(config, args.out, args.data, progress, PROGRAM)
     if result is None:
-        return 130
+        return status
     rows = xu2015.table(result)
     found = xu2015.verdicts(result)
     d, c = result.dataset, result.config
@@ -92,7 +100,7 @@ def run_xu2015(args: argparse.Namespace) -> int:
             "choices": list(xu2015.CHOICES),
             "study": report.to_json(result),
         }
-        print(json.dumps(summary, indent=2, default=str))
+        print(json_text(summary, indent=2, default=str))
         return 0
     print(
         f"Xu et al. 2015 on {args.dataset}, {c.device}"

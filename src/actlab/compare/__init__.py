@@ -66,9 +66,17 @@ def compare(
     *,
     data_path: str | Path | None = None,
     on_epoch: Callable[[Progress], None] | None = None,
+    force: bool = False,
+    repair: bool = False,
 ) -> StudyResult:
-    """Train every activation x seed of ``config`` (resuming from ``out``), and judge."""
-    trained = train_study(config, out, data_path=data_path, on_epoch=on_epoch)
+    """Train every activation x seed of ``config`` (resuming from ``out``), and judge.
+
+    ``force`` trains even when the models look too big for this machine's memory; ``repair``
+    rebuilds a damaged store from what is intact (:mod:`actlab.compare.store`).
+    """
+    trained = train_study(
+        config, out, data_path=data_path, on_epoch=on_epoch, force=force, repair=repair
+    )
     cfg = trained.config
     regression = trained.dataset.kind == "regression"
     summary = summarise(trained.runs, cfg.target, regression)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -26,6 +27,8 @@ DEFAULT_ACTIVATIONS = (
 )
 DEFAULT_SEEDS = 5
 OPTIMIZERS = NAMES
+#: the widest hidden layer an MLP may have (the memory check decides what fits this machine)
+MAX_WIDTH = 65536
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class StudyConfig:
             model=self.model or defaults.model,
             optimizer=self.optimizer or defaults.optimizer,
             lr=self.lr if self.lr is not None else defaults.lr,
-            batch_size=self.batch_size or defaults.batch_size,
+            batch_size=self.batch_size if self.batch_size is not None else defaults.batch_size,
             target=self.target if self.target is not None else defaults.target_accuracy,
             activations=tuple(a.strip() for a in self.activations),
             lr_drops=tuple(float(f) for f in self.lr_drops),
@@ -82,10 +85,17 @@ class StudyConfig:
     def validate(self) -> None:
         if not self.activations or any(not a for a in self.activations):
             raise ActlabError("--activations needs at least one activation spec")
-        if len(set(self.activations)) != len(self.activations):
-            raise ActlabError("--activations lists the same activation twice")
+        seen: dict[str, str] = {}
         for spec in self.activations:
-            actlab.get(spec)  # unknown names and bad formulas fail here, before any training
+            # unknown names and bad formulas fail here, before any training; aliases and
+            # spellings resolve first, so relu,ReLU and silu,swish are one activation twice
+            canonical = actlab.get(spec).spec
+            if canonical in seen:
+                same = "" if seen[canonical] == spec else f" ({seen[canonical]} and {spec})"
+                raise ActlabError(f"--activations lists {canonical} twice{same}")
+            seen[canonical] = spec
+        if self.model is not None:
+            mlp_widths(self.model)
         if not 1 <= self.seeds <= 1000:
             raise ActlabError(f"--seeds must be 1..1000, got {self.seeds}")
         if self.epochs is not None and not 1 <= self.epochs <= 100_000:
@@ -139,6 +149,36 @@ class StudyConfig:
         """A stored :meth:`to_dict` with the settings added since it was written at their
         defaults (which are what that older actlab did), so an older store still resumes."""
         return {**StudyConfig().to_dict(), **stored}
+
+
+def mlp_widths(model: str) -> tuple[int, ...] | None:
+    """The hidden widths of ``mlp:H1,H2,...``; None when ``model`` is not an MLP (cnn, nin).
+
+    An MLP without a hidden layer (``mlp``, ``mlp:``) is refused: its activation would never be
+    used, so every activation would score the same.
+
+    >>> mlp_widths("mlp:256, 128"), mlp_widths("cnn")
+    ((256, 128), None)
+    """
+    match = re.fullmatch(r"\s*mlp\s*(?::(.*))?", model, re.S)
+    if not match:
+        return None
+    text = match.group(1)
+    if text is None or not text.strip():
+        raise ActlabError(
+            f"--model {model!r} has no hidden layer, so the activation would never be used;"
+            " give the widths, e.g. mlp:64 or mlp:256,256"
+        )
+    parts = [p.strip() for p in text.split(",")]
+    if not all(re.fullmatch("[0-9]{1,9}", p) for p in parts):
+        raise ActlabError(
+            f"--model {model!r}: hidden widths are whole numbers separated by commas,"
+            " e.g. mlp:256,256"
+        )
+    sizes = tuple(int(p) for p in parts)
+    if any(not 1 <= s <= MAX_WIDTH for s in sizes):
+        raise ActlabError(f"--model {model!r}: hidden widths must be 1..{MAX_WIDTH}")
+    return sizes
 
 
 def fingerprint(dataset: data.Dataset) -> str:

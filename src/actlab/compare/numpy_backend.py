@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from actlab import nn
-from actlab.compare.config import StudyConfig
+from actlab.compare.config import StudyConfig, mlp_widths
 from actlab.data import Dataset
 from actlab.errors import ActlabError
 
@@ -42,17 +41,13 @@ class NumpyStack:
 
 
 def hidden_sizes(model: str) -> tuple[int, ...]:
-    """``"mlp:256,256"`` -> (256, 256); ``"mlp"`` or ``"mlp:"`` is a linear model."""
-    match = re.fullmatch(r"\s*mlp\s*(?::\s*([0-9,\s]*))?", model)
-    if not match:
+    """``"mlp:256,256"`` -> (256, 256) (see :func:`actlab.compare.config.mlp_widths`)."""
+    sizes = mlp_widths(model)
+    if sizes is None:
         raise ActlabError(
             f"the numpy backend trains MLPs (--model mlp:H1,H2,...), not {model!r}; "
             "convolutional models need --backend torch"
         )
-    parts = [p.strip() for p in (match.group(1) or "").split(",") if p.strip()]
-    sizes = tuple(int(p) for p in parts)
-    if any(not 1 <= s <= 65536 for s in sizes):
-        raise ActlabError(f"hidden widths must be 1..65536, got {model!r}")
     return sizes
 
 

@@ -94,12 +94,14 @@ def header(result: StudyResult) -> str:
     c, d = result.config, result.dataset
     runs = len(result.runs)
     resumed = result.resumed
-    again = (
-        f"; resumed {resumed['loaded']} runs from {result.store.parent}"
-        f" ({resumed['finished']} finished, {resumed['partial']} partly done)"
-        if resumed["loaded"] and result.store is not None
-        else ""
-    )
+    took = f"{runs} runs in {result.elapsed_seconds:.1f} s"
+    if resumed["loaded"] and result.store is not None:
+        fresh = runs - resumed["loaded"]
+        took = (
+            f"{runs} runs, {result.elapsed_seconds:.1f} s this time: from {result.store.parent},"
+            f" {resumed['finished']} already finished and {resumed['partial']} resumed where they"
+            f" stopped; {fresh} trained from scratch"
+        )
     schedule = ""
     if c.lr_drops:
         schedule = f" (/10 after {', '.join(f'{f:.0%}' for f in c.lr_drops)} of the epochs)"
@@ -108,8 +110,7 @@ def header(result: StudyResult) -> str:
     return (
         f"{c.dataset}: {d['n_train']} train / {d['n_test']} test; {c.model}, {c.optimizer} "
         f"lr {c.lr:g}{schedule}, batch {c.batch_size}, {c.epochs} epochs, init {c.init}; "
-        f"{len(c.activations)} activations x {c.seeds} seeds = {runs} runs in "
-        f"{result.elapsed_seconds:.1f} s{again}"
+        f"{len(c.activations)} activations x {c.seeds} seeds = {took}"
     )
 
 

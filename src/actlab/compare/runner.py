@@ -19,9 +19,10 @@ import numpy as np
 
 from actlab import data
 from actlab.compare import backend as backends
-from actlab.compare.config import StudyConfig, fingerprint
+from actlab.compare.config import StudyConfig, fingerprint, mlp_widths
 from actlab.compare.store import RunRow, Store, Update
 from actlab.errors import ActlabError
+from actlab.limits import check_memory, mlp_bytes
 
 #: training-set metrics are measured on a fixed subset of at most this many examples
 TRAIN_EVAL_MAX = 10_000
@@ -88,12 +89,16 @@ def train_study(
     *,
     data_path: str | Path | None = None,
     on_epoch: Callable[[Progress], None] | None = None,
+    force: bool = False,
+    repair: bool = False,
 ) -> Trained:
     """Train (or resume) every run of ``config``.
 
     ``out`` is the folder of the durable store (None: in memory); ``data_path`` is where the
     dataset's files are (it is not part of the configuration: the data's fingerprint is, so a
-    moved copy of the same files resumes fine).
+    moved copy of the same files resumes fine). A study whose models cannot fit in this
+    machine's memory is refused before anything is allocated, unless ``force``. ``repair``
+    rebuilds a damaged store from what is intact (see :mod:`actlab.compare.store`).
     """
     started = time.perf_counter()
     config = config.resolved()
@@ -102,7 +107,8 @@ def train_study(
     if dataset.kind == "regression" and config.target is not None:
         config = replace(config, target=None)  # no accuracy to reach
     backend.check(config, dataset)
-    store = Store(out)
+    _check_memory(config, dataset, force)
+    store = Store(out, repair=repair)
     try:
         store.bind(config, fingerprint(dataset))
         plan = [(a, s) for a in config.activations for s in range(config.seeds)]
@@ -110,6 +116,7 @@ def train_study(
         finished = sum(r.finished for r in rows)
         partial = sum(1 for r in rows if not r.finished and r.epochs_done > 0)
         _train(config, dataset, backend, store, rows, on_epoch, started)
+        rows = store.runs(plan)  # a repaired run has new rows
         runs = tuple(
             Run(
                 row.activation,
@@ -126,6 +133,25 @@ def train_study(
     )
 
 
+def _check_memory(config: StudyConfig, dataset: data.Dataset, force: bool) -> None:
+    """All runs train side by side: activations x seeds MLPs (weights, gradients, two optimiser
+    slots, a spare) and one evaluation batch each (other models are not estimated)."""
+    assert config.model is not None and config.batch_size is not None
+    widths = mlp_widths(config.model)
+    if widths is None:
+        return
+    sizes = [dataset.n_features, *widths, dataset.n_outputs]
+    models = len(config.activations) * config.seeds
+    batch = max(config.batch_size, min(EVAL_ROWS_ESTIMATE, dataset.x_test.shape[0]))
+    itemsize = dataset.x_train.dtype.itemsize
+    needed = mlp_bytes(sizes, models, batch, max(itemsize, 4), copies=5)
+    check_memory(needed, f"training {models} models of {config.model}", force=force)
+
+
+#: rows per evaluation batch assumed by the memory estimate (the numpy backend's EVAL_ROWS)
+EVAL_ROWS_ESTIMATE = 128
+
+
 @dataclass
 class _Group:
     """One activation's runs: their store rows and the live stack."""
@@ -135,6 +161,8 @@ class _Group:
     stack: Any
     #: cumulative training seconds per run so far
     seconds: float
+    #: epochs done (-1: nothing stored yet)
+    done: int
 
 
 def _train(
@@ -151,19 +179,24 @@ def _train(
     if not groups:
         return
     measure = _Measure(backend, dataset, config.epochs)
-    done = groups[0].rows[0].epochs_done
-    if done < 0:  # the untrained models: where every learning curve starts
-        store.commit(u for g in groups for u in measure(g, 0))
-        done = 0
-    for epoch in range(done + 1, config.epochs + 1):
+    fresh = [g for g in groups if g.done < 0]
+    if fresh:  # the untrained models: where every learning curve starts
+        store.commit(u for g in fresh for u in measure(g, 0))
+        for g in fresh:
+            g.done = 0
+    # groups are at one epoch, unless some were repaired: those catch up first
+    for epoch in range(min(g.done for g in groups) + 1, config.epochs + 1):
+        active = [g for g in groups if g.done < epoch]
         updates = []
-        turn = epoch % len(groups)  # rotate who goes first, so no activation is always timed cold
-        for g in groups[turn:] + groups[:turn]:
+        turn = epoch % len(active)  # rotate who goes first, so no activation is always timed cold
+        for g in active[turn:] + active[:turn]:
             tick = time.perf_counter()
             backend.train_epoch(g.stack, dataset)
             g.seconds += (time.perf_counter() - tick) / len(g.rows)
             updates.extend(measure(g, epoch))
         store.commit(updates)
+        for g in active:
+            g.done = epoch
         if on_epoch is not None:
             on_epoch(Progress(epoch, config.epochs, time.perf_counter() - started))
 
@@ -184,17 +217,40 @@ def _open_groups(
         if len({r.epochs_done for r in mine}) != 1:
             raise ActlabError(f"{store.path}: the runs of {activation} are at different epochs")
         seeds = [r.seed for r in mine]
-        if mine[0].epochs_done < 0:
-            groups.append(
-                _Group(activation, mine, backend.build(config, dataset, activation, seeds), 0.0)
-            )
+        done = mine[0].epochs_done
+        stack = None if done < 0 else _restore(config, dataset, backend, store, mine)
+        if stack is None:
+            fresh = backend.build(config, dataset, activation, seeds)
+            groups.append(_Group(activation, mine, fresh, 0.0, -1))
             continue
+        groups.append(_Group(activation, mine, stack, store.history(mine[0].run)[-1][-1], done))
+    return groups
+
+
+def _restore(
+    config: StudyConfig,
+    dataset: data.Dataset,
+    backend: backends.Backend,
+    store: Store,
+    mine: list[RunRow],
+) -> Any:
+    """The stored stack of one activation; None when its state was damaged and is repaired."""
+    activation = mine[0].activation
+    try:
         blobs = [r.state for r in mine]
         if any(b is None for b in blobs):
-            raise ActlabError(f"{store.path}: the state of a run of {activation} is missing")
-        stack = backend.restore(config, dataset, activation, seeds, blobs)  # type: ignore[arg-type]
-        groups.append(_Group(activation, mine, stack, store.history(mine[0].run)[-1][-1]))
-    return groups
+            raise ValueError("no state stored")
+        seeds = [r.seed for r in mine]
+        return backend.restore(config, dataset, activation, seeds, blobs)  # type: ignore[arg-type]
+    except Exception as exc:  # a damaged blob can fail in any of NumPy's or torch's readers
+        if not store.repair:
+            raise ActlabError(
+                f"{store.path}: the saved state of {activation} is damaged"
+                f" ({type(exc).__name__}); run the same command with --repair to train"
+                f" {activation} again and keep the other activations' runs"
+            ) from None
+    store.restart(r.run for r in mine)
+    return None
 
 
 class _Measure:
@@ -211,7 +267,7 @@ class _Measure:
         train_loss, train_acc = self.backend.evaluate(group.stack, self.train_x, self.train_y)
         test_loss, test_acc = self.backend.evaluate(group.stack, ds.x_test, ds.y_test)
         finished = epoch == self.epochs
-        blobs = [None] * len(group.rows) if finished else self.backend.dump(group.stack)
+        blobs = self.backend.dump(group.stack)  # kept when finished too: a study can be extended
         return [
             Update(
                 row.run,

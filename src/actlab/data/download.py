@@ -20,6 +20,7 @@ from typing import Any
 
 from actlab.data import DatasetInfo, RemoteFile, default_dir, info
 from actlab.errors import ActlabError
+from actlab.outputs import check_folder
 
 #: seconds to wait for a server before deciding there is no network
 TIMEOUT = 20.0
@@ -43,10 +44,7 @@ def download(
         raise ActlabError(f"dataset {record.name} has nothing to download ({_why_not(record)})")
     target = Path(directory) if directory is not None else default_dir(record.name)
     created = not target.exists()
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ActlabError(f"{target}: cannot create the folder ({exc.strerror or exc})") from None
+    check_folder(target, "--dir")  # writable, before the first byte is fetched
     try:
         return _fetch_all(record, target, opener, progress)
     except BaseException:

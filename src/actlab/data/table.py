@@ -26,6 +26,10 @@ TEST_FRACTION = 0.25
 SPLIT_SEED = 0
 
 
+#: fewer data rows leave nothing to learn from once a quarter is held out for testing
+MIN_ROWS = 4
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -107,6 +111,11 @@ def load(
         for c, j in enumerate(k for k in range(width) if k != target):
             features[r, c] = _number(row[j], path, line, names[j])
     labels = [row[target] for _, row in rows]
+    if len(rows) < MIN_ROWS:
+        raise ActlabError(
+            f"{path}: {len(rows)} data row{'s' if len(rows) != 1 else ''}; a study needs at least"
+            f" {MIN_ROWS} (a quarter are held out to test on)"
+        )
     if kind == "auto":
         kind = "classification" if _classlike(labels) else "regression"
     if kind == "classification":

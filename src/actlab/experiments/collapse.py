@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from actlab import nn
 from actlab.data import experiment
+from actlab.limits import MAX_DEPTH, MAX_WIDTH, check_count, check_memory, mlp_bytes
 
 DATASETS = ("xor", "circle")
 
@@ -103,11 +105,20 @@ def _accuracy(model: nn.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.mean(nn.predict(model, x).argmax(axis=2) == y, axis=1)
 
 
-def _fit(model: nn.Model, x: np.ndarray, y: np.ndarray, steps: int, lr: float) -> nn.Model:
+def _fit(
+    model: nn.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    steps: int,
+    lr: float,
+    on_step: Callable[[], None] | None = None,
+) -> nn.Model:
     opt = nn.adam(lr)
     state = nn.init_state(opt, model)
     for _ in range(steps):
         nn.train_step(model, "cross_entropy", opt, state, x, y)
+        if on_step is not None:
+            on_step()
     return model
 
 
@@ -120,13 +131,36 @@ def run(
     seeds: int = 3,
     lr: float = 0.01,
     points: int = 400,
+    force: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> CollapseReport:
-    """Train the linear stack and the non-linear net on each dataset and compare (float64)."""
+    """Train the linear stack and the non-linear net on each dataset and compare (float64).
+
+    The memory is estimated first (:mod:`actlab.limits`; ``force`` skips the refusal);
+    ``on_progress(done, total)`` counts Adam steps over both datasets and both networks.
+    """
+    check_count(depth, "--depth", 2, MAX_DEPTH)
+    check_count(width, "--width", 1, MAX_WIDTH)
+    check_count(steps, "--steps", 0, 1_000_000)
+    check_count(seeds, "--seeds", 1, 1000)
+    sizes = [2] + [width] * (depth - 1) + [2]
+    check_memory(
+        mlp_bytes(sizes, seeds, points, 8, copies=4),
+        f"a linear stack of depth {depth} and width {width}",
+        force=force,
+    )
+    total, done = 2 * len(DATASETS) * steps, 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if on_progress is not None and (done % 10 == 0 or done == total):
+            on_progress(done, total)
+
     datasets = []
     collapsed: tuple[float, np.ndarray, np.ndarray] | None = None
     for index, name in enumerate(DATASETS):
         x, y = experiment.load(name, np.random.default_rng(index))
-        sizes = [2] + [width] * (depth - 1) + [2]
         linear = nn.stack(
             [
                 nn.mlp(sizes, "identity", init="xavier_normal", seed=s, dtype="float64")
@@ -139,8 +173,8 @@ def run(
                 for s in range(seeds)
             ]
         )
-        _fit(linear, x, y, steps, lr)
-        _fit(nonlinear, x, y, steps, lr)
+        _fit(linear, x, y, steps, lr, step)
+        _fit(nonlinear, x, y, steps, lr, step)
         if collapsed is None:
             w, b = collapse(linear)
             stacked = nn.predict(linear, x)

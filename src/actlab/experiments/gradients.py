@@ -19,7 +19,8 @@ linear read-out and cross-entropy, and the prediction is anchored at the measure
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from actlab import nn
 from actlab.data import experiment
 from actlab.errors import ActlabError
 from actlab.experiments import meanfield
+from actlab.limits import MAX_DEPTH, MAX_WIDTH, check_count, check_memory, mlp_bytes
 from actlab.nn.train import max_abs_derivative
 
 #: memory the stacked weights (and their gradients) of one chunk of models may take
@@ -79,8 +81,8 @@ class GradientResult:
             "predicted": self.predicted.tolist(),
             "measured_min": self.measured.min(axis=0).tolist(),
             "measured_max": self.measured.max(axis=0).tolist(),
-            "ratio_measured": float(mean[0] / mean[-1]),
-            "ratio_predicted": float(self.predicted[0] / self.predicted[-1]),
+            "ratio_measured": _ratio(float(mean[0]), float(mean[-1])),
+            "ratio_predicted": _ratio(float(self.predicted[0]), float(self.predicted[-1])),
             "textbook_bound": self.bound.tolist(),
             "max_abs_derivative": self.max_slope,
             "grad_norm": self.grad_norm.mean(axis=0).tolist(),
@@ -93,6 +95,12 @@ class GradientResult:
         if self.steps:
             out["training"] = {"steps": self.steps, "measured": self.during_training.tolist()}
         return out
+
+
+def _ratio(a: float, b: float) -> float:
+    """a / b without a warning: NaN when both underflowed to 0 (very deep, very narrow nets)."""
+    with np.errstate(all="ignore"):
+        return float(np.float64(a) / np.float64(b))
 
 
 @dataclass
@@ -121,17 +129,35 @@ def measure(
     lr: float = 0.01,
     optimizer: str = "sgd",
     dtype: str = "float64",
+    force: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> GradientReport:
-    """Measure and predict per-layer gradient statistics for each activation (see module doc)."""
+    """Measure and predict per-layer gradient statistics for each activation (see module doc).
+
+    ``sigma_w2`` and ``sigma_b2`` set the ``gaussian`` scheme; the report's config holds the
+    (sigma_w2, sigma_b2) of the scheme actually used (2 and 0 for ``he``). The memory a network
+    needs is estimated first (:mod:`actlab.limits`): too big fails at once, unless ``force``.
+    ``on_progress(done, total)`` counts networks measured (activations x seeds).
+    """
     _check(depth, width, seeds, steps, batch, dataset)
+    scheme = nn.init.lookup(init)
+    _check_numbers(scheme.name, sigma_w2, sigma_b2, lr)
     functions = [actlab.get(a) for a in activations]
     data = experiment.load(dataset) if dataset else None
+    n0 = width if data is None else data[0].shape[1]
+    sizes = [n0] + [width] * depth + ([int(data[1].max()) + 1] if data is not None else [])
+    check_memory(
+        mlp_bytes(sizes, 1, batch, np.dtype(dtype).itemsize, copies=4),
+        f"a network of depth {depth} and width {width}",
+        force=force,
+    )
+    hidden_w2, hidden_b2 = scheme.variance(width, width, sigma_w2, sigma_b2)
     config = {
         "depth": depth,
         "width": width,
-        "init": nn.init.lookup(init).name,
-        "sigma_w2": sigma_w2,
-        "sigma_b2": sigma_b2,
+        "init": scheme.name,
+        "sigma_w2": hidden_w2,
+        "sigma_b2": hidden_b2,
         "seeds": seeds,
         "dataset": dataset,
         "steps": steps,
@@ -140,24 +166,65 @@ def measure(
         "optimizer": optimizer,
         "dtype": dtype,
     }
-    results = [_one(f, config, data) for f in functions]
+    total = seeds * len(functions)
+    results = []
+    for k, f in enumerate(functions):
+        step = None if on_progress is None else _offset(on_progress, k * seeds, total)
+        results.append(_one(f, config, data, (sigma_w2, sigma_b2), step))
     return GradientReport(config, results)
+
+
+def _offset(report: Callable[[int, int], None], before: int, total: int) -> Callable[[int], None]:
+    return lambda done: report(before + done, total)
+
+
+def _chunk(sizes: Sequence[int], dtype: str) -> int:
+    """Seeds per stacked batch: as many models as fit in :data:`_CHUNK_BYTES`."""
+    per_model = sum(a * b for a, b in itertools.pairwise(sizes)) * np.dtype(dtype).itemsize
+    return max(1, int(_CHUNK_BYTES // (3 * per_model)))
+
+
+def _check_numbers(scheme: str, sigma_w2: float, sigma_b2: float, lr: float) -> None:
+    if not (math.isfinite(sigma_w2) and sigma_w2 > 0):
+        raise ActlabError(f"--sigma-w2 must be a positive finite number, got {sigma_w2}")
+    if not (math.isfinite(sigma_b2) and sigma_b2 >= 0):
+        raise ActlabError(f"--sigma-b2 must be a finite number >= 0, got {sigma_b2}")
+    if not (math.isfinite(lr) and 0 < lr < 100):
+        raise ActlabError(f"--lr must be a positive number below 100, got {lr}")
+    if scheme != "gaussian" and (sigma_w2, sigma_b2) != (1.0, 0.0):
+        raise ActlabError(
+            f"--sigma-w2 and --sigma-b2 set the gaussian initialisation; --init {scheme}"
+            " fixes its own variances (see 'actlab gradients --help')"
+        )
 
 
 def _check(depth: int, width: int, seeds: int, steps: int, batch: int, dataset: str | None) -> None:
     if depth < 2 or width < 1 or seeds < 1 or batch < 1 or steps < 0:
         raise ActlabError("need depth >= 2, width >= 1, seeds >= 1, batch >= 1 and steps >= 0")
+    check_count(depth, "--depth", 2, MAX_DEPTH)
+    check_count(width, "--width", 1, MAX_WIDTH)
+    check_count(seeds, "--seeds", 1, 100_000)
+    check_count(batch, "--batch", 1, 1_000_000)
+    check_count(steps, "--steps", 0, 1_000_000)
     if steps and not dataset:
         raise ActlabError("--steps needs --dataset (training needs data)")
 
 
-def _one(f: actlab.Function, cfg: dict[str, Any], data: tuple | None) -> GradientResult:
+def _one(
+    f: actlab.Function,
+    cfg: dict[str, Any],
+    data: tuple | None,
+    sigmas: tuple[float, float],
+    on_chunk: Callable[[int], None] | None = None,
+) -> GradientResult:
+    """One activation; ``sigmas`` are the user's (sigma_w2, sigma_b2), which only ``gaussian``
+    reads (``cfg`` holds the scheme's own, for the report)."""
     depth, width, seeds = cfg["depth"], cfg["width"], cfg["seeds"]
+    sigma_w2, sigma_b2 = sigmas
     n0 = width if data is None else data[0].shape[1]
     sizes = [n0] + [width] * depth + ([int(data[1].max()) + 1] if data is not None else [])
     output = f if data is None else "identity"
-    per_model = sum(a * b for a, b in itertools.pairwise(sizes)) * np.dtype(cfg["dtype"]).itemsize
-    chunk = max(1, int(_CHUNK_BYTES // (3 * per_model)))
+    chunk = _chunk(sizes, cfg["dtype"])
     rows: list[dict[str, np.ndarray]] = []
     training: list[np.ndarray] = []
     histogram = edges = np.zeros(0)
@@ -171,8 +238,8 @@ def _one(f: actlab.Function, cfg: dict[str, Any], data: tuple | None) -> Gradien
                     init=cfg["init"],
                     seed=s,
                     dtype=cfg["dtype"],
-                    sigma_w2=cfg["sigma_w2"],
-                    sigma_b2=cfg["sigma_b2"],
+                    sigma_w2=sigma_w2,
+                    sigma_b2=sigma_b2,
                 )
                 for s in range(start, min(seeds, start + chunk))
             ]
@@ -184,9 +251,11 @@ def _one(f: actlab.Function, cfg: dict[str, Any], data: tuple | None) -> Gradien
         if cfg["steps"] and data is not None:
             training.append(_train(model, cfg, data))
         del model, cache, grads
+        if on_chunk is not None:
+            on_chunk(min(seeds, start + chunk))
     stats = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
-    first = nn.init.lookup(cfg["init"]).variance(n0, width, cfg["sigma_w2"], cfg["sigma_b2"])
-    later = nn.init.lookup(cfg["init"]).variance(width, width, cfg["sigma_w2"], cfg["sigma_b2"])
+    first = nn.init.lookup(cfg["init"]).variance(n0, width, sigma_w2, sigma_b2)
+    later = nn.init.lookup(cfg["init"]).variance(width, width, sigma_w2, sigma_b2)
     q1 = first[0] * float(stats["input_ms"].mean()) + first[1]
     prop = meanfield.propagate(f, depth, q1, *later)
     top = float(stats["measured"][:, -1].mean()) if data is not None else float(prop.slope2[-1])

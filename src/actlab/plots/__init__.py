@@ -16,11 +16,12 @@ import numpy as np
 
 import actlab
 from actlab.errors import ActlabError
+from actlab.outputs import FIGURE_FORMATS as FORMATS
+from actlab.outputs import check_output
 
 #: the classic figure: ReLU, sigmoid and its derivative, tanh and its derivative
 CLASSIC = ("relu", "sigmoid", "tanh")
 #: file types ``save_figure`` writes
-FORMATS = (".png", ".svg", ".pdf")
 #: one colour per activation, the same in both panels (Okabe-Ito: readable by the colour-blind)
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 
@@ -132,22 +133,9 @@ def _mark_peaks(ax: Any, functions: Sequence[actlab.Function], xlim: tuple[float
         )
 
 
-def figure_path(path: str | Path) -> Path:
+def figure_path(path: str | Path, what: str = "") -> Path:
     """Check, before any drawing, that a figure can be written at ``path``."""
-    path = Path(path)
-    if path.suffix.lower() not in FORMATS:
-        raise ActlabError(
-            f"cannot write {path}: unknown extension {path.suffix or '(none)'!r}; "
-            f"use one of {', '.join(FORMATS)}"
-        )
-    parent = path.parent
-    if not parent.exists():
-        raise ActlabError(f"cannot write {path}: directory {str(parent)!r} does not exist")
-    if not parent.is_dir():
-        raise ActlabError(f"cannot write {path}: {str(parent)!r} is not a directory")
-    if path.is_dir():
-        raise ActlabError(f"cannot write {path}: it is a directory")
-    return path
+    return check_output(path, FORMATS, what)
 
 
 def save_figure(fig: Any, path: str | Path, dpi: int = 150) -> Path:

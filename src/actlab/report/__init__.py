@@ -16,6 +16,7 @@ import importlib
 import time
 from collections.abc import Callable, Sequence
 
+from actlab.progress import left_text
 from actlab.report.model import Context, Options, Section
 from actlab.report.sections import SECTIONS
 from actlab.report.write import write
@@ -33,9 +34,10 @@ def build(
     ctx = Context(options=options, progress=say)
     names = [n for n in SECTIONS if only is None or n in only]
     sections = []
+    started = time.perf_counter()
     for i, name in enumerate(names):
         module = importlib.import_module(f"actlab.report.sections.{name}")
-        say(f"[{i + 1}/{len(names)}] {module.TITLE} ...")
+        say(f"[{i + 1}/{len(names)}] {module.TITLE} ...{left_text(started, i, len(names))}")
         start = time.perf_counter()
         section: Section = module.build(ctx)
         section.seconds = time.perf_counter() - start

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from actlab.compare.config import StudyConfig
+from actlab.compare.config import StudyConfig, mlp_widths
 from actlab.data import Dataset
 from actlab.errors import ActlabError
 from actlab.nn.optim import RULES
@@ -77,11 +77,8 @@ def parse_model(model: str) -> tuple[str, float, tuple[int, ...]]:
         if not 0 < width <= 16:
             raise ActlabError(f"--model {model!r}: the width must be in (0, 16]")
         return match.group(1), width, ()
-    match = re.fullmatch(r"mlp\s*(?::\s*([0-9,\s]*))?", text)
-    if match:
-        sizes = tuple(int(p) for p in (match.group(1) or "").split(",") if p.strip())
-        if any(not 1 <= s <= 65536 for s in sizes):
-            raise ActlabError(f"hidden widths must be 1..65536, got {model!r}")
+    sizes = mlp_widths(text)
+    if sizes is not None:
         return "mlp", 1.0, sizes
     raise ActlabError(
         f"the torch backend trains --model cnn, nin[:WIDTH] or mlp:H1,..., not {model!r}"
