@@ -72,17 +72,28 @@ def _adaptive(fn: Callable, x: float) -> mpmath.mpf:
     # enough that e^x or e^{-x^2/2} survives wherever it still matters, or two low precisions
     # agree on the same wrong value (mish'(-200) = x e^x instead of (1 + x) e^x)
     start = 40 + int(min(max(abs(x), x * x / 2), 800.0) / 2.3)
+    # and 1 + x rounds x away below 10^-dps (log(1 + x) + x at x = 1e-169): keep x's digits
+    if 0 < abs(x) < 1:
+        start += int(-math.log10(abs(x)))
     previous = None
     for dps in (start, 2 * start, max(4 * start, 1280)):
         with mpmath.workdps(dps):
             try:
-                value = mpmath.mpf(fn(mpmath.mpf(x)))
-            except (ZeroDivisionError, ValueError, OverflowError):
+                value = _real(fn(mpmath.mpf(x)))
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: max()
+                # of a complex (undefined) value
                 return mpmath.mpf("nan")
             if previous is not None and _agree(previous, value):
                 return value
             previous = value
     return previous
+
+
+def _real(value: Any) -> mpmath.mpf:
+    """A real value; NaN for a complex one (sqrt or log of a negative number is undefined)."""
+    if isinstance(value, mpmath.mpc):
+        return value.real if value.imag == 0 else mpmath.mpf("nan")
+    return mpmath.mpf(value)
 
 
 def _agree(a: mpmath.mpf, b: mpmath.mpf) -> bool:

@@ -101,11 +101,12 @@ def mul(s: Any, a: Bounded, b: Bounded) -> Bounded:
 
 
 def reciprocal(s: Any, b: Bounded) -> Bounded:
-    v = 1 / b.v
+    v = s.reciprocal(b.v)  # 1/0 is uncertain (its limit comes from the compiled kernel)
     if _zero(b.e):
         return _finish(s, v, 0, b.nan)
     room = abs(b.v) - b.e
-    e = np.where(s.boolean(room > 0), b.e / (abs(b.v) * room), s.inf)
+    ok = s.boolean(room > 0)
+    e = np.where(ok, b.e / np.where(ok, abs(b.v) * room, 1), s.inf)
     return _finish(s, v, e, b.nan)
 
 
@@ -122,12 +123,35 @@ def _function(s: Any, v: Any, propagated: Any, nan: Any, lib: Any = None) -> Bou
     return _finish(s, v, propagated + own, nan)
 
 
-def _lipschitz(fn: str, constant: float = 1.0) -> Callable[[Any, Bounded], Bounded]:
-    """f with |f'| <= constant everywhere (sin, cos, tanh, atan)."""
+def _slope(s: Any, fn: str, a: Bounded) -> Any:
+    """max |f'| over [va - ea, va + ea] from f's monotone slope (mpmath systems only: their range
+    is unbounded, so an argument with a huge absolute error, such as e^x at x = 5e4, still gets a
+    useful bound where the cheap rules below need ea <= 1)."""
+    low = np.maximum(abs(a.v) - a.e, 0)  # the smallest |t| in the interval
+    if fn in ("exp", "expm1"):
+        return s.exp(a.v + a.e)
+    if fn in ("sinh", "cosh"):
+        return s.cosh(abs(a.v) + a.e)
+    if fn in ("sigmoid", "log1pexp"):
+        return s.sigmoid(a.v + a.e)
+    if fn == "sech":
+        return s.sech(low)
+    if fn == "tanh":
+        return s.sech(low) ** 2
+    if fn == "atan":
+        return 1 / (1 + low * low)
+    return 1  # sin, cos
+
+
+def _lipschitz(fn: str) -> Callable[[Any, Bounded], Bounded]:
+    """f with |f'| <= 1 everywhere (sin, cos, tanh, atan)."""
 
     def rule(s: Any, a: Bounded) -> Bounded:
         v = getattr(s, fn)(a.v)
-        return _function(s, v, 0 if _zero(a.e) else a.e * constant, a.nan)
+        if _zero(a.e):
+            return _function(s, v, 0, a.nan)
+        prop = a.e * _slope(s, fn, a) if s.endpoints else a.e
+        return _function(s, v, prop, a.nan)
 
     return rule
 
@@ -138,8 +162,13 @@ def _relative(fn: str, plus_one: bool = False, lib: int | None = None) -> Callab
 
     def rule(s: Any, a: Bounded) -> Bounded:
         v = getattr(s, fn)(a.v)
-        scale = abs(v) + 1 if plus_one else abs(v)
-        prop = _within_one(s, a.e, scale * (a.e * (1 + 2 * a.e)) if not _zero(a.e) else 0)
+        if _zero(a.e):
+            prop: Any = 0
+        elif s.endpoints:
+            prop = a.e * _slope(s, fn, a)
+        else:
+            scale = abs(v) + 1 if plus_one else abs(v)
+            prop = _within_one(s, a.e, scale * (a.e * (1 + 2 * a.e)))
         return _function(s, v, prop, a.nan, None if lib is None else lib)
 
     return rule
@@ -151,7 +180,8 @@ def log_rule(s: Any, a: Bounded, shift: int = 0) -> Bounded:
     v = s.log1p(a.v) if shift else s.log(a.v)
     low = w - a.e if not _zero(a.e) else w
     low = low - abs(w) * (2 * s.u) if shift else low  # 1 + a was rounded
-    prop = np.where(s.boolean(low > 0), a.e / low if not _zero(a.e) else 0, s.inf)
+    ok = s.boolean(low > 0)
+    prop = np.where(ok, a.e / np.where(ok, low, 1) if not _zero(a.e) else 0, s.inf)
     high = w + a.e if not _zero(a.e) else w
     undefined = s.boolean(high < 0) if not shift else s.boolean(high < -abs(w) * (2 * s.u))
     return _function(s, v, prop, _either(a.nan, undefined))
@@ -187,7 +217,7 @@ def erf_rule(s: Any, a: Bounded, complement: bool) -> Bounded:
     prop: Any = 0
     if not _zero(a.e):
         m = np.maximum(abs(a.v) - a.e, 0)
-        prop = _within_one(s, a.e, 2.26 * a.e * s.exp(-(m * m)))
+        prop = 2.26 * a.e * s.exp(-(m * m))
     return _finish(s, v, prop + s.erf_error(a.v, v, complement), a.nan)
 
 

@@ -46,6 +46,8 @@ class FloatSystem:
         self.u = self.dtype(info.epsneg)  # 2^-(p): half an ulp of 1
         self.eta = self.dtype(info.smallest_subnormal)
         self.lib = 16
+        #: bound f' by evaluating it at the interval's end (False: cheap rules for small errors)
+        self.endpoints = False
         #: bounds are computed with rounding too: every rule scales its bound by this
         self.grow = self.dtype(1) + 256 * self.u
         self.inf = self.dtype(np.inf)
@@ -73,6 +75,9 @@ class FloatSystem:
 
     def to_float(self, a: Any, dtype: Any) -> np.ndarray:
         return np.asarray(a).astype(dtype)
+
+    def reciprocal(self, a: Any) -> Any:
+        return 1 / a
 
     def compare_array(self, a: np.ndarray) -> np.ndarray:
         """A float array (float32/float64) in this system, exactly."""
@@ -133,6 +138,8 @@ def _lifted(fn: Callable[..., Any], guard: Callable[[Any], Any] | None = None) -
                 value = fn(t)
         except (OverflowError, ValueError, ZeroDivisionError, MemoryError):
             return mpmath.nan
+        if isinstance(value, mpmath.mpc):  # log, sqrt of a negative number: not real
+            return mpmath.nan
         return +value
 
     return np.frompyfunc(one, 1, 1)
@@ -142,16 +149,37 @@ def _huge(t: Any) -> bool:
     return bool(mpmath.isfinite(t)) and abs(t) > _HUGE
 
 
-def _exp_guard(t: Any) -> Any:
-    # e^t for |t| > 2^40 is beyond every float format; t's own size could make mpmath slow
-    if _huge(t) or not mpmath.isfinite(t):
-        return mpmath.inf if t > 0 else mpmath.nan
-    return None
+def _limits(low: Any, high: Any) -> Callable[[Any], Any]:
+    """A guard giving f's limits for |t| > 2^4096, where f is within 2^-(2^4096) of them (exp
+    and its kin): no float format sees that difference, and nothing can magnify it back into
+    range, as a factor that large is infinite (uncertain) itself. None: compute normally."""
+
+    def guard(t: Any) -> Any:
+        if not _huge(t):
+            return None
+        return high(t) if t > 0 else low(t)
+
+    return guard
 
 
-def _saturating(t: Any) -> Any:
-    # tanh(t) = sign(t) to within 2e^-2|t| < 2^-(2^4096): below any working precision used
-    return mpmath.sign(t) if _huge(t) else None
+def _constant(value: Any) -> Callable[[Any], Any]:
+    return lambda t: mpmath.mpf(value)
+
+
+_INF, _ZERO, _ONE = _constant("inf"), _constant(0), _constant(1)
+_exp_guard = _limits(_ZERO, _INF)
+
+
+def _saturating(width: Callable[[int], float]) -> Callable[[Any], Any]:
+    """tanh and erf are sign(t) to within 2^-(prec + 8) relative once |t| > width(prec) (and
+    mpmath's tanh would build a 2^|t|-bit integer for a large t)."""
+
+    def guard(t: Any) -> Any:
+        if mpmath.isfinite(t) and abs(t) > width(mpmath.mp.prec):
+            return mpmath.sign(t)
+        return None
+
+    return guard
 
 
 def _sigmoid(t: Any) -> Any:
@@ -178,6 +206,7 @@ class MpSystem:
         self.name = f"mpmath {prec}-bit"
         self.eta = 0
         self.lib = 4
+        self.endpoints = True
         self._bind(())
 
     def _bind(self, shape: tuple[int, ...]) -> None:
@@ -219,6 +248,8 @@ class MpSystem:
     def nan(self, a: Any) -> np.ndarray:
         return np.asarray(self.nan_one(a)).astype(bool)
 
+    reciprocal = np.frompyfunc(lambda t: 1 / t if t != 0 else mpmath.nan, 1, 1)
+
     def to_float(self, a: Any, dtype: Any) -> np.ndarray:
         flat = [float(t) for t in np.asarray(a, dtype=object).reshape(-1)]
         with np.errstate(over="ignore"):
@@ -228,22 +259,22 @@ class MpSystem:
         return self.array(a)
 
     exp = _lifted(mpmath.exp, _exp_guard)
-    expm1 = _lifted(mpmath.expm1, _exp_guard)
+    expm1 = _lifted(mpmath.expm1, _limits(_constant(-1), _INF))
     log = _lifted(mpmath.log)
     log1p = _lifted(mpmath.log1p)
     sqrt = _lifted(mpmath.sqrt)
-    sin = _lifted(mpmath.sin)
-    cos = _lifted(mpmath.cos)
-    tan = _lifted(mpmath.tan)
-    tanh = _lifted(mpmath.tanh, _saturating)
-    sinh = _lifted(mpmath.sinh, _exp_guard)
-    cosh = _lifted(mpmath.cosh, _exp_guard)
+    sin = _lifted(mpmath.sin, _limits(_constant("nan"), _constant("nan")))
+    cos = _lifted(mpmath.cos, _limits(_constant("nan"), _constant("nan")))
+    tan = _lifted(mpmath.tan, _limits(_constant("nan"), _constant("nan")))
+    tanh = _lifted(mpmath.tanh, _saturating(lambda p: p + 64))
+    sinh = _lifted(mpmath.sinh, _limits(_constant("-inf"), _INF))
+    cosh = _lifted(mpmath.cosh, _limits(_INF, _INF))
     atan = _lifted(mpmath.atan)
-    erf = _lifted(mpmath.erf, _saturating)
-    erfc = _lifted(mpmath.erfc)
-    _sigmoid = _lifted(_sigmoid)
-    _log1pexp = _lifted(_log1pexp)
-    _sech = _lifted(_sech)
+    erf = _lifted(mpmath.erf, _saturating(lambda p: p**0.5 + 8))
+    erfc = _lifted(mpmath.erfc, _limits(_constant(2), _ZERO))
+    _sigmoid = _lifted(_sigmoid, _limits(_ZERO, _ONE))
+    _log1pexp = _lifted(_log1pexp, _limits(_ZERO, lambda t: t))
+    _sech = _lifted(_sech, _limits(_ZERO, _ZERO))
 
     def sigmoid(self, t: Any) -> Any:
         return self._sigmoid(t)
