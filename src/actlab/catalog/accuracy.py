@@ -191,19 +191,22 @@ class UlpResult:
 
 def measure(record: Activation, extra: int = 200) -> list[UlpResult]:
     """Worst-case ulp of forward and derivative, float32 and float64, at default parameters."""
-    f = actlab.get(record.name)
+    return measure_function(actlab.get(record.name), extra)
+
+
+def measure_function(f: actlab.Function, extra: int = 200) -> list[UlpResult]:
+    """:func:`measure` for any Function (a formula, or an activation with parameters bound)."""
+    record = f.record
     results = []
     for which in ("forward", "derivative"):
         for dtype in (np.float32, np.float64):
             xs = grid(record, dtype, extra)
             got = f.derivative(xs) if which == "derivative" else f(xs)
-            errors = ulp_error(
-                got, reference(record, record.defaults, xs, which == "derivative"), dtype
-            )
+            errors = ulp_error(got, reference(record, f.params, xs, which == "derivative"), dtype)
             worst = int(np.argmax(errors))
             results.append(
                 UlpResult(
-                    record.name,
+                    f.spec,
                     which,
                     np.dtype(dtype).name,
                     float(errors[worst]),

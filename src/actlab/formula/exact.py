@@ -20,6 +20,7 @@ arise only where an intermediate is exactly zero by an identity no finite precis
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -228,4 +229,22 @@ def _run(
         result[where] = evaluate(plan, flat[where], inputs, out.dtype, fallback, tally)
         rest = np.flatnonzero(~finite)
         result[rest] = fast(flat[rest], np.empty(rest.size, dtype=out.dtype), **_pick(shaped, rest))
+        if not any(np.ndim(v) for v in values.values()):
+            for sign in (-1.0, 1.0):
+                at = rest[flat[rest] == sign * np.inf]
+                if at.size:
+                    result[at] = _limit(plan, fallback, sign, values)
     out[...] = nan_passing(x, result.reshape(x.shape))
+
+
+def _limit(plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values: dict) -> float:
+    """lim f(x) as x -> sign*inf from the exact values at sign*1e150 and sign*1e300 (the rule of
+    :func:`actlab.formula.compile._limit`, which sees only NaN where e^x overflows on the way)."""
+    a, b = evaluate(plan, np.array([sign * 1e150, sign * 1e300]), values, np.float64, fallback)
+    if np.isnan(a) or np.isnan(b):
+        return math.nan
+    if a == b or abs(b - a) <= 1e-12 * abs(b) or (abs(a) < 1e-200 and abs(b) < 1e-200):
+        return float(b) if abs(b) >= 1e-200 else 0.0
+    if np.sign(a) == np.sign(b) and abs(b) > 1e100 * abs(a):
+        return math.copysign(math.inf, b)
+    return math.nan
