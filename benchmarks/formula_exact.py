@@ -11,8 +11,9 @@ For each formula and dtype, on N values drawn from N(0, 4^2) (default 2^18):
   order each round so neither always runs warm;
 - ``first``: the share of elements the first number system certified (float64 for float32
   output, long double for float64): the rest were *hard* and went on to mpmath;
-- ``hard us``: the cost per hard element, measured on 200 inputs that all reach mpmath
-  (the near-cancelling ones of each formula), in microseconds.
+- ``hard us``: the cost per hard element in microseconds, measured (float64) on those of 200
+  candidate inputs that reach mpmath (near-cancelling or overflowing ones; their count in
+  parentheses).
 """
 
 from __future__ import annotations
@@ -32,14 +33,14 @@ from actlab.formula.build import build
 from actlab.formula.functions import X, to_elementary
 from actlab.formula.parser import parse
 
-#: (formula, inputs that reach mpmath in float64: where the formula cancels or overflows)
+#: (formula, candidate inputs for mpmath in float64: where the formula cancels or overflows)
 FORMULAS: list[tuple[str, Callable[[int], np.ndarray]]] = [
     ("(exp(x)-exp(-x))/(exp(x)+exp(-x))", lambda n: np.geomspace(1e-12, 1e-4, n)),
     ("(x+sqrt(x^2+4))/2", lambda n: -np.geomspace(1e3, 1e8, n)),
     ("x*(1+x/sqrt(1+x^2))/2", lambda n: -np.geomspace(1e3, 1e8, n)),
-    ("x/(1+exp(-x))", lambda n: -np.linspace(750.0, 1000.0, n)),
-    ("log(1+exp(x))", lambda n: np.linspace(750.0, 1000.0, n)),
-    ("x*tanh(log(1+exp(x)))", lambda n: -np.linspace(750.0, 1000.0, n)),
+    ("x/(1+exp(-x))", lambda n: -np.geomspace(1e5, 1e300, n)),
+    ("log(1+exp(x))", lambda n: -np.geomspace(1e5, 1e300, n)),
+    ("x*tanh(log(1+exp(x)))", lambda n: -np.geomspace(1e5, 1e300, n)),
 ]
 
 
@@ -76,11 +77,23 @@ def first_share(f: actlab.Function, x: np.ndarray) -> float:
     return tally.certified.get(first, 0) / x.size
 
 
-def hard_cost(f: actlab.Function, x: np.ndarray) -> float:
-    """Microseconds per element of f on inputs that all reach mpmath."""
+def hard_cost(f: actlab.Function, candidates: np.ndarray) -> tuple[float, int]:
+    """Microseconds per element of f on the candidates that reach mpmath, and their count."""
+    kernel = f.record.forward
+    hard = []
+    for value in candidates:
+        tally = exact.Tally()
+        x = np.array([value])
+        with np.errstate(all="ignore"):
+            exact._run(kernel.plan, kernel.fast, _fallback(kernel), x, np.empty(1), {}, tally)
+        if any(k.startswith("mpmath") for k in tally.certified) or tally.uncertain:
+            hard.append(value)
+    if not hard:
+        return float("nan"), 0
+    x = np.array(hard)
     start = time.perf_counter()
     f(x)
-    return (time.perf_counter() - start) / x.size * 1e6
+    return (time.perf_counter() - start) / x.size * 1e6, x.size
 
 
 def _fallback(kernel: Callable) -> Callable:
@@ -104,11 +117,13 @@ def main() -> None:
             x = np.random.default_rng(0).normal(scale=4.0, size=args.n).astype(dtype)
             t_naive, t_exact = race(plain, f, x, args.repeat)
             share = first_share(f, x)
-            hard = hard_cost(f, hard_inputs(200).astype(dtype)) if dtype == np.float64 else None
+            hard = ""
+            if dtype == np.float64:
+                cost, count = hard_cost(f, hard_inputs(200))
+                hard = f"{cost:>9.0f} ({count})" if count else f"{'-':>9} (0)"
             print(
                 f"{formula:<36}{dtype.__name__:<9}{t_naive * 1e3:>10.2f}{t_exact * 1e3:>10.2f}"
-                f"{t_exact / t_naive:>8.2f}{share:>8.1%}"
-                + (f"{hard:>9.0f}" if hard is not None else f"{'':>9}")
+                f"{t_exact / t_naive:>8.2f}{share:>8.1%}{hard}"
             )
 
 
