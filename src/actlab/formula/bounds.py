@@ -303,6 +303,9 @@ def extremum(s: Any, *args: Bounded, largest: bool) -> Bounded:
     v = functools.reduce(pick, (a.v for a in args))
     errors = [a.e for a in args if not _zero(a.e)]
     e = functools.reduce(np.maximum, errors) if errors else 0
+    if errors:  # mpmath's max() skips a NaN operand (an uncertain 1/0): never certify past one
+        broken = functools.reduce(np.logical_or, (~s.finite(a.e) | s.nan(a.v) for a in args))
+        e = np.where(broken, s.inf, e)
     return Bounded(v, e, functools.reduce(_either, (a.nan for a in args)))
 
 

@@ -85,6 +85,8 @@ class _Builder:
     def any(self, node: Node) -> Any:
         try:
             result = getattr(self, f"build_{node.kind}")(node)
+        except ActlabError:
+            raise
         except (ValueError, TypeError) as exc:  # SymPy: max() of constants it cannot order, ...
             raise fail(f"cannot build this term ({type(exc).__name__})", node.pos) from None
         return _checked(result, node.pos)
