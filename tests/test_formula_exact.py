@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import actlab
 from actlab.errors import ActlabError
+from actlab.formula.budget import within
 from tests.reference import grid, reference, ulp_error
 
 #: (formula as a user might type it, the catalog spec it equals)
@@ -158,22 +159,43 @@ def test_generated_formulas_within_one_ulp(formula, points):
         if xs.size == 0:
             continue
         for derivative in (False, True):
-            exact = reference(f.record, f.params, xs, derivative)
+            # mpmath's own reference can take forever (exp(exp(exp(x))) at x = 800): bounded
+            finished, exact = within(20.0, reference, f.record, f.params, xs, derivative)
+            assume(finished)
             with np.errstate(all="raise"):
                 got = f.derivative(xs) if derivative else f(xs)
             errors = ulp_error(got, exact, dtype)
             # a pole (1/(2 sqrt(x)) at 0): mpmath has no value, the limit +-inf is right
-            errors[np.isinf(got) & np.array([mpmath.isnan(r) for r in exact], dtype=bool)] = 0
+            undefined = np.array([mpmath.isnan(r) for r in exact], dtype=bool)
+            errors[np.isinf(got) & undefined] = 0
+            # 1/x at exactly 0 is never certified: the plain kernel's IEEE value stands there
+            # (min(x, 1/x) = 0), a documented limit of the guarantee
+            errors[(xs == 0) & undefined] = 0
             if derivative and any(k in formula for k in ("max", "min", "abs", "where")):
-                # kinks (x = 0, x = a constant): the derivative there is a convention
-                kinks = np.asarray([0.0, *(float(c) for c in _CONSTANTS if c != "pi")], dtype)
-                errors[np.isin(xs, kinks)] = 0
+                errors[_kinks(f, xs)] = 0  # there the derivative is a convention
             worst = int(np.argmax(errors))
             which = "derivative" if derivative else "forward"
             message = (
                 f"{formula} {which} {errors[worst]:.3g} ulp at {xs[worst]!r} ({dtype.__name__})"
             )
             assert errors[worst] <= 1.0, message
+
+
+def _kinks(f, xs: np.ndarray) -> np.ndarray:
+    """Where f' jumps: its exact values one ulp either side differ (max(x, x^2) at 1)."""
+    sides = []
+    for towards in (-np.inf, np.inf):
+        near = np.nextafter(xs, towards)
+        finished, side = within(20.0, reference, f.record, f.params, near, True)
+        assume(finished)
+        sides.append(side)
+    return np.array(
+        [
+            mpmath.isnan(a) or mpmath.isnan(b) or abs(a - b) > 1e-6 * (abs(a) + abs(b)) + 1e-300
+            for a, b in zip(*sides)
+        ],
+        dtype=bool,
+    )
 
 
 def test_accuracy_cli_measures_a_formula(capsys):
