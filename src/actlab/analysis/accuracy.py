@@ -53,6 +53,8 @@ def _tanh(y: mpmath.mpf) -> mpmath.mpf:
 def _erfc(z: mpmath.mpf) -> mpmath.mpf:
     # mpmath's erfc raises OverflowError for z > ~1e77 (and SymPy writes erfc(-x) as 2 - erfc(x));
     # far out the asymptotic series is exact to 1e-48 relative
+    if z > mpmath.mpf(2) ** 4096:  # erfc(e^(1e15)): below 2^-(2^8192), and exp(-z^2) would hang
+        return mpmath.mpf(0)
     if z > 10**8:
         inv = 1 / (2 * z * z)
         return mpmath.exp(-z * z) / (z * mpmath.sqrt(mpmath.pi)) * (1 - inv + 3 * inv**2)
@@ -72,17 +74,28 @@ def _adaptive(fn: Callable, x: float) -> mpmath.mpf:
     # enough that e^x or e^{-x^2/2} survives wherever it still matters, or two low precisions
     # agree on the same wrong value (mish'(-200) = x e^x instead of (1 + x) e^x)
     start = 40 + int(min(max(abs(x), x * x / 2), 800.0) / 2.3)
+    # and 1 + x rounds x away below 10^-dps (log(1 + x) + x at x = 1e-169): keep x's digits
+    if 0 < abs(x) < 1:
+        start += int(-math.log10(abs(x)))
     previous = None
     for dps in (start, 2 * start, max(4 * start, 1280)):
         with mpmath.workdps(dps):
             try:
-                value = mpmath.mpf(fn(mpmath.mpf(x)))
-            except (ZeroDivisionError, ValueError, OverflowError):
+                value = _real(fn(mpmath.mpf(x)))
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: max()
+                # of a complex (undefined) value
                 return mpmath.mpf("nan")
             if previous is not None and _agree(previous, value):
                 return value
             previous = value
     return previous
+
+
+def _real(value: Any) -> mpmath.mpf:
+    """A real value; NaN for a complex one (sqrt or log of a negative number is undefined)."""
+    if isinstance(value, mpmath.mpc):
+        return value.real if value.imag == 0 else mpmath.mpf("nan")
+    return mpmath.mpf(value)
 
 
 def _agree(a: mpmath.mpf, b: mpmath.mpf) -> bool:
@@ -192,19 +205,22 @@ class UlpResult:
 
 def measure(record: Activation, extra: int = 200) -> list[UlpResult]:
     """Worst-case ulp of forward and derivative, float32 and float64, at default parameters."""
-    f = actlab.get(record.name)
+    return measure_function(actlab.get(record.name), extra)
+
+
+def measure_function(f: actlab.Function, extra: int = 200) -> list[UlpResult]:
+    """:func:`measure` for any Function (a formula, or an activation with parameters bound)."""
+    record = f.record
     results = []
     for which in ("forward", "derivative"):
         for dtype in (np.float32, np.float64):
             xs = grid(record, dtype, extra)
             got = f.derivative(xs) if which == "derivative" else f(xs)
-            errors = ulp_error(
-                got, reference(record, record.defaults, xs, which == "derivative"), dtype
-            )
+            errors = ulp_error(got, reference(record, f.params, xs, which == "derivative"), dtype)
             worst = int(np.argmax(errors))
             results.append(
                 UlpResult(
-                    record.name,
+                    f.spec,
                     which,
                     np.dtype(dtype).name,
                     float(errors[worst]),

@@ -19,6 +19,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list of results")
     p.add_argument("--only", nargs="+", metavar="NAME", help="activations (names or aliases)")
     p.add_argument(
+        "--formula",
+        action="append",
+        metavar="FORMULA",
+        help='measure a formula instead (repeatable), e.g. "(exp(x)-exp(-x))/(exp(x)+exp(-x))"',
+    )
+    p.add_argument(
         "--extra", type=int, default=1000, help="random points added to the fixed grid (1000)"
     )
     p.set_defaults(func=run)
@@ -30,11 +36,22 @@ MAX_EXTRA = 100_000
 
 def run(args: argparse.Namespace) -> int:
     """Measure each activation in turn; Ctrl-C (or SIGTERM) prints the rows already measured."""
-    from actlab.analysis.accuracy import markdown_table, measure
+    from actlab.analysis.accuracy import markdown_table, measure, measure_function
     from actlab.progress import Progress
 
     if not 0 <= args.extra <= MAX_EXTRA:
         raise ActlabError(f"--extra must be 0..{MAX_EXTRA}, got {args.extra}")
+    if args.formula:
+        functions = [actlab.get(text) for text in args.formula]  # every spec checked first
+        results = []
+        for i, f in enumerate(functions):
+            print(f"actlab accuracy: [{i + 1}/{len(functions)}] {f.spec}", file=sys.stderr)
+            results += measure_function(f, extra=args.extra)
+        if args.json:
+            print(json_text([r.as_dict() for r in results], indent=2))
+        else:
+            print(_listing(results))
+        return 0
     names = [n for item in (args.only or []) for n in item.split(",") if n.strip()]
     if args.only is not None and not names:
         raise ActlabError("--only needs at least one activation name")
@@ -60,3 +77,15 @@ def run(args: argparse.Namespace) -> int:
     elif results:
         print(markdown_table(results))
     return status
+
+
+def _listing(results: list[Any]) -> str:
+    """One line per formula, kernel and dtype: the worst error and where it is."""
+    lines = []
+    for r in results:
+        worst = f"{r.worst_ulp:.3g} ulp" if r.worst_ulp != float("inf") else "wrong kind"
+        lines.append(
+            f"{r.name}  {r.which:<10}  {r.dtype:<7}  worst {worst} at x = {r.at:.17g}"
+            f"  ({r.points} points)"
+        )
+    return "\n".join(lines)

@@ -83,7 +83,12 @@ class _Builder:
         return self.any(node)
 
     def any(self, node: Node) -> Any:
-        result = getattr(self, f"build_{node.kind}")(node)
+        try:
+            result = getattr(self, f"build_{node.kind}")(node)
+        except ActlabError:
+            raise
+        except (ValueError, TypeError) as exc:  # SymPy: max() of constants it cannot order, ...
+            raise fail(f"cannot build this term ({type(exc).__name__})", node.pos) from None
         return _checked(result, node.pos)
 
     def build_num(self, node: Node) -> Any:

@@ -19,8 +19,11 @@ torch op, exact           the native op (F.relu, F.leaky_relu, F.hardtanh ...: o
 torch op, inexact         the native op (F.gelu,       CPU: the catalog's NumPy kernels, one
                           F.mish, torch.sigmoid ...)   node (a few ulp); GPU: the symbolic form
                                                        as one node, in float64, rounded once
-no torch op / a formula   the symbolic form as one     as for an inexact torch op
+no torch op               the symbolic form as one     as for an inexact torch op
                           node of torch ops (saves x)
+a formula                 as above                     the formula's kernels, within 1 ulp
+                                                       (issue 12); on a GPU they run on the
+                                                       CPU (one copy each way)
 random (RReLU), train()   F.rrelu (rrelu_xu: torch     CPU: the record's NumPy sampler
                           ops)
 ========================  ===========================  =========================================
@@ -139,8 +142,14 @@ class Activation(nn.Module):
         if self._native is not None and (not exact or record.name in EXACT_NATIVE):
             return self._call_native(x)
         if exact and x.device.type == "cpu" and not self.use_compile:
-            # the catalog's (or the formula's) own kernels: exact to a few ulp
+            # the catalog's (or the formula's) own kernels: exact to a few ulp (a formula: 1 ulp)
             return NumpyFn.apply(self.function, self.learnable, x, *params)
+        if exact and record.formula and not self.use_compile:
+            # a formula's 1-ulp guarantee needs its hard elements finished in extended precision
+            # and mpmath: the tensor goes to the CPU and back (one copy each way, autograd sees
+            # both)
+            on_cpu = [p.cpu() for p in params]
+            return NumpyFn.apply(self.function, self.learnable, x.cpu(), *on_cpu).to(x.device)
         plan = symbolic_plan(self.function, self.learnable, compile=self.use_compile, upcast=exact)
         return SymbolicFn.apply(plan, x, *params)
 

@@ -1,0 +1,441 @@
+"""Evaluate a formula with a rigorous error bound per element, in any number system.
+
+A :class:`Plan` turns a SymPy expression (the formula after the stability rewrites, or its
+derivative) into a straight-line program like :class:`actlab.formula.compile.Program`, but every
+step computes a :class:`Bounded` value: ``v`` (what the number system computed), ``e`` (a bound:
+the exact value lies in ``[v - e, v + e]``) and ``nan`` (the exact value is undefined, e.g. the
+log of a negative number). An element whose bound is infinite or NaN is *uncertain*.
+
+Why the bound is sound (running error analysis, one rule per operation). With ``a`` in
+``[va - ea, va + ea]`` and ``b`` likewise, and ``u``, ``eta``, ``lib`` the number system's unit
+roundoff, underflow term and library-function error (see :mod:`actlab.formula.numbers`):
+
+- ``a + b``: exact sum within ``ea + eb`` of ``va + vb``; rounding adds ``u|v|``.
+- ``a * b``: ``|ab - va vb| <= |va| eb + |vb| ea + ea eb``; rounding adds ``u|v| + eta``.
+- ``1/b``: ``|1/b - 1/vb| <= eb / (|vb| (|vb| - eb))`` when ``|vb| > eb`` (else uncertain).
+- ``f(a)``: ``|f(t) - f(va)| <= ea * max|f'|`` over ``[va - ea, va + ea]``, bounded per function
+  (e.g. exp: ``|v| ea (1 + ea)`` for ``ea <= 1``; log: ``ea / (va - ea)``), plus the library's
+  ``lib u |v|``.
+- a comparison is decided only where ``|lhs - rhs| > e``; elsewhere the element is uncertain.
+
+Each rule's bound is itself computed with a few roundings on non-negative numbers; multiplying by
+``grow = 1 + 256u`` covers them. Overflow makes ``v`` infinite, and every rule adds ``u|v|``, so
+the bound becomes infinite too: an overflowed intermediate is uncertain, never silently wrong.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import sympy as sp
+
+from actlab.errors import ActlabError
+from actlab.formula.functions import (
+    CatalogCall,
+    CatalogDerivative,
+    Log1pExp,
+    Sigmoid,
+    X,
+    erfc,
+    expm1,
+    log1p,
+)
+
+
+class Unsupported(ActlabError):
+    """The expression has a node the bound rules do not know."""
+
+
+class Bounded(NamedTuple):
+    """Values ``v``, error bounds ``e`` (0 when exact) and the undefined mask ``nan``."""
+
+    v: Any
+    e: Any
+    nan: Any
+
+
+class Condition(NamedTuple):
+    """A comparison per element: ``known`` where decided, ``value`` there, ``nan`` undefined."""
+
+    known: Any
+    value: Any
+    nan: Any
+
+
+def _zero(e: Any) -> bool:
+    return isinstance(e, (int, float)) and e == 0
+
+
+def _either(a: Any, b: Any) -> Any:
+    if a is False:
+        return b
+    if b is False:
+        return a
+    return a | b
+
+
+def _finish(s: Any, v: Any, e: Any, nan: Any = False) -> Bounded:
+    """Add the rounding of ``v`` to the propagated bound ``e`` and scale for the bound's own
+    rounding."""
+    return Bounded(v, (e + s.u * abs(v) + s.eta) * s.grow, nan)
+
+
+def add(s: Any, a: Bounded, b: Bounded) -> Bounded:
+    v = a.v + b.v
+    return _finish(s, v, a.e + b.e if not (_zero(a.e) and _zero(b.e)) else 0, _either(a.nan, b.nan))
+
+
+def mul(s: Any, a: Bounded, b: Bounded) -> Bounded:
+    v = a.v * b.v
+    e: Any = 0
+    if not _zero(b.e):
+        e = abs(a.v) * b.e
+    if not _zero(a.e):
+        e = e + abs(b.v) * a.e
+        if not _zero(b.e):
+            e = e + a.e * b.e
+    return _finish(s, v, e, _either(a.nan, b.nan))
+
+
+def reciprocal(s: Any, b: Bounded) -> Bounded:
+    v = s.reciprocal(b.v)  # 1/0 is uncertain (its limit comes from the compiled kernel)
+    if _zero(b.e):
+        return _finish(s, v, 0, b.nan)
+    room = abs(b.v) - b.e
+    ok = s.boolean(room > 0)
+    e = np.where(ok, b.e / np.where(ok, abs(b.v) * room, 1), s.inf)
+    return _finish(s, v, e, b.nan)
+
+
+def _within_one(s: Any, d: Any, bound: Any) -> Any:
+    """``bound``, valid only while the argument's error ``d`` is at most 1."""
+    if _zero(d):
+        return 0
+    return np.where(s.boolean(d <= 1), bound, s.inf)
+
+
+def _function(s: Any, v: Any, propagated: Any, nan: Any, lib: Any = None) -> Bounded:
+    """f's value, its propagated bound and the library's own error (lib units of u)."""
+    own = (s.lib if lib is None else lib) * s.u * abs(v)
+    return _finish(s, v, propagated + own, nan)
+
+
+def _slope(s: Any, fn: str, a: Bounded) -> Any:
+    """max |f'| over [va - ea, va + ea] from f's monotone slope (mpmath systems only: their range
+    is unbounded, so an argument with a huge absolute error, such as e^x at x = 5e4, still gets a
+    useful bound where the cheap rules below need ea <= 1)."""
+    low = np.maximum(abs(a.v) - a.e, 0)  # the smallest |t| in the interval
+    if fn in ("exp", "expm1"):
+        return s.exp(a.v + a.e)
+    if fn in ("sinh", "cosh"):
+        return s.cosh(abs(a.v) + a.e)
+    if fn in ("sigmoid", "log1pexp"):
+        return s.sigmoid(a.v + a.e)
+    if fn == "sech":
+        return s.sech(low)
+    if fn == "tanh":
+        return s.sech(low) ** 2
+    if fn == "atan":
+        return 1 / (1 + low * low)
+    return 1  # sin, cos
+
+
+def _lipschitz(fn: str) -> Callable[[Any, Bounded], Bounded]:
+    """f with |f'| <= 1 everywhere (sin, cos, tanh, atan)."""
+
+    def rule(s: Any, a: Bounded) -> Bounded:
+        v = getattr(s, fn)(a.v)
+        if _zero(a.e):
+            return _function(s, v, 0, a.nan)
+        prop = a.e * _slope(s, fn, a) if s.endpoints else a.e
+        return _function(s, v, prop, a.nan)
+
+    return rule
+
+
+def _relative(fn: str, plus_one: bool = False, lib: int | None = None) -> Callable[..., Bounded]:
+    """f with |f'(t)| <= (|f(a)| [+ 1]) e^|t - a| (exp, sigmoid, softplus, sech, cosh; expm1 and
+    sinh with the + 1): for |t - a| <= d <= 1, |f(t) - f(a)| <= d (1 + 2d) (|f(a)| [+ 1])."""
+
+    def rule(s: Any, a: Bounded) -> Bounded:
+        v = getattr(s, fn)(a.v)
+        if _zero(a.e):
+            prop: Any = 0
+        elif s.endpoints:
+            prop = a.e * _slope(s, fn, a)
+        else:
+            scale = abs(v) + 1 if plus_one else abs(v)
+            prop = _within_one(s, a.e, scale * (a.e * (1 + 2 * a.e)))
+        return _function(s, v, prop, a.nan, None if lib is None else lib)
+
+    return rule
+
+
+def log_rule(s: Any, a: Bounded, shift: int = 0) -> Bounded:
+    """log(shift + a): |log t - log w| <= d/(w - d) for t in [w - d, w + d], w - d > 0."""
+    w = a.v + shift if shift else a.v
+    v = s.log1p(a.v) if shift else s.log(a.v)
+    low = w - a.e if not _zero(a.e) else w
+    low = low - abs(w) * (2 * s.u) if shift else low  # 1 + a was rounded
+    ok = s.boolean(low > 0)
+    prop = np.where(ok, a.e / np.where(ok, low, 1) if not _zero(a.e) else 0, s.inf)
+    high = w + a.e if not _zero(a.e) else w
+    undefined = s.boolean(high < 0) if not shift else s.boolean(high < -abs(w) * (2 * s.u))
+    return _function(s, v, prop, _either(a.nan, undefined))
+
+
+def sqrt_rule(s: Any, a: Bounded) -> Bounded:
+    """|sqrt t - sqrt w| = |t - w| / (sqrt t + sqrt w) <= d / sqrt(w); sqrt is correctly rounded."""
+    v = s.sqrt(a.v)
+    if _zero(a.e):
+        return _finish(s, v, 0, _either(a.nan, s.boolean(a.v < 0)))
+    ok = s.boolean(a.v - a.e >= 0)
+    positive = s.boolean(v > 0)
+    prop = np.where(ok & positive, a.e / np.where(positive, v, 1) * (1 + 2 * s.u), s.inf)
+    return _finish(s, v, prop, _either(a.nan, s.boolean(a.v + a.e < 0)))
+
+
+def tan_rule(s: Any, a: Bounded) -> Bounded:
+    """|tan'| = 1/cos^2; |cos t| >= |cos w| - d - lib u, which must stay positive (no pole)."""
+    v = s.tan(a.v)
+    room = abs(s.cos(a.v)) - (a.e if not _zero(a.e) else 0) - 4 * s.lib * s.u
+    ok = s.boolean(room > 0)
+    safe = np.where(ok, room, 1)
+    prop = np.where(ok, (a.e if not _zero(a.e) else 0) / (safe * safe), s.inf)
+    # tan's own error grows near a pole like the argument's rounding, |w| u / cos^2
+    own = abs(a.v) * s.u / (safe * safe)
+    return _function(s, v, np.where(ok, prop + own, s.inf), a.nan)
+
+
+def erf_rule(s: Any, a: Bounded, complement: bool) -> Bounded:
+    """|erf'(t)| = (2/sqrt(pi)) e^(-t^2) <= 1.13 e^(-m^2), m the smallest |t| in the interval;
+    the factor 2 below covers the rounding of e^(-m^2) itself."""
+    v = s.erfc(a.v) if complement else s.erf(a.v)
+    prop: Any = 0
+    if not _zero(a.e):
+        m = np.maximum(abs(a.v) - a.e, 0)
+        prop = 2.26 * a.e * s.exp(-(m * m))
+    return _finish(s, v, prop + s.erf_error(a.v, v, complement), a.nan)
+
+
+def power(s: Any, base: Bounded, exponent: Any, plan: Plan) -> Bounded:
+    """base^n for an integer n by repeated multiplication; base^(k/2) through sqrt; any other
+    exponent as exp(exponent * log(base))."""
+    if exponent.is_Integer:
+        n = int(exponent)
+        result = _integer_power(s, base, abs(n))
+        return reciprocal(s, result) if n < 0 else result
+    if exponent.is_Rational and exponent.q == 2:
+        return power(s, sqrt_rule(s, base), sp.Integer(exponent.p), plan)
+    raise Unsupported("formula: internal error, general powers are rewritten to exp/log")
+
+
+def _integer_power(s: Any, base: Bounded, n: int) -> Bounded:
+    if n == 0:
+        return Bounded(s.scalar(1.0), 0, base.nan)
+    result, square = None, base
+    while True:
+        if n & 1:
+            result = square if result is None else mul(s, result, square)
+        n >>= 1
+        if not n:
+            return result if result is not None else square
+        square = mul(s, square, square)
+
+
+def sign_rule(s: Any, a: Bounded, heaviside: bool) -> Bounded:
+    """sign(a) or Heaviside(a) (H(0) = 0): exact where the sign of a is decided."""
+    positive = s.boolean(a.v > 0)
+    value = np.where(positive, 1.0, 0.0 if heaviside else np.where(s.boolean(a.v < 0), -1.0, 0.0))
+    value = s.array(value)
+    if _zero(a.e):
+        return Bounded(value, 0, a.nan)
+    known = s.boolean(abs(a.v) > a.e)
+    return Bounded(value, np.where(known, 0, s.inf), a.nan)
+
+
+def compare(s: Any, relation: Any, a: Bounded, b: Bounded) -> Condition:
+    """lhs (relation) rhs, decided where |lhs - rhs| exceeds its bound."""
+    test = _RELATIONS[type(relation)]
+    if _zero(a.e) and _zero(b.e):  # exact operands: compare them directly
+        return Condition(True, s.boolean(test(a.v, b.v)), _either(a.nan, b.nan))
+    diff = add(s, a, Bounded(-b.v, b.e, b.nan))
+    known = s.boolean(abs(diff.v) > diff.e)
+    return Condition(known, s.boolean(test(diff.v, 0)), diff.nan)
+
+
+_RELATIONS: dict[type, Callable[[Any, Any], Any]] = {
+    sp.StrictGreaterThan: lambda a, b: a > b,
+    sp.GreaterThan: lambda a, b: a >= b,
+    sp.StrictLessThan: lambda a, b: a < b,
+    sp.LessThan: lambda a, b: a <= b,
+}
+
+
+def piecewise(s: Any, *pieces: Any) -> Bounded:
+    """The first piece whose condition holds; uncertain where an earlier condition is undecided."""
+    v: Any = s.scalar(float("nan"))
+    e: Any = s.inf
+    nan: Any = True
+    open_ = True  # elements still looking for their piece
+    unknown: Any = False
+    for value, cond in zip(pieces[0::2], pieces[1::2]):
+        take = open_ & cond.known & cond.value & ~_as_bool(unknown)
+        unknown = _either(unknown, open_ & ~_as_bool(cond.known))
+        v = np.where(take, value.v, v)
+        e = np.where(take, value.e, e)
+        nan = np.where(take, _as_bool(value.nan) | _as_bool(cond.nan), nan)
+        open_ = open_ & ~take
+    e = np.where(_as_bool(unknown), s.inf, e)
+    return Bounded(v, e, np.asarray(nan, dtype=bool))
+
+
+def _as_bool(a: Any) -> Any:
+    return a if not isinstance(a, bool) else np.bool_(a)
+
+
+def extremum(s: Any, *args: Bounded, largest: bool) -> Bounded:
+    """max/min: exact (no rounding), error at most the largest operand error."""
+    pick = np.maximum if largest else np.minimum
+    v = functools.reduce(pick, (a.v for a in args))
+    errors = [a.e for a in args if not _zero(a.e)]
+    e = functools.reduce(np.maximum, errors) if errors else 0
+    if errors:  # mpmath's max() skips a NaN operand (an uncertain 1/0): never certify past one
+        broken = functools.reduce(np.logical_or, (~s.finite(a.e) | s.nan(a.v) for a in args))
+        e = np.where(broken, s.inf, e)
+    return Bounded(v, e, functools.reduce(_either, (a.nan for a in args)))
+
+
+def logic(kind: type, *conds: Condition) -> Condition:
+    if kind is sp.Not:
+        (c,) = conds
+        return Condition(c.known, ~_as_bool(c.value), c.nan)
+    combine = np.logical_and if kind is sp.And else np.logical_or
+    value = functools.reduce(combine, (c.value for c in conds))
+    # And: a known False decides it; Or: a known True decides it
+    decisive = functools.reduce(
+        np.logical_or, (c.known & (c.value if kind is sp.Or else ~_as_bool(c.value)) for c in conds)
+    )
+    known = functools.reduce(np.logical_and, (c.known for c in conds)) | decisive
+    return Condition(known, value, functools.reduce(_either, (c.nan for c in conds)))
+
+
+_UNARY: dict[Any, Callable[[Any, Bounded], Bounded]] = {
+    sp.exp: _relative("exp"),
+    expm1: _relative("expm1", plus_one=True),
+    sp.sinh: _relative("sinh", plus_one=True),
+    sp.cosh: _relative("cosh"),
+    sp.sech: _relative("sech", lib=17),
+    Sigmoid: _relative("sigmoid", lib=64),
+    Log1pExp: _relative("log1pexp", lib=64),
+    sp.log: log_rule,
+    log1p: lambda s, a: log_rule(s, a, 1),
+    sp.sin: _lipschitz("sin"),
+    sp.cos: _lipschitz("cos"),
+    sp.tanh: _lipschitz("tanh"),
+    sp.atan: _lipschitz("atan"),
+    sp.tan: tan_rule,
+    sp.erf: lambda s, a: erf_rule(s, a, False),
+    sp.erfc: lambda s, a: erf_rule(s, a, True),
+    erfc: lambda s, a: erf_rule(s, a, True),
+    sp.Abs: lambda s, a: Bounded(abs(a.v), a.e, a.nan),
+    sp.sign: lambda s, a: sign_rule(s, a, False),
+}
+
+#: a step reads earlier steps' results (or, with no reads, builds its own from x and params)
+Step = tuple[Callable[..., Any], tuple[int, ...]]
+
+
+class Plan:
+    """A straight-line program of bound rules for one expression of ``x`` and parameters."""
+
+    def __init__(self, expr: Any, params: Sequence[str] = ()) -> None:
+        self.params = tuple(params)
+        self.steps: list[Step] = []
+        self._slots: dict[Any, int] = {}
+        self.result = self._compile(expr)
+
+    def __call__(self, system: Any, x: Any, values: dict[str, Any]) -> Bounded:
+        """Evaluate at ``x`` (an array of the system) with parameter arrays/scalars ``values``."""
+        results: list[Any] = []
+        for fn, reads in self.steps:
+            if reads and reads[0] < 0:  # a leaf
+                results.append(fn(system, x, values))
+            else:
+                results.append(fn(system, *(results[i] for i in reads)))
+        return results[self.result]
+
+    def _add(self, fn: Callable[..., Any], reads: tuple[int, ...]) -> int:
+        self.steps.append((fn, reads))
+        return len(self.steps) - 1
+
+    def _compile(self, expr: Any) -> int:
+        slot = self._slots.get(expr)
+        if slot is None:
+            slot = self._new(expr)
+            self._slots[expr] = slot
+        return slot
+
+    def _leaf(self, fn: Callable[..., Any]) -> int:
+        return self._add(fn, (-1,))
+
+    def _new(self, expr: Any) -> int:
+        if expr == X:
+            return self._leaf(lambda s, x, v: Bounded(x, 0, False))
+        if isinstance(expr, sp.Symbol):
+            name = expr.name
+            if name not in self.params:
+                raise Unsupported(f"formula: free symbol {name!r}")
+            return self._leaf(lambda s, x, v: Bounded(v[name], 0, False))
+        if expr.is_Number or isinstance(expr, sp.NumberSymbol):
+            return self._constant(expr)
+        if expr in (sp.true, sp.false):
+            truth = bool(expr)
+            return self._leaf(lambda s, x, v: Condition(True, truth, False))
+        if isinstance(expr, (CatalogCall, CatalogDerivative)):
+            from actlab.formula.rewrite import stabilize
+
+            return self._compile(stabilize(expr.elementary()))
+        if isinstance(expr, sp.Pow):
+            return self._power(expr)
+        if isinstance(expr, sp.Piecewise):
+            reads = tuple(self._compile(part) for pair in expr.args for part in pair)
+            return self._add(piecewise, reads)
+        return self._add(self._rule(expr), tuple(self._compile(a) for a in expr.args))
+
+    def _constant(self, expr: Any) -> int:
+        def leaf(s: Any, x: Any, v: Any) -> Bounded:
+            value, exact = s.constant(expr)
+            return Bounded(value, 0 if exact else abs(value) * s.u, False)
+
+        return self._leaf(leaf)
+
+    def _power(self, expr: Any) -> int:
+        base, exponent = expr.args
+        if exponent.is_Integer or (exponent.is_Rational and exponent.q == 2):
+            read = self._compile(base)
+            return self._add(lambda s, b: power(s, b, exponent, self), (read,))
+        return self._compile(sp.exp(exponent * sp.log(base), evaluate=False))
+
+    def _rule(self, expr: Any) -> Callable[..., Any]:
+        if isinstance(expr, sp.Add):
+            return lambda s, *a: functools.reduce(lambda p, q: add(s, p, q), a)
+        if isinstance(expr, sp.Mul):
+            return lambda s, *a: functools.reduce(lambda p, q: mul(s, p, q), a)
+        if isinstance(expr, (sp.Max, sp.Min)):
+            largest = isinstance(expr, sp.Max)
+            return lambda s, *a: extremum(s, *a, largest=largest)
+        if isinstance(expr, sp.Heaviside):
+            return lambda s, a, *rest: sign_rule(s, a, True)
+        if type(expr) in _RELATIONS:
+            return lambda s, a, b: compare(s, expr, a, b)
+        if isinstance(expr, (sp.And, sp.Or, sp.Not)):
+            kind = type(expr)
+            return lambda s, *c: logic(kind, *c)
+        rule = _UNARY.get(type(expr)) or _UNARY.get(expr.func)
+        if rule is None:
+            raise Unsupported(f"formula: no error bound for {type(expr).__name__}")
+        return rule

@@ -1,0 +1,250 @@
+"""Formulas correct to 1 ulp: Ziv's strategy over the number systems of :mod:`.numbers`.
+
+Every element is evaluated with a rigorous error bound (:mod:`actlab.formula.bounds`), first in
+the cheapest number system that can certify it, and only the elements whose result is not yet
+certain are recomputed in the next one:
+
+1. float64 (for float32 output: 29 spare bits, so nearly every element is certified here);
+2. long double (x86: 11 bits more than float64; certifies most float64 output);
+3. mpmath at 128, 256, ... 16384 bits, a doubling working precision, for what is left
+   (cancellation, overflow, underflow in an intermediate; erf in float64 output).
+
+An element is *certified* when the whole interval ``[v - e, v + e]`` lies between the two
+neighbours of ``r``, the value ``v`` rounded to the output type: whatever the exact value is
+inside the interval, ``r`` is then within one ulp of it (an exact value beyond the largest finite
+number certifies infinity). Exactly undefined elements (log of a negative number) certify NaN.
+Elements still uncertain at the highest precision keep the plain compiled kernel's value; they
+arise only where an intermediate is exactly zero by an identity no finite precision can see
+(``exp(x) - exp(-x)`` at exactly x = 0 is resolved by 2048 bits).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from actlab.catalog._numeric import nan_passing
+from actlab.catalog.record import Kernel
+from actlab.formula import compile as compiler
+from actlab.formula.bounds import Bounded, Plan, Unsupported
+from actlab.formula.numbers import LONG, FloatSystem, MpSystem
+
+#: mpmath working precisions tried in turn (bits)
+PRECISIONS = (128, 256, 512, 1024, 2048, 4096, 8192, 16384)
+#: elements per block in the first tier: the temporaries stay in cache
+BLOCK = 1 << 14
+
+_FLOAT64 = FloatSystem(np.float64)
+_LONG = FloatSystem(LONG) if LONG is not None else None
+
+
+@dataclass
+class Tally:
+    """How many elements each number system certified (for ``actlab accuracy`` and benchmarks)."""
+
+    certified: dict[str, int] = field(default_factory=dict)
+    uncertain: int = 0
+
+    def add(self, system: str, count: int) -> None:
+        if count:
+            self.certified[system] = self.certified.get(system, 0) + count
+
+
+def systems(dtype: Any) -> list[Any]:
+    """The float systems tried before mpmath for output ``dtype``."""
+    first = [_FLOAT64] if np.dtype(dtype) == np.float32 else []
+    return first + ([_LONG] if _LONG is not None else [])
+
+
+def evaluate(
+    plan: Plan,
+    x: np.ndarray,
+    values: dict[str, Any],
+    dtype: Any,
+    fallback: Callable[[np.ndarray, dict[str, Any]], np.ndarray],
+    tally: Tally | None = None,
+) -> np.ndarray:
+    """f(x) rounded to ``dtype`` within 1 ulp, for finite x (flat arrays)."""
+    out = np.empty(x.shape, dtype=dtype)
+    todo = np.arange(x.size)
+    for system in systems(dtype):
+        if todo.size == 0:
+            break
+        block = BLOCK if todo.size == x.size else todo.size
+        left = []
+        for start in range(0, todo.size, block):
+            index = todo[start : start + block]
+            left.append(_tier(plan, system, x, values, index, out, tally)[0])
+        todo = np.concatenate(left)
+    prec = PRECISIONS[0]
+    while todo.size and prec <= PRECISIONS[-1]:
+        with mpmath.workprec(prec):
+            todo, need = _tier(plan, MpSystem(prec), x, values, todo, out, tally)
+        # Ziv: the next precision is what the least demanding element left still lacks (at
+        # least double), so a deep cancellation costs one jump instead of many doublings
+        prec = next((p for p in PRECISIONS if p >= max(2 * prec, need)), PRECISIONS[-1] + 1)
+    if todo.size:
+        if tally is not None:
+            tally.uncertain += todo.size
+        out[todo] = fallback(x[todo], _pick(values, todo))
+    return out
+
+
+def _pick(values: dict[str, Any], index: np.ndarray) -> dict[str, Any]:
+    return {k: v[index] if np.ndim(v) else v for k, v in values.items()}
+
+
+def _tier(
+    plan: Plan,
+    system: Any,
+    x: np.ndarray,
+    values: dict[str, Any],
+    index: np.ndarray,
+    out: np.ndarray,
+    tally: Tally | None,
+) -> tuple[np.ndarray, int]:
+    """Evaluate ``index`` in ``system``; write the certified ones; return the rest (and, for
+    mpmath, the precision the next try needs)."""
+    whole = index.size == x.size
+    xs = x if whole else x[index]
+    local = values if whole else _pick(values, index)
+    xa = system.array(xs)  # first: the mpmath system takes its shape from x
+    args = {k: system.array(v) if np.ndim(v) else system.scalar(float(v)) for k, v in local.items()}
+    result = plan(system, xa, args)
+    ok, rounded = certify(system, result, out.dtype, xs.shape)
+    if whole:
+        out[ok] = rounded[ok]
+    else:
+        out[index[ok]] = rounded[ok]
+    if tally is not None:
+        tally.add(system.name, int(np.count_nonzero(ok)))
+    if not isinstance(system, MpSystem):
+        return index[~ok], 0
+    return index[~ok], _needed(system, result, ~ok, out.dtype)
+
+
+def _needed(system: MpSystem, b: Bounded, left: np.ndarray, dtype: Any) -> int:
+    """The working precision at which the least demanding uncertain element would certify if
+    its error shrank in proportion: bits = prec + log2(bound / target ulp) + 16."""
+    if not left.any():
+        return 0
+    info = np.finfo(dtype)
+    v = np.broadcast_to(b.v, left.shape)[left]
+    e = np.broadcast_to(np.asarray(b.e, dtype=object), left.shape)[left]
+    best = PRECISIONS[-1]
+    for value, bound in zip(v, e):
+        if not (mpmath.isfinite(value) and mpmath.isfinite(bound)) or bound == 0:
+            return 2 * system.prec  # overflow or an undecided branch: no estimate
+        scale = max(abs(value) * float(info.eps), mpmath.mpf(float(info.smallest_subnormal)))
+        best = min(best, system.prec + int(mpmath.log(bound / scale, 2)) + 16)
+    return best
+
+
+def certify(system: Any, b: Bounded, dtype: Any, shape: tuple[int, ...]) -> tuple[Any, Any]:
+    """Which elements are certified to 1 ulp in ``dtype``, and their rounded values."""
+    dtype = np.dtype(dtype).type
+    v = np.broadcast_to(b.v, shape)
+    e = np.broadcast_to(b.e, shape) if not isinstance(b.e, (int, float)) else b.e
+    nan = np.broadcast_to(np.asarray(b.nan, dtype=bool), shape)
+    rounded = system.to_float(v, dtype)
+    # the interval's own end points are rounded: widen by u|v| and a factor (see bounds.py)
+    width = (e + abs(v) * (4 * system.u) + system.eta) * system.grow
+    low, high = v - width, v + width
+    below = system.compare_array(np.nextafter(rounded, dtype(-np.inf)))
+    above = system.compare_array(np.nextafter(rounded, dtype(np.inf)))
+    inside = system.boolean(low >= below) & system.boolean(high <= above)
+    ok = inside & system.finite(width) & ~system.nan(v)
+    # overflow: r = +-inf needs the exact value past the rounding threshold; r = +-max below it
+    info = np.finfo(dtype)
+    big = np.isinf(rounded) | (np.abs(rounded) == info.max)
+    if big.any():
+        omega = _threshold(system, dtype)
+        top = np.abs(rounded) == info.max
+        lo_abs = np.where(rounded > 0, low, -high)
+        hi_abs = np.where(rounded > 0, high, -low)
+        past = system.boolean(lo_abs >= omega)
+        short = system.boolean(hi_abs < omega)
+        ok = np.where(np.isinf(rounded), past & system.finite(width), np.where(top, ok & short, ok))
+    rounded = np.where(nan, np.nan, rounded).astype(dtype)
+    return ok | nan, rounded
+
+
+def _threshold(system: Any, dtype: Any) -> Any:
+    """The smallest magnitude that rounds to infinity in ``dtype``: max + half an ulp of max."""
+    info = np.finfo(dtype)
+    half = float(np.spacing(info.max)) / 2 if dtype != np.float64 else 2.0**970
+    if isinstance(system, MpSystem):
+        return mpmath.mpf(float(info.max)) + mpmath.mpf(half)
+    return system.dtype(float(info.max)) + system.dtype(half)
+
+
+def kernel(expr: Any, params: Sequence[str]) -> Kernel:
+    """A catalog-style kernel for ``expr``, within 1 ulp wherever the bound rules apply; the plain
+    compiled kernel where they do not (an expression with a node they don't know)."""
+    fast = compiler.kernel(expr, params)
+    try:
+        plan = Plan(expr, params)
+    except Unsupported:
+        return fast
+
+    def fallback(x: np.ndarray, values: dict[str, Any]) -> np.ndarray:
+        out: np.ndarray = fast(x, np.empty_like(x), **values)
+        return out
+
+    def run(x: np.ndarray, out: np.ndarray, **values: Any) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            _run(plan, fast, fallback, x, out, values)
+        return out
+
+    run.plan = plan  # type: ignore[attr-defined]
+    run.fast = fast  # type: ignore[attr-defined]
+    return run
+
+
+def _run(
+    plan: Plan,
+    fast: Kernel,
+    fallback: Callable[..., np.ndarray],
+    x: np.ndarray,
+    out: np.ndarray,
+    values: dict[str, Any],
+    tally: Tally | None = None,
+) -> None:
+    flat = np.ascontiguousarray(x).reshape(-1)
+    shaped = {
+        k: np.broadcast_to(v, x.shape).reshape(-1) if np.ndim(v) else v for k, v in values.items()
+    }
+    finite = np.isfinite(flat)
+    result = np.empty(flat.shape, dtype=out.dtype)
+    if finite.all():
+        result[...] = evaluate(plan, flat, shaped, out.dtype, fallback, tally)
+    else:
+        where = np.flatnonzero(finite)
+        inputs = _pick(shaped, where)
+        result[where] = evaluate(plan, flat[where], inputs, out.dtype, fallback, tally)
+        rest = np.flatnonzero(~finite)
+        result[rest] = fast(flat[rest], np.empty(rest.size, dtype=out.dtype), **_pick(shaped, rest))
+        if not any(np.ndim(v) for v in values.values()):
+            for sign in (-1.0, 1.0):
+                at = rest[flat[rest] == sign * np.inf]
+                if at.size:
+                    result[at] = _limit(plan, fallback, sign, values)
+    out[...] = nan_passing(x, result.reshape(x.shape))
+
+
+def _limit(plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values: dict) -> float:
+    """lim f(x) as x -> sign*inf from the exact values at sign*1e150 and sign*1e300 (the rule of
+    :func:`actlab.formula.compile._limit`, which sees only NaN where e^x overflows on the way)."""
+    a, b = evaluate(plan, np.array([sign * 1e150, sign * 1e300]), values, np.float64, fallback)
+    if np.isnan(a) or np.isnan(b):
+        return math.nan
+    if a == b or abs(b - a) <= 1e-12 * abs(b) or (abs(a) < 1e-200 and abs(b) < 1e-200):
+        return float(b) if abs(b) >= 1e-200 else 0.0
+    if np.sign(a) == np.sign(b) and abs(b) > 1e100 * abs(a):
+        return math.copysign(math.inf, b)
+    return math.nan

@@ -1,0 +1,289 @@
+"""The number systems a formula is evaluated in with an error bound: NumPy floats and mpmath.
+
+Each system supplies arrays of values, the elementary functions, and the constants the bound
+rules of :mod:`actlab.formula.bounds` need: the unit roundoff ``u`` of one arithmetic operation,
+the absolute error ``eta`` an operation can add in the subnormal range, and ``lib`` (in units of
+``u``), the largest error a library function is allowed to have. Soundness of every bound rests on
+these three facts, so they are stated here once:
+
+- ``+ - * / sqrt`` are correctly rounded (IEEE 754 for NumPy floats; mpmath rounds every
+  operation to nearest at its working precision): error <= u|result| + eta.
+- NumPy's transcendental functions (float64: NumPy's SIMD loops or the C library; long double:
+  glibc's ``expl``, ``logl``, ...) are within ``lib = 16`` ulp. glibc documents at most 3 ulp for
+  the functions used here and NumPy's SIMD loops at most 4, so 16 is a margin of four; the tests
+  compare every function against mpmath on the whole range.
+- mpmath's functions run at 24 bits above the working precision and are then rounded to it, so
+  ``lib = 4`` leaves a margin of 2^20 over mpmath's own (sub-ulp) accuracy.
+
+erf and erfc have no long double loop in NumPy: both float systems call SciPy in float64 and carry
+float64's error (``erf_error``), so formulas with erf reach mpmath for float64 output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
+import numpy as np
+import scipy.special
+import sympy as sp
+
+#: NumPy's extended type where it is wider than float64 (x86: 64-bit significand), else None
+LONG = np.longdouble if np.finfo(np.longdouble).nmant > 52 else None
+_U64 = 2.0**-53
+#: beyond this an argument of exp is past every float format by far (and slow for mpmath)
+_HUGE = mpmath.mpf(2) ** 4096
+
+
+class FloatSystem:
+    """NumPy arrays of one float dtype (float64 or long double)."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.dtype = np.dtype(dtype).type
+        info = np.finfo(self.dtype)
+        self.name = np.dtype(dtype).name
+        self.u = self.dtype(info.epsneg)  # 2^-(p): half an ulp of 1
+        self.eta = self.dtype(info.smallest_subnormal)
+        self.lib = 16
+        #: bound f' by evaluating it at the interval's end (False: cheap rules for small errors)
+        self.endpoints = False
+        #: bounds are computed with rounding too: every rule scales its bound by this
+        self.grow = self.dtype(1) + 256 * self.u
+        self.inf = self.dtype(np.inf)
+
+    def array(self, x: Any) -> np.ndarray:
+        return np.asarray(x, dtype=self.dtype)
+
+    def scalar(self, value: float) -> Any:
+        return self.dtype(value)
+
+    def constant(self, expr: Any) -> tuple[Any, bool]:
+        """A SymPy number in this system and whether it is exact."""
+        if isinstance(expr, sp.Rational) and _dyadic(expr) and abs(expr.p) < 2**52:
+            return self.dtype(float(expr)), True
+        return self.dtype(str(sp.Float(expr, 40))), False
+
+    def boolean(self, a: Any) -> np.ndarray:
+        return np.asarray(a, dtype=bool)
+
+    def finite(self, a: Any) -> np.ndarray:
+        return np.isfinite(a)
+
+    def nan(self, a: Any) -> np.ndarray:
+        return np.isnan(a)
+
+    def to_float(self, a: Any, dtype: Any) -> np.ndarray:
+        return np.asarray(a).astype(dtype)
+
+    def reciprocal(self, a: Any) -> Any:
+        return 1 / a
+
+    def compare_array(self, a: np.ndarray) -> np.ndarray:
+        """A float array (float32/float64) in this system, exactly."""
+        return a.astype(self.dtype)
+
+    exp = staticmethod(np.exp)
+    expm1 = staticmethod(np.expm1)
+    log = staticmethod(np.log)
+    log1p = staticmethod(np.log1p)
+    sqrt = staticmethod(np.sqrt)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    tan = staticmethod(np.tan)
+    tanh = staticmethod(np.tanh)
+    sinh = staticmethod(np.sinh)
+    cosh = staticmethod(np.cosh)
+    atan = staticmethod(np.arctan)
+
+    def sigmoid(self, t: Any) -> Any:
+        # e = exp(-|t|) never overflows; 3 roundings after exp (lib_composite covers them)
+        e = np.exp(-np.abs(t))
+        return np.where(t >= 0, 1.0, e) / (1.0 + e)
+
+    def log1pexp(self, t: Any) -> Any:
+        return np.logaddexp(self.dtype(0), t)
+
+    def sech(self, t: Any) -> Any:
+        return 1.0 / np.cosh(t)
+
+    def erf(self, t: Any) -> Any:
+        return scipy.special.erf(np.asarray(t, dtype=np.float64)).astype(self.dtype)
+
+    def erfc(self, t: Any) -> Any:
+        return scipy.special.erfc(np.asarray(t, dtype=np.float64)).astype(self.dtype)
+
+    def erf_error(self, t: Any, value: Any, complement: bool) -> Any:
+        """A bound on |computed - exact| of erf/erfc(t) (float64 arithmetic inside SciPy): the
+        argument's rounding to float64 (amplified by 2t^2 in erfc's tail) plus 64 float64 ulp."""
+        scale = 64 + 4 * t * t if complement else 64
+        return np.abs(value) * (scale * _U64) + 1e-300
+
+
+def _dyadic(r: Any) -> bool:
+    return r.q & (r.q - 1) == 0
+
+
+def _lifted(fn: Callable[..., Any], guard: Callable[[Any], Any] | None = None) -> Any:
+    """An mpmath function on object arrays, computed 24 bits above the working precision and
+    rounded to it; a failure (mpmath raising on an extreme argument) gives NaN: uncertain."""
+
+    def one(t: Any) -> Any:
+        if guard is not None:
+            special = guard(t)
+            if special is not None:
+                return special
+        try:
+            with mpmath.workprec(mpmath.mp.prec + 24):
+                value = fn(t)
+        except (OverflowError, ValueError, ZeroDivisionError, MemoryError):
+            return mpmath.nan
+        if isinstance(value, mpmath.mpc):  # log, sqrt of a negative number: not real
+            return mpmath.nan
+        return +value
+
+    return np.frompyfunc(one, 1, 1)
+
+
+def _huge(t: Any) -> bool:
+    return bool(mpmath.isfinite(t)) and abs(t) > _HUGE
+
+
+def _limits(low: Any, high: Any) -> Callable[[Any], Any]:
+    """A guard giving f's limits for |t| > 2^4096, where f is within 2^-(2^4096) of them (exp
+    and its kin): no float format sees that difference, and nothing can magnify it back into
+    range, as a factor that large is infinite (uncertain) itself. None: compute normally."""
+
+    def guard(t: Any) -> Any:
+        if not _huge(t):
+            return None
+        return high(t) if t > 0 else low(t)
+
+    return guard
+
+
+def _constant(value: Any) -> Callable[[Any], Any]:
+    return lambda t: mpmath.mpf(value)
+
+
+_INF, _ZERO, _ONE = _constant("inf"), _constant(0), _constant(1)
+_exp_guard = _limits(_ZERO, _INF)
+
+
+def _saturating(width: Callable[[int], float]) -> Callable[[Any], Any]:
+    """tanh and erf are sign(t) to within 2^-(prec + 8) relative once |t| > width(prec) (and
+    mpmath's tanh would build a 2^|t|-bit integer for a large t)."""
+
+    def guard(t: Any) -> Any:
+        if mpmath.isfinite(t) and abs(t) > width(mpmath.mp.prec):
+            return mpmath.sign(t)
+        return None
+
+    return guard
+
+
+def _sigmoid(t: Any) -> Any:
+    return 1 / (1 + mpmath.exp(-t))
+
+
+def _log1pexp(t: Any) -> Any:
+    return t + mpmath.log1p(mpmath.exp(-t)) if t > 0 else mpmath.log1p(mpmath.exp(t))
+
+
+def _sech(t: Any) -> Any:
+    return 1 / mpmath.cosh(t)
+
+
+class MpSystem:
+    """Object arrays of mpmath numbers at a working precision of ``prec`` bits.
+
+    Evaluate under ``mpmath.workprec(prec)``. mpmath's exponent range is unbounded, so nothing
+    overflows or underflows (eta = 0) except through the guards above (then NaN: uncertain).
+    """
+
+    def __init__(self, prec: int) -> None:
+        self.prec = prec
+        self.name = f"mpmath {prec}-bit"
+        self.eta = 0
+        self.lib = 4
+        self.endpoints = True
+        self._bind(())
+
+    def _bind(self, shape: tuple[int, ...]) -> None:
+        # every number is a full-size object array: an mpf on the left of an array would make
+        # mpmath try (and fail, slowly, through repr) to convert the whole array first
+        self.shape = shape
+        self.u = self.scalar(mpmath.ldexp(mpmath.mpf(1), -self.prec))
+        self.grow = self.scalar(1 + 256 * mpmath.ldexp(mpmath.mpf(1), -self.prec))
+        self.inf = self.scalar(mpmath.inf)
+
+    def array(self, x: Any) -> np.ndarray:
+        out = np.empty(np.shape(x), dtype=object)
+        out.reshape(-1)[:] = [mpmath.mpf(float(v)) for v in np.asarray(x).reshape(-1)]
+        if out.shape != self.shape:
+            self._bind(out.shape)
+        return out
+
+    def scalar(self, value: Any) -> np.ndarray:
+        out = np.empty(self.shape, dtype=object)
+        out[...] = mpmath.mpf(value)
+        return out
+
+    def constant(self, expr: Any) -> tuple[Any, bool]:
+        if isinstance(expr, sp.Rational) and _dyadic(expr):
+            exact = abs(expr.p) < 2 ** (self.prec - 1)
+            return self.scalar(mpmath.mpf(expr.p) / expr.q), exact
+        digits = int(self.prec * 0.302) + 20
+        return self.scalar(+mpmath.mpf(sp.Float(expr, digits)._mpf_)), False
+
+    def boolean(self, a: Any) -> np.ndarray:
+        return np.asarray(a).astype(bool)
+
+    finite_one = np.frompyfunc(lambda t: bool(mpmath.isfinite(t)), 1, 1)
+    nan_one = np.frompyfunc(lambda t: bool(mpmath.isnan(t)), 1, 1)
+
+    def finite(self, a: Any) -> np.ndarray:
+        return np.asarray(self.finite_one(a)).astype(bool)
+
+    def nan(self, a: Any) -> np.ndarray:
+        return np.asarray(self.nan_one(a)).astype(bool)
+
+    reciprocal = np.frompyfunc(lambda t: 1 / t if t != 0 else mpmath.nan, 1, 1)
+
+    def to_float(self, a: Any, dtype: Any) -> np.ndarray:
+        flat = [float(t) for t in np.asarray(a, dtype=object).reshape(-1)]
+        with np.errstate(over="ignore"):
+            return np.array(flat, dtype=np.float64).reshape(np.shape(a)).astype(dtype)
+
+    def compare_array(self, a: np.ndarray) -> np.ndarray:
+        return self.array(a)
+
+    exp = _lifted(mpmath.exp, _exp_guard)
+    expm1 = _lifted(mpmath.expm1, _limits(_constant(-1), _INF))
+    log = _lifted(mpmath.log)
+    log1p = _lifted(mpmath.log1p)
+    sqrt = _lifted(mpmath.sqrt)
+    sin = _lifted(mpmath.sin, _limits(_constant("nan"), _constant("nan")))
+    cos = _lifted(mpmath.cos, _limits(_constant("nan"), _constant("nan")))
+    tan = _lifted(mpmath.tan, _limits(_constant("nan"), _constant("nan")))
+    tanh = _lifted(mpmath.tanh, _saturating(lambda p: p + 64))
+    sinh = _lifted(mpmath.sinh, _limits(_constant("-inf"), _INF))
+    cosh = _lifted(mpmath.cosh, _limits(_INF, _INF))
+    atan = _lifted(mpmath.atan)
+    erf = _lifted(mpmath.erf, _saturating(lambda p: p**0.5 + 8))
+    erfc = _lifted(mpmath.erfc, _limits(_constant(2), _ZERO))
+    _sigmoid = _lifted(_sigmoid, _limits(_ZERO, _ONE))
+    _log1pexp = _lifted(_log1pexp, _limits(_ZERO, lambda t: t))
+    _sech = _lifted(_sech, _limits(_ZERO, _ZERO))
+
+    def sigmoid(self, t: Any) -> Any:
+        return self._sigmoid(t)
+
+    def log1pexp(self, t: Any) -> Any:
+        return self._log1pexp(t)
+
+    def sech(self, t: Any) -> Any:
+        return self._sech(t)
+
+    def erf_error(self, t: Any, value: Any, complement: bool) -> Any:
+        return np.abs(value) * (self.lib * self.u)
