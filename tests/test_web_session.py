@@ -211,15 +211,44 @@ def test_no_hidden_layer_is_a_linear_model() -> None:
     assert s.tick()["epoch"] == 1
 
 
-def test_epochs_per_update_bounded_by_a_step_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_update_is_bounded_in_time_and_splits_epochs(monkeypatch: pytest.MonkeyPatch) -> None:
     from actlab.web import session
 
-    monkeypatch.setattr(session, "MAX_STEPS_PER_UPDATE", 100)
+    setup = {**Session().setup.to_dict(), "epochs_per_update": 50, "batch_size": 2}
+    monkeypatch.setattr(session, "TRAIN_SECONDS", 60.0)
+    whole = Session()
+    send(whole, type="setup", setup=setup)
+    assert whole.tick()["epoch"] == 50  # 125 steps an epoch, 50 epochs within the time
+    assert whole.tick(epochs=1)["epoch"] == 51  # the step button: one whole epoch
+
+    monkeypatch.setattr(session, "TRAIN_SECONDS", 0.0)  # no time at all: one step an update
+    split, once = Session(), Session()
+    send(split, type="setup", setup=setup)
+    send(once, type="setup", setup=setup)
+    assert split.tick()["epoch"] == 0.008  # 1 of 125 batches
+    for _ in range(124):
+        frame = split.tick()
+    assert frame["epoch"] == 1 and split.net.step == 0
+    once.tick(epochs=1)
+    # an epoch split across 125 updates trains exactly as one epoch in one go
+    for a, b in zip(split.net.loop.packed, once.net.loop.packed):
+        np.testing.assert_array_equal(a, b)
+    export = only(send(split, type="export"), "export")["data"]
+    assert export["epoch"] == 1 and export["step"] == 0
+
+
+def test_a_big_race_refreshes_its_runs_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    from actlab.web import session
+
     s = Session()
-    send(s, type="setup", setup={**s.setup.to_dict(), "epochs_per_update": 50, "batch_size": 2})
-    assert s.tick()["epoch"] == 1  # 125 steps an epoch: over budget, yet one epoch always runs
-    send(s, type="setup", setup={**s.setup.to_dict(), "batch_size": 30})
-    assert s.tick()["epoch"] == 1 + 11  # 9 steps an epoch, 11 epochs within 100 steps
+    send(s, type="setup", setup={**s.setup.to_dict(), "race": ["relu", "tanh", "gelu"]})
+    state = only(send(s, type="race", on=True), "state")
+    assert [r["epoch"] for r in state["frame"]["runs"]] == [0, 0, 0]  # a new race: all drawn
+    monkeypatch.setattr(session, "RACE_DRAW_SECONDS", 0.0)
+    epochs = [[r["epoch"] for r in s.tick(epochs=1)["runs"]] for _ in range(3)]
+    # every racer trains each update; its stats are refreshed one racer an update, in turn
+    assert epochs == [[1, 0, 0], [1, 2, 0], [1, 2, 3]]
+    assert [n.epoch for n in s.race] == [3, 3, 3]
 
 
 def test_export_keeps_learnable_activation_parameters() -> None:

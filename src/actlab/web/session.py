@@ -8,6 +8,7 @@ server (:mod:`actlab.web.app`) moves these over a WebSocket; tests drive a Sessi
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -19,8 +20,12 @@ from actlab.errors import ActlabError
 from actlab.web import network
 from actlab.web.state import DEFAULT, FEATURES, LIMITS, Message, Setup, parse_setup
 
-#: SGD steps one update may take beyond its first epoch
-MAX_STEPS_PER_UPDATE = 2000
+#: seconds of training one update may take: a bigger setup splits its epochs across updates
+#: (the page shows "epoch 3.4") rather than hold its worker, and its pause button, for longer
+TRAIN_SECONDS = 0.025
+#: seconds one race update may spend evaluating and drawing its runs: when all of them take
+#: longer, they are refreshed in turn (each update at least one)
+RACE_DRAW_SECONDS = 0.05
 #: what an export file says it is
 EXPORT_FORMAT = "actlab-playground"
 
@@ -76,6 +81,9 @@ class Session:
         self.data = network.make_data(self.setup, None)
         self.net = network.build(self.setup, self.data)
         self.race: list[network.Network] = []
+        #: each racer's last evaluated run (a big race refreshes them in turn), and whose turn
+        self.race_runs: list[dict[str, Any] | None] = []
+        self.race_turn = 0
 
     # ------------------------------------------------------------------ messages
 
@@ -184,6 +192,7 @@ class Session:
             "actlab": actlab.__version__,
             "setup": self.setup.to_dict(),
             "epoch": self.net.epoch,
+            "step": self.net.step,  # batches into the next epoch
             **network.weights(self.net, digits=None),
             # learnable activation parameters (PReLU's slope), per layer
             "act_params": [
@@ -212,6 +221,8 @@ class Session:
         _load_act_params(net, data.get("act_params"))
         epoch = data.get("epoch", 0)
         net.epoch = epoch if isinstance(epoch, int) and 0 <= epoch < 2**31 else 0
+        step = data.get("step", 0)
+        net.step = step if isinstance(step, int) and 0 <= step < len(net.loop.batches) else 0
         self.playing, self.csv_points = False, csv
         self.setup, self.data, self.net = setup, net.data, net
         if self.racing:
@@ -242,22 +253,27 @@ class Session:
             "inputs": network.input_heatmaps(self.setup.features),
             "racing": self.racing,
             "race": [n.hidden[0] if n.hidden else self.setup.activation for n in self.race],
-            "frame": self.race_frame() if self.racing else self.frame_message(),
+            "frame": self.race_frame(everyone=True) if self.racing else self.frame_message(),
         }
 
     def tick(self, epochs: int | None = None) -> dict[str, Any]:
-        """Train one update (``epochs_per_update`` epochs) and return the frame to draw."""
+        """Train one update and return the frame to draw: ``epochs`` whole epochs, or by default
+        up to ``epochs_per_update`` epochs within :data:`TRAIN_SECONDS`."""
         with np.errstate(all="ignore"):
             return self._tick(epochs)
 
     def _tick(self, epochs: int | None) -> dict[str, Any]:
-        count = epochs or self._epochs_within_budget()
+        nets = [n for n in self.race if not network.diverged(n)] if self.racing else [self.net]
+        if nets:
+            per_epoch = len(nets[0].loop.batches)
+            if epochs:
+                for net in nets:
+                    network.train_steps(net, epochs * per_epoch)
+            else:
+                steps = self.setup.epochs_per_update * per_epoch
+                network.train_within(nets, steps, TRAIN_SECONDS)
         if self.racing:
-            for net in self.race:
-                if not network.diverged(net):
-                    network.train_epochs(net, count)
             return self.race_frame()
-        network.train_epochs(self.net, count)
         if network.diverged(self.net):
             self.playing = False
             return {
@@ -267,12 +283,6 @@ class Session:
                 "and press reset",
             }
         return self.frame_message()
-
-    def _epochs_within_budget(self) -> int:
-        # many epochs of many small batches would hold the server for seconds: cap the SGD steps
-        # one update may take (at least one epoch always runs)
-        steps = -(-len(self.data.X_train) // self.setup.batch_size) * max(1, len(self.race))
-        return max(1, min(self.setup.epochs_per_update, MAX_STEPS_PER_UPDATE // steps))
 
     def frame_message(self) -> dict[str, Any]:
         self.frame += 1
@@ -284,25 +294,37 @@ class Session:
             "heat": network.heatmaps(self.net),
         }
 
-    def race_frame(self) -> dict[str, Any]:
+    def race_frame(self, everyone: bool = False) -> dict[str, Any]:
+        """Every racer's stats and output heatmap; when that takes longer than
+        :data:`RACE_DRAW_SECONDS`, the racers are refreshed in turn (``everyone``: all now)."""
         self.frame += 1
-        runs = []
-        for net in self.race:
-            stats = network.evaluate(net)
-            runs.append(
-                {
-                    "activation": net.hidden[0] if net.hidden else "",
-                    "epoch": net.epoch,
-                    "seconds": round(net.seconds, 5),
-                    "train_loss": stats["train_loss"],
-                    "test_loss": stats["test_loss"],
-                    "train_acc": stats["train_acc"],
-                    "test_acc": stats["test_acc"],
-                    "diverged": network.diverged(net),
-                    "heat": network.heatmaps(net, units=False),
-                }
-            )
-        return {"type": "race_frame", "frame": self.frame, "runs": runs}
+        if len(self.race_runs) != len(self.race):
+            self.race_runs, self.race_turn, everyone = [None] * len(self.race), 0, True
+        deadline = time.perf_counter() + RACE_DRAW_SECONDS
+        for k in range(len(self.race)):
+            i = (self.race_turn + k) % len(self.race)
+            if k and not everyone and time.perf_counter() > deadline:
+                self.race_turn = i
+                break
+            self.race_runs[i] = _race_run(self.race[i])
+        else:
+            self.race_turn = 0
+        return {"type": "race_frame", "frame": self.frame, "runs": list(self.race_runs)}
+
+
+def _race_run(net: network.Network) -> dict[str, Any]:
+    stats = network.evaluate(net, gradients=False)  # a race card shows losses only
+    return {
+        "activation": net.hidden[0] if net.hidden else "",
+        "epoch": stats["epoch"],
+        "seconds": round(net.seconds, 5),
+        "train_loss": stats["train_loss"],
+        "test_loss": stats["test_loss"],
+        "train_acc": stats["train_acc"],
+        "test_acc": stats["test_acc"],
+        "diverged": network.diverged(net),
+        "heat": network.heatmaps(net, units=False),
+    }
 
 
 def preview(spec: str) -> dict[str, Any]:

@@ -1,0 +1,260 @@
+"""Each tab's session lives in a process of its own, so no session can stall another or the server.
+
+The server's event loop only validates messages and forwards bytes; a :class:`Worker` process
+holds one :class:`~actlab.web.session.Session`, trains it, draws its heatmaps and encodes its
+replies for the wire (:mod:`actlab.web.wire`), so the loop never computes. The operating system's
+scheduler shares the cores fairly between sessions: a light session that sleeps most of the time
+wakes ahead of a heavy one that never does, and the heavy one still gets every cycle left over.
+
+Why processes and not threads: a small network's update is hundreds of small NumPy calls, each
+holding the GIL between them, so threads would take turns on one core and a heavy session would
+still slow every other (``benchmarks/playground_load.py --isolation thread`` measures it). The
+thread variant is kept for that comparison and for platforms without ``fork``.
+
+Protocol (a socket pair, one request at a time): ``uint32 length | pickle`` both ways. A request
+is ``(kind, argument)``: ``("handle", Message)``, ``("tick", None)`` or ``("ping", None)``; the
+reply is ``(messages, status)``: ``messages`` lists ``(type, wire payload)``, ``status`` holds
+``playing``, ``frame`` and ``fps``. The worker exits when its socket closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import pickle
+import socket
+import struct
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+#: idle workers kept started, so a new tab never waits for a process to start
+SPARES = 2
+#: seconds a closing worker gets to exit before it is killed
+EXIT_GRACE = 2.0
+#: ``process`` (default) or ``thread``, for the load benchmark's comparison
+ISOLATION_VARIABLE = "ACTLAB_PLAYGROUND_ISOLATION"
+
+_HEADER = struct.Struct("<I")
+log = logging.getLogger("actlab.playground")
+
+Reply = tuple[list[tuple[str, "str | bytes"]], dict[str, Any]]
+
+
+class WorkerGone(Exception):
+    """The session's worker exited (it crashed or was killed)."""
+
+
+# ---------------------------------------------------------------------------- the worker's side
+
+
+def _serve(sock: socket.socket) -> None:
+    """A worker process: one session, answering requests until its socket closes."""
+    from actlab.web.session import Session
+
+    session = Session()
+    with sock:
+        while True:
+            request = _read(sock)
+            if request is None:
+                return
+            try:
+                _write(sock, pickle.dumps(answer(session, *request), protocol=5))
+            except OSError:  # the tab closed while this request ran
+                return
+
+
+def answer(session: Any, kind: str, argument: Any) -> Reply:
+    """Run one request on ``session``; whatever fails becomes an error reply, never a crash."""
+    import numpy as np
+
+    try:
+        with np.errstate(all="ignore"):
+            if kind == "ping":
+                replies = []
+            elif kind == "handle":
+                replies = session.handle(argument)
+            else:
+                replies = [session.tick()]
+                if replies[0]["type"] == "error":
+                    replies.insert(0, {"type": "playing", "playing": False})
+    except Exception as exc:  # a bug must not take the session down: say so and go on
+        log.exception("playground: %s failed", kind)
+        context = argument.type if kind == "handle" else "train"
+        if kind == "tick":
+            session.playing = False
+        replies = [
+            {"type": "playing", "playing": session.playing},
+            {"type": "error", "context": context, "message": f"internal error: {exc!r}"},
+        ]
+    status = {"playing": session.playing, "frame": session.frame, "fps": session.setup.fps}
+    return [(m["type"], _encoded(m)) for m in replies], status
+
+
+def _encoded(message: dict[str, Any]) -> str | bytes:
+    from actlab.web import wire
+
+    try:
+        return wire.encode(message)
+    except ValueError:
+        kind = message.get("type", "?")
+        return wire.encode(
+            {"type": "error", "context": kind, "message": "a value was not a finite number"}
+        )
+
+
+def _read(sock: socket.socket) -> Any:
+    head = _exactly(sock, _HEADER.size)
+    if head is None:
+        return None
+    body = _exactly(sock, _HEADER.unpack(head)[0])
+    return None if body is None else pickle.loads(body)
+
+
+def _exactly(sock: socket.socket, n: int) -> bytes | None:
+    chunks, left = [], n
+    while left:
+        try:
+            chunk = sock.recv(min(left, 1 << 20))
+        except OSError:
+            return None
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write(sock: socket.socket, data: bytes) -> None:
+    sock.sendall(_HEADER.pack(len(data)) + data)
+
+
+# ---------------------------------------------------------------------------- the server's side
+
+
+class Worker:
+    """The server's handle on one session's process: :meth:`call` sends a request, awaits the
+    reply. Calls are serialised (a tick and a message never run at once)."""
+
+    def __init__(self, process: Any, sock: socket.socket) -> None:
+        self.process, self.sock = process, sock
+        self.lock = asyncio.Lock()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(sock=self.sock)
+
+    async def call(self, kind: str, argument: Any = None) -> Reply:
+        assert self.reader is not None and self.writer is not None
+        data = pickle.dumps((kind, argument), protocol=5)
+        async with self.lock:
+            try:
+                self.writer.write(_HEADER.pack(len(data)) + data)
+                await self.writer.drain()
+                head = await self.reader.readexactly(_HEADER.size)
+                body = await self.reader.readexactly(_HEADER.unpack(head)[0])
+            except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
+                raise WorkerGone(str(exc)) from None
+        reply: Reply = pickle.loads(body)
+        return reply
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        else:
+            self.sock.close()
+        await asyncio.to_thread(_reap, self.process)
+
+
+def _reap(process: Any) -> None:
+    process.join(EXIT_GRACE)
+    if process.is_alive():
+        process.kill()
+        process.join(EXIT_GRACE)
+
+
+class _ThreadProcess:
+    """The thread variant's stand-in for a process: a thread serving the same socket protocol."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.thread = threading.Thread(target=_serve, args=(sock,), daemon=True)
+        self.thread.start()
+
+    def join(self, timeout: float) -> None:
+        self.thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def kill(self) -> None:
+        pass  # a thread ends when its socket closes
+
+
+def _context() -> Any:
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # the fork server imports the session code once; each worker is forked from it ready
+        context.set_forkserver_preload(["actlab.web.warm"])
+    return context
+
+
+def _start(isolation: str) -> Worker:
+    ours, theirs = socket.socketpair()
+    if isolation == "thread":
+        return Worker(_ThreadProcess(theirs), ours)
+    process = _context().Process(target=_serve, args=(theirs,), daemon=True, name="actlab-session")
+    process.start()
+    theirs.close()
+    return Worker(process, ours)
+
+
+class Pool:
+    """Starts workers, keeping :data:`SPARES` started ahead so a new tab gets one at once."""
+
+    def __init__(self, isolation: str | None = None) -> None:
+        self.isolation = isolation or os.environ.get(ISOLATION_VARIABLE, "process")
+        if self.isolation not in ("process", "thread"):
+            raise ValueError(f"{ISOLATION_VARIABLE}: expected process or thread")
+        if self.isolation == "thread":
+            from actlab.web.session import Session
+
+            Session()  # fills the registries once, before threads look names up at once
+        elif _context().get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()  # its imports happen now, not at the first tab
+        self.spares: list[Worker] = []
+        self.refilling: asyncio.Task[None] | None = None
+        # one thread starts processes (forking from a thread of a busy loop stays off the loop)
+        self.starter = ThreadPoolExecutor(1, thread_name_prefix="actlab-workers")
+
+    async def take(self) -> Worker:
+        """A ready worker for a new session."""
+        worker = self.spares.pop() if self.spares else await self._new()
+        if self.refilling is None or self.refilling.done():
+            self.refilling = asyncio.create_task(self._refill())
+        return worker
+
+    async def _new(self) -> Worker:
+        loop = asyncio.get_running_loop()
+        worker = await loop.run_in_executor(self.starter, _start, self.isolation)
+        await worker.open()
+        return worker
+
+    async def _refill(self) -> None:
+        try:
+            while len(self.spares) < SPARES:
+                worker = await self._new()
+                await worker.call("ping")  # waits until its session is built
+                self.spares.append(worker)
+        except Exception:  # a spare that fails to start is not fatal: take() starts one then
+            log.exception("playground: starting a spare worker failed")
+
+    async def close(self) -> None:
+        spares, self.spares = self.spares, []
+        for worker in spares:
+            await worker.close()
