@@ -95,7 +95,8 @@ class CpuMeter:
     run (a session's worker process exits with its tab, taking its counters with it)."""
 
     def __init__(self, pid: int) -> None:
-        self.pid, self.first, self.last = pid, self._sample(), {}  # type: ignore[var-annotated]
+        self.pid = pid
+        self.first, self.last = self._sample(), {}  # type: ignore[var-annotated]
         self.task = asyncio.create_task(self._watch())
 
     def _sample(self) -> dict[int, float]:

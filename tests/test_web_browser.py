@@ -160,9 +160,12 @@ def test_url_state_reproduces_a_setup(page, address) -> None:  # type: ignore[no
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
 
-    # a bad URL state is answered with an error, and the page keeps its working setup
-    page.goto(f"http://{address}/#layers=99&activation=nonsense")
-    page.wait_for_selector("#toast:not([hidden])")
-    assert "neurons" in page.text_content("#toast")
-    page.wait_for_function("() => location.hash.includes('dataset=spiral')")
-    assert page.evaluate("window.actlabPlayground.state.sizes") == [4, 8, 8, 5, 1]
+    # a link's bad fields are ignored one by one, and the page says which and why
+    page.goto(f"http://{address}/#dataset=xor&layers=4,4,99&activation=nonsense&hideText=true")
+    wait_state(page, "a.state.setup.dataset === 'xor'")
+    page.wait_for_selector("#link-notes:not([hidden])")
+    notes = page.text_content("#link-notes")
+    assert "layers" in notes and "99" in notes and "activation" in notes and "nonsense" in notes
+    state = page.evaluate("window.actlabPlayground.state")
+    assert state["sizes"] == [2, 4, 2, 1] and state["hidden"] == ["tanh", "tanh"]
+    assert not page.is_visible("#explain")  # hideText

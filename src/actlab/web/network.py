@@ -150,7 +150,7 @@ def build(setup: Setup, data: Data, hidden: list[str] | None = None) -> Network:
         out, loss_name, width = "identity", "binary_cross_entropy", 1
     sizes = [len(setup.features), *setup.layers, width]
     model = nn.mlp(sizes, hidden, output=out, seed=setup.seed, dtype=DTYPE)
-    _tf_initialise(model, setup.seed)
+    _tf_initialise(model, setup.seed, setup.init_zero)
     optimizer = nn.sgd(
         setup.learning_rate,
         l1=setup.reg_rate if setup.regularization == "l1" else 0.0,
@@ -178,11 +178,11 @@ def build(setup: Setup, data: Data, hidden: list[str] | None = None) -> Network:
     )
 
 
-def _tf_initialise(model: nn.Model, seed: int) -> None:
-    # TF Playground: every weight Math.random() - 0.5, every bias 0.1
+def _tf_initialise(model: nn.Model, seed: int, zero: bool = False) -> None:
+    # TF Playground: every weight Math.random() - 0.5 (0 with initZero), every bias 0.1
     rng = np.random.default_rng([seed, 1])
     for w, b in zip(model.weights, model.biases):
-        w[...] = rng.uniform(-0.5, 0.5, w.shape)
+        w[...] = 0.0 if zero else rng.uniform(-0.5, 0.5, w.shape)
         b[...] = 0.1
 
 

@@ -17,8 +17,8 @@ import actlab
 from actlab import nn
 from actlab.data import toy
 from actlab.errors import ActlabError
-from actlab.web import network
-from actlab.web.state import DEFAULT, FEATURES, LIMITS, Message, Setup, parse_setup
+from actlab.web import lessons, links, network
+from actlab.web.state import DEFAULT, FEATURES, HIDABLE, LIMITS, Message, Setup, parse_setup
 
 #: seconds of training one update may take: a bigger setup splits its epochs across updates
 #: (the page shows "epoch 3.4") rather than hold its worker, and its pause button, for longer
@@ -61,6 +61,8 @@ def hello() -> dict[str, Any]:
         "features": list(FEATURES),
         "limits": LIMITS,
         "defaults": DEFAULT.to_dict(),
+        "hidable": HIDABLE,
+        "lessons": lessons.catalogue(),
     }
 
 
@@ -95,8 +97,9 @@ class Session:
                 return getattr(self, f"_on_{msg.type}")(msg)
         except ActlabError as exc:
             reply: dict[str, Any] = {"type": "error", "context": msg.type, "message": str(exc)}
-            if msg.type in ("setup", "import", "points"):
+            if msg.type in ("setup", "import", "points", "link"):
                 reply["setup"] = self.setup.to_dict()
+                reply["hash"] = links.write(self.setup)
             return [reply]
 
     def _on_setup(self, msg: Message) -> list[dict[str, Any]]:
@@ -119,6 +122,14 @@ class Session:
         if self.racing:
             self.race = _race(setup, data)
         self.setup, self.data = setup, data
+
+    def _on_link(self, msg: Message) -> list[dict[str, Any]]:
+        """A link's hash: every field read on its own (:mod:`actlab.web.links`); what was
+        ignored comes back as notes beside the state."""
+        setup, notes = links.read(msg["hash"])
+        self.playing = False
+        self.apply(setup)
+        return [{"type": "playing", "playing": False}, {**self.state(), "notes": notes}]
 
     def _on_play(self, msg: Message) -> list[dict[str, Any]]:
         self.playing = True
@@ -240,9 +251,13 @@ class Session:
     def state(self) -> dict[str, Any]:
         """Everything the page draws from scratch: setup, points, network shape, first frame."""
         d = self.data
+        tf, misfit = links.tf_link(self.setup)
         return {
             "type": "state",
             "setup": self.setup.to_dict(),
+            "hash": links.write(self.setup),
+            "tf_link": tf,
+            "tf_misfit": misfit,
             "problem": d.problem,
             "classes": d.classes,
             "hidden": self.net.hidden,
@@ -358,7 +373,15 @@ def _race(setup: Setup, data: network.Data) -> list[network.Network]:
     return [network.build(setup, data, [spec] * len(setup.layers)) for spec in setup.race]
 
 
-_VIEW_ONLY = {"discretize", "show_test", "fps", "epochs_per_update", "race"}
+_VIEW_ONLY = {
+    "discretize",
+    "show_test",
+    "fps",
+    "epochs_per_update",
+    "race",
+    "hide",
+    "hide_text",
+}
 _OPTIMISER = {"learning_rate", "regularization", "reg_rate", "batch_size"}
 _DATA = ("dataset", "noise", "train_ratio", "points", "classes", "seed")
 

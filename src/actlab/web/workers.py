@@ -20,13 +20,17 @@ reply is ``(messages, status)``: ``messages`` lists ``(type, wire payload)``, ``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import multiprocessing
 import os
 import pickle
+import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -34,6 +38,11 @@ from typing import Any
 SPARES = 2
 #: seconds a closing worker gets to exit before it is killed
 EXIT_GRACE = 2.0
+#: a worker whose update takes longer than this is a heavy session: it lowers its own priority
+#: to HEAVY_NICE once, so the scheduler serves the light sessions first and gives the heavy one
+#: every cycle they leave (CFS weights nice 10 at about a tenth of nice 0)
+HEAVY_SECONDS = 0.04
+HEAVY_NICE = 10
 #: ``process`` (default) or ``thread``, for the load benchmark's comparison
 ISOLATION_VARIABLE = "ACTLAB_PLAYGROUND_ISOLATION"
 
@@ -55,15 +64,30 @@ def _serve(sock: socket.socket) -> None:
     from actlab.web.session import Session
 
     session = Session()
+    niced = False
     with sock:
         while True:
             request = _read(sock)
             if request is None:
                 return
+            start = time.perf_counter()
+            reply = answer(session, *request)
+            if not niced and request[0] == "tick" and time.perf_counter() - start > HEAVY_SECONDS:
+                niced = _lower_priority()
             try:
-                _write(sock, pickle.dumps(answer(session, *request), protocol=5))
+                _write(sock, pickle.dumps(reply, protocol=5))
             except OSError:  # the tab closed while this request ran
                 return
+
+
+def _lower_priority() -> bool:
+    if threading.current_thread() is not threading.main_thread():
+        return True  # the thread variant shares the server's process: leave it be
+    try:
+        os.nice(max(0, HEAVY_NICE - os.nice(0)))
+    except OSError:
+        pass
+    return True
 
 
 def answer(session: Any, kind: str, argument: Any) -> Reply:
@@ -193,23 +217,94 @@ class _ThreadProcess:
         pass  # a thread ends when its socket closes
 
 
-def _context() -> Any:
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        # the fork server imports the session code once; each worker is forked from it ready
-        context.set_forkserver_preload(["actlab.web.warm"])
-    return context
+class _Pid:
+    """A worker process forked by the zygote (its child, which reaps it): enough of
+    ``multiprocessing.Process`` for :func:`_reap`."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def is_alive(self) -> bool:
+        try:
+            os.kill(self.pid, 0)
+        except OSError:
+            return False
+        return True
+
+    def join(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
 
 
-def _start(isolation: str) -> Worker:
-    ours, theirs = socket.socketpair()
-    if isolation == "thread":
-        return Worker(_ThreadProcess(theirs), ours)
-    process = _context().Process(target=_serve, args=(theirs,), daemon=True, name="actlab-session")
-    process.start()
-    theirs.close()
-    return Worker(process, ours)
+class Zygote:
+    """A warm process that forks session workers on request.
+
+    It imports the session code and trains one session (:mod:`actlab.web.warm`) once; each
+    worker forked from it starts ready in milliseconds, not the half second a fresh interpreter
+    takes. (multiprocessing's fork server would do the same but re-runs the server's main
+    script in every worker.) It exits when the server closes its control socket.
+    """
+
+    def __init__(self) -> None:
+        self.control, theirs = socket.socketpair()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        with theirs:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "actlab.web.workers", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                env=env,
+            )
+        self.lock = threading.Lock()
+
+    def fork(self) -> tuple[_Pid, socket.socket]:
+        """A new worker, and the server's end of its socket."""
+        ours, theirs = socket.socketpair()
+        with self.lock, theirs:
+            socket.send_fds(self.control, [b"f"], [theirs.fileno()])
+            reply = _exactly(self.control, 4)
+        if reply is None:
+            ours.close()
+            raise WorkerGone("the worker zygote has exited")
+        return _Pid(struct.unpack("<i", reply)[0]), ours
+
+    def close(self) -> None:
+        self.control.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(EXIT_GRACE)
+
+
+def _zygote(fd: int) -> None:
+    """The zygote's loop: one byte and a socket in, fork a worker on it, its pid out."""
+    import actlab.web.warm  # noqa: F401  (the point: everything imported and warmed once)
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+    control = socket.socket(fileno=fd)
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1, 1)
+        except OSError:
+            return
+        if not message or not fds:
+            return
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                control.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _serve(socket.socket(fileno=fds[0]))
+            except BaseException:
+                log.exception("playground: session worker failed")
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(fds[0])
+        control.sendall(struct.pack("<i", pid))
 
 
 class Pool:
@@ -217,16 +312,15 @@ class Pool:
 
     def __init__(self, isolation: str | None = None) -> None:
         self.isolation = isolation or os.environ.get(ISOLATION_VARIABLE, "process")
+        if not hasattr(os, "fork"):
+            self.isolation = "thread"  # no fork (Windows): sessions share the server's process
         if self.isolation not in ("process", "thread"):
             raise ValueError(f"{ISOLATION_VARIABLE}: expected process or thread")
         if self.isolation == "thread":
             from actlab.web.session import Session
 
             Session()  # fills the registries once, before threads look names up at once
-        elif _context().get_start_method() == "forkserver":
-            from multiprocessing import forkserver
-
-            forkserver.ensure_running()  # its imports happen now, not at the first tab
+        self.zygote = Zygote() if self.isolation == "process" else None
         self.spares: list[Worker] = []
         self.refilling: asyncio.Task[None] | None = None
         # one thread starts processes (forking from a thread of a busy loop stays off the loop)
@@ -241,9 +335,16 @@ class Pool:
 
     async def _new(self) -> Worker:
         loop = asyncio.get_running_loop()
-        worker = await loop.run_in_executor(self.starter, _start, self.isolation)
+        worker = await loop.run_in_executor(self.starter, self._start)
         await worker.open()
         return worker
+
+    def _start(self) -> Worker:
+        if self.zygote is None:
+            ours, theirs = socket.socketpair()
+            return Worker(_ThreadProcess(theirs), ours)
+        process, ours = self.zygote.fork()
+        return Worker(process, ours)
 
     async def _refill(self) -> None:
         try:
@@ -258,3 +359,9 @@ class Pool:
         spares, self.spares = self.spares, []
         for worker in spares:
             await worker.close()
+        if self.zygote is not None:
+            await asyncio.to_thread(self.zygote.close)
+
+
+if __name__ == "__main__":  # the zygote: python -m actlab.web.workers FD
+    _zygote(int(sys.argv[1]))

@@ -58,46 +58,35 @@ function receive(msg) {
 }
 
 // ------------------------------------------------------------------ URL state
+// The server reads links (actlab/web/links.py: field by field, TF Playground's too) and writes
+// them: the page sends the hash as it is and puts back the hash each state comes with.
 
-function encodeSetup(setup) {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(setup)) {
-    if (Array.isArray(value)) {
-      const strings = key === "layer_activations" || key === "race";
-      params.set(key, strings ? JSON.stringify(value) : value.join(","));
-    } else {
-      params.set(key, String(value));
-    }
-  }
-  return params.toString();
+function writeUrl(hash) {
+  app.hash = hash;
+  if (location.hash !== `#${hash}`) history.replaceState(null, "", `#${hash}`);
 }
 
-function decodeSetup(hash, defaults) {
-  const params = new URLSearchParams(hash.replace(/^#/, ""));
-  const out = {};
-  for (const [key, text] of params) {
-    if (!(key in defaults)) { out[key] = text; continue; }   // the server names unknown fields
-    const def = defaults[key];
-    if (Array.isArray(def)) {
-      if (text.startsWith("[")) {
-        try { out[key] = JSON.parse(text); } catch { out[key] = text; }
-      } else {
-        const items = text === "" ? [] : text.split(",");
-        out[key] = key === "layers" ? items.map(Number) : items;
-      }
-    } else if (typeof def === "boolean") {
-      out[key] = text === "true";
-    } else if (typeof def === "number") {
-      out[key] = Number(text);
-    } else {
-      out[key] = text;
-    }
-  }
-  return out;
+function openLink(hash) {
+  send({ type: "link", hash: hash.replace(/^#/, "") });
 }
 
-function writeUrl() {
-  history.replaceState(null, "", `#${encodeSetup(app.setup)}`);
+function showNotes(notes) {
+  const box = $("link-notes");
+  box.querySelector("ul").replaceChildren(...notes.map((n) => {
+    const li = document.createElement("li");
+    li.textContent = n;
+    return li;
+  }));
+  box.hidden = notes.length === 0;
+}
+
+function applyHiding(setup) {
+  const hidden = new Set(setup.hide);
+  document.querySelectorAll("[data-control]").forEach((el) => {
+    el.classList.toggle("link-hidden", hidden.has(el.dataset.control));
+  });
+  for (const key of Object.keys(app.hello.hidable)) document.body.classList.toggle(`hide-${key}`, hidden.has(key));
+  $("explain").hidden = setup.hide_text;
 }
 
 // ------------------------------------------------------------------ server messages
@@ -115,8 +104,8 @@ function onHello(msg) {
   buildDatasets(msg.datasets);
   buildRaceChoices(msg.activations, msg.limits.max_race);
   paintColourKey($("colour-key"));
-  const fromUrl = decodeSetup(location.hash, msg.defaults);
-  send({ type: "setup", setup: { ...msg.defaults, ...fromUrl } });
+  buildTeacher(msg.hidable, msg.lessons);
+  openLink(location.hash);
 }
 
 function onState(msg) {
@@ -131,7 +120,12 @@ function onState(msg) {
   }
   if (msg.racing) app.gradHistory = [];
   syncControls();
-  writeUrl();
+  writeUrl(msg.hash);
+  if (msg.notes) showNotes(msg.notes);
+  applyHiding(msg.setup);
+  syncTeacher();
+  $("copy-tf-link").disabled = !msg.tf_link;
+  $("copy-tf-link").title = msg.tf_link ? "copy a link that opens this setup in TensorFlow Playground" : `doesn't fit TensorFlow Playground: ${msg.tf_misfit.join("; ")}`;
   net.build(msg, app.hello.activations, app.hello.features, app.hello.limits);
   drawPoints();
   $("race-toggle").textContent = msg.racing ? "Stop race" : "Start race";
@@ -211,7 +205,7 @@ function onError(msg) {
   if (msg.setup) {
     app.setup = msg.setup;
     syncControls();
-    writeUrl();
+    writeUrl(msg.hash);
   }
   toast(msg.message, "error", 6000);
 }
@@ -499,14 +493,11 @@ function wire() {
     e.target.value = "";
     if (file) send({ type: "points", csv: await file.text() });
   });
-  $("copy-link").addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(location.href);
-      toast("Link copied: it reproduces this setup.", "info", 2500);
-    } catch {
-      toast("Copy the address bar: it holds the whole setup.", "info", 3000);
-    }
-  });
+  $("copy-link").addEventListener("click", () => copyText(location.href, "Link copied: it reproduces this setup."));
+  $("copy-tf-link").addEventListener("click", () => copyText(app.state.tf_link, "TensorFlow Playground link copied."));
+  $("link-notes").querySelector(".close").addEventListener("click", () => { $("link-notes").hidden = true; });
+  $("teacher-hide-text").addEventListener("change", () => syncTeacher());
+  $("teacher-copy").addEventListener("click", () => copyText($("teacher-link").value, "Lesson link copied."));
   const editor = $("editor");
   editor.querySelector("input").addEventListener("keydown", (e) => {
     if (e.key === "Enter") {
@@ -520,7 +511,63 @@ function wire() {
   editor.querySelector("input").addEventListener("blur", () => { editor.hidden = true; });
 }
 
+async function copyText(text, done) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(done, "info", 2500);
+  } catch {
+    toast(`Copy this link: ${text}`, "info", 8000);
+  }
+}
+
+// ------------------------------------------------------------------ classroom
+
+function buildTeacher(hidable, lessons) {
+  $("teacher-controls").replaceChildren(...Object.entries(hidable).map(([key, label]) => {
+    const row = document.createElement("label");
+    row.className = "check";
+    row.innerHTML = `<input type="checkbox" checked> `;
+    row.append(label);
+    const box = row.querySelector("input");
+    box.value = key;
+    box.addEventListener("change", () => syncTeacher());
+    return row;
+  }));
+  $("lessons").replaceChildren(...lessons.map((lesson) => {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = `#${lesson.hash}`;
+    a.textContent = lesson.title;
+    a.dataset.lesson = lesson.id;
+    const p = document.createElement("p");
+    p.textContent = lesson.text;
+    li.append(a, p);
+    return li;
+  }));
+}
+
+// the teacher's link: this setup with the unticked controls hidden
+function syncTeacher() {
+  if (!app.setup) return;
+  const boxes = [...document.querySelectorAll("#teacher-controls input")];
+  const hides = JSON.stringify([app.setup.hide, app.setup.hide_text]);
+  if (app.teacherFor !== hides) {   // a link that hides other controls: the boxes show them
+    app.teacherFor = hides;
+    boxes.forEach((b) => { b.checked = !app.setup.hide.includes(b.value); });
+    $("teacher-hide-text").checked = app.setup.hide_text;
+  }
+  const hide = boxes.filter((b) => !b.checked).map((b) => b.value);
+  const params = new URLSearchParams(app.hash);
+  params.set("hide", hide.join(","));
+  params.set("hide_text", String($("teacher-hide-text").checked));
+  $("teacher-link").value = `${location.origin}${location.pathname}#${params.toString().replace(/%2C/g, ",")}`;
+}
+
 function edit(event, label, value, commit) {
+  $("copy-tf-link").addEventListener("click", () => copyText(app.state.tf_link, "TensorFlow Playground link copied."));
+  $("link-notes").querySelector(".close").addEventListener("click", () => { $("link-notes").hidden = true; });
+  $("teacher-hide-text").addEventListener("change", () => syncTeacher());
+  $("teacher-copy").addEventListener("click", () => copyText($("teacher-link").value, "Lesson link copied."));
   const editor = $("editor");
   editor.querySelector("span").textContent = label;
   const input = editor.querySelector("input");
@@ -556,14 +603,15 @@ function toast(text, kind = "error", ms = 4000) {
 }
 
 window.addEventListener("hashchange", () => {
-  if (!app.hello || `#${encodeSetup(app.setup)}` === location.hash) return;
-  send({ type: "setup", setup: { ...app.hello.defaults, ...decodeSetup(location.hash, app.hello.defaults) } });
+  if (!app.hello || `#${app.hash}` === location.hash) return;
+  openLink(location.hash);
 });
 
 net = new NetworkView($("network"), {
   send,
   edit,
   toggleFeature(name) {
+    if (app.setup.hide.includes("features")) return;   // a lesson fixed the inputs
     const on = app.setup.features.includes(name);
     const features = on ? app.setup.features.filter((f) => f !== name) : [...app.setup.features, name];
     change({ features });
