@@ -246,9 +246,33 @@ def test_a_big_race_refreshes_its_runs_in_turn(monkeypatch: pytest.MonkeyPatch) 
     assert [r["epoch"] for r in state["frame"]["runs"]] == [0, 0, 0]  # a new race: all drawn
     monkeypatch.setattr(session, "RACE_DRAW_SECONDS", 0.0)
     epochs = [[r["epoch"] for r in s.tick(epochs=1)["runs"]] for _ in range(3)]
-    # every racer trains each update; its stats are refreshed one racer an update, in turn
-    assert epochs == [[1, 0, 0], [1, 2, 0], [1, 2, 3]]
+    # every racer trains each update; the one the page follows (the first) is drawn every
+    # update, the others one an update, in turn
+    assert epochs == [[1, 1, 0], [2, 1, 2], [3, 3, 2]]
     assert [n.epoch for n in s.race] == [3, 3, 3]
+
+
+def test_race_choices_apply_at_once_and_latecomers_start_from_the_shared_weights() -> None:
+    s = Session()
+    send(s, type="setup", setup={**s.setup.to_dict(), "race": ["relu", "tanh"]})
+    only(send(s, type="race", on=True), "state")
+    initial = [p.copy() for p in s.race[0].loop.packed]
+    for _ in range(3):
+        s.tick(epochs=1)
+    relu = s.race[0]
+    state = only(
+        send(s, type="setup", setup={**s.setup.to_dict(), "race": ["relu", "gelu"]}), "state"
+    )
+    runs = state["frame"]["runs"]
+    assert [r["activation"] for r in runs] == ["relu", "gelu"] and s.race[0] is relu
+    assert runs[0]["joined"] is None and runs[1]["joined"] == 3 and runs[1]["epoch"] == 0
+    for a, b in zip(s.race[1].loop.packed, initial):  # gelu starts where relu started
+        np.testing.assert_array_equal(a, b)
+    # the main panels follow the chosen racer: its full frame comes with every race frame
+    frame = only(send(s, type="focus", index=1), "race_frame")
+    assert frame["focus"]["index"] == 1 and frame["focus"]["activation"] == "gelu"
+    assert len(frame["focus"]["grad"]) == 3 and frame["focus"]["heat"]["units"]
+    assert "no such racer" in only(send(s, type="focus", index=5), "error")["message"]
 
 
 def test_export_keeps_learnable_activation_parameters() -> None:

@@ -86,6 +86,10 @@ class Session:
         #: each racer's last evaluated run (a big race refreshes them in turn), and whose turn
         self.race_runs: list[dict[str, Any] | None] = []
         self.race_turn = 0
+        #: per racer, the epoch at which it joined a race already under way (None: from the start)
+        self.race_joined: list[float | None] = []
+        #: the racer the page's main panels follow
+        self.race_focus = 0
 
     # ------------------------------------------------------------------ messages
 
@@ -110,6 +114,8 @@ class Session:
     def apply(self, setup: Setup, *, new_points: bool = False) -> None:
         """Switch to ``setup``; keep the trained weights when only drawing options change."""
         if _same_run(setup, self.setup) and not new_points:
+            if self.racing and setup.race != self.setup.race:
+                self._rerace(setup)
             self.setup = setup
             return
         same = _same_data(setup, self.setup) and not new_points
@@ -120,7 +126,7 @@ class Session:
         else:
             self.net = network.build(setup, data)
         if self.racing:
-            self.race = _race(setup, data)
+            self._new_race(setup, data)
         self.setup, self.data = setup, data
 
     def _on_link(self, msg: Message) -> list[dict[str, Any]]:
@@ -147,7 +153,7 @@ class Session:
         self.playing = False
         self.net = network.build(self.setup, self.data)
         if self.racing:
-            self.race = _race(self.setup, self.data)
+            self._new_race(self.setup, self.data)
         return [{"type": "playing", "playing": False}, self.state()]
 
     def _on_regenerate(self, msg: Message) -> list[dict[str, Any]]:
@@ -237,14 +243,44 @@ class Session:
         self.playing, self.csv_points = False, csv
         self.setup, self.data, self.net = setup, net.data, net
         if self.racing:
-            self.race = _race(setup, net.data)
+            self._new_race(setup, net.data)
         return [{"type": "playing", "playing": False}, self.state()]
 
     def _on_race(self, msg: Message) -> list[dict[str, Any]]:
         self.racing = msg["on"]
         self.playing = False
-        self.race = _race(self.setup, self.data) if self.racing else []
+        self._new_race(self.setup, self.data)
         return [{"type": "playing", "playing": False}, self.state()]
+
+    def _new_race(self, setup: Setup, data: network.Data) -> None:
+        self.race = _race(setup, data) if self.racing else []
+        self.race_joined, self.race_runs, self.race_focus = [], [], 0
+
+    def _on_focus(self, msg: Message) -> list[dict[str, Any]]:
+        if not self.racing or msg["index"] >= len(self.race):
+            raise ActlabError("focus: no such racer")
+        self.race_focus = msg["index"]
+        return [self.race_frame()]
+
+    def _rerace(self, setup: Setup) -> None:
+        """The race's choices changed while racing: racers that stay keep their progress; a new
+        one starts from the same initial weights the others started from, and is marked late."""
+        kept = {
+            spec: (net, joined)
+            for spec, net, joined in zip(self.setup.race, self.race, self.race_joined)
+        }
+        now = max((network.progress(n) for n in self.race), default=0.0)
+        focused = self.setup.race[self.race_focus] if self.race else None
+        race, joined = [], []
+        for spec in setup.race:
+            if spec in kept:
+                race.append(kept[spec][0])
+                joined.append(kept[spec][1])
+            else:
+                race.append(_racer(setup, self.data, spec))
+                joined.append(now if now > 0 else None)
+        self.race, self.race_joined, self.race_runs = race, joined, []
+        self.race_focus = setup.race.index(focused) if focused in setup.race else 0
 
     # ------------------------------------------------------------------ outgoing
 
@@ -313,24 +349,48 @@ class Session:
         """Every racer's stats and output heatmap; when that takes longer than
         :data:`RACE_DRAW_SECONDS`, the racers are refreshed in turn (``everyone``: all now)."""
         self.frame += 1
-        if len(self.race_runs) != len(self.race):
-            self.race_runs, self.race_turn, everyone = [None] * len(self.race), 0, True
+        n = len(self.race)
+        if len(self.race_runs) != n:
+            self.race_runs, self.race_turn, everyone = [None] * n, 0, True
+        if len(self.race_joined) != n:
+            self.race_joined = [None] * n
+        self.race_focus = min(self.race_focus, n - 1)
         deadline = time.perf_counter() + RACE_DRAW_SECONDS
-        for k in range(len(self.race)):
-            i = (self.race_turn + k) % len(self.race)
+        focused = self.race[self.race_focus]
+        # the racer the main panels follow: always fresh, in full (gradients, weights, units)
+        focus = {
+            "index": self.race_focus,
+            "activation": self.setup.race[self.race_focus],
+            **network.evaluate(focused),
+            **network.weights(focused),
+            "heat": network.heatmaps(focused),
+        }
+        f = self.race_focus
+        self.race_runs[f] = _race_run(focused, self.setup.race[f], self.race_joined[f], focus)
+        others = [(self.race_turn + k) % n for k in range(n)]
+        for k, i in enumerate(j for j in others if j != f):
             if k and not everyone and time.perf_counter() > deadline:
                 self.race_turn = i
                 break
-            self.race_runs[i] = _race_run(self.race[i])
+            self.race_runs[i] = _race_run(self.race[i], self.setup.race[i], self.race_joined[i])
         else:
             self.race_turn = 0
-        return {"type": "race_frame", "frame": self.frame, "runs": list(self.race_runs)}
+        return {
+            "type": "race_frame",
+            "frame": self.frame,
+            "runs": list(self.race_runs),
+            "focus": focus,
+        }
 
 
-def _race_run(net: network.Network) -> dict[str, Any]:
-    stats = network.evaluate(net, gradients=False)  # a race card shows losses only
+def _race_run(
+    net: network.Network, spec: str, joined: float | None, focus: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    # a race card shows losses only; the focused racer's were just computed in full
+    stats = focus or network.evaluate(net, gradients=False)
     return {
-        "activation": net.hidden[0] if net.hidden else "",
+        "activation": spec,
+        "joined": joined,
         "epoch": stats["epoch"],
         "seconds": round(net.seconds, 5),
         "train_loss": stats["train_loss"],
@@ -338,7 +398,7 @@ def _race_run(net: network.Network) -> dict[str, Any]:
         "train_acc": stats["train_acc"],
         "test_acc": stats["test_acc"],
         "diverged": network.diverged(net),
-        "heat": network.heatmaps(net, units=False),
+        "heat": focus["heat"] if focus else network.heatmaps(net, units=False),
     }
 
 
@@ -369,8 +429,12 @@ def _points(X: np.ndarray, y: np.ndarray) -> list[list[float]]:
 
 
 def _race(setup: Setup, data: network.Data) -> list[network.Network]:
+    return [_racer(setup, data, spec) for spec in setup.race]
+
+
+def _racer(setup: Setup, data: network.Data, spec: str) -> network.Network:
     # same data, same seed (so the same initial weights), one activation for every hidden layer
-    return [network.build(setup, data, [spec] * len(setup.layers)) for spec in setup.race]
+    return network.build(setup, data, [spec] * len(setup.layers))
 
 
 _VIEW_ONLY = {

@@ -301,6 +301,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "import": {"data": dict},
     "race": {"on": bool},
     "link": {"hash": str},
+    "focus": {"index": int},
 }
 
 

@@ -16,7 +16,9 @@ const $ = (id) => document.getElementById(id);
 const app = {
   ws: null, hello: null, setup: null, state: null, playing: false, racing: false,
   pending: null, drawScheduled: false, lastFrame: null,
-  history: [], gradHistory: [], raceHistory: [], received: [],
+  history: [], gradHistory: [], received: [],
+  // per racer (by activation): [{epoch, seconds, loss, train, test}] and [[epoch, grad]]
+  raceHistory: {}, raceGrad: {}, focusKey: null,
 };
 let net;
 
@@ -113,12 +115,20 @@ function onState(msg) {
   app.state = msg;
   app.setup = msg.setup;
   app.racing = msg.racing;
-  const epoch = msg.frame.type === "race_frame" ? msg.frame.runs[0]?.epoch ?? 0 : msg.frame.epoch;
-  const lastEpoch = app.history.length ? app.history[app.history.length - 1][0] : -1;
-  if (!previous || epoch < lastEpoch || epoch === 0) {
-    app.history = []; app.gradHistory = []; app.raceHistory = [];
+  // a history is cleared only when its own network started again (the main network's survives
+  // a race, a racer's survives the others joining or leaving)
+  if (msg.frame.type === "frame") {
+    const last = app.history.length ? app.history[app.history.length - 1][0] : null;
+    if (!previous || (last !== null && (msg.frame.epoch < last || (msg.frame.epoch === 0 && last > 0)))) {
+      app.history = []; app.gradHistory = [];
+    }
+  } else {
+    for (const run of msg.frame.runs) {
+      const h = app.raceHistory[run.activation];
+      if (h && h.length && run.epoch < h[h.length - 1].epoch) { delete app.raceHistory[run.activation]; delete app.raceGrad[run.activation]; }
+    }
   }
-  if (msg.racing) app.gradHistory = [];
+  app.focusKey = null;
   syncControls();
   writeUrl(msg.hash);
   if (msg.notes) showNotes(msg.notes);
@@ -145,11 +155,15 @@ function onFrame(frame) {
       if (app.history.length > 3000) { app.history.splice(0, 1000); app.gradHistory.splice(0, 1000); }
     }
   } else {
-    frame.runs.forEach((run, i) => {
-      const h = (app.raceHistory[i] ||= []);
+    for (const run of frame.runs) {
+      if (!run) continue;
+      const h = (app.raceHistory[run.activation] ||= []);
       const last = h[h.length - 1];
-      if (!last || run.epoch > last.epoch) h.push({ epoch: run.epoch, seconds: run.seconds, loss: run.test_loss ?? run.train_loss });
-    });
+      if (!last || run.epoch > last.epoch) h.push({ epoch: run.epoch, seconds: run.seconds, loss: run.test_loss ?? run.train_loss, train: run.train_loss, test: run.test_loss });
+    }
+    const f = frame.focus;
+    const g = (app.raceGrad[f.activation] ||= []);
+    if (!g.length || f.epoch > g[g.length - 1][0]) g.push([f.epoch, f.grad]);
   }
   app.pending = frame;
   if (!app.drawScheduled) {
@@ -172,6 +186,7 @@ function drawPending() {
 function setPlaying(playing) {
   app.playing = playing;
   $("play").classList.toggle("playing", playing);
+  if (!playing) { app.received = []; $("rate").textContent = ""; }
 }
 
 function onPreview(msg) {
@@ -212,26 +227,26 @@ function onError(msg) {
 
 // ------------------------------------------------------------------ drawing a frame
 
-function drawFrame(frame) {
+function drawFrame(frame, history = app.history, gradHistory = app.gradHistory) {
   $("epoch").textContent = formatEpoch(frame.epoch);
   $("test-loss").textContent = formatNumber(frame.test_loss);
   $("train-loss").textContent = formatNumber(frame.train_loss);
   $("test-acc").textContent = frame.test_acc == null ? "" : `accuracy ${(frame.test_acc * 100).toFixed(1)}%`;
   $("train-acc").textContent = frame.train_acc == null ? "" : `accuracy ${(frame.train_acc * 100).toFixed(1)}%`;
-  const xs = app.history.map((h) => h[0]);
+  const xs = history.map((h) => h[0]);
   lineChart($("loss-chart"), [
-    { xs, ys: app.history.map((h) => h[1]), colour: "#aaa" },
-    { xs, ys: app.history.map((h) => h[2]), colour: "#333" },
+    { xs, ys: history.map((h) => h[1]), colour: "#aaa" },
+    { xs, ys: history.map((h) => h[2]), colour: "#333" },
   ], { axes: false, yMin: 0 });
   const heat = frame.heat;
   paintHeatmap($("heatmap"), heat.output, heat.size, {
     discretize: app.setup.discretize, classes: heat.classes ?? null, k: app.state.classes,
   });
   net.update(frame, app.setup.discretize);
-  drawGradients(frame.grad);
+  drawGradients(frame.grad, gradHistory);
 }
 
-function drawGradients(grad) {
+function drawGradients(grad, gradHistory) {
   const bars = $("grad-bars");
   const names = grad.map((_, l) => (l < grad.length - 1 ? `layer ${l + 1}` : "output"));
   if (bars.children.length !== grad.length) {
@@ -251,9 +266,9 @@ function drawGradients(grad) {
     bar.style.background = palette[l % palette.length];
     row.querySelector(".num").textContent = g == null ? "–" : g.toExponential(2);
   });
-  const xs = app.gradHistory.map((h) => h[0]);
+  const xs = gradHistory.map((h) => h[0]);
   lineChart($("grad-chart"), grad.map((_, l) => ({
-    xs, ys: app.gradHistory.map((h) => h[1][l] ?? null), colour: palette[l % palette.length],
+    xs, ys: gradHistory.map((h) => h[1][l] ?? null), colour: palette[l % palette.length],
   })), { log: true, xLabel: "epoch" });
 }
 
@@ -263,13 +278,18 @@ function drawRace(frame) {
     grid.replaceChildren(...frame.runs.map((run, i) => {
       const card = document.createElement("div");
       card.className = "race-card";
-      card.innerHTML = `<canvas width="100" height="100"></canvas><div class="rname"></div><div class="rstats"></div>`;
+      card.title = "click: the network, activation and gradient panels follow this racer";
+      card.innerHTML = `<canvas width="100" height="100"></canvas><div class="rname"></div><div class="rstats"></div><div class="rlate"></div>`;
       card.querySelector("canvas").style.borderColor = RUN_COLOURS[i % RUN_COLOURS.length];
+      card.addEventListener("click", () => send({ type: "focus", index: i }));
       return card;
     }));
   }
+  const late = [];
   frame.runs.forEach((run, i) => {
     const card = grid.children[i];
+    card.classList.toggle("focused", i === frame.focus.index);
+    if (!run) return;
     const heat = run.heat;
     paintHeatmap(card.querySelector("canvas"), heat.output, heat.size, {
       discretize: app.setup.discretize, classes: heat.classes ?? null, k: app.state.classes,
@@ -277,13 +297,28 @@ function drawRace(frame) {
     card.querySelector(".rname").textContent = run.activation;
     const acc = run.test_acc == null ? "" : ` · ${(run.test_acc * 100).toFixed(0)}%`;
     card.querySelector(".rstats").textContent = run.diverged ? "diverged" : `loss ${formatNumber(run.test_loss ?? run.train_loss)}${acc} · ${run.seconds.toFixed(2)} s`;
+    card.querySelector(".rlate").textContent = run.joined == null ? "" : `joined late, at epoch ${+run.joined.toFixed(1)}`;
+    if (run.joined != null) late.push(`${run.activation} joined at epoch ${+run.joined.toFixed(1)}, from the same starting weights the others had`);
   });
-  $("epoch").textContent = formatEpoch(frame.runs[0]?.epoch ?? 0);
-  const series = (x) => app.raceHistory.map((h, i) => ({
-    xs: h.map((p) => p[x]), ys: h.map((p) => p.loss), colour: RUN_COLOURS[i % RUN_COLOURS.length],
-  }));
+  $("late-note").textContent = late.join("; ");
+  $("late-note").hidden = late.length === 0;
+  const series = (x) => frame.runs.map((run, i) => {
+    const h = (run && app.raceHistory[run.activation]) || [];
+    return { xs: h.map((p) => p[x]), ys: h.map((p) => p.loss), colour: RUN_COLOURS[i % RUN_COLOURS.length] };
+  });
   lineChart($("race-epoch-chart"), series("epoch"), { log: true, xLabel: "epoch" });
   lineChart($("race-time-chart"), series("seconds"), { log: true, xLabel: "s" });
+  // the main panels follow the focused racer: its network, its loss, its gradients
+  const f = frame.focus;
+  const key = `${f.activation}|${app.hash}`;
+  if (app.focusKey !== key) {
+    app.focusKey = key;
+    net.build({ ...app.state, hidden: app.state.hidden.map(() => f.activation) }, app.hello.activations, app.hello.features, app.hello.limits);
+    requestPreview(f.activation);
+  }
+  const history = (app.raceHistory[f.activation] || []).map((p) => [p.epoch, p.train, p.test]);
+  drawFrame(f, history, app.raceGrad[f.activation] || []);
+  $("epoch").textContent = formatEpoch(Math.max(...frame.runs.map((r) => r?.epoch ?? 0)));
 }
 
 function drawPoints() {
@@ -295,9 +330,12 @@ function drawPoints() {
   if (app.setup.show_test) paintPoints(canvas, s.test, { problem: s.problem, classes: s.classes, test: true, clear: false });
 }
 
+// 000,003 for whole epochs; 000,003.4 when an update stopped four tenths into epoch 4
 function formatEpoch(epoch) {
-  const text = String(epoch).padStart(6, "0");
-  return text.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const whole = Math.floor(epoch + 1e-9);
+  const text = String(whole).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const tenth = Math.floor((epoch - whole) * 10 + 1e-9);
+  return epoch - whole > 1e-9 ? `${text}.${tenth}` : text;
 }
 
 function showRate() {
