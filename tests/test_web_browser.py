@@ -7,6 +7,7 @@ a setup from a URL. No console error may appear; a screenshot is kept under test
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -278,3 +279,40 @@ def test_classroom_teacher_links_and_lessons(page, address) -> None:  # type: ig
     wait_state(page, "a.state.hidden[0] === 'x*sigmoid(1.5*x)'")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "playground-lesson.png"), full_page=True)
+
+
+def test_smaller_fixes(page, address) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(
+        f"http://{address}/#dataset=spiral&classes=4&loss=cross_entropy&layers=8,8,8,8,8,8,8,8"
+    )
+    wait_state(page, "a.state && a.lastFrame")
+    assert page.get_attribute("#batch", "max") == "256"  # the server's limit, as documented
+    # several classes: the key shows the classes, not -1..1
+    assert page.text_content("#key-low") == "class 1"
+    assert page.text_content("#key-high") == "class 4"
+    # eight layers at 1280 px: smaller units, and no two columns of units overlap
+    assert "compact" in page.get_attribute("#network", "class")
+    xs = sorted(
+        {
+            round(b["x"])
+            for b in page.locator(".node.unit").evaluate_all(
+                "els => els.map(e => e.getBoundingClientRect())"
+            )
+        }
+    )
+    assert len(xs) == 8 and min(b - a for a, b in itertools.pairwise(xs)) > 30 + 12
+    # hovering a link shows its weight; its editor counts layers from 1, as the bias editor does
+    page.locator("#links path.hit").first.hover(force=True)
+    page.wait_for_selector("#weight-tip:not([hidden])")
+    tip = page.text_content("#weight-tip")
+    w = page.evaluate("window.actlabPlayground.lastFrame.weights[0][0][0]")
+    assert tip.startswith("weight x1 → layer 1, unit 1: ") and f"{w:.3f}" in tip
+    page.locator("#links path.hit").first.click(force=True)
+    assert page.text_content("#editor span") == "weight x1 → layer 1, unit 1"
+    page.press("#editor input", "Escape")
+    # choosing "custom formula" does not move the page below the top bar
+    before = page.locator("#network").bounding_box()["y"]
+    page.select_option("#activation", "__custom__")
+    assert page.is_visible("#custom-formula")
+    assert page.locator("#network").bounding_box()["y"] == before

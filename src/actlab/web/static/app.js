@@ -100,7 +100,7 @@ function onHello(msg) {
   fillSelect($("epochs-per-update"), EPOCHS_PER_UPDATE.map((v) => [v, String(v)]));
   fillSelect($("fps"), FPS.map((v) => [v, String(v)]));
   fillSelect($("activation"), [...msg.activations.map((a) => [a.name, a.name]), [CUSTOM, "custom formula…"]]);
-  $("batch").max = Math.min(msg.limits.max_batch, 64);
+  $("batch").max = msg.limits.max_batch;
   $("points").max = msg.limits.max_points;
   $("classes").max = msg.limits.max_classes;
   buildDatasets(msg.datasets);
@@ -137,6 +137,7 @@ function onState(msg) {
   $("copy-tf-link").disabled = !msg.tf_link;
   $("copy-tf-link").title = msg.tf_link ? "copy a link that opens this setup in TensorFlow Playground" : `doesn't fit TensorFlow Playground: ${msg.tf_misfit.join("; ")}`;
   net.build(msg, app.hello.activations, app.hello.features, app.hello.limits);
+  drawColourKey(msg);
   drawPoints();
   $("race-toggle").textContent = msg.racing ? "Stop race" : "Start race";
   $("race-toggle").classList.toggle("on", msg.racing);
@@ -319,6 +320,14 @@ function drawRace(frame) {
   const history = (app.raceHistory[f.activation] || []).map((p) => [p.epoch, p.train, p.test]);
   drawFrame(f, history, app.raceGrad[f.activation] || []);
   $("epoch").textContent = formatEpoch(Math.max(...frame.runs.map((r) => r?.epoch ?? 0)));
+}
+
+function drawColourKey(state) {
+  const multi = state.problem === "classification" && state.classes > 2;
+  paintColourKey($("colour-key"), multi ? state.classes : 2);
+  $("key-low").textContent = multi ? "class 1" : "-1";
+  $("key-high").textContent = multi ? `class ${state.classes}` : "1";
+  $("colour-key").title = multi ? "the winning class; paler where the network is less sure" : "the output, from -1 to 1";
 }
 
 function drawPoints() {
