@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench docs playground-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/actlab plot -o docs/activations.png
 	$(BIN)/python benchmarks/ulp_table.py
+
+# the playground's isolation figures (about 2 minutes; the machine should be otherwise idle)
+playground-load: $(STAMP)
+	$(BIN)/python benchmarks/playground_load.py --only isolation --markdown docs/playground-load.md
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

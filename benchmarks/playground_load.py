@@ -78,18 +78,6 @@ def start_server(workers: int, isolation: str = "process") -> tuple[subprocess.P
     return proc, match.group(1)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its children (Linux /proc)."""
-    total = 0.0
-    for p in [pid, *_children(pid)]:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 class CpuMeter:
     """CPU seconds used by a process and all its descendants over a span, sampled while they
     run (a session's worker process exits with its tab, taking its counters with it)."""
@@ -145,6 +133,8 @@ async def session(address: str, fps: int, warmup: float, seconds: float, changes
         arrivals: list[float] = []
         while True:
             message = wire.decode(await ws.recv())
+            if message["type"] == "state":  # the page acknowledges the frame a state holds
+                await ws.send(json.dumps({"type": "ack", "frame": message["frame"]["frame"]}))
             if message["type"] not in ("frame", "race_frame"):
                 continue
             await ws.send(json.dumps({"type": "ack", "frame": message["frame"]}))
@@ -250,11 +240,11 @@ async def phase(
     address: str, count: int, fps: int, seconds: float, pid: int, changes: dict
 ) -> dict:
     warmup = 1.5
-    cpu0, own0, t0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
+    meter, own0, t0 = CpuMeter(pid), time.process_time(), time.perf_counter()
     tabs = [session(address, fps, warmup, seconds, changes) for _ in range(count)]
     results = await asyncio.gather(*tabs)
     wall = time.perf_counter() - t0
-    cpu = (cpu_seconds(pid) - cpu0) / wall
+    cpu = meter.stop() / wall
     clients = (time.process_time() - own0) / wall
     rates = sorted(r["updates_per_s"] for r in results)
     return {
@@ -299,10 +289,10 @@ def in_process_costs(changes: dict, repeats: int = 60) -> dict:
     return out
 
 
-def isolation(others: int, seconds: float) -> dict:
-    """The isolation goal with sessions in processes and in threads, each beside the heavy
+def isolation(others: int, seconds: float, kinds: list[str]) -> dict:
+    """The isolation goal with sessions in processes and/or threads, each beside the heavy
     session and alone (the baseline, measured in the same run), in a random order."""
-    runs = [(kind, heavy) for kind in ("process", "thread") for heavy in (True, False)]
+    runs = [(kind, heavy) for kind in kinds for heavy in (True, False)]
     random.shuffle(runs)  # no variant always runs first on a shared machine
     out: dict = {}
     for kind, heavy in runs:
@@ -322,7 +312,7 @@ def report_isolation(results: dict) -> None:
         f"isolation: the default sessions at 60/s beside 1 heavy session ({json.dumps(HEAVY)}, "
         "racing) and alone; order run: " + ", ".join(results)
     )
-    for kind in ("process", "thread"):
+    for kind in dict.fromkeys(key.split("_")[0] for key in results):
         alone = results[f"{kind}_alone"]
         for name in ("heavy", "alone"):
             r = results[f"{kind}_{name}"]
@@ -345,6 +335,50 @@ def report_isolation(results: dict) -> None:
             )
 
 
+def markdown(report: dict, args: argparse.Namespace) -> str:
+    """The isolation figures as a page for docs/ (written by the benchmark, never by hand)."""
+    rows = []
+    for key, r in report["isolation"].items():
+        kind, company = key.split("_")
+        connect = r["connect_s"]
+        where = "processes" if kind == "process" else "threads"
+        rows.append(
+            f"| {where} | {'beside the heavy one' if company == 'heavy' else 'alone'} | "
+            f"{r['min_updates_per_s']:.1f} | {r['median_updates_per_s']:.1f} | "
+            f"{1e3 * r['worst_p99_gap_s']:.0f} | {1e3 * max(connect):.0f} | "
+            f"{r['server_cpu_cores']:.2f} |"
+        )
+    goal = (
+        f"at least {GOAL_UPDATES:.0f} updates/s in every default session, a 99th-percentile gap "
+        f"between its frames under {1e3 * GOAL_GAP_S:.0f} ms, a new tab's first state within "
+        f"{GOAL_CONNECT_S} s"
+    )
+    return "\n".join(
+        [
+            "# Playground load: one heavy session beside default ones",
+            "",
+            "Written by `python benchmarks/playground_load.py --only isolation --markdown "
+            "docs/playground-load.md` (`make playground-load`); do not edit by hand.",
+            "",
+            f"One session in the heavy setup (`{json.dumps(HEAVY)}`, racing) and "
+            f"{args.sessions - 1} sessions in the default setup at 60 updates/s, each variant "
+            "also measured alone (without the heavy session) in the same run, in a random "
+            f"order; {args.seconds:g} s measured per phase, 5 new tabs opened meanwhile. "
+            f"Goal: {goal}.",
+            "",
+            f"Machine: {report['cpu_count']} cores, load average "
+            f"{report['load_average_1min']:.1f} at the end (the machine was shared with other "
+            "work: figures under load are depressed, compare rows of one run).",
+            "",
+            "| sessions in | default sessions | min updates/s | median updates/s | worst p99 "
+            "gap (ms) | slowest new tab (ms) | server CPU (cores) |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=10)
@@ -362,14 +396,28 @@ def main() -> int:
         help="run one part: throughput (updates/s, 1 and many sessions) or isolation (the "
         "heavy setup beside default sessions, sessions in processes and in threads)",
     )
+    parser.add_argument(
+        "--isolation",
+        nargs="+",
+        choices=("process", "thread"),
+        default=["process", "thread"],
+        help="where sessions run in the isolation part (default: both, side by side)",
+    )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--markdown",
+        metavar="PATH",
+        help="also write the isolation figures as a Markdown page (docs/playground-load.md)",
+    )
     args = parser.parse_args()
     report: dict = {"cpu_count": os.cpu_count()}
     if args.only != "isolation":
         report.update(throughput(args, parser))
     if args.only != "throughput":
-        report["isolation"] = isolation(args.sessions - 1, args.seconds)
+        report["isolation"] = isolation(args.sessions - 1, args.seconds, args.isolation)
     report["load_average_1min"] = os.getloadavg()[0]
+    if args.markdown and "isolation" in report:
+        Path(args.markdown).write_text(markdown(report, args))
     if args.json:
         print(json.dumps(report, indent=1))
         return 0

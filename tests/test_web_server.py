@@ -266,3 +266,22 @@ def test_a_worker_that_dies_is_reported(server: tuple[str, object]) -> None:
 
     error = asyncio.run(asyncio.wait_for(main(), 60))
     assert error["context"] == "session" and "reload" in error["message"]
+
+
+def test_a_new_tab_starts_at_frame_one(server: tuple[str, object]) -> None:
+    """Workers are started ahead and warmed; the page's first state is still frame 1 (flow
+    control counts frames from there)."""
+    address, _ = server
+
+    async def main() -> int:
+        async with websockets.connect(f"ws://{address}/ws", origin=f"http://{address}") as ws:
+            hello = json.loads(await ws.recv())
+            await ws.send(json.dumps({"type": "link", "hash": "#dataset=xor&bogus=1"}))
+            while True:
+                message = wire.decode(await ws.recv())
+                if message["type"] == "state":
+                    assert message["notes"] == ["'bogus': not a playground field (ignored)"]
+                    assert message["setup"]["dataset"] == "xor" and hello["lessons"]
+                    return int(message["frame"]["frame"])
+
+    assert asyncio.run(asyncio.wait_for(main(), 60)) == 1

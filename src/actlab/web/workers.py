@@ -8,7 +8,7 @@ wakes ahead of a heavy one that never does, and the heavy one still gets every c
 
 Why processes and not threads: a small network's update is hundreds of small NumPy calls, each
 holding the GIL between them, so threads would take turns on one core and a heavy session would
-still slow every other (``benchmarks/playground_load.py --isolation thread`` measures it). The
+still slow every other (``benchmarks/playground_load.py --only isolation`` measures both). The
 thread variant is kept for that comparison and for platforms without ``fork``.
 
 Protocol (a socket pair, one request at a time): ``uint32 length | pickle`` both ways. A request
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import pickle
@@ -38,10 +39,12 @@ from typing import Any
 SPARES = 2
 #: seconds a closing worker gets to exit before it is killed
 EXIT_GRACE = 2.0
-#: a worker whose update takes longer than this is a heavy session: it lowers its own priority
-#: to HEAVY_NICE once, so the scheduler serves the light sessions first and gives the heavy one
-#: every cycle they leave (CFS weights nice 10 at about a tenth of nice 0)
-HEAVY_SECONDS = 0.04
+#: a worker whose update takes more CPU time than this is a heavy session (a default update
+#: takes about 1 ms): it lowers its own priority to HEAVY_NICE once, so the scheduler serves
+#: the light sessions first and gives the heavy one every cycle they leave (CFS weights nice 10
+#: at about a tenth of nice 0). CPU time, not wall time: on a busy machine a light update can
+#: wait long for a core without being heavy.
+HEAVY_SECONDS = 0.02
 HEAVY_NICE = 10
 #: ``process`` (default) or ``thread``, for the load benchmark's comparison
 ISOLATION_VARIABLE = "ACTLAB_PLAYGROUND_ISOLATION"
@@ -70,9 +73,9 @@ def _serve(sock: socket.socket) -> None:
             request = _read(sock)
             if request is None:
                 return
-            start = time.perf_counter()
+            start = time.process_time()
             reply = answer(session, *request)
-            if not niced and request[0] == "tick" and time.perf_counter() - start > HEAVY_SECONDS:
+            if not niced and request[0] == "tick" and time.process_time() - start > HEAVY_SECONDS:
                 niced = _lower_priority()
             try:
                 _write(sock, pickle.dumps(reply, protocol=5))
@@ -96,10 +99,14 @@ def answer(session: Any, kind: str, argument: Any) -> Reply:
 
     try:
         with np.errstate(all="ignore"):
-            if kind == "ping":
-                replies = []
+            if kind == "ping":  # a spare warming up: touch what its first state will touch
+                frame = session.frame
+                session.state()
+                session.frame, replies = frame, []  # the page has seen no frame yet
             elif kind == "handle":
                 replies = session.handle(argument)
+            elif not session.playing:  # paused while this request was on its way
+                replies = []
             else:
                 replies = [session.tick()]
                 if replies[0]["type"] == "error":
@@ -282,6 +289,9 @@ def _zygote(fd: int) -> None:
     """The zygote's loop: one byte and a socket in, fork a worker on it, its pid out."""
     import actlab.web.warm  # noqa: F401  (the point: everything imported and warmed once)
 
+    # the objects made so far are shared by every worker: keep the collector from touching
+    # (and so copying) their pages in each of them
+    gc.freeze()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
     control = socket.socket(fileno=fd)
     while True:
