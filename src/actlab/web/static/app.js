@@ -604,10 +604,10 @@ function syncTeacher() {
     $("teacher-hide-text").checked = app.setup.hide_text;
   }
   const hide = boxes.filter((b) => !b.checked).map((b) => b.value);
-  const params = new URLSearchParams(app.hash);
-  params.set("hide", hide.join(","));
-  params.set("hide_text", String($("teacher-hide-text").checked));
-  $("teacher-link").value = `${location.origin}${location.pathname}#${params.toString().replace(/%2C/g, ",")}`;
+  // the hash as the server wrote it (URLSearchParams would turn a formula's spaces into "+")
+  const parts = app.hash.split("&").filter((p) => !/^hide(_text)?=/.test(p));
+  parts.push(`hide=${hide.join(",")}`, `hide_text=${$("teacher-hide-text").checked}`);
+  $("teacher-link").value = `${location.origin}${location.pathname}#${parts.join("&")}`;
 }
 
 function edit(event, label, value, commit) {
