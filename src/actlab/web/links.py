@@ -162,7 +162,7 @@ def _from_tf(params: dict[str, str], notes: list[str]) -> dict[str, str]:
             if params[name] not in ("", "false"):  # TF writes cosX=false etc. in every link
                 notes.append(f"{name}: {TF_IGNORED[name]} (ignored)")
             del params[name]
-    hidden = [h for h in DEFAULT.hide]
+    hidden: list[str] = []
     for name in [n for n in params if n.endswith("_hide")]:
         control = name[: -len("_hide")]
         control = TF_HIDE.get(control, control)
