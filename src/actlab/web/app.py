@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -258,12 +259,19 @@ class _Connection:
 
     async def forward(self, kind: str, msg: Message | None = None) -> bool:
         """One request to the session's worker; its replies go to the page. False: gone."""
+        return await self.deliver(self.worker.call(kind, msg))
+
+    async def deliver(self, call: Awaitable[workers.Reply], tick: bool = False) -> bool:
+        """The replies of a request to the worker, sent to the page. False: gone."""
         try:
-            replies, status = await self.worker.call(kind, msg)
+            replies, status = await call
         except workers.WorkerGone:
             await self.send(_error("session", "this tab's session stopped; reload the page"))
             return False
-        self.frame, self.playing, self.fps = status["frame"], status["playing"], status["fps"]
+        # an update asked for ahead may be answered after a later message's reply: it can stop
+        # the play (training diverged) but never restart it, nor move the frame count back
+        self.playing = self.playing and status["playing"] if tick else status["playing"]
+        self.frame, self.fps = max(self.frame, status["frame"]), status["fps"]
         for _, payload in replies:
             if not await self.send(payload):
                 return False
@@ -283,14 +291,24 @@ class _Connection:
     async def train(self) -> None:
         loop = asyncio.get_running_loop()
         due = loop.time()  # when the next frame is due: fps frames a second, on a fixed schedule
-        while True:
-            if not self.playing or self.frame - self.acked >= IN_FLIGHT:
-                self.wake.clear()
-                await self.wake.wait()
-                continue
-            if not await self.forward("tick"):
-                return
-            period, now = 1.0 / self.fps, loop.time()
-            # a frame late by more than a period restarts the schedule: no burst to catch up
-            due = due + period if due + period > now - period else now
-            await asyncio.sleep(max(0.0, due - now))
+        # the next update, asked for as soon as a frame is sent: the worker computes it while
+        # this loop waits for its time (on a busy machine the round trip would cost a period)
+        ahead: asyncio.Future[workers.Reply] | None = None
+        try:
+            while True:
+                if (ahead is None and not self.playing) or self.frame - self.acked >= IN_FLIGHT:
+                    self.wake.clear()
+                    await self.wake.wait()
+                    continue
+                call, ahead = ahead or asyncio.ensure_future(self.worker.call("tick")), None
+                if not await self.deliver(call, tick=True):
+                    return
+                period, now = 1.0 / self.fps, loop.time()
+                # a frame late by more than a period restarts the schedule: no burst to catch up
+                due = due + period if due + period > now - period else now
+                if self.playing and self.frame - self.acked < IN_FLIGHT:
+                    ahead = asyncio.ensure_future(self.worker.call("tick"))
+                await asyncio.sleep(max(0.0, due - now))
+        finally:
+            if ahead is not None:  # the connection is closing: its worker goes with it
+                ahead.cancel()

@@ -46,6 +46,8 @@ EXIT_GRACE = 2.0
 #: wait long for a core without being heavy.
 HEAVY_SECONDS = 0.02
 HEAVY_NICE = 10
+#: the thread-count settings of the BLAS libraries NumPy may use, set to 1 in workers
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: ``process`` (default) or ``thread``, for the load benchmark's comparison
 ISOLATION_VARIABLE = "ACTLAB_PLAYGROUND_ISOLATION"
 
@@ -260,6 +262,10 @@ class Zygote:
     def __init__(self) -> None:
         self.control, theirs = socket.socketpair()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        # one core per session: the scheduler shares the cores between sessions, and a BLAS
+        # thread pool in each worker would only spin against the others on arrays this small
+        for name in BLAS_THREADS:
+            env.setdefault(name, "1")
         with theirs:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "actlab.web.workers", str(theirs.fileno())],
