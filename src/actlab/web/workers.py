@@ -299,6 +299,9 @@ def _zygote(fd: int) -> None:
     # (and so copying) their pages in each of them
     gc.freeze()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+    # Ctrl-C in the terminal reaches the whole process group: the server stops, and the zygote
+    # and its workers follow when their sockets close (no traceback from each of them)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     control = socket.socket(fileno=fd)
     while True:
         try:
