@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs tables clean
+.PHONY: demo test lint bench docs tables playground-load clean
 
 # setup.py builds the optional compiled kernels (src/actlab/catalog/_fast.c) in place
 $(STAMP): pyproject.toml setup.py src/actlab/catalog/_fast.c
@@ -41,6 +41,10 @@ tables: $(STAMP)
 	  PYTHONPATH=src $(BIN)/python tools/gen_$$t.py > /tmp/actlab_$$t.py || exit 1; \
 	  $(BIN)/ruff format -q /tmp/actlab_$$t.py && mv /tmp/actlab_$$t.py src/actlab/catalog/_$${t}_table.py; \
 	done
+
+# the playground's isolation figures (about 2 minutes; the machine should be otherwise idle)
+playground-load: $(STAMP)
+	$(BIN)/python benchmarks/playground_load.py --only isolation --markdown docs/playground-load.md
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

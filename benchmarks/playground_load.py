@@ -10,16 +10,23 @@ The server runs as its own process (``actlab playground --no-browser``), as a us
 clients are WebSocket connections that acknowledge every frame at once, like a fast page. Each
 phase reports medians over sessions and the server process's CPU use.
 
+Isolation (``--only isolation``): one session in the issue's heavy setup (:data:`HEAVY`, racing)
+beside ``sessions - 1`` default ones at 60/s, while new tabs connect: the slowest default
+session's updates/s, the worst 99th-percentile gap between its frames and the new tabs' time to
+their first state, with sessions in worker processes and (for comparison) in threads.
+
     PYTHONPATH=src python benchmarks/playground_load.py [--sessions 10] [--seconds 8] [--json]
-        [--workers 2] [--setup '{"activation": "gelu"}']
+        [--workers 2] [--setup '{"activation": "gelu"}'] [--only throughput|isolation]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -36,8 +43,25 @@ from actlab.web.state import DEFAULT, LIMITS
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_server(workers: int) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+#: the issue's heavy setup: 8 layers of 16, 5,000 points, 90 % train, batch 1, a race of six
+HEAVY = {
+    "layers": [16] * 8,
+    "points": 5000,
+    "train_ratio": 90,
+    "batch_size": 1,
+    "race": ["mish", "gelu", "selu", "serf", "tanhexp", "gelu_tanh"],
+}
+#: the isolation goal: every default session beside the heavy one at least this many updates/s,
+#: its 99th-percentile gap between frames under this, a new tab's first state within this
+GOAL_UPDATES, GOAL_GAP_S, GOAL_CONNECT_S = 55.0, 0.100, 0.5
+
+
+def start_server(workers: int, isolation: str = "process") -> tuple[subprocess.Popen, str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "ACTLAB_PLAYGROUND_ISOLATION": isolation,
+    }
     command = ["playground", "--no-browser", "--port", "0", "--workers", str(workers)]
     proc = subprocess.Popen(
         [sys.executable, "-m", "actlab", *command],
@@ -54,21 +78,43 @@ def start_server(workers: int) -> tuple[subprocess.Popen, str]:
     return proc, match.group(1)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its children (Linux /proc)."""
-    total = 0.0
-    for p in [pid, *_children(pid)]:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+class CpuMeter:
+    """CPU seconds used by a process and all its descendants over a span, sampled while they
+    run (a session's worker process exits with its tab, taking its counters with it)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.first, self.last = self._sample(), {}  # type: ignore[var-annotated]
+        self.task = asyncio.create_task(self._watch())
+
+    def _sample(self) -> dict[int, float]:
+        out = {}
+        for p in [self.pid, *_children(self.pid)]:
+            try:
+                fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            out[p] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return out
+
+    async def _watch(self) -> None:
+        while True:
+            self.last.update(self._sample())
+            await asyncio.sleep(0.25)
+
+    def stop(self) -> float:
+        self.task.cancel()
+        self.last.update(self._sample())
+        return sum(v - self.first.get(p, 0.0) for p, v in self.last.items())
 
 
 def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    found = [int(c) for c in path.read_text().split()] if path.exists() else []
+    found = []  # children of every thread (a process started from a thread is that thread's)
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
     return found + [g for c in found for g in _children(c)]
 
 
@@ -84,8 +130,11 @@ async def session(address: str, fps: int, warmup: float, seconds: float, changes
         await ws.send(json.dumps({"type": "play"}))
         start = time.perf_counter()
         counted, epochs, first_epoch, last_epoch = 0, 0, None, None
+        arrivals: list[float] = []
         while True:
             message = wire.decode(await ws.recv())
+            if message["type"] == "state":  # the page acknowledges the frame a state holds
+                await ws.send(json.dumps({"type": "ack", "frame": message["frame"]["frame"]}))
             if message["type"] not in ("frame", "race_frame"):
                 continue
             await ws.send(json.dumps({"type": "ack", "frame": message["frame"]}))
@@ -95,22 +144,107 @@ async def session(address: str, fps: int, warmup: float, seconds: float, changes
             if now > warmup + seconds:
                 break
             counted += 1
+            arrivals.append(now)
             first_epoch = message["epoch"] if first_epoch is None else first_epoch
             last_epoch = message["epoch"]
         await ws.send(json.dumps({"type": "pause"}))
         epochs = (last_epoch or 0) - (first_epoch or 0)
-        return {"updates_per_s": counted / seconds, "epochs_per_s": epochs / seconds}
+        gaps = [b - a for a, b in itertools.pairwise(arrivals)] or [seconds]
+        return {
+            "updates_per_s": counted / seconds,
+            "epochs_per_s": epochs / seconds,
+            "p99_gap_s": _percentile(gaps, 99),
+            "max_gap_s": max(gaps),
+        }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def heavy_session(address: str, started: asyncio.Event, stop: asyncio.Event) -> int:
+    """The issue's heavy tab: its race plays until ``stop`` (``started`` once its first frame
+    came); returns the frames it got."""
+    async with websockets.connect(
+        f"ws://{address}/ws", origin=f"http://{address}", max_size=8 * 2**20
+    ) as ws:
+        hello = json.loads(await ws.recv())
+        await ws.send(json.dumps({"type": "setup", "setup": {**hello["defaults"], **HEAVY}}))
+        await ws.send(json.dumps({"type": "race", "on": True}))
+        await ws.send(json.dumps({"type": "play"}))
+        frames = 0
+        while not stop.is_set():
+            try:
+                raw = await asyncio.wait_for(ws.recv(), 0.5)
+            except asyncio.TimeoutError:
+                continue
+            message = wire.decode(raw)
+            if message["type"] == "state":  # the page acknowledges the frame a state holds
+                await ws.send(json.dumps({"type": "ack", "frame": message["frame"]["frame"]}))
+            if message["type"] in ("frame", "race_frame"):
+                frames += 1
+                started.set()
+                await ws.send(json.dumps({"type": "ack", "frame": message["frame"]}))
+        return frames
+
+
+async def new_tab(address: str) -> float:
+    """Seconds from opening a socket to the first drawn state, as a page does it."""
+    start = time.perf_counter()
+    async with websockets.connect(
+        f"ws://{address}/ws", origin=f"http://{address}", max_size=8 * 2**20
+    ) as ws:
+        hello = json.loads(await ws.recv())
+        await ws.send(json.dumps({"type": "setup", "setup": hello["defaults"]}))
+        while wire.decode(await ws.recv())["type"] != "state":
+            pass
+        return time.perf_counter() - start
+
+
+async def isolation_phase(address: str, others: int, seconds: float, pid: int, heavy: bool) -> dict:
+    """``others`` default sessions at 60/s, beside one heavy session or (``heavy=False``, the
+    baseline) alone, while new tabs connect."""
+    started, stop = asyncio.Event(), asyncio.Event()
+    heavy_task = asyncio.create_task(heavy_session(address, started, stop)) if heavy else None
+    if heavy_task:  # the heavy race is training before the others come
+        await asyncio.wait_for(started.wait(), 300)
+        await asyncio.sleep(1.0)
+    warmup = 1.5
+    meter, t0 = CpuMeter(pid), time.perf_counter()
+    tabs = asyncio.gather(*[session(address, 60, warmup, seconds, {}) for _ in range(others)])
+    connects = []
+    await asyncio.sleep(warmup)
+    for _ in range(5):
+        connects.append(await new_tab(address))
+        await asyncio.sleep(seconds / 6)
+    results = await tabs
+    cpu = meter.stop() / (time.perf_counter() - t0)
+    stop.set()
+    heavy_frames = await heavy_task if heavy_task else 0
+    rates = sorted(r["updates_per_s"] for r in results)
+    return {
+        "default_sessions": others,
+        "heavy": heavy,
+        "min_updates_per_s": rates[0],
+        "median_updates_per_s": statistics.median(rates),
+        "worst_p99_gap_s": max(r["p99_gap_s"] for r in results),
+        "worst_gap_s": max(r["max_gap_s"] for r in results),
+        "connect_s": connects,
+        "heavy_frames": heavy_frames,
+        "server_cpu_cores": cpu,
+    }
 
 
 async def phase(
     address: str, count: int, fps: int, seconds: float, pid: int, changes: dict
 ) -> dict:
     warmup = 1.5
-    cpu0, own0, t0 = cpu_seconds(pid), time.process_time(), time.perf_counter()
+    meter, own0, t0 = CpuMeter(pid), time.process_time(), time.perf_counter()
     tabs = [session(address, fps, warmup, seconds, changes) for _ in range(count)]
     results = await asyncio.gather(*tabs)
     wall = time.perf_counter() - t0
-    cpu = (cpu_seconds(pid) - cpu0) / wall
+    cpu = meter.stop() / wall
     clients = (time.process_time() - own0) / wall
     rates = sorted(r["updates_per_s"] for r in results)
     return {
@@ -155,6 +289,104 @@ def in_process_costs(changes: dict, repeats: int = 60) -> dict:
     return out
 
 
+def isolation(others: int, seconds: float, kinds: list[str]) -> dict:
+    """The isolation goal with sessions in processes and/or threads, each beside the heavy
+    session and alone (the baseline, measured in the same run), in a random order."""
+    runs = [(kind, heavy) for kind in kinds for heavy in (True, False)]
+    random.shuffle(runs)  # no variant always runs first on a shared machine
+    out: dict = {}
+    for kind, heavy in runs:
+        proc, address = start_server(1, kind)
+        try:
+            time.sleep(1.0)
+            result = asyncio.run(isolation_phase(address, others, seconds, proc.pid, heavy))
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        out[f"{kind}{'_heavy' if heavy else '_alone'}"] = result
+    return out
+
+
+def report_isolation(results: dict) -> None:
+    print(
+        f"isolation: the default sessions at 60/s beside 1 heavy session ({json.dumps(HEAVY)}, "
+        "racing) and alone; order run: " + ", ".join(results)
+    )
+    for kind in dict.fromkeys(key.split("_")[0] for key in results):
+        alone = results[f"{kind}_alone"]
+        for name in ("heavy", "alone"):
+            r = results[f"{kind}_{name}"]
+            connect = r["connect_s"]
+            met = (
+                r["min_updates_per_s"] >= GOAL_UPDATES
+                and r["worst_p99_gap_s"] < GOAL_GAP_S
+                and max(connect) < GOAL_CONNECT_S
+            )
+            ratio = r["median_updates_per_s"] / max(alone["median_updates_per_s"], 1e-9)
+            print(
+                f"  in {kind + 'es' if kind == 'process' else kind + 's':9s} "
+                f"{'beside heavy' if r['heavy'] else 'alone':12s} {r['default_sessions']} "
+                f"default: min {r['min_updates_per_s']:5.1f} updates/s (median "
+                f"{r['median_updates_per_s']:5.1f}, {ratio:4.2f} x alone), worst p99 gap "
+                f"{1e3 * r['worst_p99_gap_s']:6.1f} ms (max {1e3 * r['worst_gap_s']:6.1f}), new "
+                f"tab {1e3 * statistics.median(connect):5.0f} ms median / "
+                f"{1e3 * max(connect):5.0f} max, heavy {r['heavy_frames']} frames, server CPU "
+                f"{r['server_cpu_cores']:.2f} cores: goal {'met' if met else 'NOT met'}"
+            )
+
+
+def markdown(report: dict, args: argparse.Namespace) -> str:
+    """The isolation figures as a page for docs/ (written by the benchmark, never by hand)."""
+    rows = []
+    results = report["isolation"]
+    for key, r in results.items():
+        kind, company = key.split("_")
+        connect = r["connect_s"]
+        where = "processes" if kind == "process" else "threads"
+        alone = results[f"{kind}_alone"]["median_updates_per_s"]
+        met = (
+            r["min_updates_per_s"] >= GOAL_UPDATES
+            and r["worst_p99_gap_s"] < GOAL_GAP_S
+            and max(connect) < GOAL_CONNECT_S
+        )
+        rows.append(
+            f"| {where} | {'beside the heavy one' if company == 'heavy' else 'alone'} | "
+            f"{r['min_updates_per_s']:.1f} | {r['median_updates_per_s']:.1f} | "
+            f"{r['median_updates_per_s'] / max(alone, 1e-9):.2f} | "
+            f"{1e3 * r['worst_p99_gap_s']:.0f} | {1e3 * max(connect):.0f} | "
+            f"{r['server_cpu_cores']:.2f} | {'met' if met else 'not met'} |"
+        )
+    goal = (
+        f"at least {GOAL_UPDATES:.0f} updates/s in every default session, a 99th-percentile gap "
+        f"between its frames under {1e3 * GOAL_GAP_S:.0f} ms, a new tab's first state within "
+        f"{GOAL_CONNECT_S} s"
+    )
+    return "\n".join(
+        [
+            "# Playground load: one heavy session beside default ones",
+            "",
+            "Written by `python benchmarks/playground_load.py --only isolation --markdown "
+            "docs/playground-load.md` (`make playground-load`); do not edit by hand.",
+            "",
+            f"One session in the heavy setup (`{json.dumps(HEAVY)}`, racing) and "
+            f"{args.sessions - 1} sessions in the default setup at 60 updates/s, each variant "
+            "also measured alone (without the heavy session) in the same run, in a random "
+            f"order; {args.seconds:g} s measured per phase, 5 new tabs opened meanwhile. "
+            f"Goal: {goal}.",
+            "",
+            f"Machine: {report['cpu_count']} cores, load average "
+            f"{report['load_average_1min']:.1f} at the end (the machine was shared with other "
+            "work: figures under load are depressed, compare rows of one run).",
+            "",
+            "| sessions in | default sessions | min updates/s | median updates/s | median / "
+            "alone | worst p99 gap (ms) | slowest new tab (ms) | server CPU (cores) | goal |",
+            "|---|---|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=10)
@@ -166,8 +398,49 @@ def main() -> int:
         metavar="JSON",
         help='changes to the default setup, e.g. \'{"activation": "gelu", "layers": [8, 8]}\'',
     )
+    parser.add_argument(
+        "--only",
+        choices=("throughput", "isolation"),
+        help="run one part: throughput (updates/s, 1 and many sessions) or isolation (the "
+        "heavy setup beside default sessions, sessions in processes and in threads)",
+    )
+    parser.add_argument(
+        "--isolation",
+        nargs="+",
+        choices=("process", "thread"),
+        default=["process", "thread"],
+        help="where sessions run in the isolation part (default: both, side by side)",
+    )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--markdown",
+        metavar="PATH",
+        help="also write the isolation figures as a Markdown page (docs/playground-load.md)",
+    )
     args = parser.parse_args()
+    report: dict = {"cpu_count": os.cpu_count()}
+    if args.only != "isolation":
+        report.update(throughput(args, parser))
+    if args.only != "throughput":
+        report["isolation"] = isolation(args.sessions - 1, args.seconds, args.isolation)
+    report["load_average_1min"] = os.getloadavg()[0]
+    if args.markdown and "isolation" in report:
+        Path(args.markdown).write_text(markdown(report, args))
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return 0
+    print(
+        f"machine: {os.cpu_count()} cores, load average {report['load_average_1min']:.1f} "
+        "(shared with others)"
+    )
+    if "throughput" in report:
+        report_throughput(report, args)
+    if "isolation" in report:
+        report_isolation(report["isolation"])
+    return 0
+
+
+def throughput(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict:
     try:
         changes = json.loads(args.setup)
         DEFAULT.replace(**changes)
@@ -189,21 +462,22 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(10)
-    load = os.getloadavg()
-    report = {
-        "cpu_count": os.cpu_count(),
-        "load_average_1min": load[0],
+    return {
         "setup_changes": changes,
-        "in_process": costs,
-        "one_session_at_max_fps": one,
-        "one_session_at_60": one_60,
-        "many_sessions_at_60_one_process": many_1,
-        "many_sessions_at_60_workers": {**many, "workers": args.workers},
+        "throughput": {
+            "in_process": costs,
+            "one_session_at_max_fps": one,
+            "one_session_at_60": one_60,
+            "many_sessions_at_60_one_process": many_1,
+            "many_sessions_at_60_workers": {**many, "workers": args.workers},
+        },
     }
-    if args.json:
-        print(json.dumps(report, indent=1))
-        return 0
-    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} (shared with others)")
+
+
+def report_throughput(report: dict, args: argparse.Namespace) -> None:
+    changes, t = report["setup_changes"], report["throughput"]
+    costs, one, one_60 = t["in_process"], t["one_session_at_max_fps"], t["one_session_at_60"]
+    many_1, many = t["many_sessions_at_60_one_process"], t["many_sessions_at_60_workers"]
     print(f"setup: the default{f' with {json.dumps(changes)}' if changes else ''}")
     print(
         "one update in process (median ms): "
@@ -232,7 +506,6 @@ def main() -> int:
         "goal (60 updates/s in each of "
         f"{args.sessions} sessions): {'met' if goal else 'NOT met on this machine'}"
     )
-    return 0
 
 
 if __name__ == "__main__":

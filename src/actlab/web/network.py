@@ -119,6 +119,8 @@ class Network:
     #: the heatmap's cells as a layer input
     inputs_grid: np.ndarray
     epoch: int = 0
+    #: batches done of the current epoch (an update may stop mid-epoch)
+    step: int = 0
     #: seconds spent training (not evaluating, not drawing)
     seconds: float = 0.0
 
@@ -148,7 +150,7 @@ def build(setup: Setup, data: Data, hidden: list[str] | None = None) -> Network:
         out, loss_name, width = "identity", "binary_cross_entropy", 1
     sizes = [len(setup.features), *setup.layers, width]
     model = nn.mlp(sizes, hidden, output=out, seed=setup.seed, dtype=DTYPE)
-    _tf_initialise(model, setup.seed)
+    _tf_initialise(model, setup.seed, setup.init_zero)
     optimizer = nn.sgd(
         setup.learning_rate,
         l1=setup.reg_rate if setup.regularization == "l1" else 0.0,
@@ -176,11 +178,11 @@ def build(setup: Setup, data: Data, hidden: list[str] | None = None) -> Network:
     )
 
 
-def _tf_initialise(model: nn.Model, seed: int) -> None:
-    # TF Playground: every weight Math.random() - 0.5, every bias 0.1
+def _tf_initialise(model: nn.Model, seed: int, zero: bool = False) -> None:
+    # TF Playground: every weight Math.random() - 0.5 (0 with initZero), every bias 0.1
     rng = np.random.default_rng([seed, 1])
     for w, b in zip(model.weights, model.biases):
-        w[...] = rng.uniform(-0.5, 0.5, w.shape)
+        w[...] = 0.0 if zero else rng.uniform(-0.5, 0.5, w.shape)
         b[...] = 0.1
 
 
@@ -196,10 +198,41 @@ def _targets(y: np.ndarray, loss_name: str, problem: str) -> np.ndarray:
 
 def train_epochs(net: Network, epochs: int) -> None:
     """``epochs`` passes over the training set, one SGD update per batch."""
+    train_steps(net, epochs * len(net.loop.batches))
+
+
+def train_steps(net: Network, steps: int) -> None:
+    """``steps`` SGD updates, going on from where the last call stopped (mid-epoch or not)."""
     start = time.perf_counter()
-    net.loop.epochs(epochs)
-    net.epoch += epochs
+    per_epoch = len(net.loop.batches)
+    net.loop.steps(net.step, steps)
+    net.epoch, net.step = divmod(net.epoch * per_epoch + net.step + steps, per_epoch)
     net.seconds += time.perf_counter() - start
+
+
+def train_within(nets: list[Network], steps: int, seconds: float) -> None:
+    """Up to ``steps`` SGD updates of each net (in lockstep, so a race stays fair), stopping once
+    ``seconds`` have passed: a long epoch is split across updates instead of holding one. At
+    least one update runs."""
+    deadline = time.perf_counter() + seconds
+    done, chunk = 0, 1
+    while done < steps:
+        start = time.perf_counter()
+        for net in nets:
+            train_steps(net, chunk)
+        done += chunk
+        now = time.perf_counter()
+        left, each = deadline - now, (now - start) / chunk
+        if left <= 0:
+            return
+        # aim at half the time left, so the last chunk overshoots the deadline by little
+        fit = int(left / each / 2) if each > 0 else steps
+        chunk = max(1, min(steps - done, fit))
+
+
+def progress(net: Network) -> float:
+    """Epochs trained, with the fraction of the current one (3.4: four tenths into epoch 4)."""
+    return round(net.epoch + net.step / len(net.loop.batches), 3)
 
 
 def diverged(net: Network) -> bool:
@@ -207,20 +240,26 @@ def diverged(net: Network) -> bool:
     return not all(np.isfinite(p).all() for p in net.loop.packed)
 
 
-def evaluate(net: Network) -> dict:
-    """Loss and accuracy on both sets, and per layer the gradient magnitude and saturation."""
+def evaluate(net: Network, gradients: bool = True) -> dict:
+    """Loss and accuracy on both sets, and (``gradients``) per layer the gradient magnitude and
+    saturation."""
     n = len(net.targets_train)
     pre, post = net.loop.forward(net.inputs_eval)  # training and test points in one pass
     train, test = post[-1][:, :n].T[None], post[-1][:, n:].T[None]
-    grad = net.loss.gradient(train, net.targets_train)[0].T * net.loss_scale
-    deltas, slopes = net.loop.backward([h[:, :n] for h in pre], grad)
     has_test = test.shape[1] > 0
-    return {
-        "epoch": net.epoch,
+    stats = {
+        "epoch": progress(net),
         "train_loss": _loss(net, train, net.targets_train),
         "test_loss": _loss(net, test, net.targets_test) if has_test else None,
         "train_acc": _accuracy(net, train, net.data.y_train),
         "test_acc": _accuracy(net, test, net.data.y_test) if has_test else None,
+    }
+    if not gradients:
+        return stats
+    grad = net.loss.gradient(train, net.targets_train)[0].T * net.loss_scale
+    deltas, slopes = net.loop.backward([h[:, :n] for h in pre], grad)
+    return {
+        **stats,
         # root mean square of dL/dh at each layer (the mean over the batch is the loss's, so
         # scale back to one example's gradient)
         "grad": [_finite(_rms(d) * n) for d in deltas],

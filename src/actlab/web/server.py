@@ -82,6 +82,7 @@ def serve(
         sock = bind(host, port)
     url = url_of(sock, host)
     options = UVICORN_OPTIONS
+    app = create_app(host) if workers <= 1 else None  # starts the session workers' fork server
     if announce:
         print(f"actlab playground at {url}  (Ctrl-C stops it)", flush=True)
         if host not in ("127.0.0.1", "localhost", "::1"):
@@ -89,8 +90,8 @@ def serve(
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
-        if workers <= 1:
-            server = uvicorn.Server(uvicorn.Config(create_app(host), **options))
+        if app is not None:
+            server = uvicorn.Server(uvicorn.Config(app, **options))
             asyncio.run(server.serve(sockets=[sock]))
             return
         from uvicorn.supervisors import Multiprocess

@@ -8,6 +8,7 @@ server (:mod:`actlab.web.app`) moves these over a WebSocket; tests drive a Sessi
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -16,11 +17,15 @@ import actlab
 from actlab import nn
 from actlab.data import toy
 from actlab.errors import ActlabError
-from actlab.web import network
-from actlab.web.state import DEFAULT, FEATURES, LIMITS, Message, Setup, parse_setup
+from actlab.web import lessons, links, network
+from actlab.web.state import DEFAULT, FEATURES, HIDABLE, LIMITS, Message, Setup, parse_setup
 
-#: SGD steps one update may take beyond its first epoch
-MAX_STEPS_PER_UPDATE = 2000
+#: seconds of training one update may take: a bigger setup splits its epochs across updates
+#: (the page shows "epoch 3.4") rather than hold its worker, and its pause button, for longer
+TRAIN_SECONDS = 0.025
+#: seconds one race update may spend evaluating and drawing its runs: when all of them take
+#: longer, they are refreshed in turn (each update at least one)
+RACE_DRAW_SECONDS = 0.05
 #: what an export file says it is
 EXPORT_FORMAT = "actlab-playground"
 
@@ -56,6 +61,8 @@ def hello() -> dict[str, Any]:
         "features": list(FEATURES),
         "limits": LIMITS,
         "defaults": DEFAULT.to_dict(),
+        "hidable": HIDABLE,
+        "lessons": lessons.catalogue(),
     }
 
 
@@ -76,6 +83,13 @@ class Session:
         self.data = network.make_data(self.setup, None)
         self.net = network.build(self.setup, self.data)
         self.race: list[network.Network] = []
+        #: each racer's last evaluated run (a big race refreshes them in turn), and whose turn
+        self.race_runs: list[dict[str, Any] | None] = []
+        self.race_turn = 0
+        #: per racer, the epoch at which it joined a race already under way (None: from the start)
+        self.race_joined: list[float | None] = []
+        #: the racer the page's main panels follow
+        self.race_focus = 0
 
     # ------------------------------------------------------------------ messages
 
@@ -87,8 +101,9 @@ class Session:
                 return getattr(self, f"_on_{msg.type}")(msg)
         except ActlabError as exc:
             reply: dict[str, Any] = {"type": "error", "context": msg.type, "message": str(exc)}
-            if msg.type in ("setup", "import", "points"):
+            if msg.type in ("setup", "import", "points", "link"):
                 reply["setup"] = self.setup.to_dict()
+                reply["hash"] = links.write(self.setup)
             return [reply]
 
     def _on_setup(self, msg: Message) -> list[dict[str, Any]]:
@@ -99,6 +114,8 @@ class Session:
     def apply(self, setup: Setup, *, new_points: bool = False) -> None:
         """Switch to ``setup``; keep the trained weights when only drawing options change."""
         if _same_run(setup, self.setup) and not new_points:
+            if self.racing and setup.race != self.setup.race:
+                self._rerace(setup)
             self.setup = setup
             return
         same = _same_data(setup, self.setup) and not new_points
@@ -109,8 +126,16 @@ class Session:
         else:
             self.net = network.build(setup, data)
         if self.racing:
-            self.race = _race(setup, data)
+            self._new_race(setup, data)
         self.setup, self.data = setup, data
+
+    def _on_link(self, msg: Message) -> list[dict[str, Any]]:
+        """A link's hash: every field read on its own (:mod:`actlab.web.links`); what was
+        ignored comes back as notes beside the state."""
+        setup, notes = links.read(msg["hash"])
+        self.playing = False
+        self.apply(setup)
+        return [{"type": "playing", "playing": False}, {**self.state(), "notes": notes}]
 
     def _on_play(self, msg: Message) -> list[dict[str, Any]]:
         self.playing = True
@@ -128,7 +153,7 @@ class Session:
         self.playing = False
         self.net = network.build(self.setup, self.data)
         if self.racing:
-            self.race = _race(self.setup, self.data)
+            self._new_race(self.setup, self.data)
         return [{"type": "playing", "playing": False}, self.state()]
 
     def _on_regenerate(self, msg: Message) -> list[dict[str, Any]]:
@@ -184,6 +209,7 @@ class Session:
             "actlab": actlab.__version__,
             "setup": self.setup.to_dict(),
             "epoch": self.net.epoch,
+            "step": self.net.step,  # batches into the next epoch
             **network.weights(self.net, digits=None),
             # learnable activation parameters (PReLU's slope), per layer
             "act_params": [
@@ -212,26 +238,62 @@ class Session:
         _load_act_params(net, data.get("act_params"))
         epoch = data.get("epoch", 0)
         net.epoch = epoch if isinstance(epoch, int) and 0 <= epoch < 2**31 else 0
+        step = data.get("step", 0)
+        net.step = step if isinstance(step, int) and 0 <= step < len(net.loop.batches) else 0
         self.playing, self.csv_points = False, csv
         self.setup, self.data, self.net = setup, net.data, net
         if self.racing:
-            self.race = _race(setup, net.data)
+            self._new_race(setup, net.data)
         return [{"type": "playing", "playing": False}, self.state()]
 
     def _on_race(self, msg: Message) -> list[dict[str, Any]]:
         self.racing = msg["on"]
         self.playing = False
-        self.race = _race(self.setup, self.data) if self.racing else []
+        self._new_race(self.setup, self.data)
         return [{"type": "playing", "playing": False}, self.state()]
+
+    def _new_race(self, setup: Setup, data: network.Data) -> None:
+        self.race = _race(setup, data) if self.racing else []
+        self.race_joined, self.race_runs, self.race_focus = [], [], 0
+
+    def _on_focus(self, msg: Message) -> list[dict[str, Any]]:
+        if not self.racing or msg["index"] >= len(self.race):
+            raise ActlabError("focus: no such racer")
+        self.race_focus = msg["index"]
+        return [self.race_frame()]
+
+    def _rerace(self, setup: Setup) -> None:
+        """The race's choices changed while racing: racers that stay keep their progress; a new
+        one starts from the same initial weights the others started from, and is marked late."""
+        kept = {
+            spec: (net, joined)
+            for spec, net, joined in zip(self.setup.race, self.race, self.race_joined)
+        }
+        now = max((network.progress(n) for n in self.race), default=0.0)
+        focused = self.setup.race[self.race_focus] if self.race else None
+        race, joined = [], []
+        for spec in setup.race:
+            if spec in kept:
+                race.append(kept[spec][0])
+                joined.append(kept[spec][1])
+            else:
+                race.append(_racer(setup, self.data, spec))
+                joined.append(now if now > 0 else None)
+        self.race, self.race_joined, self.race_runs = race, joined, []
+        self.race_focus = setup.race.index(focused) if focused in setup.race else 0
 
     # ------------------------------------------------------------------ outgoing
 
     def state(self) -> dict[str, Any]:
         """Everything the page draws from scratch: setup, points, network shape, first frame."""
         d = self.data
+        tf, misfit = links.tf_link(self.setup)
         return {
             "type": "state",
             "setup": self.setup.to_dict(),
+            "hash": links.write(self.setup),
+            "tf_link": tf,
+            "tf_misfit": misfit,
             "problem": d.problem,
             "classes": d.classes,
             "hidden": self.net.hidden,
@@ -242,22 +304,27 @@ class Session:
             "inputs": network.input_heatmaps(self.setup.features),
             "racing": self.racing,
             "race": [n.hidden[0] if n.hidden else self.setup.activation for n in self.race],
-            "frame": self.race_frame() if self.racing else self.frame_message(),
+            "frame": self.race_frame(everyone=True) if self.racing else self.frame_message(),
         }
 
     def tick(self, epochs: int | None = None) -> dict[str, Any]:
-        """Train one update (``epochs_per_update`` epochs) and return the frame to draw."""
+        """Train one update and return the frame to draw: ``epochs`` whole epochs, or by default
+        up to ``epochs_per_update`` epochs within :data:`TRAIN_SECONDS`."""
         with np.errstate(all="ignore"):
             return self._tick(epochs)
 
     def _tick(self, epochs: int | None) -> dict[str, Any]:
-        count = epochs or self._epochs_within_budget()
+        nets = [n for n in self.race if not network.diverged(n)] if self.racing else [self.net]
+        if nets:
+            per_epoch = len(nets[0].loop.batches)
+            if epochs:
+                for net in nets:
+                    network.train_steps(net, epochs * per_epoch)
+            else:
+                steps = self.setup.epochs_per_update * per_epoch
+                network.train_within(nets, steps, TRAIN_SECONDS)
         if self.racing:
-            for net in self.race:
-                if not network.diverged(net):
-                    network.train_epochs(net, count)
             return self.race_frame()
-        network.train_epochs(self.net, count)
         if network.diverged(self.net):
             self.playing = False
             return {
@@ -267,12 +334,6 @@ class Session:
                 "and press reset",
             }
         return self.frame_message()
-
-    def _epochs_within_budget(self) -> int:
-        # many epochs of many small batches would hold the server for seconds: cap the SGD steps
-        # one update may take (at least one epoch always runs)
-        steps = -(-len(self.data.X_train) // self.setup.batch_size) * max(1, len(self.race))
-        return max(1, min(self.setup.epochs_per_update, MAX_STEPS_PER_UPDATE // steps))
 
     def frame_message(self) -> dict[str, Any]:
         self.frame += 1
@@ -284,25 +345,61 @@ class Session:
             "heat": network.heatmaps(self.net),
         }
 
-    def race_frame(self) -> dict[str, Any]:
+    def race_frame(self, everyone: bool = False) -> dict[str, Any]:
+        """Every racer's stats and output heatmap; when that takes longer than
+        :data:`RACE_DRAW_SECONDS`, the racers are refreshed in turn (``everyone``: all now)."""
         self.frame += 1
-        runs = []
-        for net in self.race:
-            stats = network.evaluate(net)
-            runs.append(
-                {
-                    "activation": net.hidden[0] if net.hidden else "",
-                    "epoch": net.epoch,
-                    "seconds": round(net.seconds, 5),
-                    "train_loss": stats["train_loss"],
-                    "test_loss": stats["test_loss"],
-                    "train_acc": stats["train_acc"],
-                    "test_acc": stats["test_acc"],
-                    "diverged": network.diverged(net),
-                    "heat": network.heatmaps(net, units=False),
-                }
-            )
-        return {"type": "race_frame", "frame": self.frame, "runs": runs}
+        n = len(self.race)
+        if len(self.race_runs) != n:
+            self.race_runs, self.race_turn, everyone = [None] * n, 0, True
+        if len(self.race_joined) != n:
+            self.race_joined = [None] * n
+        self.race_focus = min(self.race_focus, n - 1)
+        deadline = time.perf_counter() + RACE_DRAW_SECONDS
+        focused = self.race[self.race_focus]
+        # the racer the main panels follow: always fresh, in full (gradients, weights, units)
+        focus = {
+            "index": self.race_focus,
+            "activation": self.setup.race[self.race_focus],
+            **network.evaluate(focused),
+            **network.weights(focused),
+            "heat": network.heatmaps(focused),
+        }
+        f = self.race_focus
+        self.race_runs[f] = _race_run(focused, self.setup.race[f], self.race_joined[f], focus)
+        others = [(self.race_turn + k) % n for k in range(n)]
+        for k, i in enumerate(j for j in others if j != f):
+            if k and not everyone and time.perf_counter() > deadline:
+                self.race_turn = i
+                break
+            self.race_runs[i] = _race_run(self.race[i], self.setup.race[i], self.race_joined[i])
+        else:
+            self.race_turn = 0
+        return {
+            "type": "race_frame",
+            "frame": self.frame,
+            "runs": list(self.race_runs),
+            "focus": focus,
+        }
+
+
+def _race_run(
+    net: network.Network, spec: str, joined: float | None, focus: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    # a race card shows losses only; the focused racer's were just computed in full
+    stats = focus or network.evaluate(net, gradients=False)
+    return {
+        "activation": spec,
+        "joined": joined,
+        "epoch": stats["epoch"],
+        "seconds": round(net.seconds, 5),
+        "train_loss": stats["train_loss"],
+        "test_loss": stats["test_loss"],
+        "train_acc": stats["train_acc"],
+        "test_acc": stats["test_acc"],
+        "diverged": network.diverged(net),
+        "heat": focus["heat"] if focus else network.heatmaps(net, units=False),
+    }
 
 
 def preview(spec: str) -> dict[str, Any]:
@@ -332,11 +429,23 @@ def _points(X: np.ndarray, y: np.ndarray) -> list[list[float]]:
 
 
 def _race(setup: Setup, data: network.Data) -> list[network.Network]:
+    return [_racer(setup, data, spec) for spec in setup.race]
+
+
+def _racer(setup: Setup, data: network.Data, spec: str) -> network.Network:
     # same data, same seed (so the same initial weights), one activation for every hidden layer
-    return [network.build(setup, data, [spec] * len(setup.layers)) for spec in setup.race]
+    return network.build(setup, data, [spec] * len(setup.layers))
 
 
-_VIEW_ONLY = {"discretize", "show_test", "fps", "epochs_per_update", "race"}
+_VIEW_ONLY = {
+    "discretize",
+    "show_test",
+    "fps",
+    "epochs_per_update",
+    "race",
+    "hide",
+    "hide_text",
+}
 _OPTIMISER = {"learning_rate", "regularization", "reg_rate", "batch_size"}
 _DATA = ("dataset", "noise", "train_ratio", "points", "classes", "seed")
 

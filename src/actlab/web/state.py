@@ -38,6 +38,37 @@ LIMITS: dict[str, Any] = {
     "max_classes": MAX_CLASSES,
 }
 
+#: what a link can hide (``hide`` field): control -> what the teacher panel calls it
+HIDABLE: dict[str, str] = {
+    "play": "Play button",
+    "step": "Step button",
+    "reset": "Reset button",
+    "learning_rate": "Learning rate",
+    "activation": "Activation",
+    "regularization": "Regularization",
+    "reg_rate": "Regularization rate",
+    "problem": "Problem type",
+    "loss": "Loss",
+    "dataset": "Which dataset",
+    "csv": "CSV upload",
+    "train_ratio": "Ratio of training data",
+    "noise": "Noise level",
+    "batch_size": "Batch size",
+    "points": "Points",
+    "classes": "Classes",
+    "regenerate": "Regenerate button",
+    "features": "Features (inputs can't be switched)",
+    "layers": "Number of hidden layers and neurons",
+    "layer_activations": "Per-layer activations",
+    "show_test": "Show test data",
+    "discretize": "Discretize output",
+    "speed": "Epochs per update and updates/s",
+    "activation_panel": "Activation plot",
+    "gradients": "Gradients panel",
+    "race": "Race panel",
+    "files": "Copy link, export and import",
+}
+
 #: the input features TF Playground offers, in its order
 FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")
 #: 'csv' is the name of a user's own points (sent in a ``points`` message)
@@ -86,6 +117,13 @@ class Setup:
     fps: int = 60
     #: activations in the race
     race: tuple[str, ...] = ("relu", "tanh", "sigmoid")
+    #: initial weights all zero (TF Playground's initZero; biases still start at 0.1)
+    init_zero: bool = False
+    #: controls hidden from this page (a lesson's link hides what it does not need): keys of
+    #: :data:`HIDABLE`
+    hide: tuple[str, ...] = ()
+    #: hide the explanations under the page (TF Playground's hideText)
+    hide_text: bool = False
 
     def hidden_activations(self) -> list[str]:
         """The activation spec of each hidden layer, overrides applied."""
@@ -156,7 +194,12 @@ def _check(name: str, value: Any) -> Any:
         return _choice(name, value, PROBLEMS)
     if name == "loss":
         return _choice(name, value, LOSSES)
-    if name in ("discretize", "show_test"):
+    if name == "hide":
+        items = _strings(name, value, len(HIDABLE), 40)
+        for item in items:
+            _choice(name, item, tuple(HIDABLE))
+        return tuple(h for h in HIDABLE if h in items)
+    if name in ("discretize", "show_test", "init_zero", "hide_text"):
         if not isinstance(value, bool):
             raise ActlabError(f"{name}: expected true or false")
         return value
@@ -257,6 +300,8 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "export": {},
     "import": {"data": dict},
     "race": {"on": bool},
+    "link": {"hash": str},
+    "focus": {"index": int},
 }
 
 

@@ -16,7 +16,9 @@ const $ = (id) => document.getElementById(id);
 const app = {
   ws: null, hello: null, setup: null, state: null, playing: false, racing: false,
   pending: null, drawScheduled: false, lastFrame: null,
-  history: [], gradHistory: [], raceHistory: [], received: [],
+  history: [], gradHistory: [], received: [],
+  // per racer (by activation): [{epoch, seconds, loss, train, test}] and [[epoch, grad]]
+  raceHistory: {}, raceGrad: {}, focusKey: null,
 };
 let net;
 
@@ -58,46 +60,35 @@ function receive(msg) {
 }
 
 // ------------------------------------------------------------------ URL state
+// The server reads links (actlab/web/links.py: field by field, TF Playground's too) and writes
+// them: the page sends the hash as it is and puts back the hash each state comes with.
 
-function encodeSetup(setup) {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(setup)) {
-    if (Array.isArray(value)) {
-      const strings = key === "layer_activations" || key === "race";
-      params.set(key, strings ? JSON.stringify(value) : value.join(","));
-    } else {
-      params.set(key, String(value));
-    }
-  }
-  return params.toString();
+function writeUrl(hash) {
+  app.hash = hash;
+  if (location.hash !== `#${hash}`) history.replaceState(null, "", `#${hash}`);
 }
 
-function decodeSetup(hash, defaults) {
-  const params = new URLSearchParams(hash.replace(/^#/, ""));
-  const out = {};
-  for (const [key, text] of params) {
-    if (!(key in defaults)) { out[key] = text; continue; }   // the server names unknown fields
-    const def = defaults[key];
-    if (Array.isArray(def)) {
-      if (text.startsWith("[")) {
-        try { out[key] = JSON.parse(text); } catch { out[key] = text; }
-      } else {
-        const items = text === "" ? [] : text.split(",");
-        out[key] = key === "layers" ? items.map(Number) : items;
-      }
-    } else if (typeof def === "boolean") {
-      out[key] = text === "true";
-    } else if (typeof def === "number") {
-      out[key] = Number(text);
-    } else {
-      out[key] = text;
-    }
-  }
-  return out;
+function openLink(hash) {
+  send({ type: "link", hash: hash.replace(/^#/, "") });
 }
 
-function writeUrl() {
-  history.replaceState(null, "", `#${encodeSetup(app.setup)}`);
+function showNotes(notes) {
+  const box = $("link-notes");
+  box.querySelector("ul").replaceChildren(...notes.map((n) => {
+    const li = document.createElement("li");
+    li.textContent = n;
+    return li;
+  }));
+  box.hidden = notes.length === 0;
+}
+
+function applyHiding(setup) {
+  const hidden = new Set(setup.hide);
+  document.querySelectorAll("[data-control]").forEach((el) => {
+    el.classList.toggle("link-hidden", hidden.has(el.dataset.control));
+  });
+  for (const key of Object.keys(app.hello.hidable)) document.body.classList.toggle(`hide-${key}`, hidden.has(key));
+  $("explain").hidden = setup.hide_text;
 }
 
 // ------------------------------------------------------------------ server messages
@@ -109,14 +100,14 @@ function onHello(msg) {
   fillSelect($("epochs-per-update"), EPOCHS_PER_UPDATE.map((v) => [v, String(v)]));
   fillSelect($("fps"), FPS.map((v) => [v, String(v)]));
   fillSelect($("activation"), [...msg.activations.map((a) => [a.name, a.name]), [CUSTOM, "custom formula…"]]);
-  $("batch").max = Math.min(msg.limits.max_batch, 64);
+  $("batch").max = msg.limits.max_batch;
   $("points").max = msg.limits.max_points;
   $("classes").max = msg.limits.max_classes;
   buildDatasets(msg.datasets);
   buildRaceChoices(msg.activations, msg.limits.max_race);
   paintColourKey($("colour-key"));
-  const fromUrl = decodeSetup(location.hash, msg.defaults);
-  send({ type: "setup", setup: { ...msg.defaults, ...fromUrl } });
+  buildTeacher(msg.hidable, msg.lessons);
+  openLink(location.hash);
 }
 
 function onState(msg) {
@@ -124,15 +115,29 @@ function onState(msg) {
   app.state = msg;
   app.setup = msg.setup;
   app.racing = msg.racing;
-  const epoch = msg.frame.type === "race_frame" ? msg.frame.runs[0]?.epoch ?? 0 : msg.frame.epoch;
-  const lastEpoch = app.history.length ? app.history[app.history.length - 1][0] : -1;
-  if (!previous || epoch < lastEpoch || epoch === 0) {
-    app.history = []; app.gradHistory = []; app.raceHistory = [];
+  // a history is cleared only when its own network started again (the main network's survives
+  // a race, a racer's survives the others joining or leaving)
+  if (msg.frame.type === "frame") {
+    const last = app.history.length ? app.history[app.history.length - 1][0] : null;
+    if (!previous || (last !== null && (msg.frame.epoch < last || (msg.frame.epoch === 0 && last > 0)))) {
+      app.history = []; app.gradHistory = [];
+    }
+  } else {
+    for (const run of msg.frame.runs) {
+      const h = app.raceHistory[run.activation];
+      if (h && h.length && run.epoch < h[h.length - 1].epoch) { delete app.raceHistory[run.activation]; delete app.raceGrad[run.activation]; }
+    }
   }
-  if (msg.racing) app.gradHistory = [];
+  app.focusKey = null;
   syncControls();
-  writeUrl();
+  writeUrl(msg.hash);
+  if (msg.notes) showNotes(msg.notes);
+  applyHiding(msg.setup);
+  syncTeacher();
+  $("copy-tf-link").disabled = !msg.tf_link;
+  $("copy-tf-link").title = msg.tf_link ? "copy a link that opens this setup in TensorFlow Playground" : `doesn't fit TensorFlow Playground: ${msg.tf_misfit.join("; ")}`;
   net.build(msg, app.hello.activations, app.hello.features, app.hello.limits);
+  drawColourKey(msg);
   drawPoints();
   $("race-toggle").textContent = msg.racing ? "Stop race" : "Start race";
   $("race-toggle").classList.toggle("on", msg.racing);
@@ -151,11 +156,15 @@ function onFrame(frame) {
       if (app.history.length > 3000) { app.history.splice(0, 1000); app.gradHistory.splice(0, 1000); }
     }
   } else {
-    frame.runs.forEach((run, i) => {
-      const h = (app.raceHistory[i] ||= []);
+    for (const run of frame.runs) {
+      if (!run) continue;
+      const h = (app.raceHistory[run.activation] ||= []);
       const last = h[h.length - 1];
-      if (!last || run.epoch > last.epoch) h.push({ epoch: run.epoch, seconds: run.seconds, loss: run.test_loss ?? run.train_loss });
-    });
+      if (!last || run.epoch > last.epoch) h.push({ epoch: run.epoch, seconds: run.seconds, loss: run.test_loss ?? run.train_loss, train: run.train_loss, test: run.test_loss });
+    }
+    const f = frame.focus;
+    const g = (app.raceGrad[f.activation] ||= []);
+    if (!g.length || f.epoch > g[g.length - 1][0]) g.push([f.epoch, f.grad]);
   }
   app.pending = frame;
   if (!app.drawScheduled) {
@@ -178,6 +187,7 @@ function drawPending() {
 function setPlaying(playing) {
   app.playing = playing;
   $("play").classList.toggle("playing", playing);
+  if (!playing) { app.received = []; $("rate").textContent = ""; }
 }
 
 function onPreview(msg) {
@@ -211,33 +221,33 @@ function onError(msg) {
   if (msg.setup) {
     app.setup = msg.setup;
     syncControls();
-    writeUrl();
+    writeUrl(msg.hash);
   }
   toast(msg.message, "error", 6000);
 }
 
 // ------------------------------------------------------------------ drawing a frame
 
-function drawFrame(frame) {
+function drawFrame(frame, history = app.history, gradHistory = app.gradHistory) {
   $("epoch").textContent = formatEpoch(frame.epoch);
   $("test-loss").textContent = formatNumber(frame.test_loss);
   $("train-loss").textContent = formatNumber(frame.train_loss);
   $("test-acc").textContent = frame.test_acc == null ? "" : `accuracy ${(frame.test_acc * 100).toFixed(1)}%`;
   $("train-acc").textContent = frame.train_acc == null ? "" : `accuracy ${(frame.train_acc * 100).toFixed(1)}%`;
-  const xs = app.history.map((h) => h[0]);
+  const xs = history.map((h) => h[0]);
   lineChart($("loss-chart"), [
-    { xs, ys: app.history.map((h) => h[1]), colour: "#aaa" },
-    { xs, ys: app.history.map((h) => h[2]), colour: "#333" },
+    { xs, ys: history.map((h) => h[1]), colour: "#aaa" },
+    { xs, ys: history.map((h) => h[2]), colour: "#333" },
   ], { axes: false, yMin: 0 });
   const heat = frame.heat;
   paintHeatmap($("heatmap"), heat.output, heat.size, {
     discretize: app.setup.discretize, classes: heat.classes ?? null, k: app.state.classes,
   });
   net.update(frame, app.setup.discretize);
-  drawGradients(frame.grad);
+  drawGradients(frame.grad, gradHistory);
 }
 
-function drawGradients(grad) {
+function drawGradients(grad, gradHistory) {
   const bars = $("grad-bars");
   const names = grad.map((_, l) => (l < grad.length - 1 ? `layer ${l + 1}` : "output"));
   if (bars.children.length !== grad.length) {
@@ -257,9 +267,9 @@ function drawGradients(grad) {
     bar.style.background = palette[l % palette.length];
     row.querySelector(".num").textContent = g == null ? "–" : g.toExponential(2);
   });
-  const xs = app.gradHistory.map((h) => h[0]);
+  const xs = gradHistory.map((h) => h[0]);
   lineChart($("grad-chart"), grad.map((_, l) => ({
-    xs, ys: app.gradHistory.map((h) => h[1][l] ?? null), colour: palette[l % palette.length],
+    xs, ys: gradHistory.map((h) => h[1][l] ?? null), colour: palette[l % palette.length],
   })), { log: true, xLabel: "epoch" });
 }
 
@@ -269,13 +279,18 @@ function drawRace(frame) {
     grid.replaceChildren(...frame.runs.map((run, i) => {
       const card = document.createElement("div");
       card.className = "race-card";
-      card.innerHTML = `<canvas width="100" height="100"></canvas><div class="rname"></div><div class="rstats"></div>`;
+      card.title = "click: the network, activation and gradient panels follow this racer";
+      card.innerHTML = `<canvas width="100" height="100"></canvas><div class="rname"></div><div class="rstats"></div><div class="rlate"></div>`;
       card.querySelector("canvas").style.borderColor = RUN_COLOURS[i % RUN_COLOURS.length];
+      card.addEventListener("click", () => send({ type: "focus", index: i }));
       return card;
     }));
   }
+  const late = [];
   frame.runs.forEach((run, i) => {
     const card = grid.children[i];
+    card.classList.toggle("focused", i === frame.focus.index);
+    if (!run) return;
     const heat = run.heat;
     paintHeatmap(card.querySelector("canvas"), heat.output, heat.size, {
       discretize: app.setup.discretize, classes: heat.classes ?? null, k: app.state.classes,
@@ -283,13 +298,36 @@ function drawRace(frame) {
     card.querySelector(".rname").textContent = run.activation;
     const acc = run.test_acc == null ? "" : ` · ${(run.test_acc * 100).toFixed(0)}%`;
     card.querySelector(".rstats").textContent = run.diverged ? "diverged" : `loss ${formatNumber(run.test_loss ?? run.train_loss)}${acc} · ${run.seconds.toFixed(2)} s`;
+    card.querySelector(".rlate").textContent = run.joined == null ? "" : `joined late, at epoch ${+run.joined.toFixed(1)}`;
+    if (run.joined != null) late.push(`${run.activation} joined at epoch ${+run.joined.toFixed(1)}, from the same starting weights the others had`);
   });
-  $("epoch").textContent = formatEpoch(frame.runs[0]?.epoch ?? 0);
-  const series = (x) => app.raceHistory.map((h, i) => ({
-    xs: h.map((p) => p[x]), ys: h.map((p) => p.loss), colour: RUN_COLOURS[i % RUN_COLOURS.length],
-  }));
+  $("late-note").textContent = late.join("; ");
+  $("late-note").hidden = late.length === 0;
+  const series = (x) => frame.runs.map((run, i) => {
+    const h = (run && app.raceHistory[run.activation]) || [];
+    return { xs: h.map((p) => p[x]), ys: h.map((p) => p.loss), colour: RUN_COLOURS[i % RUN_COLOURS.length] };
+  });
   lineChart($("race-epoch-chart"), series("epoch"), { log: true, xLabel: "epoch" });
   lineChart($("race-time-chart"), series("seconds"), { log: true, xLabel: "s" });
+  // the main panels follow the focused racer: its network, its loss, its gradients
+  const f = frame.focus;
+  const key = `${f.activation}|${app.hash}`;
+  if (app.focusKey !== key) {
+    app.focusKey = key;
+    net.build({ ...app.state, hidden: app.state.hidden.map(() => f.activation) }, app.hello.activations, app.hello.features, app.hello.limits);
+    requestPreview(f.activation);
+  }
+  const history = (app.raceHistory[f.activation] || []).map((p) => [p.epoch, p.train, p.test]);
+  drawFrame(f, history, app.raceGrad[f.activation] || []);
+  $("epoch").textContent = formatEpoch(Math.max(...frame.runs.map((r) => r?.epoch ?? 0)));
+}
+
+function drawColourKey(state) {
+  const multi = state.problem === "classification" && state.classes > 2;
+  paintColourKey($("colour-key"), multi ? state.classes : 2);
+  $("key-low").textContent = multi ? "class 1" : "-1";
+  $("key-high").textContent = multi ? `class ${state.classes}` : "1";
+  $("colour-key").title = multi ? "the winning class; paler where the network is less sure" : "the output, from -1 to 1";
 }
 
 function drawPoints() {
@@ -301,9 +339,12 @@ function drawPoints() {
   if (app.setup.show_test) paintPoints(canvas, s.test, { problem: s.problem, classes: s.classes, test: true, clear: false });
 }
 
+// 000,003 for whole epochs; 000,003.4 when an update stopped four tenths into epoch 4
 function formatEpoch(epoch) {
-  const text = String(epoch).padStart(6, "0");
-  return text.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const whole = Math.floor(epoch + 1e-9);
+  const text = String(whole).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const tenth = Math.floor((epoch - whole) * 10 + 1e-9);
+  return epoch - whole > 1e-9 ? `${text}.${tenth}` : text;
 }
 
 function showRate() {
@@ -499,14 +540,11 @@ function wire() {
     e.target.value = "";
     if (file) send({ type: "points", csv: await file.text() });
   });
-  $("copy-link").addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(location.href);
-      toast("Link copied: it reproduces this setup.", "info", 2500);
-    } catch {
-      toast("Copy the address bar: it holds the whole setup.", "info", 3000);
-    }
-  });
+  $("copy-link").addEventListener("click", () => copyText(location.href, "Link copied: it reproduces this setup."));
+  $("copy-tf-link").addEventListener("click", () => copyText(app.state.tf_link, "TensorFlow Playground link copied."));
+  $("link-notes").querySelector(".close").addEventListener("click", () => { $("link-notes").hidden = true; });
+  $("teacher-hide-text").addEventListener("change", () => syncTeacher());
+  $("teacher-copy").addEventListener("click", () => copyText($("teacher-link").value, "Lesson link copied."));
   const editor = $("editor");
   editor.querySelector("input").addEventListener("keydown", (e) => {
     if (e.key === "Enter") {
@@ -520,7 +558,63 @@ function wire() {
   editor.querySelector("input").addEventListener("blur", () => { editor.hidden = true; });
 }
 
+async function copyText(text, done) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(done, "info", 2500);
+  } catch {
+    toast(`Copy this link: ${text}`, "info", 8000);
+  }
+}
+
+// ------------------------------------------------------------------ classroom
+
+function buildTeacher(hidable, lessons) {
+  $("teacher-controls").replaceChildren(...Object.entries(hidable).map(([key, label]) => {
+    const row = document.createElement("label");
+    row.className = "check";
+    row.innerHTML = `<input type="checkbox" checked> `;
+    row.append(label);
+    const box = row.querySelector("input");
+    box.value = key;
+    box.addEventListener("change", () => syncTeacher());
+    return row;
+  }));
+  $("lessons").replaceChildren(...lessons.map((lesson) => {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = `#${lesson.hash}`;
+    a.textContent = lesson.title;
+    a.dataset.lesson = lesson.id;
+    const p = document.createElement("p");
+    p.textContent = lesson.text;
+    li.append(a, p);
+    return li;
+  }));
+}
+
+// the teacher's link: this setup with the unticked controls hidden
+function syncTeacher() {
+  if (!app.setup) return;
+  const boxes = [...document.querySelectorAll("#teacher-controls input")];
+  const hides = JSON.stringify([app.setup.hide, app.setup.hide_text]);
+  if (app.teacherFor !== hides) {   // a link that hides other controls: the boxes show them
+    app.teacherFor = hides;
+    boxes.forEach((b) => { b.checked = !app.setup.hide.includes(b.value); });
+    $("teacher-hide-text").checked = app.setup.hide_text;
+  }
+  const hide = boxes.filter((b) => !b.checked).map((b) => b.value);
+  // the hash as the server wrote it (URLSearchParams would turn a formula's spaces into "+")
+  const parts = app.hash.split("&").filter((p) => !/^hide(_text)?=/.test(p));
+  parts.push(`hide=${hide.join(",")}`, `hide_text=${$("teacher-hide-text").checked}`);
+  $("teacher-link").value = `${location.origin}${location.pathname}#${parts.join("&")}`;
+}
+
 function edit(event, label, value, commit) {
+  $("copy-tf-link").addEventListener("click", () => copyText(app.state.tf_link, "TensorFlow Playground link copied."));
+  $("link-notes").querySelector(".close").addEventListener("click", () => { $("link-notes").hidden = true; });
+  $("teacher-hide-text").addEventListener("change", () => syncTeacher());
+  $("teacher-copy").addEventListener("click", () => copyText($("teacher-link").value, "Lesson link copied."));
   const editor = $("editor");
   editor.querySelector("span").textContent = label;
   const input = editor.querySelector("input");
@@ -556,14 +650,15 @@ function toast(text, kind = "error", ms = 4000) {
 }
 
 window.addEventListener("hashchange", () => {
-  if (!app.hello || `#${encodeSetup(app.setup)}` === location.hash) return;
-  send({ type: "setup", setup: { ...app.hello.defaults, ...decodeSetup(location.hash, app.hello.defaults) } });
+  if (!app.hello || `#${app.hash}` === location.hash) return;
+  openLink(location.hash);
 });
 
 net = new NetworkView($("network"), {
   send,
   edit,
   toggleFeature(name) {
+    if (app.setup.hide.includes("features")) return;   // a lesson fixed the inputs
     const on = app.setup.features.includes(name);
     const features = on ? app.setup.features.filter((f) => f !== name) : [...app.setup.features, name];
     change({ features });

@@ -77,8 +77,18 @@ export function pointColour(label, problem, classes) {
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
-export function paintColourKey(canvas) {
+// The key under the output: -1 (orange) to 1 (blue), or with k > 2 classes one swatch a class.
+export function paintColourKey(canvas, k = 2) {
   const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (k > 2) {
+    const w = canvas.width / k;
+    for (let c = 0; c < k; c++) {
+      ctx.fillStyle = pointColour(c, "classification", k);
+      ctx.fillRect(Math.round(c * w) + 1, 0, Math.round(w) - 2, canvas.height);
+    }
+    return;
+  }
   for (let x = 0; x < canvas.width; x++) {
     ctx.fillStyle = colourOf(x / (canvas.width - 1) * 2 - 1);
     ctx.fillRect(x, 0, 1, canvas.height);

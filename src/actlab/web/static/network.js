@@ -4,6 +4,7 @@
 import { colourOf, paintHeatmap, CLASS_COLOURS, formatNumber } from "./draw.js";
 
 const NODE = 40;        // node size in CSS pixels
+const COMPACT_NODE = 30; // node size when the columns are closer than 80 px
 const ROW = 50;         // vertical spacing of units
 const TOP = 86;         // space for the layer headers
 const FEATURE_LABELS = {
@@ -38,8 +39,12 @@ export class NetworkView {
     const width = root.clientWidth || 640;
     const tallest = Math.max(allFeatures.length, ...layers, state.sizes[state.sizes.length - 1]);
     root.style.height = `${TOP + tallest * ROW + 10}px`;
-    const featureX = 96, outputX = width - NODE - 6;
-    const span = (outputX - featureX) / (layers.length + 1);
+    let span = (width - NODE - 6 - 96) / (layers.length + 1);
+    // many layers on a narrow screen: smaller units and headers, so the links stay visible
+    this.size = span < 80 ? COMPACT_NODE : NODE;
+    root.classList.toggle("compact", this.size === COMPACT_NODE);
+    const featureX = 96, outputX = width - this.size - 6;
+    span = (outputX - featureX) / (layers.length + 1);
     const colX = (c) => featureX + c * span;   // c = 0 features, 1..L hidden, L+1 output
 
     // features: all of them, switched on or off by a click
@@ -155,7 +160,8 @@ export class NetworkView {
   }
 
   link([x1, y1], [x2, y2], layer, source, target) {
-    const a = [x1 + NODE, y1 + NODE / 2], b = [x2, y2 + NODE / 2];
+    const n = this.size;
+    const a = [x1 + n, y1 + n / 2], b = [x2, y2 + n / 2];
     const mx = (a[0] + b[0]) / 2;
     const d = `M${a[0]},${a[1]} C${mx},${a[1]} ${mx},${b[1]} ${b[0]},${b[1]}`;
     const path = document.createElementNS(SVG, "path");
@@ -164,22 +170,47 @@ export class NetworkView {
     const hit = document.createElementNS(SVG, "path");
     hit.setAttribute("d", d);
     hit.setAttribute("class", "hit");
-    const title = document.createElementNS(SVG, "title");
-    hit.appendChild(title);
+    const name = this.linkName(layer, source, target);
     hit.addEventListener("click", (e) => {
       const w = this.frame?.weights?.[layer]?.[source]?.[target] ?? 0;
-      this.handlers.edit(e, `weight ${layer}:${source + 1}→${target + 1}`, w,
+      this.handlers.edit(e, name, w,
         (v) => this.handlers.send({ type: "set_weight", layer, source, target, value: v }));
     });
+    // the weight's value beside the pointer, kept current while training
+    const tip = document.getElementById("weight-tip");
+    hit.addEventListener("mousemove", (e) => {
+      this.hovered = { layer, source, target, name };
+      tip.style.left = `${e.clientX + 14}px`;
+      tip.style.top = `${e.clientY + 10}px`;
+      this.showWeight();
+      tip.hidden = false;
+    });
+    hit.addEventListener("mouseleave", () => { this.hovered = null; tip.hidden = true; });
     this.svg.appendChild(path);
     this.svg.appendChild(hit);
-    return { path, title };
+    return { path };
+  }
+
+  // layers and units counted from 1, as the bias editor does: "x1 → layer 1, unit 2"
+  linkName(layer, source, target) {
+    const features = this.state.setup.features;
+    const from = layer === 0 ? features[source] : `layer ${layer}, unit ${source + 1}`;
+    const last = layer === this.state.setup.layers.length;
+    const to = last ? (this.state.sizes[this.state.sizes.length - 1] > 1 ? `output ${target + 1}` : "output") : `layer ${layer + 1}, unit ${target + 1}`;
+    return `weight ${from} → ${to}`;
+  }
+
+  showWeight() {
+    const h = this.hovered;
+    if (!h) return;
+    const w = this.frame?.weights?.[h.layer]?.[h.source]?.[h.target];
+    document.getElementById("weight-tip").textContent = `${h.name}: ${w == null ? "–" : formatNumber(w)} (click to edit)`;
   }
 
   layerHead(x, l, count, state, catalog, limits) {
     const head = document.createElement("div");
     head.className = "layer-head";
-    head.style.left = `${x - 12}px`;
+    head.style.left = `${x + this.size / 2 - (this.size === NODE ? 32 : 25)}px`;
     const pm = document.createElement("div");
     pm.className = "plusminus";
     for (const [text, delta] of [["+", 1], ["−", -1]]) {
@@ -218,7 +249,7 @@ export class NetworkView {
   outputHead(x, l) {
     const head = document.createElement("div");
     head.className = "layer-head";
-    head.style.left = `${x - 12}px`;
+    head.style.left = `${x + this.size / 2 - (this.size === NODE ? 32 : 25)}px`;
     head.innerHTML = `<div class="spacer-top"></div><span class="count">output</span><div class="spacer-select"></div>`;
     head.appendChild(this.gradientBar());
     this.root.appendChild(head);
@@ -253,8 +284,8 @@ export class NetworkView {
       link.path.setAttribute("stroke", colourOf(clampUnit(w)));
       link.path.setAttribute("stroke-width", Math.min(10, 1 + Math.abs(w) * 1.8).toFixed(2));
       link.path.setAttribute("stroke-opacity", "0.85");
-      link.title.textContent = `weight ${formatNumber(w)} (click to edit)`;
     })));
+    this.showWeight();
     const grads = frame.grad || [];
     this.heads.forEach((head, l) => {
       const g = grads[l];
