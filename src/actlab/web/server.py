@@ -83,7 +83,7 @@ def serve(
     url = url_of(sock, host)
     options = UVICORN_OPTIONS
     if announce:
-        print(f"actlab playground at {url}  (Ctrl-C stops it)", flush=True)
+        print(f"actlab playground at {url}  (MNIST page: {url}mnist; Ctrl-C stops it)", flush=True)
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(f"note: listening on {host}: other machines that reach it can use it", flush=True)
     if open_browser:
