@@ -187,7 +187,9 @@ def test_session_play_frames_and_retune_while_running() -> None:
     assert frame["stats"]["examples"] > 0 and frame["example"]["tiles"][0]["name"] == "input"
     names = [t["name"] for t in frame["example"]["tiles"]]
     assert names == ["input", "conv", "relu", "pool", "conv", "relu", "pool", "softmax"]
-    assert "test" in frame  # the first frame tests; later ones every TEST_SECONDS
+    assert "test" in s.state()["frame"]  # a whole test pass; while training, a pass is spread:
+    results = [s.trainer.test_step() for _ in range(23)]  # 450 digits, 20 a frame
+    assert results[:22] == [None] * 22 and results[22]["images"] == 450
     assert [f["shape"] for f in frame["filters"]] == [[8, 1, 3, 3], [16, 8, 3, 3]]
     net = s.trainer.net
     (state,) = handle(s, {"type": "setup", "setup": {**s.setup.to_dict(), "batch_size": 50}})

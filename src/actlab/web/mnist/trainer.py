@@ -31,27 +31,37 @@ WINDOW = 500
 TEST_CROPS = 4
 #: test images one evaluation covers at most (a random subset when there are more)
 TEST_IMAGES = 1000
+#: test images evaluated per frame while training (a pass of 1,000 takes 50 frames, about 5 s)
+TEST_CHUNK = 20
 #: test digits shown in the grid with their top-3 predictions
 GRID = 40
 #: points of the loss curve kept (older ones are merged pairwise)
 CURVE_POINTS = 400
 #: validation examples evaluated per frame
-VAL_PER_FRAME = 50
+VAL_PER_FRAME = 20
 
 
-def make_optimizer(setup: Setup, net: nn.Module) -> torch.optim.Optimizer:
+def make_optimizer(setup: Setup, net: model.LiveNet) -> torch.optim.Optimizer:
     """The setup's optimiser over ``net``'s parameters (Adadelta as ConvNetJS's: rho 0.95,
-    eps 1e-6)."""
-    params = net.parameters()
+    eps 1e-6). The L2 decay is the optimiser's ``weight_decay`` on the weights (not the biases):
+    it adds ``l2_decay * w`` to each weight's gradient, as ConvNetJS does, without a loss term
+    to differentiate at every step."""
+    weights = [m.weight for m in net.weighted()]
+    chosen = {id(w) for w in weights}
+    others = [p for p in net.parameters() if id(p) not in chosen]
+    groups = [
+        {"params": weights, "weight_decay": setup.l2_decay},
+        {"params": others, "weight_decay": 0.0},
+    ]
     lr, momentum = setup.learning_rate, setup.momentum
     if setup.optimizer == "adadelta":
-        return torch.optim.Adadelta(params, lr=1.0, rho=0.95, eps=1e-6)
+        return torch.optim.Adadelta(groups, lr=1.0, rho=0.95, eps=1e-6, foreach=True)
     if setup.optimizer == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr, eps=1e-8)
+        return torch.optim.Adagrad(groups, lr=lr, eps=1e-8, foreach=True)
     if setup.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr)
+        return torch.optim.Adam(groups, lr=lr, foreach=True)
     nesterov = setup.optimizer == "nesterov" and momentum > 0
-    return torch.optim.SGD(params, lr=lr, momentum=momentum, nesterov=nesterov)
+    return torch.optim.SGD(groups, lr=lr, momentum=momentum, nesterov=nesterov, foreach=True)
 
 
 class Trainer:
@@ -71,7 +81,7 @@ class Trainer:
         self.examples, self.seconds = 0, 0.0
         #: per example, milliseconds (moving averages)
         self.forward_ms = self.backward_ms = 0.0
-        self.class_loss = self.l2_loss = float("nan")
+        self.class_loss = float("nan")
         self.train_hits: deque[bool] = deque(maxlen=WINDOW)
         self.val_hits: deque[bool] = deque(maxlen=WINDOW)
         #: (examples, mean classification loss) points
@@ -80,15 +90,20 @@ class Trainer:
         #: the last training example (its index) and the last step's activations
         self.current = 0
         self.trace: list[torch.Tensor] = []
+        #: the running test pass: its images, the summed probabilities, how many are done
+        self._test: tuple[np.ndarray, np.ndarray, int] | None = None
 
     def retune(self, setup: Setup) -> None:
         """Apply a new learning rate, momentum, batch size or L2 decay while training goes on;
         a new optimiser kind starts a fresh optimiser around the same weights."""
         if setup.optimizer != self.setup.optimizer:
             self.optimizer = make_optimizer(setup, self.net)
-        elif setup.optimizer != "adadelta":
+        else:
+            weights, _ = self.optimizer.param_groups
+            weights["weight_decay"] = setup.l2_decay
             for group in self.optimizer.param_groups:
-                group["lr"] = setup.learning_rate
+                if setup.optimizer != "adadelta":
+                    group["lr"] = setup.learning_rate
                 if "momentum" in group:
                     group["momentum"] = setup.momentum
                     group["nesterov"] = setup.optimizer == "nesterov" and setup.momentum > 0
@@ -112,11 +127,9 @@ class Trainer:
         trace: list[torch.Tensor] | None = [] if keep_trace else None
         logits = self.net(x, trace)
         class_loss = nn.functional.cross_entropy(logits, y)
-        decay = self.setup.l2_decay
-        l2 = self.net.l2() * (decay / 2) if decay else torch.zeros(())
         middle = time.perf_counter()
         self.optimizer.zero_grad(set_to_none=True)
-        (class_loss + l2).backward()
+        class_loss.backward()
         self.optimizer.step()
         end = time.perf_counter()
         n = len(y)
@@ -126,7 +139,6 @@ class Trainer:
         self.backward_ms = _ema(self.backward_ms, (end - middle) * 1e3 / n, self.examples == n)
         loss_value = float(class_loss.detach())
         self.class_loss = _ema(self.class_loss, loss_value, self.examples == n)
-        self.l2_loss = float(l2.detach())
         self.train_hits.extend((logits.argmax(1) == y).tolist())
         self._losses.append(loss_value)
         if trace is not None:
@@ -163,17 +175,39 @@ class Trainer:
         self.val_hits.extend(hits.tolist())
 
     @torch.no_grad()
-    def test(self, limit: int = TEST_IMAGES) -> dict[str, Any]:
-        """Test accuracy over up to ``limit`` test images, each averaged over four random crops;
-        the confusion matrix, and a grid of test images with their top-3 predictions."""
+    def test_step(self, count: int = TEST_CHUNK) -> dict[str, Any] | None:
+        """Advance the running test pass by ``count`` images (four random crops each); the
+        pass's result when it ends, else None. A pass is spread over frames so that no frame
+        waits for a whole test set; the weights move during it, as in ConvNetJS's demo."""
         im = self.images
-        n = len(im.y_test)
-        index = np.arange(n) if n <= limit else np.sort(self.rng.choice(n, limit, replace=False))
-        probs = np.zeros((len(index), im.n_classes), np.float32)
+        if self._test is None:
+            n = len(im.y_test)
+            chosen = self.rng.choice(n, TEST_IMAGES, replace=False) if n > TEST_IMAGES else None
+            index = np.arange(n) if chosen is None else np.sort(chosen)
+            self._test = (index, np.zeros((len(index), im.n_classes), np.float32), 0)
+        index, probs, done = self._test
+        part = slice(done, done + count)
         for _ in range(TEST_CROPS):
-            x = torch.from_numpy(im.batch(index, self.rng, "test"))
-            probs += torch.softmax(self.net(x), 1).numpy()
-        probs /= TEST_CROPS
+            x = torch.from_numpy(im.batch(index[part], self.rng, "test"))
+            probs[part] += torch.softmax(self.net(x), 1).numpy()
+        done = min(done + count, len(index))
+        if done < len(index):
+            self._test = (index, probs, done)
+            return None
+        self._test = None
+        return self._test_result(index, probs / TEST_CROPS)
+
+    def test(self) -> dict[str, Any]:
+        """A whole test pass now (see :meth:`test_step`)."""
+        self._test = None
+        result = self.test_step(TEST_IMAGES)
+        assert result is not None
+        return result
+
+    def _test_result(self, index: np.ndarray, probs: np.ndarray) -> dict[str, Any]:
+        """Test accuracy over the pass's images, each averaged over four random crops; the
+        confusion matrix, and a grid of test images with their top-3 predictions."""
+        im = self.images
         labels = im.y_test[index]
         predicted = probs.argmax(1)
         confusion = np.zeros((im.n_classes, im.n_classes), np.int64)
@@ -206,11 +240,16 @@ class Trainer:
             "forward_ms": round(self.forward_ms, 4),
             "backward_ms": round(self.backward_ms, 4),
             "class_loss": _finite(self.class_loss),
-            "l2_loss": _finite(self.l2_loss),
+            "l2_loss": _finite(self.l2_loss()),
             "train_acc": _mean(self.train_hits),
             "val_acc": _mean(self.val_hits),
             "curve": [[e, round(v, 5)] for e, v in self.curve],
         }
+
+    @torch.no_grad()
+    def l2_loss(self) -> float:
+        """ConvNetJS's L2 weight-decay loss: l2_decay * sum(w^2) / 2 over the weights."""
+        return float(self.net.l2()) * self.setup.l2_decay / 2
 
     def current_example(self) -> tuple[torch.Tensor, int]:
         """The last trained example (its centre crop) and its label."""

@@ -92,7 +92,9 @@ function showSetup(state) {
   $("dataset").value = s.dataset;
   $("optimizer").value = s.optimizer;
   for (const f of SETUP_FIELDS) $(f).value = s[f];
-  $("network").value = state.network;
+  // keep what the user is typing unless the server's network itself changed (data set, load)
+  if (state.network !== app.shownNetwork || $("network").value === app.shownNetwork) $("network").value = state.network;
+  app.shownNetwork = state.network;
   $("race-specs").value = s.race.join(", ");
   const lr = s.optimizer === "adadelta";
   $("learning_rate").disabled = lr;
@@ -154,6 +156,7 @@ function wire() {
     $(f).onchange = () => {
       const value = Number($(f).value);
       if ($(f).value === "" || !Number.isFinite(value)) { showError(`${f}: enter a number`); return; }
+      if (app.state && app.state.setup[f] === value) return;
       sendSetup({ [f]: value });
     };
   }
@@ -218,7 +221,7 @@ function el(tag, cls, text) {
 
 const fmt = (v, digits = 3) => (v === null || v === undefined ? "-" : Number(v).toFixed(digits));
 
-function drawLayers(container, example, filters, caption) {
+function drawLayers(container, example, filters, caption, withGradients = true) {
   if (container.id === "layers") $("vis-caption").textContent = caption;
   const rows = [];
   let conv = 0;
@@ -228,14 +231,15 @@ function drawLayers(container, example, filters, caption) {
     const [c, h, w] = tile.shape;
     info.append(el("b", null, tile.name), el("div", null, `${c}x${h}x${w}`),
       el("div", "minmax", `act ${fmt(tile.min)} … ${fmt(tile.max)}`),
-      el("div", "minmax", `grad ${fmt(tile.grad_min, 4)} … ${fmt(tile.grad_max, 4)}`));
+      ...(withGradients ? [el("div", "minmax", `grad ${fmt(tile.grad_min, 4)} … ${fmt(tile.grad_max, 4)}`)] : []));
     row.append(info);
     const vector = h === 1 && w === 1;
     const shape = vector ? [1, 1, c] : tile.shape;
     const scale = vector ? 10 : scaleFor(h);
     const acts = el("div", "tiles"); acts.append(el("span", "what", "activations"), tiles(shape, tile.values, scale));
     const grads = el("div", "tiles"); grads.append(el("span", "what", "gradients"), tiles(shape, tile.grad, scale));
-    row.append(acts, grads);
+    row.append(acts);
+    if (withGradients) row.append(grads);
     if (tile.name === "conv" && filters && filters[conv]) {
       const f = filters[conv++];
       const [o, i, k] = f.shape;
@@ -403,7 +407,9 @@ function wirePad() {
   const at = (e) => { const r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height]; };
   const stroke = (e) => {
     const p = at(e);
-    ctx.strokeStyle = "#fff"; ctx.lineWidth = pad.width / 10; ctx.lineCap = "round";
+    // a stroke about as wide, relative to the image, as the data set's own strokes
+    const side = app.state ? app.state.dataset.image[1] : 28;
+    ctx.strokeStyle = "#fff"; ctx.lineWidth = pad.width * (side <= 8 ? 0.17 : 0.09); ctx.lineCap = "round";
     ctx.beginPath(); ctx.moveTo(...(last || p)); ctx.lineTo(...p); ctx.stroke();
     last = p;
     if (!pending) { pending = true; setTimeout(() => { pending = false; probe(); }, 100); }
@@ -439,7 +445,7 @@ function drawProbe(msg) {
   const list = el("div", "top3");
   for (const [p, k] of order) list.append(el("div", null, `${names[k] ?? k} ${(100 * p).toFixed(1)}%`));
   const layers = el("div", "probe-layers");
-  drawLayers(layers, msg, null, "");
+  drawLayers(layers, msg, null, "", false);
   box.replaceChildren(head, list, layers);
 }
 
