@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import threading
 from pathlib import Path
@@ -327,3 +328,26 @@ def test_session_lock_serialises_messages_and_training() -> None:
     worker.join(5)
     reader.join(5)
     assert done
+
+
+def test_cli_refuses_bad_data_and_device(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from actlab.cli import main
+    from actlab.web.mnist.routes import DATA_VARIABLE
+
+    monkeypatch.delenv(model.DEVICE_VARIABLE, raising=False)
+    monkeypatch.delenv(DATA_VARIABLE, raising=False)
+    assert main(["playground", "--no-browser", "--data", str(tmp_path / "none")]) == 2
+    assert "not a directory" in capsys.readouterr().err
+    assert main(["playground", "--no-browser", "--device", "tpu"]) == 2
+    assert "unknown device 'tpu'" in capsys.readouterr().err
+    assert model.DEVICE_VARIABLE not in os.environ and DATA_VARIABLE not in os.environ
+
+
+def test_device_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(model.DEVICE_VARIABLE, "cpu")
+    assert session.Session().state()["device"] == "cpu"
+    monkeypatch.setenv(model.DEVICE_VARIABLE, "nonsense")
+    with pytest.raises(ActlabError, match="unknown device"):
+        session.Session()

@@ -32,6 +32,11 @@ def add_parser(sub: Any) -> None:
         help="where the MNIST page finds MNIST, Fashion-MNIST, CIFAR-10 (DIR/mnist, ... or the "
         "IDX files in DIR; default: the data cache of 'actlab data download')",
     )
+    p.add_argument(
+        "--device",
+        default=None,
+        help="where the MNIST page trains: auto (CUDA when present; the default), cpu, cuda[:N]",
+    )
     p.set_defaults(func=run)
 
 
@@ -52,6 +57,21 @@ def run(args: argparse.Namespace) -> int:
         if not Path(args.data).is_dir():
             raise ActlabError(f"--data {args.data}: not a directory")
         os.environ[DATA_VARIABLE] = str(Path(args.data).resolve())  # read by each worker
+    if args.device is not None:
+        import os
+
+        from actlab.web.mnist.model import DEVICE_VARIABLE, device
+
+        previous = os.environ.get(DEVICE_VARIABLE)
+        os.environ[DEVICE_VARIABLE] = args.device
+        try:
+            device()  # a bad name stops here with one line, not in each page's connection
+        except ActlabError:
+            if previous is None:
+                del os.environ[DEVICE_VARIABLE]
+            else:
+                os.environ[DEVICE_VARIABLE] = previous
+            raise
     try:
         serve(args.host, args.port, open_browser=not args.no_browser, workers=args.workers)
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,15 @@ from actlab.web.mnist.netdef import Layer
 
 #: what a saved network file says it is
 FORMAT = "actlab-mnist-net"
+#: "auto" (CUDA when there is one), "cpu", "cuda" or "cuda:N": where the page's networks train
+DEVICE_VARIABLE = "ACTLAB_MNIST_DEVICE"
+
+
+def device() -> torch.device:
+    """Where networks train: ``$ACTLAB_MNIST_DEVICE``, by default CUDA when there is one."""
+    from actlab.torch.device import resolve_device
+
+    return resolve_device(os.environ.get(DEVICE_VARIABLE, "auto"))
 
 
 class LiveNet(nn.Module):
@@ -75,7 +85,8 @@ class LiveNet(nn.Module):
 
     def l2(self) -> torch.Tensor:
         """Sum of squared weights (biases excluded), ConvNetJS's L2 decay loss before its rate."""
-        return sum((m.weight.square().sum() for m in self.weighted()), torch.zeros(()))
+        start = torch.zeros((), device=self.out.weight.device)
+        return sum((m.weight.square().sum() for m in self.weighted()), start)
 
     def weighted(self) -> list[nn.Conv2d | nn.Linear]:
         """The layers with weights, in order (the classifier last)."""
@@ -102,12 +113,12 @@ def inspect(net: LiveNet, x: torch.Tensor, label: int | None) -> dict[str, Any]:
     The gradient is of the cross-entropy loss for ``label`` (None: for the predicted class);
     computed with ``torch.autograd.grad`` so the weights' own gradients are left alone.
     """
-    x = x.detach().clone().requires_grad_(True)
+    x = x.detach().to(net.out.weight.device).requires_grad_(True)
     trace: list[torch.Tensor] = []
     logits = net(x, trace)
     probs = torch.softmax(logits, 1)
     target = int(probs.argmax()) if label is None else label
-    loss = nn.functional.cross_entropy(logits, torch.tensor([target]))
+    loss = nn.functional.cross_entropy(logits, torch.tensor([target], device=logits.device))
     shown: list[tuple[str, torch.Tensor]] = [("input", x)]
     for i, layer in enumerate(net.layers):
         shown.append((layer.kind, trace[2 * i]))
@@ -118,8 +129,8 @@ def inspect(net: LiveNet, x: torch.Tensor, label: int | None) -> dict[str, Any]:
     tiles = []
     for (name, value), grad in zip(shown, grads):
         value = probs if name == "softmax" else value
-        tiles.append(_tile(name, value[0].detach().numpy(), grad[0].numpy()))
-    p = probs[0].detach().numpy()
+        tiles.append(_tile(name, value[0].detach().cpu().numpy(), grad[0].cpu().numpy()))
+    p = probs[0].detach().cpu().numpy()
     return {"tiles": tiles, "probs": [round(float(v), 4) for v in p], "label": target}
 
 
@@ -137,7 +148,7 @@ def filters(net: LiveNet) -> list[dict[str, Any]]:
     out = []
     for layer, op in zip(net.layers, net.ops):
         if isinstance(op, nn.Conv2d):
-            w = op.weight.detach().numpy()
+            w = op.weight.detach().cpu().numpy()
             data, lo, hi = as_bytes(w)
             out.append(
                 {"line": layer.line, "shape": list(w.shape), "values": data, "min": lo, "max": hi}
@@ -148,7 +159,7 @@ def filters(net: LiveNet) -> list[dict[str, Any]]:
 def to_json(net: LiveNet, extra: dict[str, Any]) -> dict[str, Any]:
     """The network as JSON: its definition, input shape, classes and every parameter."""
     params = {
-        name: {"shape": list(t.shape), "values": t.detach().reshape(-1).tolist()}
+        name: {"shape": list(t.shape), "values": t.detach().cpu().reshape(-1).tolist()}
         for name, t in net.state_dict().items()
     }
     return {
@@ -194,5 +205,5 @@ def from_json(data: Any, shape: tuple[int, int, int], classes: int) -> LiveNet:
 def state_dict_bytes(net: LiveNet) -> bytes:
     """``torch.save(net.state_dict())``: load it with ``torch.load(..., weights_only=True)``."""
     buffer = io.BytesIO()
-    torch.save(net.state_dict(), buffer)
+    torch.save({k: v.cpu() for k, v in net.state_dict().items()}, buffer)
     return buffer.getvalue()

@@ -62,7 +62,7 @@ class Race:
         n = len(images.y_test)
         rng = np.random.default_rng(setup.seed)
         index = np.sort(rng.choice(n, min(n, RACE_TEST), replace=False))
-        self.test_x = torch.from_numpy(images.batch(index, None, "test"))
+        self.test_x = torch.from_numpy(images.batch(index, None, "test")).to(self.feed.device)
         self.test_y = images.y_test[index]
         self.history: list[list[dict[str, Any]]] = [[] for _ in self.racers]
         self.next_point = 0.0
@@ -93,7 +93,7 @@ class Race:
         scores = racer.net(self.test_x)
         if not torch.isfinite(scores).all():
             return None
-        return round(float((scores.argmax(1).numpy() == self.test_y).mean()), 4)
+        return round(float((scores.argmax(1).cpu().numpy() == self.test_y).mean()), 4)
 
     def _point(self, racer: Trainer, function: Any) -> dict[str, Any]:
         grads, blocked, dead = [], [], []
@@ -103,7 +103,7 @@ class Race:
             grad = getattr(op, "weight", None)
             g = None if grad is None or grad.grad is None else grad.grad
             grads.append(None if g is None else _finite(float(g.square().mean().sqrt())))
-            z = racer.trace[2 * i].numpy() if racer.trace else np.zeros((1, 1))
+            z = racer.trace[2 * i].cpu().numpy() if racer.trace else np.zeros((1, 1))
             with np.errstate(all="ignore"):
                 slope = np.abs(function.derivative(z.astype(np.float64)))
             blocked.append(round(float((slope < BLOCKED).mean()), 4))

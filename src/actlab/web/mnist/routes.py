@@ -147,8 +147,10 @@ class _Connection:
             group.start_soon(self.train)
 
     def _start(self) -> list[dict[str, Any]]:
-        import torch
-
+        try:
+            import torch
+        except ImportError:
+            raise ActlabError("the MNIST page trains with torch: pip install torch") from None
         from actlab.web.mnist import session
 
         torch.set_num_threads(TORCH_THREADS)

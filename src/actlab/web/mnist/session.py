@@ -186,6 +186,7 @@ class Session:
                 for lay, s in zip(net.layers, shapes)
             ],
             "parameters": sum(p.numel() for p in net.parameters()),
+            "device": str(self.trainer.device),
             "playing": self.playing,
             "racing": self.race is not None,
             "frame": self._frame(test=True),

@@ -72,7 +72,9 @@ class Trainer:
         if net is None:
             torch.manual_seed(setup.seed)
             net = model.build(layers, images.input_shape, images.n_classes)
-        self.images, self.setup, self.net = images, setup, net
+        #: where it trains: CUDA when there is one (or as $ACTLAB_MNIST_DEVICE says), else CPU
+        self.device = model.device()
+        self.images, self.setup, self.net = images, setup, net.to(self.device)
         self.optimizer = make_optimizer(setup, net)
         #: batch order and crops
         self.rng = np.random.default_rng(setup.seed)
@@ -118,8 +120,9 @@ class Trainer:
             fresh = self.rng.permutation(len(self.images.y_train))
             self.order = np.concatenate([self.order, fresh])
         index, self.order = self.order[:n], self.order[n:]
-        x = torch.from_numpy(self.images.batch(index, self.rng))
-        return x, torch.from_numpy(self.images.y_train[index]), int(index[0])
+        x = torch.from_numpy(self.images.batch(index, self.rng)).to(self.device)
+        y = torch.from_numpy(self.images.y_train[index]).to(self.device)
+        return x, y, int(index[0])
 
     def step(self, x: torch.Tensor, y: torch.Tensor, keep_trace: bool = False) -> None:
         """One optimiser step on a batch, timed (forward; backward with the update)."""
@@ -170,8 +173,8 @@ class Trainer:
     def validate(self, count: int = VAL_PER_FRAME) -> None:
         """Score ``count`` random held-out training images (centre crops) into the window."""
         index = self.rng.integers(0, len(self.images.y_val), count)
-        x = torch.from_numpy(self.images.batch(index, None, "val"))
-        hits = self.net(x).argmax(1).numpy() == self.images.y_val[index]
+        x = torch.from_numpy(self.images.batch(index, None, "val")).to(self.device)
+        hits = self.net(x).argmax(1).cpu().numpy() == self.images.y_val[index]
         self.val_hits.extend(hits.tolist())
 
     @torch.no_grad()
@@ -188,8 +191,8 @@ class Trainer:
         index, probs, done = self._test
         part = slice(done, done + count)
         for _ in range(TEST_CROPS):
-            x = torch.from_numpy(im.batch(index[part], self.rng, "test"))
-            probs[part] += torch.softmax(self.net(x), 1).numpy()
+            x = torch.from_numpy(im.batch(index[part], self.rng, "test")).to(self.device)
+            probs[part] += torch.softmax(self.net(x), 1).cpu().numpy()
         done = min(done + count, len(index))
         if done < len(index):
             self._test = (index, probs, done)

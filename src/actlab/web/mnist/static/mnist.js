@@ -101,7 +101,7 @@ function showSetup(state) {
   $("learning_rate").title = lr ? "Adadelta sets its own step sizes" : "";
   $("momentum").disabled = !["sgd", "nesterov"].includes(s.optimizer);
   const d = state.dataset;
-  $("data-info").textContent = `${d.name}: ${d.train} training, ${d.validation} validation, ${d.test} test images of ${d.image.join("x")}; the network sees ${d.input.join("x")} crops; ${state.parameters.toLocaleString()} parameters. Source: ${d.source}.`;
+  $("data-info").textContent = `${d.name}: ${d.train} training, ${d.validation} validation, ${d.test} test images of ${d.image.join("x")}; the network sees ${d.input.join("x")} crops; ${state.parameters.toLocaleString()} parameters, trained on ${state.device}. Source: ${d.source}.`;
   $("layer-plan").replaceChildren(...state.layers.map((l) => {
     const div = document.createElement("div");
     div.textContent = `${l.text}  →  ${l.shape.join("x")}`;
