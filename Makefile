@@ -27,10 +27,12 @@ bench: $(STAMP)
 	$(BIN)/actlab bench kernels
 	$(BIN)/actlab bench engine
 
-# regenerate the figure and the accuracy table the README links to
+# regenerate the figures and tables the README links to
 docs: $(STAMP)
 	$(BIN)/actlab plot -o docs/activations.png
 	$(BIN)/python benchmarks/ulp_table.py
+	$(BIN)/python tools/mnist_screenshot.py
+	$(BIN)/python benchmarks/mnist_live.py --write docs/mnist-speed.md
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

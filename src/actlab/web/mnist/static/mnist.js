@@ -219,7 +219,12 @@ function el(tag, cls, text) {
   return e;
 }
 
-const fmt = (v, digits = 3) => (v === null || v === undefined ? "-" : Number(v).toFixed(digits));
+// a number for a label: fixed digits, or 3 significant ones when it is small (a gradient)
+function fmt(v, digits = 3) {
+  if (v === null || v === undefined) return "-";
+  const a = Math.abs(v);
+  return a !== 0 && a < 10 ** -(digits - 1) ? Number(v).toExponential(2) : Number(v).toFixed(digits);
+}
 
 function drawLayers(container, example, filters, caption, withGradients = true) {
   if (container.id === "layers") $("vis-caption").textContent = caption;
