@@ -186,6 +186,7 @@ def test_save_load_export_and_draw(page, address, tmp_path) -> None:  # type: ig
     assert page.locator("#probe-result .layer").count() == 8
     assert sum(value(page, "a.lastProbe.probs")) == pytest.approx(1, abs=1e-2)
     page.click("#clear-pad")
+    page.wait_for_timeout(300)  # a reply still on its way must not draw on the cleared pad
     assert page.locator("#probe-result .layer").count() == 0
 
 

@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const app = { hello: null, state: null, lastFrame: null, lastTest: null, lastProbe: null,
-  playing: false, racing: false, frames: 0, errors: [], raceLayer: 0 };
+  playing: false, racing: false, frames: 0, errors: [], raceLayer: 0, padBlank: true };
 window.actlabMnist = app;
 
 const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
@@ -411,6 +411,7 @@ function wirePad() {
   let down = false, last = null, pending = false;
   const at = (e) => { const r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height]; };
   const stroke = (e) => {
+    app.padBlank = false;
     const p = at(e);
     // a stroke about as wide, relative to the image, as the data set's own strokes
     const side = app.state ? app.state.dataset.image[1] : 28;
@@ -422,12 +423,13 @@ function wirePad() {
   pad.onmousedown = (e) => { down = true; last = null; stroke(e); };
   pad.onmousemove = (e) => { if (down) stroke(e); };
   window.addEventListener("mouseup", () => { if (down) { down = false; probe(); } });
-  $("clear-pad").onclick = () => { clear(); $("probe-result").replaceChildren(); };
+  // a reply still on its way when the pad is cleared is not drawn
+  $("clear-pad").onclick = () => { clear(); app.padBlank = true; $("probe-result").replaceChildren(); };
 }
 
 // The pad, averaged down to the data's image size (values 0..1), sent for a prediction.
 function probe() {
-  if (!app.state) return;
+  if (!app.state || app.padBlank) return;
   const [c, h, w] = app.state.dataset.image;
   const pad = $("pad");
   const small = document.createElement("canvas");
@@ -443,6 +445,7 @@ function probe() {
 }
 
 function drawProbe(msg) {
+  if (app.padBlank) return;
   const names = app.state.dataset.classes;
   const order = msg.probs.map((p, k) => [p, k]).sort((a, b) => b[0] - a[0]).slice(0, 3);
   const box = $("probe-result");
