@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pickle
 import re
 import threading
 from pathlib import Path
@@ -22,7 +23,7 @@ from actlab.errors import ActlabError  # noqa: E402
 from actlab.web.mnist import images, model, netdef, session, setup  # noqa: E402
 from actlab.web.mnist.race import Race  # noqa: E402
 from actlab.web.mnist.trainer import Trainer  # noqa: E402
-from tests.test_data import write_mnist  # noqa: E402
+from tests.test_data import cifar_batch, write_cifar10, write_mnist  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -119,6 +120,22 @@ def test_mnist_from_idx_files(tmp_path: Path) -> None:
     assert probe["tiles"][0]["shape"] == [1, 24, 24] and len(probe["probs"]) == 10
 
 
+def test_cifar10_in_colour(tmp_path: Path) -> None:
+    write_cifar10(tmp_path / "cifar10")
+    im = images.load("cifar10", tmp_path)
+    assert im.input_shape == (3, 32, 32) and im.classes[0] == "airplane"
+    assert len(im.y_train) + len(im.y_val) == 20 and len(im.y_test) == 3
+    # the pixels are the files' own bytes again (the loader's standardisation undone)
+    raw = pickle.loads(cifar_batch(3, "labels", 10, 9, protocol=4))[b"data"]
+    assert np.array_equal(im.pixels_test.reshape(3, -1), raw)
+    s = session.Session(tmp_path)
+    (state,) = handle(s, {"type": "setup", "setup": {"dataset": "cifar10"}})
+    assert state["dataset"]["image"] == [3, 32, 32] and state["layers"][-1]["shape"] == [20, 4, 4]
+    assert s.tick()["example"]["tiles"][0]["shape"] == [3, 32, 32]
+    (probe,) = handle(s, {"type": "probe", "pixels": [0.25] * 3072})
+    assert len(probe["probs"]) == 10
+
+
 # ------------------------------------------------------------------ training
 
 
@@ -176,6 +193,11 @@ def test_race_same_start_same_batches() -> None:
     assert relu["blocked"][0] > tanh["blocked"][0]
     with pytest.raises(ActlabError, match="no act= to swap"):
         Race(im, setup.DEFAULT.replace(network="pool size=2"))
+    s = session.Session()
+    handle(s, {"type": "setup", "setup": {"race": ["relu", "nosuch"]}})  # checked at the start
+    (reply,) = handle(s, {"type": "race", "on": True})
+    assert reply["type"] == "error" and "unknown activation 'nosuch'" in reply["message"]
+    assert s.race is None
 
 
 # ------------------------------------------------------------------ a session
