@@ -101,6 +101,8 @@ def test_train_watch_pause_and_screenshot(page, address) -> None:  # type: ignor
     assert page.text_content("#play") == "Play"
     assert page.locator("#test-grid .cell").count() == 40
     assert page.locator("#confusion td").count() == 100
+    assert "weight gradients" in page.text_content("#layers")  # the filters' own gradients
+    assert "8x1x3x3+8 = 80 parameters" in page.text_content("#layers")
     names = page.locator("#layers .layer-info b").all_text_contents()
     assert names == ["input", "conv", "relu", "pool", "conv", "relu", "pool", "softmax"]
     assert "%" in page.text_content("#val_acc") and "%" in page.text_content("#test_acc")
@@ -185,6 +187,12 @@ def test_save_load_export_and_draw(page, address, tmp_path) -> None:  # type: ig
     assert page.text_content("#probe-result .prediction").startswith("prediction: ")
     assert page.locator("#probe-result .layer").count() == 8
     assert sum(value(page, "a.lastProbe.probs")) == pytest.approx(1, abs=1e-2)
+    picture = tmp_path / "digit.png"
+    Image.fromarray(np.pad(np.full((12, 4), 255, np.uint8), 8)).save(picture)  # a "1"
+    page.evaluate("() => { window.actlabMnist.lastProbe = null; }")
+    page.set_input_files("#image-file", str(picture))
+    wait(page, "a.lastProbe !== null")
+    assert page.locator("#probe-result .layer").count() == 8
     page.click("#clear-pad")
     page.wait_for_timeout(300)  # a reply still on its way must not draw on the cleared pad
     assert page.locator("#probe-result .layer").count() == 0

@@ -144,15 +144,24 @@ def _tile(name: str, values: np.ndarray, grad: np.ndarray) -> dict[str, Any]:
 
 
 def filters(net: LiveNet) -> list[dict[str, Any]]:
-    """Each convolution's weights (out, in, k, k) as bytes between the layer's min and max."""
+    """Each convolution's weights (out, in, k, k) as bytes between the layer's min and max, and
+    their gradients from the last training step (when there was one)."""
     out = []
     for layer, op in zip(net.layers, net.ops):
         if isinstance(op, nn.Conv2d):
             w = op.weight.detach().cpu().numpy()
             data, lo, hi = as_bytes(w)
-            out.append(
-                {"line": layer.line, "shape": list(w.shape), "values": data, "min": lo, "max": hi}
-            )
+            entry = {
+                "line": layer.line,
+                "shape": list(w.shape),
+                "values": data,
+                "min": lo,
+                "max": hi,
+            }
+            if op.weight.grad is not None:
+                g = op.weight.grad.detach().cpu().numpy()
+                entry["grad"], entry["grad_min"], entry["grad_max"] = as_bytes(g)
+            out.append(entry)
     return out
 
 

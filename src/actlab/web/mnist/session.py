@@ -182,8 +182,8 @@ class Session:
                 "source": im.source,
             },
             "layers": [
-                {"line": lay.line, "text": lay.text(), "shape": list(s)}
-                for lay, s in zip(net.layers, shapes)
+                {"line": lay.line, "text": lay.text(), "shape": list(s), "parameters": _count(op)}
+                for lay, s, op in zip(net.layers, shapes, net.ops)
             ],
             "parameters": sum(p.numel() for p in net.parameters()),
             "device": str(self.trainer.device),
@@ -228,3 +228,7 @@ class Session:
         if result is not None:
             out["test"] = result
         return out
+
+
+def _count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

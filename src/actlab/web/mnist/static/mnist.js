@@ -104,7 +104,7 @@ function showSetup(state) {
   $("data-info").textContent = `${d.name}: ${d.train} training, ${d.validation} validation, ${d.test} test images of ${d.image.join("x")}; the network sees ${d.input.join("x")} crops; ${state.parameters.toLocaleString()} parameters, trained on ${state.device}. Source: ${d.source}.`;
   $("layer-plan").replaceChildren(...state.layers.map((l) => {
     const div = document.createElement("div");
-    div.textContent = `${l.text}  →  ${l.shape.join("x")}`;
+    div.textContent = `${l.text}  →  ${l.shape.join("x")}${l.parameters ? `, ${l.parameters.toLocaleString("en")} parameters` : ""}`;
     return div;
   }));
   history.replaceState(null, "", `#s=${encodeURIComponent(JSON.stringify(s))}`);
@@ -249,9 +249,16 @@ function drawLayers(container, example, filters, caption, withGradients = true) 
       const f = filters[conv++];
       const [o, i, k] = f.shape;
       const box = el("div", "tiles");
-      box.append(el("span", "what", `filters ${o}x${i}x${k}x${k} (${fmt(f.min)} … ${fmt(f.max)})`),
-        tiles([o * i, k, k], f.values, k > 6 ? 2 : 3, 1, i > 1 ? i : Math.min(o, 16)));
+      const perRow = i > 1 ? i : Math.min(o, 16);
+      box.append(el("span", "what", `weights ${o}x${i}x${k}x${k}+${o} = ${(o * i * k * k + o).toLocaleString("en")} parameters (${fmt(f.min)} … ${fmt(f.max)})`),
+        tiles([o * i, k, k], f.values, k > 6 ? 2 : 3, 1, perRow));
       row.append(box);
+      if (f.grad) {
+        const box2 = el("div", "tiles");
+        box2.append(el("span", "what", `weight gradients (${fmt(f.grad_min, 4)} … ${fmt(f.grad_max, 4)})`),
+          tiles([o * i, k, k], f.grad, k > 6 ? 2 : 3, 1, perRow));
+        row.append(box2);
+      }
     }
     rows.push(row);
   }
@@ -424,6 +431,19 @@ function wirePad() {
   pad.onmousemove = (e) => { if (down) stroke(e); };
   window.addEventListener("mouseup", () => { if (down) { down = false; probe(); } });
   // a reply still on its way when the pad is cleared is not drawn
+  $("image-file").onchange = async () => {
+    const file = $("image-file").files[0];
+    if (!file) return;
+    $("image-file").value = "";
+    let bitmap;
+    try { bitmap = await createImageBitmap(file); } catch { showError(`${file.name}: not an image the browser can read`); return; }
+    clear();
+    const s = Math.min(pad.width / bitmap.width, pad.height / bitmap.height);
+    const w = bitmap.width * s, h = bitmap.height * s;
+    ctx.drawImage(bitmap, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
+    app.padBlank = false;
+    probe();
+  };
   $("clear-pad").onclick = () => { clear(); app.padBlank = true; $("probe-result").replaceChildren(); };
 }
 
@@ -438,9 +458,10 @@ function probe() {
   sctx.imageSmoothingEnabled = true; sctx.imageSmoothingQuality = "high";
   sctx.drawImage(pad, 0, 0, w, h);
   const data = sctx.getImageData(0, 0, w, h).data;
-  const grey = Array.from({ length: h * w }, (_, i) => Math.round(data[4 * i] / 2.55) / 100);
+  // colour data takes the colours; grey data the mean of red, green and blue
+  const at = (i, ch) => (c === 3 ? data[4 * i + ch] : (data[4 * i] + data[4 * i + 1] + data[4 * i + 2]) / 3);
   const pixels = [];
-  for (let ch = 0; ch < c; ch++) pixels.push(...grey);
+  for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) pixels.push(Math.round(at(i, ch) / 2.55) / 100);
   send({ type: "probe", pixels });
 }
 
