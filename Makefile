@@ -28,11 +28,13 @@ bench: $(STAMP)
 	$(BIN)/actlab bench kernels
 	$(BIN)/actlab bench engine
 
-# regenerate the figure, the accuracy table and the speed tables the README links to
+# regenerate the figures and tables the README and docs/ link to
 docs: $(STAMP)
 	$(BIN)/actlab plot -o docs/activations.png
 	$(BIN)/python benchmarks/ulp_table.py
 	$(BIN)/python benchmarks/speed_tables.py
+	$(BIN)/python tools/mnist_screenshot.py
+	$(BIN)/python benchmarks/mnist_live.py --write docs/mnist-speed.md
 
 # regenerate the catalog's generated tables (mpmath), formatted as committed; a test checks that
 # the committed ones equal a fresh generation

@@ -102,6 +102,8 @@ class _HostGuard:
 def create_app(bind_host: str | None = None) -> Starlette:
     """The ASGI app; ``bind_host`` (default: $ACTLAB_PLAYGROUND_HOST or 127.0.0.1) decides which
     Host names and Origins are accepted."""
+    from actlab.web.mnist.routes import routes as mnist_routes
+
     bind_host = bind_host or os.environ.get(HOST_VARIABLE, "127.0.0.1")
     policy = Policy(bind_host)
     live: set[_Connection] = set()
@@ -143,6 +145,7 @@ def create_app(bind_host: str | None = None) -> Starlette:
             Route("/", index),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
             WebSocketRoute("/ws", socket),
+            *mnist_routes(policy.origin_ok),  # the MNIST page: /mnist
         ]
     )
     app.state.sessions = live

@@ -84,7 +84,7 @@ def serve(
     options = UVICORN_OPTIONS
     app = create_app(host) if workers <= 1 else None  # starts the session workers' fork server
     if announce:
-        print(f"actlab playground at {url}  (Ctrl-C stops it)", flush=True)
+        print(f"actlab playground at {url}  (MNIST page: {url}mnist; Ctrl-C stops it)", flush=True)
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(f"note: listening on {host}: other machines that reach it can use it", flush=True)
     if open_browser:
