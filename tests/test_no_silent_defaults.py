@@ -126,7 +126,7 @@ def test_show_states_the_properties_at_the_given_parameters(capsys) -> None:
         ["bench", "engine", "--steps", "99999999999999999999"],
         ["bench", "engine", "--rounds", "0"],
         ["bench", "kernels", "--repeat", "99999999999999999999"],
-        ["bench", "kernels", "--torch-threads", "0"],
+        ["bench", "kernels", "--threads", "0"],
         ["bench", "torch", "--repeat", "0"],
     ],
 )

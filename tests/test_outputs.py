@@ -107,7 +107,7 @@ def test_a_figure_that_fails_after_the_study_keeps_the_results(capsys, monkeypat
     def broken(result, path):
         raise ActlabError(f"{path}: cannot write (No space left on device)")
 
-    monkeypatch.setattr("actlab.compare.figure.save", broken)
+    monkeypatch.setattr("actlab.plots.compare.save", broken)
     status = main(["compare", *QUICK, "--json", "-o", os.devnull + ".png"])
     out, err = capsys.readouterr()
     assert status == 2 and json.loads(out)["runs"]  # the results, then the one error line
@@ -153,6 +153,6 @@ def test_sigterm_exits_143_for_every_command(capsys, monkeypatch) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
         raise AssertionError("SIGTERM did not stop the command")
 
-    monkeypatch.setattr("actlab.gradients.measure", killed)
+    monkeypatch.setattr("actlab.experiments.gradients.measure", killed)
     assert main(["gradients"]) == 143
     assert capsys.readouterr().err == "actlab gradients: terminated (SIGTERM)\n"

@@ -21,6 +21,7 @@ arise only where an intermediate is exactly zero by an identity no finite precis
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,14 @@ def systems(dtype: Any) -> list[Any]:
     return first + ([_LONG] if _LONG is not None else [])
 
 
+#: the mpmath tiers of one call stop after this long; elements still uncertain then keep the plain
+#: kernel's value and are counted as uncertain (a formula such as exp(exp(exp(x))) would
+#: otherwise make mpmath work for minutes on numbers with astronomically large exponents)
+MPMATH_SECONDS = 2.0
+#: elements per mpmath evaluation between two looks at the clock
+MPMATH_CHUNK = 64
+
+
 def evaluate(
     plan: Plan,
     x: np.ndarray,
@@ -81,12 +90,23 @@ def evaluate(
             index = todo[start : start + block]
             left.append(_tier(plan, system, x, values, index, out, tally)[0])
         todo = np.concatenate(left)
-    prec = PRECISIONS[0]
-    while todo.size and prec <= PRECISIONS[-1]:
-        with mpmath.workprec(prec):
-            todo, need = _tier(plan, MpSystem(prec), x, values, todo, out, tally)
+    prec, deadline = PRECISIONS[0], time.monotonic() + MPMATH_SECONDS
+    while todo.size and prec <= PRECISIONS[-1] and time.monotonic() < deadline:
+        left, needs = [], []
+        for start in range(0, todo.size, MPMATH_CHUNK):
+            if time.monotonic() >= deadline:  # out of time: the rest keeps the plain value
+                left.append(todo[start:])
+                break
+            with mpmath.workprec(prec):
+                rest, need = _tier(
+                    plan, MpSystem(prec), x, values, todo[start : start + MPMATH_CHUNK], out, tally
+                )
+            left.append(rest)
+            needs.append(need)
+        todo = np.concatenate(left) if left else todo[:0]
         # Ziv: the next precision is what the least demanding element left still lacks (at
         # least double), so a deep cancellation costs one jump instead of many doublings
+        need = min((n for n in needs if n), default=0)
         prec = next((p for p in PRECISIONS if p >= max(2 * prec, need)), PRECISIONS[-1] + 1)
     if todo.size:
         if tally is not None:
