@@ -10,6 +10,7 @@ below float32's 6e-8 ulp, so the kernel runs in float64 on cache-sized chunks an
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -99,3 +100,18 @@ def times_exp(a: np.ndarray, v: np.ndarray) -> np.ndarray:
     """
     h = np.exp(0.5 * v)
     return (a * h) * h
+
+
+def exact_multiplier(v: Any) -> bool:
+    """True when multiplying by v (and dividing) is exact: v is a scalar power of two."""
+    return np.ndim(v) == 0 and math.frexp(float(v))[0] == 0.5
+
+
+def scaled(x: np.ndarray, beta: Any, precise: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """beta*x as p + e: p rounded, e its rounding error (None when beta*x is exact or unneeded)."""
+    if exact_multiplier(beta) or not precise:
+        return x * beta, None
+    p, e = two_prod(x, beta)
+    # an infinite product, or one so large that the error's splitting overflows (|beta x| > ~1e300,
+    # where every correction it feeds is multiplied by e^-|beta x| = 0), contributes no error
+    return p, np.where(np.isfinite(p) & np.isfinite(e), e, 0.0)

@@ -9,6 +9,18 @@ import numpy as np
 
 from actlab.catalog.record import Kernel
 
+#: below this, exp(x) is subnormal (or nearly) in float64 while x e^x may still be normal
+TINY_EXP = -700.0
+#: arguments are clipped here before products like x * exp(-x): the product is 0 (or its limit)
+#: well before, and clipping keeps inf * 0 from making NaN
+CLIP = 2000.0
+
+
+def stable_sigmoid(u: np.ndarray) -> np.ndarray:
+    """1/(1+e^-u) from e = exp(-|u|), which never overflows."""
+    e = np.exp(-np.abs(u))
+    return np.where(u >= 0, 1.0, e) / (1.0 + e)
+
 
 def via_float64(kernel: Kernel) -> Kernel:
     """Run a float64-exact kernel for float32 input too: compute in float64, round once.

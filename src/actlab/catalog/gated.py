@@ -16,9 +16,9 @@ import numpy as np
 
 from actlab.catalog import _roots
 from actlab.catalog._compiled import compiled
-from actlab.catalog._dd import precise_kernel, times_exp, where_apply
+from actlab.catalog._dd import precise_kernel, scaled, times_exp, where_apply
+from actlab.catalog._numeric import CLIP, TINY_EXP, stable_sigmoid
 from actlab.catalog.record import Activation, Param, Properties
-from actlab.catalog.smooth import _CLIP, _TINY_EXP, _scaled, _sigmoid
 
 # --- SiLU / swish ----------------------------------------------------------------------------
 
@@ -26,27 +26,27 @@ from actlab.catalog.smooth import _CLIP, _TINY_EXP, _scaled, _sigmoid
 @compiled("silu", lambda beta: (beta,) if beta > 0 else None)  # float32: _fast.c
 @precise_kernel
 def _silu(x: np.ndarray, out: np.ndarray, precise: bool, beta: Any) -> np.ndarray:
-    u, err = _scaled(x, beta, precise)
-    np.multiply(x, _sigmoid(u), out=out)
+    u, err = scaled(x, beta, precise)
+    np.multiply(x, stable_sigmoid(u), out=out)
     if err is not None:
         # the rounding error of beta*x, to first order; only where it is non-zero, so an infinite
         # x (whose error is 0) never meets inf * 0
-        correction = np.asarray(_sigmoid(-u) * err, dtype=out.dtype)
+        correction = np.asarray(stable_sigmoid(-u) * err, dtype=out.dtype)
         np.multiply(out, correction, out=correction, where=correction != 0)
         out += correction
-    tiny = u < _TINY_EXP
-    where_apply(tiny, x, out, lambda t: times_exp(np.maximum(t, -_CLIP), t * beta))
+    tiny = u < TINY_EXP
+    where_apply(tiny, x, out, lambda t: times_exp(np.maximum(t, -CLIP), t * beta))
     return out
 
 
 def _silu1_derivative(u: np.ndarray) -> np.ndarray:
     """d/du [u sigma(u)] = sigma(u) (1 + u (1 - sigma(u))), from e = exp(-|u|)."""
-    uc = np.clip(u, -_CLIP, _CLIP)
+    uc = np.clip(u, -CLIP, CLIP)
     e = np.exp(-np.abs(uc))
     # u >= 0: (1 + e + u e) / (1+e)^2;  u < 0: e (1 + e + u) / (1+e)^2
     numerator = np.where(uc >= 0, 1.0 + e + uc * e, e * (1.0 + e + uc))
     result = numerator / np.square(1.0 + e)
-    where_apply(uc < _TINY_EXP, uc, result, lambda t: times_exp(1.0 + t, t))
+    where_apply(uc < TINY_EXP, uc, result, lambda t: times_exp(1.0 + t, t))
     return result
 
 
@@ -77,14 +77,14 @@ def _mish_tanh_softplus(x: np.ndarray) -> np.ndarray:
 @precise_kernel
 def _mish(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     np.multiply(x, _mish_tanh_softplus(x), out=out)
-    where_apply(x < _TINY_EXP, x, out, lambda t: times_exp(np.maximum(t, -_CLIP), t))
+    where_apply(x < TINY_EXP, x, out, lambda t: times_exp(np.maximum(t, -CLIP), t))
     return out
 
 
 @compiled("mish_derivative")
 @precise_kernel
 def _mish_derivative(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
-    xc = np.clip(x, -_CLIP, _CLIP)
+    xc = np.clip(x, -CLIP, CLIP)
     e = np.exp(-np.abs(xc))
     # x >= 0, e = e^-x: (1 + 2e)/D + 4x e^2 (1 + e)/D^2 with D = 1 + 2e + 2e^2
     d = 1.0 + 2.0 * e + 2.0 * e * e
@@ -93,7 +93,7 @@ def _mish_derivative(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarra
     w = 4.0 * (xc + 1.0) + e * (4.0 * xc + 6.0 + e * (4.0 + e))
     negative = e * w / np.square(e * (e + 2.0) + 2.0)
     np.copyto(out, np.where(xc >= 0, positive, negative))
-    where_apply(xc < _TINY_EXP, xc, out, lambda t: times_exp(1.0 + t, t))
+    where_apply(xc < TINY_EXP, xc, out, lambda t: times_exp(1.0 + t, t))
     if precise:
         _roots.patch("mish", x, out)
     return out
@@ -106,19 +106,19 @@ def _tanhexp(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     np.exp(out, out=out)
     np.tanh(out, out=out)
     out *= x
-    where_apply(x < _TINY_EXP, x, out, lambda t: times_exp(np.maximum(t, -_CLIP), t))
+    where_apply(x < TINY_EXP, x, out, lambda t: times_exp(np.maximum(t, -CLIP), t))
     return out
 
 
 @precise_kernel
 def _tanhexp_derivative(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
-    xc = np.clip(x, -_CLIP, 30.0)
+    xc = np.clip(x, -CLIP, 30.0)
     big_e = np.exp(xc)
     # sech^2(E) = 4F/(1+F)^2 with F = exp(-2E) <= 1; 1 - tanh^2 would cancel
     f = np.exp(-2.0 * big_e)
     np.tanh(big_e, out=out)
     out += xc * big_e * (4.0 * f / np.square(1.0 + f))
-    where_apply(xc < _TINY_EXP, xc, out, lambda t: times_exp(1.0 + t, t))
+    where_apply(xc < TINY_EXP, xc, out, lambda t: times_exp(1.0 + t, t))
     if precise:
         _roots.patch("tanhexp", x, out)
     return out

@@ -26,8 +26,8 @@ from actlab.catalog._dd import (
     two_sum,
     where_apply,
 )
+from actlab.catalog._numeric import CLIP, TINY_EXP
 from actlab.catalog.record import Activation, Properties
-from actlab.catalog.smooth import _CLIP, _TINY_EXP
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 0.3989422804014327
@@ -145,7 +145,7 @@ def _gelu_tanh(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     if v_err is not None:
         sig += sig * sig_neg * v_err  # sigmoid(v + dv) = sigmoid(v) (1 + sigmoid(-v) dv)
     np.multiply(x, sig, out=out)
-    tiny = v < _TINY_EXP
+    tiny = v < TINY_EXP
     if tiny.any():
         factor = 1.0 if v_err is None else 1.0 + v_err[tiny]
         out[tiny] = times_exp(xc[tiny], v[tiny]) * factor
@@ -171,7 +171,7 @@ def _gelu_tanh_derivative(x: np.ndarray, out: np.ndarray, precise: bool) -> np.n
         q, q_err = two_sum(1.0, p)
         np.add(q, q_err + p_err, out=out)
     out *= sig
-    tiny = v < _TINY_EXP
+    tiny = v < TINY_EXP
     if tiny.any():
         factor = 1.0 if v_err is None else 1.0 + v_err[tiny]
         out[tiny] = times_exp(1.0 + slope[tiny], v[tiny]) * factor
@@ -196,10 +196,10 @@ def _serf(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     np.multiply(x, _erf(_softplus(x), precise), out=out)
     # erf(softplus(x)) ~ 2/sqrt(pi) e^x, subnormal before x e^x is
     where_apply(
-        x < _TINY_EXP,
+        x < TINY_EXP,
         x,
         out,
-        lambda t: times_exp(_TWO_OVER_SQRT_PI * np.maximum(t, -_CLIP), t),
+        lambda t: times_exp(_TWO_OVER_SQRT_PI * np.maximum(t, -CLIP), t),
     )
     return out
 
@@ -207,14 +207,14 @@ def _serf(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
 @precise_kernel
 def _serf_derivative(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
     # erf(s) + x (2/sqrt(pi)) e^{-s^2} sigmoid(x), s = softplus(x)
-    xc = np.clip(x, -_CLIP, _GELU_CLIP)
+    xc = np.clip(x, -CLIP, _GELU_CLIP)
     s = _softplus(xc)
     e = np.exp(-np.abs(xc))
     sig = np.where(xc >= 0, 1.0, e) / (1.0 + e)
     np.multiply(xc * _TWO_OVER_SQRT_PI, np.exp(-s * s), out=out)
     out *= sig
     out += _erf(s, precise)
-    where_apply(xc < _TINY_EXP, xc, out, lambda t: times_exp(_TWO_OVER_SQRT_PI * (1.0 + t), t))
+    where_apply(xc < TINY_EXP, xc, out, lambda t: times_exp(_TWO_OVER_SQRT_PI * (1.0 + t), t))
     if precise:
         _roots.patch("serf", x, out)
     return out

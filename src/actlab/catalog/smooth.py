@@ -14,25 +14,15 @@ from typing import Any
 import numpy as np
 
 from actlab.catalog._compiled import compiled
-from actlab.catalog._dd import precise_kernel, two_prod
+from actlab.catalog._dd import exact_multiplier, precise_kernel, scaled, two_prod
+from actlab.catalog._numeric import stable_sigmoid
 from actlab.catalog.record import Activation, Kink, Param, Properties
-
-#: below this, exp(x) is subnormal (or nearly) in float64 while x e^x may still be normal
-_TINY_EXP = -700.0
-#: arguments are clipped here before products like x * exp(-x): the product is 0 (or its limit)
-#: well before, and clipping keeps inf * 0 from making NaN
-_CLIP = 2000.0
 
 # torch.nn.SELU's constants (Klambauer et al. 2017, to 31 digits)
 SELU_ALPHA = "1.6732632423543772848170429916717"
 SELU_SCALE = "1.0507009873554804934193349852946"
 _SELU_ALPHA, _SELU_SCALE = float(SELU_ALPHA), float(SELU_SCALE)
 _SELU_SCALE_ALPHA = 1.7580993408473768  # SCALE*ALPHA correctly rounded (not the float product)
-
-
-def _exact_multiplier(v: Any) -> bool:
-    """True when multiplying by v (and dividing) is exact: v is a scalar power of two."""
-    return np.ndim(v) == 0 and math.frexp(float(v))[0] == 0.5
 
 
 # --- ELU, CELU, SELU -----------------------------------------------------------------------
@@ -63,7 +53,7 @@ def _celu_parts(x: np.ndarray, alpha: Any, precise: bool) -> tuple[np.ndarray, n
     """q = min(x,0)/alpha rounded, and r = min(x,0) - q*alpha exactly (0 when not needed)."""
     xm = np.minimum(x, 0.0)
     q = xm / alpha
-    if not precise or _exact_multiplier(alpha):
+    if not precise or exact_multiplier(alpha):
         return q, np.zeros_like(q)
     # the rounding of x/alpha is amplified by |x/alpha| in exp: carry it as r/alpha
     p, e = two_prod(q, alpha)
@@ -117,27 +107,11 @@ def _selu_derivative(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarra
 # --- softplus and log-sigmoid ------------------------------------------------------------
 
 
-def _sigmoid(u: np.ndarray) -> np.ndarray:
-    """1/(1+e^-u) from e = exp(-|u|), which never overflows."""
-    e = np.exp(-np.abs(u))
-    return np.where(u >= 0, 1.0, e) / (1.0 + e)
-
-
-def _scaled(x: np.ndarray, beta: Any, precise: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """beta*x as p + e: p rounded, e its rounding error (None when beta*x is exact or unneeded)."""
-    if _exact_multiplier(beta) or not precise:
-        return x * beta, None
-    p, e = two_prod(x, beta)
-    # an infinite product, or one so large that the error's splitting overflows (|beta x| > ~1e300,
-    # where every correction it feeds is multiplied by e^-|beta x| = 0), contributes no error
-    return p, np.where(np.isfinite(p) & np.isfinite(e), e, 0.0)
-
-
 @compiled("softplus", lambda beta: (beta,))
 @precise_kernel
 def _softplus(x: np.ndarray, out: np.ndarray, precise: bool, beta: Any) -> np.ndarray:
     # log(1 + e^u)/beta = log1p(e^-|u|)/beta + max(x, 0): exact everywhere, no threshold needed
-    u, err = _scaled(x, beta, precise)
+    u, err = scaled(x, beta, precise)
     np.abs(u, out=out)
     np.negative(out, out=out)
     np.exp(out, out=out)
@@ -154,10 +128,10 @@ def _softplus(x: np.ndarray, out: np.ndarray, precise: bool, beta: Any) -> np.nd
 @compiled("softplus_derivative", lambda beta: (beta,))
 @precise_kernel
 def _softplus_derivative(x: np.ndarray, out: np.ndarray, precise: bool, beta: Any) -> np.ndarray:
-    u, err = _scaled(x, beta, precise)
-    out[...] = _sigmoid(u)
+    u, err = scaled(x, beta, precise)
+    out[...] = stable_sigmoid(u)
     if err is not None:
-        out += out * _sigmoid(-u) * err
+        out += out * stable_sigmoid(-u) * err
     return out
 
 
@@ -177,7 +151,7 @@ def _log_sigmoid(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
 @compiled("log_sigmoid_derivative")
 @precise_kernel
 def _log_sigmoid_derivative(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarray:
-    out[...] = _sigmoid(-x)
+    out[...] = stable_sigmoid(-x)
     return out
 
 
