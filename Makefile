@@ -19,8 +19,8 @@ demo: $(STAMP)
 	@echo "open $(CURDIR)/actlab-report/index.html"
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
@@ -35,6 +35,7 @@ docs: $(STAMP)
 	$(BIN)/python benchmarks/speed_tables.py
 	$(BIN)/python tools/mnist_screenshot.py
 	$(BIN)/python benchmarks/mnist_live.py --write docs/mnist-speed.md
+	$(BIN)/python tools/docs_blocks.py
 
 # regenerate the catalog's generated tables (mpmath), formatted as committed; a test checks that
 # the committed ones equal a fresh generation

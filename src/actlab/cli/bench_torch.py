@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(
             f"{args.size} {args.dtype} elements on {args.device}, {args.threads} thread(s), "
-            f"median of {args.repeat}"
+            f"median of {args.repeat}\n"  # a blank line: the Markdown table stands on its own
         )
         print(bench.table(rows))
     return 0

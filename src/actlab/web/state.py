@@ -16,12 +16,12 @@ actlab.errors.ActlabError: layers: at most 8 hidden layers, got 20
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from actlab.data.toy import MAX_CLASSES, MAX_NOISE, TOY_DATASETS
 from actlab.errors import ActlabError
+from actlab.web.fields import choice, integer, number, show
 
 #: bounds on everything a client can ask for (TF Playground's own limits are in brackets)
 LIMITS: dict[str, Any] = {
@@ -157,21 +157,21 @@ def parse_setup(raw: Any) -> Setup:
 def _check(name: str, value: Any) -> Any:
     lim = LIMITS
     if name == "dataset":
-        return _choice(name, value, DATASETS)
+        return choice(name, value, DATASETS)
     if name == "noise":
-        return _number(name, value, 0, MAX_NOISE)
+        return number(name, value, 0, MAX_NOISE)
     if name == "train_ratio":
-        return _integer(name, value, 10, 90)
+        return integer(name, value, 10, 90)
     if name == "points":
-        return 0 if value == 0 else _integer(name, value, 10, lim["max_points"])
+        return 0 if value == 0 else integer(name, value, 10, lim["max_points"])
     if name == "classes":
-        return _integer(name, value, 2, lim["max_classes"])
+        return integer(name, value, 2, lim["max_classes"])
     if name == "seed":
-        return _integer(name, value, 0, 2**31 - 1)
+        return integer(name, value, 0, 2**31 - 1)
     if name == "features":
         items = _strings(name, value, len(FEATURES), 8)
         for item in items:
-            _choice(name, item, FEATURES)
+            choice(name, item, FEATURES)
         if not items:
             raise ActlabError("features: switch on at least one input feature")
         return tuple(f for f in FEATURES if f in items)
@@ -179,34 +179,34 @@ def _check(name: str, value: Any) -> Any:
         if not isinstance(value, list) or len(value) > lim["max_layers"]:
             got = len(value) if isinstance(value, list) else type(value).__name__
             raise ActlabError(f"layers: at most {lim['max_layers']} hidden layers, got {got}")
-        return tuple(_integer("neurons", n, 1, lim["max_neurons"]) for n in value)
+        return tuple(integer("neurons", n, 1, lim["max_neurons"]) for n in value)
     if name in ("activation", "layer_activations", "race"):
         return _specs(name, value)
     if name == "learning_rate":
-        return _number(name, value, 1e-6, 10.0)
+        return number(name, value, 1e-6, 10.0)
     if name == "regularization":
-        return _choice(name, value, REGULARIZATIONS)
+        return choice(name, value, REGULARIZATIONS)
     if name == "reg_rate":
-        return _number(name, value, 0.0, 10.0)
+        return number(name, value, 0.0, 10.0)
     if name == "batch_size":
-        return _integer(name, value, 1, lim["max_batch"])
+        return integer(name, value, 1, lim["max_batch"])
     if name == "problem":
-        return _choice(name, value, PROBLEMS)
+        return choice(name, value, PROBLEMS)
     if name == "loss":
-        return _choice(name, value, LOSSES)
+        return choice(name, value, LOSSES)
     if name == "hide":
         items = _strings(name, value, len(HIDABLE), 40)
         for item in items:
-            _choice(name, item, tuple(HIDABLE))
+            choice(name, item, tuple(HIDABLE))
         return tuple(h for h in HIDABLE if h in items)
     if name in ("discretize", "show_test", "init_zero", "hide_text"):
         if not isinstance(value, bool):
             raise ActlabError(f"{name}: expected true or false")
         return value
     if name == "epochs_per_update":
-        return _integer(name, value, 1, lim["max_epochs_per_update"])
+        return integer(name, value, 1, lim["max_epochs_per_update"])
     if name == "fps":
-        return _integer(name, value, 1, lim["max_fps"])
+        return integer(name, value, 1, lim["max_fps"])
     raise AssertionError(name)  # every field of Setup is handled above
 
 
@@ -250,36 +250,12 @@ def _consistent(s: Setup) -> Setup:
     return s
 
 
-def _choice(name: str, value: Any, options: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in options:
-        raise ActlabError(f"{name}: expected one of {', '.join(options)}, got {_show(value)}")
-    return value
-
-
-def _number(name: str, value: Any, lo: float, hi: float) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or not lo <= value <= hi:
-        raise ActlabError(f"{name}: expected a number from {lo:g} to {hi:g}, got {_show(value)}")
-    return float(value)
-
-
-def _integer(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ActlabError(f"{name}: expected an integer from {lo} to {hi}, got {_show(value)}")
-    return value
-
-
 def _strings(name: str, value: Any, count: int, length: int) -> list[str]:
     if not isinstance(value, list) or len(value) > count:
         raise ActlabError(f"{name}: expected a list of at most {count} strings")
     if not all(isinstance(v, str) and len(v) <= length for v in value):
         raise ActlabError(f"{name}: expected strings of at most {length} characters")
     return value
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --------------------------------------------------------------------------- client messages
@@ -322,7 +298,7 @@ def parse_message(raw: Any) -> Message:
         raise ActlabError("a message must be a JSON object")
     kind = raw.get("type")
     if not isinstance(kind, str) or kind not in MESSAGES:
-        raise ActlabError(f"unknown message type {_show(kind)}")
+        raise ActlabError(f"unknown message type {show(kind)}")
     schema = MESSAGES[kind]
     extra = sorted(set(raw) - set(schema) - {"type"})
     if extra:
@@ -337,9 +313,9 @@ def parse_message(raw: Any) -> Message:
 
 def _typed(kind: str, name: str, value: Any, expected: type) -> Any:
     if expected is float:
-        return _number(f"{kind}.{name}", value, -1e3, 1e3)
+        return number(f"{kind}.{name}", value, -1e3, 1e3)
     if expected is int:
-        return _integer(f"{kind}.{name}", value, 0, 2**31 - 1)
+        return integer(f"{kind}.{name}", value, 0, 2**31 - 1)
     if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
         raise ActlabError(f"{kind}.{name}: expected {expected.__name__}")
     if expected is str and name == "spec":

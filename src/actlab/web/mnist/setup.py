@@ -16,11 +16,11 @@ actlab.errors.ActlabError: batch_size: expected an integer from 1 to 256, got 0
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from actlab.errors import ActlabError
+from actlab.web.fields import choice, integer, number, show
 from actlab.web.mnist.images import DATASETS
 
 #: the bounds a client must stay within
@@ -91,27 +91,27 @@ def parse_setup(raw: Any) -> Setup:
         raise ActlabError("setup must be an object")
     unknown = sorted(set(raw) - _FIELDS)
     if unknown:
-        raise ActlabError(f"setup: unknown field {_show(unknown[0])}")
+        raise ActlabError(f"setup: unknown field {show(unknown[0])}")
     return Setup(**{name: _check(name, value) for name, value in raw.items()})
 
 
 def _check(name: str, value: Any) -> Any:
     if name == "dataset":
-        return _choice(name, value, tuple(DATASETS))
+        return choice(name, value, tuple(DATASETS))
     if name == "optimizer":
-        return _choice(name, value, OPTIMIZERS)
+        return choice(name, value, OPTIMIZERS)
     if name == "network":
         return _text(name, value, LIMITS["max_network"], multiline=True)
     if name == "learning_rate":
-        return _number(name, value, 1e-6, 10.0)
+        return number(name, value, 1e-6, 10.0)
     if name == "momentum":
-        return _number(name, value, 0.0, 0.999)
+        return number(name, value, 0.0, 0.999)
     if name == "l2_decay":
-        return _number(name, value, 0.0, 1.0)
+        return number(name, value, 0.0, 1.0)
     if name == "batch_size":
-        return _integer(name, value, 1, LIMITS["max_batch"])
+        return integer(name, value, 1, LIMITS["max_batch"])
     if name == "seed":
-        return _integer(name, value, 0, 2**31 - 1)
+        return integer(name, value, 0, 2**31 - 1)
     if name == "race":
         if not isinstance(value, list) or not 1 <= len(value) <= LIMITS["max_race"]:
             raise ActlabError(f"race: expected a list of 1 to {LIMITS['max_race']} activations")
@@ -120,25 +120,6 @@ def _check(name: str, value: Any) -> Any:
             raise ActlabError("race: an activation may not be empty")
         return specs
     raise AssertionError(name)  # every field of Setup is handled above
-
-
-def _choice(name: str, value: Any, options: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in options:
-        raise ActlabError(f"{name}: expected one of {', '.join(options)}, got {_show(value)}")
-    return value
-
-
-def _number(name: str, value: Any, lo: float, hi: float) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or not lo <= value <= hi:
-        raise ActlabError(f"{name}: expected a number from {lo:g} to {hi:g}, got {_show(value)}")
-    return float(value)
-
-
-def _integer(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ActlabError(f"{name}: expected an integer from {lo} to {hi}, got {_show(value)}")
-    return value
 
 
 def _text(name: str, value: Any, limit: int, *, multiline: bool) -> str:
@@ -151,11 +132,6 @@ def _text(name: str, value: Any, limit: int, *, multiline: bool) -> str:
     if not all(line.isprintable() for line in lines):
         raise ActlabError(f"{name}: only printable characters are allowed")
     return text
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --------------------------------------------------------------------------- client messages
@@ -203,18 +179,18 @@ def parse_message(raw: Any) -> Message:
         raise ActlabError("a message must be a JSON object")
     kind = raw.get("type")
     if not isinstance(kind, str) or kind not in MESSAGES:
-        raise ActlabError(f"unknown message type {_show(kind)}")
+        raise ActlabError(f"unknown message type {show(kind)}")
     schema = MESSAGES[kind]
     extra = sorted(set(raw) - set(schema) - {"type"})
     if extra:
-        raise ActlabError(f"{kind}: unexpected field {_show(extra[0])}")
+        raise ActlabError(f"{kind}: unexpected field {show(extra[0])}")
     fields = {}
     for name, expected in schema.items():
         if name not in raw:
             raise ActlabError(f"{kind}: missing field {name!r}")
         value = raw[name]
         if expected is int:
-            value = _integer(f"{kind}.{name}", value, 0, 2**31 - 1)
+            value = integer(f"{kind}.{name}", value, 0, 2**31 - 1)
         elif not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
             raise ActlabError(f"{kind}.{name}: expected {expected.__name__}")
         fields[name] = value
