@@ -122,14 +122,15 @@ def create_app(bind_host: str | None = None) -> Starlette:
             return
         await websocket.accept()
         if len(live) >= MAX_SESSIONS:
-            await _send(websocket, _error("connect", f"server busy: {MAX_SESSIONS} sessions"))
+            busy = wire.error("connect", f"server busy: {MAX_SESSIONS} sessions")
+            await wire.send(websocket, busy)
             await websocket.close(code=1013)
             return
         try:
             worker = await pool.take()
         except Exception as exc:  # no process could start: say so rather than hang
             log.exception("playground: no worker")
-            await _send(websocket, _error("connect", f"cannot start a session: {exc}"))
+            await wire.send(websocket, wire.error("connect", f"cannot start a session: {exc}"))
             await websocket.close(code=1011)
             return
         connection = _Connection(websocket, worker)
@@ -164,21 +165,6 @@ def _hello() -> str:
     return text
 
 
-def _error(context: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "context": context, "message": message}
-
-
-async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:
-    try:
-        payload = wire.encode(message)
-    except ValueError:
-        payload = wire.encode(_error(message.get("type", "?"), "a value was not a finite number"))
-    if isinstance(payload, bytes):
-        await websocket.send_bytes(payload)
-    else:
-        await websocket.send_text(payload)
-
-
 class _Connection:
     """The two halves of one socket: reading messages and pushing training frames. The session
     itself lives in a worker (:mod:`actlab.web.workers`): this loop only checks and forwards."""
@@ -198,7 +184,7 @@ class _Connection:
         try:
             async with self.lock:
                 if isinstance(message, dict):
-                    await _send(self.ws, message)
+                    await wire.send(self.ws, message)
                 elif isinstance(message, bytes):
                     await self.ws.send_bytes(message)
                 else:
@@ -246,19 +232,19 @@ class _Connection:
     def check(self, text: str | None, data: bytes | None) -> Message | dict[str, Any]:
         """The validated message, or the error reply to a bad one."""
         if text is None:
-            return _error("message", "binary messages are not accepted; send JSON text")
+            return wire.error("message", "binary messages are not accepted; send JSON text")
         if len(text) > LIMITS["max_message"]:
-            return _error("message", f"message too large (over {LIMITS['max_message']} bytes)")
+            return wire.error("message", f"message too large (over {LIMITS['max_message']} bytes)")
         if not self._within_rate():
-            return _error("message", "too many messages; slow down")
+            return wire.error("message", "too many messages; slow down")
         try:
             raw = json.loads(text)
         except (ValueError, RecursionError):
-            return _error("message", "not valid JSON")
+            return wire.error("message", "not valid JSON")
         try:
             return parse_message(raw)
         except ActlabError as exc:
-            return _error("message", str(exc))
+            return wire.error("message", str(exc))
 
     async def forward(self, kind: str, msg: Message | None = None) -> bool:
         """One request to the session's worker; its replies go to the page. False: gone."""
@@ -269,7 +255,7 @@ class _Connection:
         try:
             replies, status = await call
         except workers.WorkerGone:
-            await self.send(_error("session", "this tab's session stopped; reload the page"))
+            await self.send(wire.error("session", "this tab's session stopped; reload the page"))
             return False
         # an update asked for ahead may be answered after a later message's reply: it can stop
         # the play (training diverged) but never restart it, nor move the frame count back

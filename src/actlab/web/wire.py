@@ -66,3 +66,21 @@ def decode(payload: str | bytes) -> dict[str, Any]:
 
     result = json.loads(payload[_HEADER.size : base], object_hook=revive)
     return result
+
+
+def error(context: str, message: str) -> dict[str, Any]:
+    """An error reply: what it concerns (a message type, "train", ...) and one line for the user."""
+    return {"type": "error", "context": context, "message": message}
+
+
+async def send(websocket: Any, message: dict[str, Any]) -> None:
+    """Send ``message`` on a Starlette WebSocket; a value that is not a finite number becomes an
+    error reply instead (strict JSON has no NaN)."""
+    try:
+        payload = encode(message)
+    except ValueError:
+        payload = encode(error(message.get("type", "?"), "a value was not a finite number"))
+    if isinstance(payload, bytes):
+        await websocket.send_bytes(payload)
+    else:
+        await websocket.send_text(payload)

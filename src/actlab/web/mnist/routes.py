@@ -71,7 +71,8 @@ def routes(origin_ok: Callable[[str | None, str | None], bool]) -> list[BaseRout
             return
         await websocket.accept()
         if len(live) >= MAX_SESSIONS:
-            await _send(websocket, _error("connect", f"server busy: {MAX_SESSIONS} sessions"))
+            busy = wire.error("connect", f"server busy: {MAX_SESSIONS} sessions")
+            await wire.send(websocket, busy)
             await websocket.close(code=1013)
             return
         connection = _Connection(websocket)
@@ -93,21 +94,6 @@ def data_root() -> Path | None:
     return Path(value) if value else None
 
 
-def _error(context: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "context": context, "message": message}
-
-
-async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:
-    try:
-        payload = wire.encode(message)
-    except ValueError:
-        payload = wire.encode(_error(message.get("type", "?"), "a value was not a finite number"))
-    if isinstance(payload, bytes):
-        await websocket.send_bytes(payload)
-    else:
-        await websocket.send_text(payload)
-
-
 class _Connection:
     """One socket: reading messages, pushing training frames; the work in worker threads."""
 
@@ -123,7 +109,7 @@ class _Connection:
     async def send(self, message: dict[str, Any]) -> bool:
         try:
             async with self.lock:
-                await _send(self.ws, message)
+                await wire.send(self.ws, message)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return False
         return True
@@ -132,7 +118,7 @@ class _Connection:
         try:
             first = await anyio.to_thread.run_sync(self._start)
         except ActlabError as exc:
-            await self.send(_error("connect", str(exc)))
+            await self.send(wire.error("connect", str(exc)))
             return
         for message in first:
             if not await self.send(message):
@@ -179,19 +165,20 @@ class _Connection:
     def answer(self, text: str | None) -> list[dict[str, Any]]:
         """Replies to one raw message; whatever is wrong with it, an error reply, never a crash."""
         if text is None:
-            return [_error("message", "binary messages are not accepted; send JSON text")]
+            return [wire.error("message", "binary messages are not accepted; send JSON text")]
         if len(text) > LIMITS["max_message"]:
-            return [_error("message", f"message too large (over {LIMITS['max_message']} bytes)")]
+            too_large = f"message too large (over {LIMITS['max_message']} bytes)"
+            return [wire.error("message", too_large)]
         if not self._within_rate():
-            return [_error("message", "too many messages; slow down")]
+            return [wire.error("message", "too many messages; slow down")]
         try:
             raw = json.loads(text)
         except (ValueError, RecursionError):
-            return [_error("message", "not valid JSON")]
+            return [wire.error("message", "not valid JSON")]
         try:
             msg = parse_message(raw)
         except ActlabError as exc:
-            return [_error("message", str(exc))]
+            return [wire.error("message", str(exc))]
         if msg.type == "ack":
             self.acked = max(self.acked, min(msg["frame"], self.session.frame))
         try:
@@ -199,7 +186,7 @@ class _Connection:
             return replies
         except Exception as exc:  # a bug must not take the session down: say so and go on
             log.exception("mnist page: %s failed", msg.type)
-            return [_error(msg.type, f"internal error: {type(exc).__name__}: {exc}")]
+            return [wire.error(msg.type, f"internal error: {type(exc).__name__}: {exc}")]
 
     def _within_rate(self) -> bool:
         # a token bucket: max_messages_per_second on average, bursts up to the same number
@@ -224,7 +211,7 @@ class _Connection:
             except Exception as exc:
                 log.exception("mnist page: training failed")
                 s.playing = False
-                frame = _error("train", f"internal error: {type(exc).__name__}: {exc}")
+                frame = wire.error("train", f"internal error: {type(exc).__name__}: {exc}")
             if frame["type"] == "error" and not await self.send(
                 {"type": "playing", "playing": False}
             ):
