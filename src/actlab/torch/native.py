@@ -11,6 +11,7 @@ A learnable parameter arrives as a tensor; ``training`` is passed to ops that ta
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -123,6 +124,7 @@ def compatible(record: Activation, op: Callable[..., Any]) -> bool:
     return names == {p.name for p in record.params}
 
 
+@functools.cache  # inspect.signature costs ~0.1 ms, and a module's forward asks at every call
 def takes_training(op: Callable[..., Any]) -> bool:
     try:
         return "training" in inspect.signature(op).parameters

@@ -73,9 +73,15 @@ class LiveNet(nn.Module):
                 fan_in = module.weight[0].numel()
                 nn.init.normal_(module.weight, 0.0, math.sqrt(1.0 / fan_in))
                 nn.init.zeros_(module.bias)  # type: ignore[arg-type]
+        # channels-last (NHWC) suits the CPU's convolution and pooling kernels: a training step of
+        # ConvNetJS's network at batch 20 is faster than in NCHW (torch's 2x2 max
+        # pool on NCHW is its slow path); the values are the same either way
+        self.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor, trace: list[torch.Tensor] | None = None) -> torch.Tensor:
         """Logits (n, classes); with ``trace``, appends each layer's pre-activation and output."""
+        if x.dim() == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
         for layer, op, act in zip(self.layers, self.ops, self.acts):
             z = op(x.flatten(1) if layer.kind == "fc" else x)
             x = act(z) if layer.act else z
