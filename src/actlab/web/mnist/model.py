@@ -76,7 +76,7 @@ class LiveNet(nn.Module):
         # channels-last (NHWC) suits the CPU's convolution and pooling kernels: a training step of
         # ConvNetJS's network at batch 20 is faster than in NCHW (torch's 2x2 max
         # pool on NCHW is its slow path); the values are the same either way
-        self.to(memory_format=torch.channels_last)
+        self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
     def forward(self, x: torch.Tensor, trace: list[torch.Tensor] | None = None) -> torch.Tensor:
         """Logits (n, classes); with ``trace``, appends each layer's pre-activation and output."""
