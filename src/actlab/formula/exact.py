@@ -6,6 +6,9 @@ certain are recomputed in the next one:
 
 1. float64 (for float32 output: 29 spare bits, so nearly every element is certified here);
 2. long double (x86: 11 bits more than float64; certifies most float64 output);
+
+   both run in C where the interpreter :mod:`actlab.formula.vm` was built (one pass per element,
+   glibc's long double erfl/erfcl included), else as NumPy passes over blocks;
 3. mpmath at 128, 256, ... 16384 bits, a doubling working precision, for what is left
    (cancellation, overflow, underflow in an intermediate; erf in float64 output).
 
@@ -32,6 +35,7 @@ import numpy as np
 from actlab.catalog._numeric import nan_passing
 from actlab.catalog.record import Kernel
 from actlab.formula import compile as compiler
+from actlab.formula import vm
 from actlab.formula.bounds import Bounded, Plan, Unsupported
 from actlab.formula.numbers import LONG, FloatSystem, MpSystem
 
@@ -77,19 +81,14 @@ def evaluate(
     dtype: Any,
     fallback: Callable[[np.ndarray, dict[str, Any]], np.ndarray],
     tally: Tally | None = None,
+    floats: bool = True,
 ) -> np.ndarray:
-    """f(x) rounded to ``dtype`` within 1 ulp, for finite x (flat arrays)."""
+    """f(x) rounded to ``dtype`` within 1 ulp, for finite x (flat arrays); ``floats=False``
+    starts at mpmath (the compiled tier has tried the float systems)."""
     out = np.empty(x.shape, dtype=dtype)
     todo = np.arange(x.size)
-    for system in systems(dtype):
-        if todo.size == 0:
-            break
-        block = BLOCK if todo.size == x.size else todo.size
-        left = []
-        for start in range(0, todo.size, block):
-            index = todo[start : start + block]
-            left.append(_tier(plan, system, x, values, index, out, tally)[0])
-        todo = np.concatenate(left)
+    if floats:
+        todo = float_tiers(plan, x, values, out, todo, tally)
     prec, deadline = PRECISIONS[0], time.monotonic() + MPMATH_SECONDS
     while todo.size and prec <= PRECISIONS[-1] and time.monotonic() < deadline:
         left, needs = [], []
@@ -113,6 +112,28 @@ def evaluate(
             tally.uncertain += todo.size
         out[todo] = fallback(x[todo], _pick(values, todo))
     return out
+
+
+def float_tiers(
+    plan: Plan,
+    x: np.ndarray,
+    values: dict[str, Any],
+    out: np.ndarray,
+    todo: np.ndarray,
+    tally: Tally | None = None,
+) -> np.ndarray:
+    """The NumPy float systems on the elements ``todo`` of ``x``: writes the certified ones to
+    ``out`` and returns the indices left uncertain."""
+    for system in systems(out.dtype):
+        if todo.size == 0:
+            break
+        block = BLOCK if todo.size == x.size else todo.size
+        left = []
+        for start in range(0, todo.size, block):
+            index = todo[start : start + block]
+            left.append(_tier(plan, system, x, values, index, out, tally)[0])
+        todo = np.concatenate(left)
+    return todo
 
 
 def _pick(values: dict[str, Any], index: np.ndarray) -> dict[str, Any]:
@@ -211,6 +232,7 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
         plan = Plan(expr, params)
     except Unsupported:
         return fast
+    code = vm.Code(plan) if vm.AVAILABLE else None
 
     def fallback(x: np.ndarray, values: dict[str, Any]) -> np.ndarray:
         out: np.ndarray = fast(x, np.empty_like(x), **values)
@@ -218,11 +240,12 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
 
     def run(x: np.ndarray, out: np.ndarray, **values: Any) -> np.ndarray:
         with np.errstate(all="ignore"):
-            _run(plan, fast, fallback, x, out, values)
+            _run(plan, fast, fallback, x, out, values, code=code)
         return out
 
     run.plan = plan  # type: ignore[attr-defined]
     run.fast = fast  # type: ignore[attr-defined]
+    run.code = code  # type: ignore[attr-defined]
     return run
 
 
@@ -234,22 +257,43 @@ def _run(
     out: np.ndarray,
     values: dict[str, Any],
     tally: Tally | None = None,
+    code: vm.Code | None = None,
 ) -> None:
     flat = np.ascontiguousarray(x).reshape(-1)
-    shaped = {
-        k: np.broadcast_to(v, x.shape).reshape(-1) if np.ndim(v) else v for k, v in values.items()
-    }
-    finite = np.isfinite(flat)
+    scalar = not any(np.ndim(v) for v in values.values())
     result = np.empty(flat.shape, dtype=out.dtype)
-    if finite.all():
-        result[...] = evaluate(plan, flat, shaped, out.dtype, fallback, tally)
+    if code is not None and scalar and vm.enabled() and out.dtype in _COMPILED:
+        # the compiled tier: float systems in C, one call; mpmath for what it leaves
+        uncertain, in_double, in_long = vm.run(code, flat, result, values)
+        if tally is not None:
+            tally.add(vm.DOUBLE, in_double)
+            tally.add(vm.LONG_DOUBLE, in_long)
+        if not uncertain.any():
+            out[...] = result.reshape(x.shape)
+            return
+        todo = np.flatnonzero(uncertain)
+        finite = np.isfinite(flat[todo])
+        hard, rest = todo[finite], todo[~finite]
+        if hard.size:
+            result[hard] = evaluate(plan, flat[hard], values, out.dtype, fallback, tally, False)
+        shaped = values
     else:
-        where = np.flatnonzero(finite)
-        inputs = _pick(shaped, where)
-        result[where] = evaluate(plan, flat[where], inputs, out.dtype, fallback, tally)
-        rest = np.flatnonzero(~finite)
+        shaped = {
+            k: np.broadcast_to(v, x.shape).reshape(-1) if np.ndim(v) else v
+            for k, v in values.items()
+        }
+        finite = np.isfinite(flat)
+        if finite.all():
+            result[...] = evaluate(plan, flat, shaped, out.dtype, fallback, tally)
+            rest = flat[:0].astype(np.intp)
+        else:
+            where = np.flatnonzero(finite)
+            inputs = _pick(shaped, where)
+            result[where] = evaluate(plan, flat[where], inputs, out.dtype, fallback, tally)
+            rest = np.flatnonzero(~finite)
+    if rest.size:
         result[rest] = fast(flat[rest], np.empty(rest.size, dtype=out.dtype), **_pick(shaped, rest))
-        if not any(np.ndim(v) for v in values.values()):
+        if scalar:
             for sign in (-1.0, 1.0):
                 at = rest[flat[rest] == sign * np.inf]
                 if at.size:
@@ -257,9 +301,22 @@ def _run(
     out[...] = nan_passing(x, result.reshape(x.shape))
 
 
+_COMPILED = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _limit(plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values: dict) -> float:
     """lim f(x) as x -> sign*inf from the exact values at sign*1e150 and sign*1e300 (the rule of
-    :func:`actlab.formula.compile._limit`, which sees only NaN where e^x overflows on the way)."""
+    :func:`actlab.formula.compile._limit`, which sees only NaN where e^x overflows on the way);
+    remembered per plan, side and parameter values."""
+    key = (sign, tuple(sorted((k, float(v)) for k, v in values.items())))
+    if key not in plan.limits:
+        plan.limits[key] = _find_limit(plan, fallback, sign, values)
+    return plan.limits[key]
+
+
+def _find_limit(
+    plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values: dict
+) -> float:
     a, b = evaluate(plan, np.array([sign * 1e150, sign * 1e300]), values, np.float64, fallback)
     if np.isnan(a) or np.isnan(b):
         return math.nan
