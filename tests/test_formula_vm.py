@@ -11,7 +11,7 @@ import pytest
 import actlab
 from actlab.catalog import _compiled
 from actlab.formula import exact, vm
-from tests.reference import grid, ulp_error
+from tests.reference import grid, reference, ulp_error
 from tests.test_formula_exact import CORPUS, _twin
 
 compiled = pytest.mark.skipif(not vm.AVAILABLE, reason="the _vm extension was not built")
@@ -121,6 +121,39 @@ def test_compound_bounds_hold_against_mpmath():
             want = (mpmath.tanh(mpmath.erf(t) + t) - t / (1 + a * t**2)) * mpmath.exp(-t / 4)
             if np.isfinite(bound):
                 assert abs(_exact_sum(value) - want) <= _exact_sum(bound), f"x = {x!r}"
+
+
+#: formulas whose arguments carry a huge absolute error at large |x| (the far-end slope rules)
+_WIDE = [
+    "tanh(erf(x)+x)",
+    "exp(-x^2)",
+    "x*sigmoid(x^3/7)",
+    "atan(x^3)*exp(-x*x/8)+atan(x^3)",
+    "log(1+exp(x*x/3))/x",
+    "tanh(x^2)/(1+x^2)",
+]
+
+
+@compiled
+@pytest.mark.parametrize("formula", _WIDE)
+def test_bounds_hold_for_huge_argument_errors(formula):
+    """Forward and derivative, out to 1e300: the exact value lies within each bound."""
+    f = actlab.get(formula)
+    wide = np.geomspace(1e-3, 1e300, 14)
+    xs = np.concatenate([-wide, wide])
+    far = 0  # points beyond 1e10 whose bound is finite: the far-end rules at work
+    for derivative in (False, True):
+        kernel = f.record.derivative if derivative else f.record.forward
+        v, e = vm.trace(kernel.code, xs, {})
+        want = reference(f.record, f.params, xs, derivative)
+        for x, value, bound, exact_value in zip(xs, v, e, want):
+            if mpmath.isnan(exact_value) or not np.isfinite(bound) or not np.isfinite(value):
+                continue
+            with mpmath.workdps(60):
+                gap = abs(_exact_sum(value) - exact_value)
+                assert gap <= _exact_sum(bound), f"{formula} (f' {derivative}) at x = {x!r}"
+            far += abs(x) > 1e10
+    assert far > 0
 
 
 @compiled

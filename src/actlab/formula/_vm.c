@@ -31,6 +31,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum {
     OP_X, OP_PARAM, OP_CONST, OP_BOOL, OP_ONE, OP_ADD, OP_MUL, OP_RECIP, OP_SQRT,
@@ -44,12 +45,41 @@ typedef struct {
     int32_t op, dst, a, b;
 } Instr;
 
+/* the floats either side of a finite r, by its bits (nextafter is a library call) */
+static inline void neighbours_f(float r, float *below, float *above)
+{
+    uint32_t bits, up, down;
+    memcpy(&bits, &r, sizeof bits);
+    if ((bits & 0x7fffffffu) == 0) { /* +-0 */
+        *below = -FLT_TRUE_MIN, *above = FLT_TRUE_MIN;
+        return;
+    }
+    up = bits >> 31 ? bits - 1 : bits + 1; /* one step away from -inf */
+    down = bits >> 31 ? bits + 1 : bits - 1;
+    memcpy(above, &up, sizeof up);
+    memcpy(below, &down, sizeof down);
+}
+
+static inline void neighbours(double r, double *below, double *above)
+{
+    uint64_t bits, up, down;
+    memcpy(&bits, &r, sizeof bits);
+    if ((bits & 0x7fffffffffffffffu) == 0) {
+        *below = -DBL_TRUE_MIN, *above = DBL_TRUE_MIN;
+        return;
+    }
+    up = bits >> 63 ? bits - 1 : bits + 1;
+    down = bits >> 63 ? bits + 1 : bits - 1;
+    memcpy(above, &up, sizeof up);
+    memcpy(below, &down, sizeof down);
+}
+
 /* double: glibc's double functions (erf, erfc within a few ulp: the same 16 as the others) */
 #define REAL double
 #define F(fn) fn
 #define SUFFIX _d
 #define U ((double)DBL_EPSILON / 2)
-#define ETA ((double)DBL_TRUE_MIN)
+#define ETA ((double)DBL_MIN)
 #define ERF_LIB 16
 #include "_vm_eval.h"
 #undef REAL
@@ -65,7 +95,7 @@ typedef struct {
 #define F(fn) fn##l
 #define SUFFIX _ld
 #define U ((long double)LDBL_EPSILON / 2)
-#define ETA ((long double)LDBL_TRUE_MIN)
+#define ETA ((long double)LDBL_MIN)
 #define ERF_LIB 16
 #include "_vm_eval.h"
 

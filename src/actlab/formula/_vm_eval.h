@@ -38,6 +38,46 @@ static inline void FUNCTION(REG *r, REAL v, REAL propagated, REAL lib)
     FINISH(r, v, propagated + lib * U * F(fabs)(v));
 }
 
+/* An upper bound on max |f'(t)| over [va - ea, va + ea], from f' at the end of the interval
+ * where it is largest (f' is monotone in |t| or in t for these functions), for an argument
+ * error too large for the cheap rules (ea > 1: e^x inside tanh at x = 1e4, x^2 inside exp at
+ * x = 1e10). Each end is pushed outwards by 2u of itself (its own rounding), each library value
+ * up by 2 lib u and one ETA (its error, an underflow to 0). */
+static REAL CAT(slope, SUFFIX)(int op, REAL va, REAL ea, REAL lib)
+{
+    REAL hi = va + ea, far = F(fabs)(va) + ea, low = F(fabs)(va) - ea, grow = 1 + 2 * lib * U;
+    REAL s;
+    hi = hi + F(fabs)(hi) * (2 * U);
+    far = far * (1 + 2 * U);
+    low = low - F(fabs)(low) * (2 * U);
+    low = low > 0 ? low : 0;
+    switch (op) {
+    case OP_EXP:
+    case OP_EXPM1: /* exp' = exp, increasing */
+        return F(exp)(hi) * grow + ETA;
+    case OP_SINH:
+    case OP_COSH: /* |sinh'|, |cosh'| <= cosh(|t|) */
+        return F(cosh)(far) * grow + ETA;
+    case OP_SIGMOID:
+    case OP_LOG1PEXP: { /* sigmoid' <= sigmoid, log1pexp' = sigmoid: increasing */
+        REAL t = F(exp)(-F(fabs)(hi));
+        return (hi >= 0 ? 1 : t) / (1 + t) * (1 + 2 * 64 * U) + ETA;
+    }
+    case OP_SECH: /* |sech'| = sech |tanh| <= sech(|t|), decreasing in |t| */
+        return 1 / F(cosh)(low) * grow + ETA;
+    case OP_TANH: /* tanh' = sech^2 */
+        s = 1 / F(cosh)(low) * grow + ETA;
+        return s * s * (1 + 2 * U);
+    default: /* atan' = 1/(1 + t^2) <= 1/t^2 (1/low first: low^2 may overflow) */
+        if (low > 1) {
+            s = 1 / low;
+            return s * s * (1 + 8 * U) + ETA;
+        }
+        return 1 / (1 + low * low) * (1 + 8 * U);
+    }
+}
+#define SLOPE CAT(slope, SUFFIX)
+
 /* Run the program on one x; the result is regs[result]. */
 static void EVAL(const Instr *code, Py_ssize_t n, const REAL *cv, const REAL *ce,
                  const double *params, REG *regs, REAL x)
@@ -147,7 +187,14 @@ static void EVAL(const Instr *code, Py_ssize_t n, const REAL *cv, const REAL *ce
             scale = F(fabs)(v);
             if (in->op == OP_EXPM1 || in->op == OP_SINH)
                 scale = scale + 1;
-            prop = ea == 0 ? 0 : (ea <= 1 ? scale * (ea * (1 + 2 * ea)) : inf);
+            if (ea == 0)
+                prop = 0;
+            else if (ea <= 1)
+                prop = scale * (ea * (1 + 2 * ea));
+            else if (ea > 1) /* NumPy's tiers stop here: bound f' at the interval's far end */
+                prop = ea * SLOPE(in->op, va, ea, lib);
+            else
+                prop = inf;
             FUNCTION(r, v, prop, lib);
             r->nan = nan;
             break;
@@ -177,7 +224,12 @@ static void EVAL(const Instr *code, Py_ssize_t n, const REAL *cv, const REAL *ce
                 : in->op == OP_COS  ? F(cos)(va)
                 : in->op == OP_TANH ? F(tanh)(va)
                                     : F(atan)(va);
-            FUNCTION(r, v, ea, 16);
+            prop = ea;
+            if (ea > 1 && (in->op == OP_TANH || in->op == OP_ATAN)) { /* as above */
+                REAL slope = ea * SLOPE(in->op, va, ea, 16);
+                prop = slope < ea ? slope : ea;
+            }
+            FUNCTION(r, v, prop, 16);
             r->nan = nan;
             break;
         }
@@ -295,15 +347,17 @@ static int CERTIFY(const REG *res, int single, double *rounded)
         return 1;
     }
     if (single) {
-        float f = (float)v;
+        float f = (float)v, fb, fa;
         r = f;
-        below = nextafterf(f, -INFINITY), above = nextafterf(f, INFINITY);
+        neighbours_f(f, &fb, &fa); /* for +-inf, NaN: unused (below) or not certified */
+        below = fb, above = fa;
         top = FLT_MAX;
         omega = (REAL)FLT_MAX + (REAL)ldexp(1.0, 127 - 24); /* max + half an ulp of max */
     } else {
-        double d = (double)v;
+        double d = (double)v, db, da;
         r = d;
-        below = nextafter(d, -INFINITY), above = nextafter(d, INFINITY);
+        neighbours(d, &db, &da);
+        below = db, above = da;
         top = DBL_MAX;
         omega = (REAL)DBL_MAX + (REAL)ldexp(1.0, 970);
     }
@@ -322,6 +376,7 @@ static int CERTIFY(const REG *res, int single, double *rounded)
     return ok;
 }
 
+#undef SLOPE
 #undef REG
 #undef EVAL
 #undef CERTIFY
