@@ -35,7 +35,7 @@ def test_compiled_tier_agrees_with_numpy_tiers(formula, twin, dtype):
     for which, kernel in kernels:
         compiled_out = np.empty(xs.shape, dtype=dtype)
         with np.errstate(all="raise"):
-            uncertain, _, _ = vm.run(kernel.code, xs, compiled_out, dict(f.params))
+            uncertain, _, _, _ = vm.run(kernel.code, xs, compiled_out, dict(f.params))
         numpy_out = np.empty(xs.shape, dtype=dtype)
         with np.errstate(all="ignore"):
             left = exact.float_tiers(kernel.plan, xs, dict(f.params), numpy_out, np.arange(xs.size))

@@ -20,7 +20,7 @@
  * values and bounds in each system (float64 and long double buffers), params float64, x a
  * float32 or float64 buffer, out a float32 or float64 buffer of x's length, uncertain a uint8
  * buffer of that length (set to 1 where not certified), first 0 (long double only) or 1 (double,
- * then long double). Returns (certified in double, certified in long double). The GIL is
+ * then long double). Returns (certified in double, certified in long double, uncertain). The GIL is
  * released during the loop. An optional last argument, a long double buffer of 2 * n, receives
  * each element's long double value and bound (every element then runs in long double: for
  * tests that measure the bounds against mpmath).
@@ -121,7 +121,7 @@ static PyObject *run(PyObject *self, PyObject *args)
                                          0, 0, 0, 1};
     static const char *names[11] = {"code", "cv_d", "ce_d", "cv_ld", "ce_ld", "params", "",
                                     "",     "x",    "out",  "uncertain"};
-    Py_ssize_t nregs, result, n, count, certified_d = 0, certified_ld = 0;
+    Py_ssize_t nregs, result, n, count, certified_d = 0, certified_ld = 0, left = 0;
     int first, i, failed = 0;
     const Instr *code;
     int xsingle, single;
@@ -213,6 +213,7 @@ static PyObject *run(PyObject *self, PyObject *args)
             else
                 ((double *)views[9].buf)[j] = rounded;
             uncertain[j] = !ok;
+            left += !ok;
         }
         Py_END_ALLOW_THREADS
     }
@@ -223,7 +224,7 @@ static PyObject *run(PyObject *self, PyObject *args)
             PyBuffer_Release(&views[i]);
     if (failed)
         return NULL;
-    return Py_BuildValue("nn", certified_d, certified_ld);
+    return Py_BuildValue("nnn", certified_d, certified_ld, left);
 }
 
 static PyMethodDef methods[] = {

@@ -239,6 +239,25 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
         return out
 
     def run(x: np.ndarray, out: np.ndarray, **values: Any) -> np.ndarray:
+        if (
+            code is not None
+            and out.dtype in _COMPILED
+            and x.dtype in _COMPILED
+            and x.flags.c_contiguous
+            and out.flags.c_contiguous
+            and x.shape == out.shape
+            and (not values or all(type(v) is float for v in values.values()))
+            and vm.enabled()
+        ):
+            # the common case, kept lean for the engine's many small calls: one C call that
+            # writes out in place; Python only for what it leaves uncertain
+            flat, result = x.reshape(-1), out.reshape(-1)
+            uncertain, _, _, left = vm.run(code, flat, result, values)
+            if left:
+                with np.errstate(all="ignore"):
+                    _uncertain(plan, fast, fallback, flat, result, uncertain, values, None)
+                    nan_passing(flat, result)
+            return out
         with np.errstate(all="ignore"):
             _run(plan, fast, fallback, x, out, values, code=code)
         return out
@@ -262,46 +281,72 @@ def _run(
     flat = np.ascontiguousarray(x).reshape(-1)
     scalar = not any(np.ndim(v) for v in values.values())
     result = np.empty(flat.shape, dtype=out.dtype)
-    if code is not None and scalar and vm.enabled() and out.dtype in _COMPILED:
+    if code is not None and scalar and vm.enabled() and {out.dtype, x.dtype} <= _DTYPES:
         # the compiled tier: float systems in C, one call; mpmath for what it leaves
-        uncertain, in_double, in_long = vm.run(code, flat, result, values)
+        uncertain, in_double, in_long, left = vm.run(code, flat, result, values)
         if tally is not None:
             tally.add(vm.DOUBLE, in_double)
             tally.add(vm.LONG_DOUBLE, in_long)
-        if not uncertain.any():
-            out[...] = result.reshape(x.shape)
-            return
-        todo = np.flatnonzero(uncertain)
-        finite = np.isfinite(flat[todo])
-        hard, rest = todo[finite], todo[~finite]
-        if hard.size:
-            result[hard] = evaluate(plan, flat[hard], values, out.dtype, fallback, tally, False)
-        shaped = values
+        if left:
+            _uncertain(plan, fast, fallback, flat, result, uncertain, values, tally)
+        out[...] = nan_passing(x, result.reshape(x.shape))
+        return
+    shaped = {
+        k: np.broadcast_to(v, x.shape).reshape(-1) if np.ndim(v) else v for k, v in values.items()
+    }
+    finite = np.isfinite(flat)
+    if finite.all():
+        result[...] = evaluate(plan, flat, shaped, out.dtype, fallback, tally)
     else:
-        shaped = {
-            k: np.broadcast_to(v, x.shape).reshape(-1) if np.ndim(v) else v
-            for k, v in values.items()
-        }
-        finite = np.isfinite(flat)
-        if finite.all():
-            result[...] = evaluate(plan, flat, shaped, out.dtype, fallback, tally)
-            rest = flat[:0].astype(np.intp)
-        else:
-            where = np.flatnonzero(finite)
-            inputs = _pick(shaped, where)
-            result[where] = evaluate(plan, flat[where], inputs, out.dtype, fallback, tally)
-            rest = np.flatnonzero(~finite)
-    if rest.size:
-        result[rest] = fast(flat[rest], np.empty(rest.size, dtype=out.dtype), **_pick(shaped, rest))
-        if scalar:
-            for sign in (-1.0, 1.0):
-                at = rest[flat[rest] == sign * np.inf]
-                if at.size:
-                    result[at] = _limit(plan, fallback, sign, values)
+        where = np.flatnonzero(finite)
+        inputs = _pick(shaped, where)
+        result[where] = evaluate(plan, flat[where], inputs, out.dtype, fallback, tally)
+        _non_finite(plan, fast, fallback, flat, result, np.flatnonzero(~finite), shaped)
     out[...] = nan_passing(x, result.reshape(x.shape))
 
 
+def _uncertain(
+    plan: Plan,
+    fast: Kernel,
+    fallback: Callable[..., np.ndarray],
+    flat: np.ndarray,
+    result: np.ndarray,
+    uncertain: np.ndarray,
+    values: dict[str, Any],
+    tally: Tally | None,
+) -> None:
+    """After the compiled tier: mpmath for the finite elements it left, the plain kernel and
+    the limits for +-inf and NaN (scalar parameters)."""
+    todo = np.flatnonzero(uncertain)
+    finite = np.isfinite(flat[todo])
+    hard = todo[finite]
+    if hard.size:
+        result[hard] = evaluate(plan, flat[hard], values, result.dtype, fallback, tally, False)
+    _non_finite(plan, fast, fallback, flat, result, todo[~finite], values)
+
+
+def _non_finite(
+    plan: Plan,
+    fast: Kernel,
+    fallback: Callable[..., np.ndarray],
+    flat: np.ndarray,
+    result: np.ndarray,
+    rest: np.ndarray,
+    values: dict[str, Any],
+) -> None:
+    """+-inf and NaN inputs: the plain kernel's value, and at +-inf the formula's limit."""
+    if not rest.size:
+        return
+    result[rest] = fast(flat[rest], np.empty(rest.size, dtype=result.dtype), **_pick(values, rest))
+    if not any(np.ndim(v) for v in values.values()):
+        for sign in (-1.0, 1.0):
+            at = rest[flat[rest] == sign * np.inf]
+            if at.size:
+                result[at] = _limit(plan, fallback, sign, values)
+
+
 _COMPILED = (np.dtype(np.float32), np.dtype(np.float64))
+_DTYPES = set(_COMPILED)
 
 
 def _limit(plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values: dict) -> float:

@@ -98,6 +98,10 @@ class Code:
             bounds = [system.dtype(0) if exact else abs(v) * system.u for v, exact in pairs]
             tables.append(np.array(bounds, dtype=system.dtype))
         self.cv_d, self.ce_d, self.cv_ld, self.ce_ld = tables
+        #: the parameter table when there are none (C reads at least one element)
+        self.no_params = np.zeros(1)
+        #: the leading arguments of _vm.run: the program and its constants
+        self.args = (self.code, *tables)
 
     def _emit(self, op: str, a: int = 0, b: int = 0, dst: int | None = None) -> int:
         if dst is None:
@@ -165,27 +169,22 @@ class Code:
 
 def run(
     code: Code, x: np.ndarray, out: np.ndarray, values: dict[str, Any]
-) -> tuple[np.ndarray, int, int]:
+) -> tuple[np.ndarray, int, int, int]:
     """Certify f(x) into ``out`` (flat, contiguous, float32 or float64; x likewise, finite or
-    not): returns the uncertain mask and the counts certified in double and in long double."""
-    params = np.array([float(values[p]) for p in code.params] or [0.0], dtype=np.float64)
+    not): returns the uncertain mask and the counts certified in double, in long double, and
+    left uncertain."""
+    params = code.no_params if not values else _params(code, values)
     uncertain = np.empty(x.shape, dtype=np.uint8)
-    first = 1 if out.dtype == np.float32 else 0
-    counts = _vm.run(
-        code.code,
-        code.cv_d,
-        code.ce_d,
-        code.cv_ld,
-        code.ce_ld,
-        params,
-        code.registers,
-        code.result,
-        x,
-        out,
-        uncertain,
-        first,
-    )
-    return uncertain.view(bool), counts[0], counts[1]
+    first = 1 if out.dtype == _FLOAT32 else 0
+    d, ld, left = _vm.run(*code.args, params, code.registers, code.result, x, out, uncertain, first)
+    return uncertain.view(bool), d, ld, left
+
+
+_FLOAT32 = np.dtype(np.float32)
+
+
+def _params(code: Code, values: dict[str, Any]) -> np.ndarray:
+    return np.array([float(values[p]) for p in code.params] or [0.0], dtype=np.float64)
 
 
 def trace(code: Code, x: np.ndarray, values: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
