@@ -168,14 +168,14 @@ class Code:
 
 
 def run(
-    code: Code, x: np.ndarray, out: np.ndarray, values: dict[str, Any]
+    code: Code, x: np.ndarray, out: np.ndarray, values: dict[str, Any], double: bool = True
 ) -> tuple[np.ndarray, int, int, int]:
     """Certify f(x) into ``out`` (flat, contiguous, float32 or float64; x likewise, finite or
     not): returns the uncertain mask and the counts certified in double, in long double, and
-    left uncertain."""
+    left uncertain. float32 output tries double first unless ``double`` is False."""
     params = code.no_params if not values else _params(code, values)
     uncertain = np.empty(x.shape, dtype=np.uint8)
-    first = 1 if out.dtype == _FLOAT32 else 0
+    first = 1 if double and out.dtype == _FLOAT32 else 0
     d, ld, left = _vm.run(*code.args, params, code.registers, code.result, x, out, uncertain, first)
     return uncertain.view(bool), d, ld, left
 
