@@ -16,14 +16,14 @@
  * operation rounded to the working type, as the bound rules assume (docs/exact.md).
  *
  * Python interface: run(code, cv_d, ce_d, cv_ld, ce_ld, params, nregs, result, x, out,
- * uncertain, first) with code an int32 buffer of 4 * n (op, dst, a, b), cv/ce the constants'
- * values and bounds in each system (float64 and long double buffers), params float64, x a
- * float32 or float64 buffer, out a float32 or float64 buffer of x's length, uncertain a uint8
- * buffer of that length (set to 1 where not certified), first 0 (long double only) or 1 (double,
- * then long double). Returns (certified in double, certified in long double, uncertain). The GIL is
- * released during the loop. An optional last argument, a long double buffer of 2 * n, receives
- * each element's long double value and bound (every element then runs in long double: for
- * tests that measure the bounds against mpmath).
+ * uncertain, first[, trace]) with code an int32 buffer of 4 * n (op, dst, a, b), cv/ce the
+ * constants' values and bounds in each system (float64 and long double buffers), params
+ * float64, x a float32 or float64 buffer, out a float32 or float64 buffer of x's length (written
+ * only where certified), uncertain a uint8 buffer of that length (1 where not certified), first
+ * 0 (long double only) or 1 (double, then long double). Returns (certified in double, certified
+ * in long double, uncertain). The GIL is released during the loop. The optional trace, a long
+ * double buffer of 2 * n, receives each element's long double value and bound (every element
+ * then runs in long double: for tests that hold the bounds against mpmath).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -141,7 +141,8 @@ static PyObject *run(PyObject *self, PyObject *args)
     }
     if (!failed && objs[11] && objs[11] != Py_None) {
         failed = get(objs[11], &views[11], 1, sizeof(long double), "trace") < 0;
-        if (!failed && views[11].len != 2 * (views[8].len / views[8].itemsize) * (Py_ssize_t)sizeof(long double)) {
+        Py_ssize_t want = 2 * (views[8].len / views[8].itemsize) * (Py_ssize_t)sizeof(long double);
+        if (!failed && views[11].len != want) {
             PyErr_SetString(PyExc_ValueError, "_vm.run: trace needs 2 values per element");
             failed = 1;
         }
@@ -165,7 +166,8 @@ static PyObject *run(PyObject *self, PyObject *args)
             const Instr *in = &code[i];
             if (in->op < 0 || in->op >= OP_COUNT || in->dst < 0 || in->dst >= nregs ||
                 in->a < 0 || in->b < 0 ||
-                ((in->op == OP_CONST) ? in->a >= views[1].len / 8 || in->a >= views[3].len / (Py_ssize_t)sizeof(long double)
+                ((in->op == OP_CONST) ? in->a >= views[1].len / 8 ||
+                                            in->a >= views[3].len / (Py_ssize_t)sizeof(long double)
                  : (in->op == OP_PARAM) ? in->a >= views[5].len / 8
                  : (in->op == OP_BOOL) ? 0
                                         : in->a >= nregs || in->b >= nregs)) {
@@ -208,7 +210,9 @@ static PyObject *run(PyObject *self, PyObject *args)
                 trace[2 * j] = isfinite(x) ? regs_ld[result].v : (long double)NAN;
                 trace[2 * j + 1] = isfinite(x) ? regs_ld[result].e : (long double)NAN;
             }
-            if (single)
+            if (!ok) /* out keeps what it held: x itself, when a caller computes in place */
+                ;
+            else if (single)
                 ((float *)views[9].buf)[j] = (float)rounded;
             else
                 ((double *)views[9].buf)[j] = rounded;

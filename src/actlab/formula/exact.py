@@ -371,10 +371,11 @@ def _non_finite(
     """+-inf and NaN inputs: the plain kernel's value, and at +-inf the formula's limit."""
     if not rest.size:
         return
-    result[rest] = fast(flat[rest], np.empty(rest.size, dtype=result.dtype), **_pick(values, rest))
+    inputs = flat[rest]  # a copy: result may be flat itself (a kernel run in place)
+    result[rest] = fast(inputs, np.empty(rest.size, dtype=result.dtype), **_pick(values, rest))
     if not any(np.ndim(v) for v in values.values()):
         for sign in (-1.0, 1.0):
-            at = rest[flat[rest] == sign * np.inf]
+            at = rest[inputs == sign * np.inf]
             if at.size:
                 result[at] = _limit(plan, fallback, sign, values)
 
