@@ -233,7 +233,7 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
         plan = Plan(expr, params)
     except Unsupported:
         return fast
-    code = vm.Code(plan) if vm.AVAILABLE else None
+    code = vm.lower(plan)
 
     def fallback(x: np.ndarray, values: dict[str, Any]) -> np.ndarray:
         out: np.ndarray = fast(x, np.empty_like(x), **values)

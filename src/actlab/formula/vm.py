@@ -167,6 +167,17 @@ class Code:
             square = self._emit("mul", square, square)
 
 
+def lower(plan: Plan) -> Code | None:
+    """The plan's C program, or None where the extension is absent or a step has no opcode (the
+    NumPy tiers then evaluate it, as everywhere without the extension)."""
+    if not AVAILABLE:
+        return None
+    try:
+        return Code(plan)
+    except (KeyError, ValueError):
+        return None
+
+
 def run(
     code: Code, x: np.ndarray, out: np.ndarray, values: dict[str, Any], double: bool = True
 ) -> tuple[np.ndarray, int, int, int]:
