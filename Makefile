@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench docs tables playground-load clean
 
-# setup.py builds the optional compiled kernels (src/actlab/catalog/_fast.c) in place
-$(STAMP): pyproject.toml setup.py src/actlab/catalog/_fast.c
+# setup.py builds the optional compiled kernels (src/actlab/catalog/_fast.c,
+# src/actlab/formula/_vm.c) in place
+$(STAMP): pyproject.toml setup.py src/actlab/catalog/_fast.c src/actlab/formula/_vm.c \
+		src/actlab/formula/_vm_eval.h
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	# torch is pinned so pip takes the local CPU build instead of resolving a CUDA one.
 	$(BIN)/python -m pip install -q torch==2.13.0

@@ -1,4 +1,5 @@
-"""The optional compiled kernels (actlab/catalog/_fast.c); everything else is in pyproject.toml.
+"""The optional compiled kernels (actlab/catalog/_fast.c) and the exact formulas' interpreter
+(actlab/formula/_vm.c); everything else is in pyproject.toml.
 
 ``optional=True``: where no C compiler is found the build goes on without the extension and
 actlab runs on its NumPy kernels (actlab.catalog._compiled says which path is in use).
@@ -22,6 +23,15 @@ setup(
                 "-ffp-contract=fast",
             ],
             optional=True,
-        )
+        ),
+        Extension(
+            "actlab.formula._vm",
+            sources=["src/actlab/formula/_vm.c"],
+            depends=["src/actlab/formula/_vm_eval.h"],
+            # the error bounds assume every + - * / sqrt is one IEEE operation rounded to the
+            # working type: no FMA contraction, no -ffast-math (docs/exact.md)
+            extra_compile_args=["-O2", "-fno-math-errno", "-ffp-contract=off"],
+            optional=True,
+        ),
     ]
 )

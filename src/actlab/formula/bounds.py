@@ -347,6 +347,10 @@ _UNARY: dict[Any, Callable[[Any, Bounded], Bounded]] = {
 
 #: a step reads earlier steps' results (or, with no reads, builds its own from x and params)
 Step = tuple[Callable[..., Any], tuple[int, ...]]
+#: what a step does, as data (for the compiled tier, :mod:`actlab.formula.vm`): a kind
+#: ("x", "param", "const", "bool", "power", "piecewise", "add", "mul", "max", "min",
+#: "heaviside", "compare", "logic", "unary") and its detail (a name, an exponent, a SymPy class)
+Op = tuple[str, Any]
 
 
 class Plan:
@@ -355,6 +359,10 @@ class Plan:
     def __init__(self, expr: Any, params: Sequence[str] = ()) -> None:
         self.params = tuple(params)
         self.steps: list[Step] = []
+        #: ``ops[i]`` says what ``steps[i]`` computes, as data
+        self.ops: list[Op] = []
+        #: the limits at +-inf found so far (actlab.formula.exact), by side and parameters
+        self.limits: dict[tuple[Any, ...], float] = {}
         self._slots: dict[Any, int] = {}
         self.result = self._compile(expr)
 
@@ -368,8 +376,9 @@ class Plan:
                 results.append(fn(system, *(results[i] for i in reads)))
         return results[self.result]
 
-    def _add(self, fn: Callable[..., Any], reads: tuple[int, ...]) -> int:
+    def _add(self, fn: Callable[..., Any], reads: tuple[int, ...], op: Op) -> int:
         self.steps.append((fn, reads))
+        self.ops.append(op)
         return len(self.steps) - 1
 
     def _compile(self, expr: Any) -> int:
@@ -379,22 +388,22 @@ class Plan:
             self._slots[expr] = slot
         return slot
 
-    def _leaf(self, fn: Callable[..., Any]) -> int:
-        return self._add(fn, (-1,))
+    def _leaf(self, fn: Callable[..., Any], op: Op) -> int:
+        return self._add(fn, (-1,), op)
 
     def _new(self, expr: Any) -> int:
         if expr == X:
-            return self._leaf(lambda s, x, v: Bounded(x, 0, False))
+            return self._leaf(lambda s, x, v: Bounded(x, 0, False), ("x", None))
         if isinstance(expr, sp.Symbol):
             name = expr.name
             if name not in self.params:
                 raise Unsupported(f"formula: free symbol {name!r}")
-            return self._leaf(lambda s, x, v: Bounded(v[name], 0, False))
+            return self._leaf(lambda s, x, v: Bounded(v[name], 0, False), ("param", name))
         if expr.is_Number or isinstance(expr, sp.NumberSymbol):
             return self._constant(expr)
         if expr in (sp.true, sp.false):
             truth = bool(expr)
-            return self._leaf(lambda s, x, v: Condition(True, truth, False))
+            return self._leaf(lambda s, x, v: Condition(True, truth, False), ("bool", truth))
         if isinstance(expr, (CatalogCall, CatalogDerivative)):
             from actlab.formula.rewrite import stabilize
 
@@ -403,39 +412,46 @@ class Plan:
             return self._power(expr)
         if isinstance(expr, sp.Piecewise):
             reads = tuple(self._compile(part) for pair in expr.args for part in pair)
-            return self._add(piecewise, reads)
-        return self._add(self._rule(expr), tuple(self._compile(a) for a in expr.args))
+            return self._add(piecewise, reads, ("piecewise", None))
+        rule, op = self._rule(expr)
+        return self._add(rule, tuple(self._compile(a) for a in expr.args), op)
 
     def _constant(self, expr: Any) -> int:
         def leaf(s: Any, x: Any, v: Any) -> Bounded:
             value, exact = s.constant(expr)
             return Bounded(value, 0 if exact else abs(value) * s.u, False)
 
-        return self._leaf(leaf)
+        return self._leaf(leaf, ("const", expr))
 
     def _power(self, expr: Any) -> int:
         base, exponent = expr.args
         if exponent.is_Integer or (exponent.is_Rational and exponent.q == 2):
             read = self._compile(base)
-            return self._add(lambda s, b: power(s, b, exponent, self), (read,))
+
+            def rule(s: Any, b: Bounded) -> Bounded:
+                return power(s, b, exponent, self)
+
+            return self._add(rule, (read,), ("power", exponent))
         return self._compile(sp.exp(exponent * sp.log(base), evaluate=False))
 
-    def _rule(self, expr: Any) -> Callable[..., Any]:
+    def _rule(self, expr: Any) -> tuple[Callable[..., Any], Op]:
         if isinstance(expr, sp.Add):
-            return lambda s, *a: functools.reduce(lambda p, q: add(s, p, q), a)
+            return lambda s, *a: functools.reduce(lambda p, q: add(s, p, q), a), ("add", None)
         if isinstance(expr, sp.Mul):
-            return lambda s, *a: functools.reduce(lambda p, q: mul(s, p, q), a)
+            return lambda s, *a: functools.reduce(lambda p, q: mul(s, p, q), a), ("mul", None)
         if isinstance(expr, (sp.Max, sp.Min)):
             largest = isinstance(expr, sp.Max)
-            return lambda s, *a: extremum(s, *a, largest=largest)
+            op = ("max" if largest else "min", None)
+            return lambda s, *a: extremum(s, *a, largest=largest), op
         if isinstance(expr, sp.Heaviside):
-            return lambda s, a, *rest: sign_rule(s, a, True)
+            return lambda s, a, *rest: sign_rule(s, a, True), ("heaviside", None)
         if type(expr) in _RELATIONS:
-            return lambda s, a, b: compare(s, expr, a, b)
+            return lambda s, a, b: compare(s, expr, a, b), ("compare", type(expr))
         if isinstance(expr, (sp.And, sp.Or, sp.Not)):
             kind = type(expr)
-            return lambda s, *c: logic(kind, *c)
-        rule = _UNARY.get(type(expr)) or _UNARY.get(expr.func)
+            return lambda s, *c: logic(kind, *c), ("logic", kind)
+        key = type(expr) if type(expr) in _UNARY else expr.func
+        rule = _UNARY.get(key)
         if rule is None:
             raise Unsupported(f"formula: no error bound for {type(expr).__name__}")
-        return rule
+        return rule, ("unary", key)

@@ -6,6 +6,9 @@ certain are recomputed in the next one:
 
 1. float64 (for float32 output: 29 spare bits, so nearly every element is certified here);
 2. long double (x86: 11 bits more than float64; certifies most float64 output);
+
+   both run in C where the interpreter :mod:`actlab.formula.vm` was built (one pass per element,
+   glibc's long double erfl/erfcl included), else as NumPy passes over blocks;
 3. mpmath at 128, 256, ... 16384 bits, a doubling working precision, for what is left
    (cancellation, overflow, underflow in an intermediate; erf in float64 output).
 
@@ -32,6 +35,7 @@ import numpy as np
 from actlab.catalog._numeric import nan_passing
 from actlab.catalog.record import Kernel
 from actlab.formula import compile as compiler
+from actlab.formula import vm
 from actlab.formula.bounds import Bounded, Plan, Unsupported
 from actlab.formula.numbers import LONG, FloatSystem, MpSystem
 
@@ -77,19 +81,14 @@ def evaluate(
     dtype: Any,
     fallback: Callable[[np.ndarray, dict[str, Any]], np.ndarray],
     tally: Tally | None = None,
+    floats: bool = True,
 ) -> np.ndarray:
-    """f(x) rounded to ``dtype`` within 1 ulp, for finite x (flat arrays)."""
+    """f(x) rounded to ``dtype`` within 1 ulp, for finite x (flat arrays); ``floats=False``
+    starts at mpmath (the compiled tier has tried the float systems)."""
     out = np.empty(x.shape, dtype=dtype)
     todo = np.arange(x.size)
-    for system in systems(dtype):
-        if todo.size == 0:
-            break
-        block = BLOCK if todo.size == x.size else todo.size
-        left = []
-        for start in range(0, todo.size, block):
-            index = todo[start : start + block]
-            left.append(_tier(plan, system, x, values, index, out, tally)[0])
-        todo = np.concatenate(left)
+    if floats:
+        todo = float_tiers(plan, x, values, out, todo, tally)
     prec, deadline = PRECISIONS[0], time.monotonic() + MPMATH_SECONDS
     while todo.size and prec <= PRECISIONS[-1] and time.monotonic() < deadline:
         left, needs = [], []
@@ -113,6 +112,29 @@ def evaluate(
             tally.uncertain += todo.size
         out[todo] = fallback(x[todo], _pick(values, todo))
     return out
+
+
+def float_tiers(
+    plan: Plan,
+    x: np.ndarray,
+    values: dict[str, Any],
+    out: np.ndarray,
+    todo: np.ndarray,
+    tally: Tally | None = None,
+    tiers: Sequence[Any] | None = None,
+) -> np.ndarray:
+    """The NumPy float systems (or ``tiers``) on the elements ``todo`` of ``x``: writes the
+    certified ones to ``out`` and returns the indices left uncertain."""
+    for system in systems(out.dtype) if tiers is None else tiers:
+        if todo.size == 0:
+            break
+        block = BLOCK if todo.size == x.size else todo.size
+        left = []
+        for start in range(0, todo.size, block):
+            index = todo[start : start + block]
+            left.append(_tier(plan, system, x, values, index, out, tally)[0])
+        todo = np.concatenate(left)
+    return todo
 
 
 def _pick(values: dict[str, Any], index: np.ndarray) -> dict[str, Any]:
@@ -211,18 +233,40 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
         plan = Plan(expr, params)
     except Unsupported:
         return fast
+    code = vm.lower(plan)
 
     def fallback(x: np.ndarray, values: dict[str, Any]) -> np.ndarray:
         out: np.ndarray = fast(x, np.empty_like(x), **values)
         return out
 
     def run(x: np.ndarray, out: np.ndarray, **values: Any) -> np.ndarray:
+        if (
+            code is not None
+            and (out.dtype == _FLOAT64_DTYPE or x.size < NUMPY_FIRST)
+            and out.dtype in _COMPILED
+            and x.dtype in _COMPILED
+            and x.flags.c_contiguous
+            and out.flags.c_contiguous
+            and x.shape == out.shape
+            and (not values or all(type(v) is float for v in values.values()))
+            and vm.enabled()
+        ):
+            # the common case, kept lean for the engine's many small calls: one C call that
+            # writes out in place; Python only for what it leaves uncertain
+            flat, result = x.reshape(-1), out.reshape(-1)
+            uncertain, _, _, left = vm.run(code, flat, result, values)
+            if left:
+                with np.errstate(all="ignore"):
+                    _uncertain(plan, fast, fallback, flat, result, uncertain, values, None)
+                    nan_passing(flat, result)
+            return out
         with np.errstate(all="ignore"):
-            _run(plan, fast, fallback, x, out, values)
+            _run(plan, fast, fallback, x, out, values, code=code)
         return out
 
     run.plan = plan  # type: ignore[attr-defined]
     run.fast = fast  # type: ignore[attr-defined]
+    run.code = code  # type: ignore[attr-defined]
     return run
 
 
@@ -234,32 +278,126 @@ def _run(
     out: np.ndarray,
     values: dict[str, Any],
     tally: Tally | None = None,
+    code: vm.Code | None = None,
 ) -> None:
     flat = np.ascontiguousarray(x).reshape(-1)
+    scalar = not any(np.ndim(v) for v in values.values())
+    result = np.empty(flat.shape, dtype=out.dtype)
+    if code is not None and scalar and vm.enabled() and {out.dtype, x.dtype} <= _DTYPES:
+        # the compiled tier: float systems in C, one call; mpmath for what it leaves
+        if out.dtype == np.float32 and flat.size >= NUMPY_FIRST:
+            uncertain, left = _numpy_first(plan, code, flat, result, values, tally)
+        else:
+            uncertain, in_double, in_long, left = vm.run(code, flat, result, values)
+            if tally is not None:
+                tally.add(vm.DOUBLE, in_double)
+                tally.add(vm.LONG_DOUBLE, in_long)
+        if left:
+            _uncertain(plan, fast, fallback, flat, result, uncertain, values, tally)
+        out[...] = nan_passing(x, result.reshape(x.shape))
+        return
     shaped = {
         k: np.broadcast_to(v, x.shape).reshape(-1) if np.ndim(v) else v for k, v in values.items()
     }
     finite = np.isfinite(flat)
-    result = np.empty(flat.shape, dtype=out.dtype)
     if finite.all():
         result[...] = evaluate(plan, flat, shaped, out.dtype, fallback, tally)
     else:
         where = np.flatnonzero(finite)
         inputs = _pick(shaped, where)
         result[where] = evaluate(plan, flat[where], inputs, out.dtype, fallback, tally)
-        rest = np.flatnonzero(~finite)
-        result[rest] = fast(flat[rest], np.empty(rest.size, dtype=out.dtype), **_pick(shaped, rest))
-        if not any(np.ndim(v) for v in values.values()):
-            for sign in (-1.0, 1.0):
-                at = rest[flat[rest] == sign * np.inf]
-                if at.size:
-                    result[at] = _limit(plan, fallback, sign, values)
+        _non_finite(plan, fast, fallback, flat, result, np.flatnonzero(~finite), shaped)
     out[...] = nan_passing(x, result.reshape(x.shape))
+
+
+#: float32 output from this many elements on: NumPy's float64 tier (SIMD loops over blocks)
+#: runs first, faster there than the interpreter's scalar double tier (benchmarks/formula_exact.py
+#: measures both); the interpreter's long double tier takes what it leaves
+NUMPY_FIRST = 4096
+
+
+def _numpy_first(
+    plan: Plan,
+    code: vm.Code,
+    flat: np.ndarray,
+    result: np.ndarray,
+    values: dict[str, Any],
+    tally: Tally | None,
+) -> tuple[np.ndarray, int]:
+    """float32 output of a large array: NumPy's float64 tier, then C's long double on the rest;
+    returns the uncertain mask and its count."""
+    left = float_tiers(plan, flat, values, result, np.arange(flat.size), tally, [_FLOAT64])
+    uncertain = np.zeros(flat.shape, dtype=bool)
+    if not left.size:
+        return uncertain, 0
+    part = np.empty(left.size, dtype=result.dtype)
+    still, _, in_long, count = vm.run(code, flat[left], part, values, double=False)
+    result[left] = part
+    uncertain[left[still]] = True
+    if tally is not None:
+        tally.add(vm.LONG_DOUBLE, in_long)
+    return uncertain, count
+
+
+def _uncertain(
+    plan: Plan,
+    fast: Kernel,
+    fallback: Callable[..., np.ndarray],
+    flat: np.ndarray,
+    result: np.ndarray,
+    uncertain: np.ndarray,
+    values: dict[str, Any],
+    tally: Tally | None,
+) -> None:
+    """After the compiled tier: mpmath for the finite elements it left, the plain kernel and
+    the limits for +-inf and NaN (scalar parameters)."""
+    todo = np.flatnonzero(uncertain)
+    finite = np.isfinite(flat[todo])
+    hard = todo[finite]
+    if hard.size:
+        result[hard] = evaluate(plan, flat[hard], values, result.dtype, fallback, tally, False)
+    _non_finite(plan, fast, fallback, flat, result, todo[~finite], values)
+
+
+def _non_finite(
+    plan: Plan,
+    fast: Kernel,
+    fallback: Callable[..., np.ndarray],
+    flat: np.ndarray,
+    result: np.ndarray,
+    rest: np.ndarray,
+    values: dict[str, Any],
+) -> None:
+    """+-inf and NaN inputs: the plain kernel's value, and at +-inf the formula's limit."""
+    if not rest.size:
+        return
+    inputs = flat[rest]  # a copy: result may be flat itself (a kernel run in place)
+    result[rest] = fast(inputs, np.empty(rest.size, dtype=result.dtype), **_pick(values, rest))
+    if not any(np.ndim(v) for v in values.values()):
+        for sign in (-1.0, 1.0):
+            at = rest[inputs == sign * np.inf]
+            if at.size:
+                result[at] = _limit(plan, fallback, sign, values)
+
+
+_COMPILED = (np.dtype(np.float32), np.dtype(np.float64))
+_DTYPES = set(_COMPILED)
+_FLOAT64_DTYPE = np.dtype(np.float64)
 
 
 def _limit(plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values: dict) -> float:
     """lim f(x) as x -> sign*inf from the exact values at sign*1e150 and sign*1e300 (the rule of
-    :func:`actlab.formula.compile._limit`, which sees only NaN where e^x overflows on the way)."""
+    :func:`actlab.formula.compile._limit`, which sees only NaN where e^x overflows on the way);
+    remembered per plan, side and parameter values."""
+    key = (sign, tuple(sorted((k, float(v)) for k, v in values.items())))
+    if key not in plan.limits:
+        plan.limits[key] = _find_limit(plan, fallback, sign, values)
+    return plan.limits[key]
+
+
+def _find_limit(
+    plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values: dict
+) -> float:
     a, b = evaluate(plan, np.array([sign * 1e150, sign * 1e300]), values, np.float64, fallback)
     if np.isnan(a) or np.isnan(b):
         return math.nan

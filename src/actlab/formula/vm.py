@@ -1,0 +1,224 @@
+"""The compiled first tier of exact formulas: a bound program run by the C interpreter ``_vm``.
+
+:class:`Code` lowers a :class:`~actlab.formula.bounds.Plan` (the program the NumPy float tiers
+run, step for step) to an array of instructions ``(op, dst, a, b)`` plus the constants' values
+and bounds in both number systems; :func:`first_tier` runs it over a whole array in one C call
+and returns the indices it could not certify, which :mod:`actlab.formula.exact` sends on to
+mpmath. Per element the C loop evaluates the value and its error bound in double (float32
+output; long double for the elements double leaves) or long double (float64 output), with the
+rules of :mod:`~actlab.formula.bounds` and the certification of :func:`exact.certify
+<actlab.formula.exact.certify>`.
+
+``pip install -e .`` builds ``_vm`` with the catalog's kernels (``setup.py``, optional); where it
+was not built, where long double is no wider than double, or while the compiled path is off
+(``ACTLAB_NO_COMPILED=1``, :func:`actlab.catalog._compiled.disabled`), :func:`ready` is False
+and the NumPy tiers do all the work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from actlab.catalog import _compiled
+from actlab.formula.bounds import _UNARY, Plan
+from actlab.formula.functions import Log1pExp, Sigmoid, erfc, expm1, log1p
+from actlab.formula.numbers import LONG, FloatSystem
+
+try:
+    from actlab.formula import _vm  # type: ignore[attr-defined]
+except ImportError:  # not built (no C compiler at install time)
+    _vm = None
+
+#: the C interpreter's opcodes, in its enum's order (_vm.c)
+OPS = (
+    "x param const bool one add mul recip sqrt exp expm1 sinh cosh sech sigmoid log1pexp "
+    "log log1p sin cos tanh atan tan erf erfc abs sign heaviside max min gt ge lt le "
+    "not and or pw_init pw_step pw_end"
+).split()
+_OP = {name: code for code, name in enumerate(OPS)}
+#: the tallies' names of the compiled tier's number systems
+DOUBLE, LONG_DOUBLE = "compiled float64", "compiled long double"
+#: the extension was built, agrees with this table, and long double is wider than double
+AVAILABLE = _vm is not None and _vm.OP_COUNT == len(OPS) and LONG is not None
+
+_UNARY_OPS: dict[Any, str] = {
+    sp.exp: "exp",
+    expm1: "expm1",
+    sp.sinh: "sinh",
+    sp.cosh: "cosh",
+    sp.sech: "sech",
+    Sigmoid: "sigmoid",
+    Log1pExp: "log1pexp",
+    sp.log: "log",
+    log1p: "log1p",
+    sp.sin: "sin",
+    sp.cos: "cos",
+    sp.tanh: "tanh",
+    sp.atan: "atan",
+    sp.tan: "tan",
+    sp.erf: "erf",
+    sp.erfc: "erfc",
+    erfc: "erfc",
+    sp.Abs: "abs",
+    sp.sign: "sign",
+}
+assert set(_UNARY_OPS) == set(_UNARY), "every bound rule needs its opcode"
+_COMPARE = {sp.StrictGreaterThan: "gt", sp.GreaterThan: "ge", sp.StrictLessThan: "lt"}
+_COMPARE[sp.LessThan] = "le"
+_SYSTEMS = (FloatSystem(np.float64), FloatSystem(LONG)) if LONG is not None else ()
+
+
+def enabled() -> bool:
+    """Whether exact formulas take the compiled tier now."""
+    return AVAILABLE and _compiled.enabled()
+
+
+class Code:
+    """A :class:`Plan` as C instructions: every instruction writes a fresh register (n-ary sums,
+    products, max/min, and/or become left-to-right chains, as bounds.py's ``reduce``; powers
+    become the same multiplications, square roots and reciprocals as bounds.power)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.params = plan.params
+        self.registers = 0
+        self._rows: list[tuple[int, int, int, int]] = []
+        self._constants: list[Any] = []
+        where: list[int] = []
+        for (kind, detail), (_, reads) in zip(plan.ops, plan.steps):
+            where.append(self._step(kind, detail, [where[r] for r in reads if r >= 0]))
+        self.result = where[plan.result]
+        self.code = np.array(self._rows, dtype=np.int32).reshape(-1)
+        tables = []
+        for system in _SYSTEMS:
+            pairs = [system.constant(c) for c in self._constants] or [(system.dtype(0), True)]
+            tables.append(np.array([v for v, _ in pairs], dtype=system.dtype))
+            bounds = [system.dtype(0) if exact else abs(v) * system.u for v, exact in pairs]
+            tables.append(np.array(bounds, dtype=system.dtype))
+        self.cv_d, self.ce_d, self.cv_ld, self.ce_ld = tables
+        #: the parameter table when there are none (C reads at least one element)
+        self.no_params = np.zeros(1)
+        #: the leading arguments of _vm.run: the program and its constants
+        self.args = (self.code, *tables)
+
+    def _emit(self, op: str, a: int = 0, b: int = 0, dst: int | None = None) -> int:
+        if dst is None:
+            dst, self.registers = self.registers, self.registers + 1
+        self._rows.append((_OP[op], dst, a, b))
+        return dst
+
+    def _chain(self, op: str, regs: list[int]) -> int:
+        acc = regs[0]
+        for reg in regs[1:]:
+            acc = self._emit(op, acc, reg)
+        return acc
+
+    def _step(self, kind: str, detail: Any, regs: list[int]) -> int:
+        if kind == "x":
+            return self._emit("x")
+        if kind == "param":
+            return self._emit("param", self.params.index(detail))
+        if kind == "const":
+            self._constants.append(detail)
+            return self._emit("const", len(self._constants) - 1)
+        if kind == "bool":
+            return self._emit("bool", int(detail))
+        if kind in ("add", "mul", "max", "min"):
+            return self._chain(kind, regs)
+        if kind == "logic":
+            if detail is sp.Not:
+                return self._emit("not", regs[0])
+            return self._chain("and" if detail is sp.And else "or", regs)
+        if kind == "compare":
+            return self._emit(_COMPARE[detail], regs[0], regs[1])
+        if kind == "heaviside":
+            return self._emit("heaviside", regs[0])
+        if kind == "unary":
+            return self._emit(_UNARY_OPS[detail], regs[0])
+        if kind == "piecewise":
+            target = self._emit("pw_init")
+            for value, cond in zip(regs[0::2], regs[1::2]):
+                self._emit("pw_step", value, cond, dst=target)
+            return self._emit("pw_end", dst=target)
+        if kind == "power":
+            return self._power(regs[0], detail)
+        raise ValueError(f"vm: no opcode for {kind!r}")
+
+    def _power(self, base: int, exponent: Any) -> int:
+        if exponent.is_Integer:
+            n = int(exponent)
+            result = self._integer_power(base, abs(n))
+            return self._emit("recip", result) if n < 0 else result
+        # base^(k/2) (bounds.power: any other exponent was rewritten to exp/log)
+        return self._power(self._emit("sqrt", base), sp.Integer(exponent.p))
+
+    def _integer_power(self, base: int, n: int) -> int:
+        if n == 0:
+            return self._emit("one", base)
+        result, square = None, base
+        while True:
+            if n & 1:
+                result = square if result is None else self._emit("mul", result, square)
+            n >>= 1
+            if not n:
+                return result if result is not None else square
+            square = self._emit("mul", square, square)
+
+
+def lower(plan: Plan) -> Code | None:
+    """The plan's C program, or None where the extension is absent or a step has no opcode (the
+    NumPy tiers then evaluate it, as everywhere without the extension)."""
+    if not AVAILABLE:
+        return None
+    try:
+        return Code(plan)
+    except (KeyError, ValueError):
+        return None
+
+
+def run(
+    code: Code, x: np.ndarray, out: np.ndarray, values: dict[str, Any], double: bool = True
+) -> tuple[np.ndarray, int, int, int]:
+    """Certify f(x) into ``out`` (flat, contiguous, float32 or float64; x likewise, finite or
+    not): returns the uncertain mask and the counts certified in double, in long double, and
+    left uncertain. float32 output tries double first unless ``double`` is False."""
+    params = code.no_params if not values else _params(code, values)
+    uncertain = np.empty(x.shape, dtype=np.uint8)
+    first = 1 if double and out.dtype == _FLOAT32 else 0
+    d, ld, left = _vm.run(*code.args, params, code.registers, code.result, x, out, uncertain, first)
+    return uncertain.view(bool), d, ld, left
+
+
+_FLOAT32 = np.dtype(np.float32)
+
+
+def _params(code: Code, values: dict[str, Any]) -> np.ndarray:
+    return np.array([float(values[p]) for p in code.params] or [0.0], dtype=np.float64)
+
+
+def trace(code: Code, x: np.ndarray, values: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The long double value and error bound of every element (float64 x), for tests that
+    hold the bound against mpmath."""
+    params = np.array([float(values[p]) for p in code.params] or [0.0], dtype=np.float64)
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    out = np.empty(x.shape, dtype=np.float64)
+    uncertain = np.empty(x.shape, dtype=np.uint8)
+    pairs = np.empty(2 * x.size, dtype=LONG)
+    _vm.run(
+        code.code,
+        code.cv_d,
+        code.ce_d,
+        code.cv_ld,
+        code.ce_ld,
+        params,
+        code.registers,
+        code.result,
+        x,
+        out,
+        uncertain,
+        0,
+        pairs,
+    )
+    return pairs[0::2], pairs[1::2]
