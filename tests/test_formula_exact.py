@@ -250,3 +250,33 @@ def test_torch_exact_formula_is_within_one_ulp():
     grad = 1 - want**2
     grad[-2:] = torch.tensor([4 * np.exp(-40.0), 4 * np.exp(-800.0)], dtype=torch.float64)
     assert torch.allclose(x.grad, grad, rtol=4e-16, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("formula", "slopes"),
+    [
+        # at a tie where the two slopes agree the derivative is that slope (max(x, log1p x) is x)
+        ("max(x, log1p(x))", [1.0, 1.0, 1.0]),
+        ("min(x, -log1p(-x))", [1.0, 1.0, 1.0]),
+        # at a kink (the slopes differ) ReLU's convention: the smaller slope
+        ("max(x, 0)", [0.0, 0.0, 1.0]),
+        ("max(0, x)", [0.0, 0.0, 1.0]),
+        ("min(x, 0)", [1.0, 0.0, 0.0]),
+        # three-way tie at 0, decided exactly (the bound of 2*x is 0 there)
+        ("max(x, 2*x, 0)", [0.0, 0.0, 2.0]),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_and_min_have_a_derivative_at_a_tie(formula, slopes, dtype):
+    x = np.array([-0.5, 0.0, 1.0], dtype=dtype)
+    with np.errstate(all="raise"):
+        got = actlab.get(formula).derivative(x)
+    np.testing.assert_array_equal(got, np.array(slopes, dtype=dtype))
+
+
+def test_the_reference_is_nan_where_an_intermediate_is_not_real():
+    """log(x)^2 at -1 is undefined in the reals; mpmath's (i pi)^2 = -pi^2 is real again."""
+    f = actlab.get("log(x)*log(x)")
+    ref = reference(f.record, {}, np.array([-1.0, np.e]), derivative=False)
+    assert mpmath.isnan(ref[0]) and ref[1] == pytest.approx(1.0)
+    assert np.isnan(f(np.array([-1.0])))[0]

@@ -37,8 +37,24 @@ def _compiled(
     p = {k: sp.Float(v, 60) if v != int(v) else sp.Integer(int(v)) for k, v in params}
     expr = record.symbolic(sp, _X, p)
     deriv = sp.diff(expr, _X)
-    modules = [{"tanh": _tanh, "erfc": _erfc}, "mpmath"]
+    modules = [{"tanh": _tanh, "erfc": _erfc, **_REAL_ONLY}, "mpmath"]
     return (sp.lambdify(_X, expr, modules), sp.lambdify(_X, deriv, modules))
+
+
+def _real_only(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``fn`` with NaN where its value is not real: ``log(x) * log(x)`` at x = -1 is undefined in
+    the reals, though mpmath's complex (i pi)^2 = -pi^2 would come out real again."""
+
+    def real(y: Any) -> Any:
+        value = fn(y)
+        if isinstance(value, mpmath.mpc):
+            return value.real if value.imag == 0 else mpmath.mpf("nan")
+        return value
+
+    return real
+
+
+_REAL_ONLY = {name: _real_only(getattr(mpmath, name)) for name in ("log", "sqrt", "log1p")}
 
 
 def _tanh(y: mpmath.mpf) -> mpmath.mpf:

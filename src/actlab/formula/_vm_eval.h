@@ -297,7 +297,7 @@ static void EVAL(const Instr *code, Py_ssize_t n, const REAL *cv, const REAL *ce
             }
             FINISH(r, va - vb, ea + eb);
             d = r->v;
-            r->known = F(fabs)(d) > r->e;
+            r->known = F(fabs)(d) > r->e || r->e == 0; /* an exact tie (bound 0) is decided too */
             r->value = in->op == OP_GT ? d > 0 : in->op == OP_GE ? d >= 0 : in->op == OP_LT ? d < 0
                                                                                            : d <= 0;
             r->nan = nan;
@@ -328,9 +328,9 @@ static void EVAL(const Instr *code, Py_ssize_t n, const REAL *cv, const REAL *ce
             }
             break;
         }
-        case OP_PW_END:
+        case OP_PW_END: /* undecided: nothing is certain yet, NaN included */
             if (r->unknown)
-                r->e = inf;
+                r->e = inf, r->nan = 0;
             break;
         }
     }

@@ -253,7 +253,7 @@ def sign_rule(s: Any, a: Bounded, heaviside: bool) -> Bounded:
     value = s.array(value)
     if _zero(a.e):
         return Bounded(value, 0, a.nan)
-    known = s.boolean(abs(a.v) > a.e)
+    known = s.boolean((abs(a.v) > a.e) | (a.e == 0))  # an exact 0 (bound 0) is decided too
     return Bounded(value, np.where(known, 0, s.inf), a.nan)
 
 
@@ -263,7 +263,8 @@ def compare(s: Any, relation: Any, a: Bounded, b: Bounded) -> Condition:
     if _zero(a.e) and _zero(b.e):  # exact operands: compare them directly
         return Condition(True, s.boolean(test(a.v, b.v)), _either(a.nan, b.nan))
     diff = add(s, a, Bounded(-b.v, b.e, b.nan))
-    known = s.boolean(abs(diff.v) > diff.e)
+    # decided where the difference is certainly not 0, or is exactly 0 (a tie, bound 0)
+    known = s.boolean((abs(diff.v) > diff.e) | (diff.e == 0))
     return Condition(known, s.boolean(test(diff.v, 0)), diff.nan)
 
 
@@ -290,6 +291,9 @@ def piecewise(s: Any, *pieces: Any) -> Bounded:
         nan = np.where(take, _as_bool(value.nan) | _as_bool(cond.nan), nan)
         open_ = open_ & ~take
     e = np.where(_as_bool(unknown), s.inf, e)
+    # NaN is certain only where the piece is known (no piece at all is undefined, hence NaN);
+    # where a condition is undecided nothing is certain yet, NaN included
+    nan = np.where(_as_bool(unknown), False, nan)
     return Bounded(v, e, np.asarray(nan, dtype=bool))
 
 

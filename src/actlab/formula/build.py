@@ -17,7 +17,7 @@ import sympy as sp
 from actlab.catalog import Activation, lookup
 from actlab.errors import ActlabError
 from actlab.formula.compile import constant_value
-from actlab.formula.functions import X, call_class, erfc, expm1, log1p
+from actlab.formula.functions import Max, Min, X, call_class, erfc, expm1, log1p
 from actlab.formula.parser import Node, Parsed, Token, fail, literal_value
 
 #: the largest constant exponent: x^100 is fine, x^1e6 and 9^9^9 are not
@@ -44,9 +44,9 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "arctan": (1, 1, sp.atan),
     "erf": (1, 1, sp.erf),
     "erfc": (1, 1, erfc),
-    # derivative: Heaviside(a_i - max), with H(0) = 0 (so max(x, 0) has ReLU's f'(0) = 0)
-    "min": (2, 8, sp.Min),
-    "max": (2, 8, sp.Max),
+    # derivative: the winner's, and at a tie the smaller slope (so max(x, 0) has ReLU's f'(0) = 0)
+    "min": (2, 8, Min),
+    "max": (2, 8, Max),
     "where": (3, 3, lambda c, a, b: sp.Piecewise((a, c), (b, True))),
 }
 CONSTANTS: dict[str, Any] = {"pi": sp.pi, "e": sp.E}

@@ -198,9 +198,12 @@ class Program:
         if isinstance(expr, sp.Pow):
             return _power(expr.args[1])
         for table in (_UNARY, _VARIADIC, _RELATIONS, _LOGIC):
-            fn = table.get(type(expr)) or table.get(expr.func)
-            if fn is not None:
-                return fn
+            # by class, then its bases (formula.functions' Max and Min are SymPy's with a
+            # derivative of their own)
+            for kind in (*type(expr).__mro__, expr.func):
+                fn = table.get(kind)
+                if fn is not None:
+                    return fn
         raise ActlabError(f"formula: cannot compile {type(expr).__name__}")
 
     def _piecewise(self, expr: Any) -> int:

@@ -66,10 +66,14 @@ def systems(dtype: Any) -> list[Any]:
     return first + ([_LONG] if _LONG is not None else [])
 
 
-#: the mpmath tiers of one call stop after this long; elements still uncertain then keep the plain
-#: kernel's value and are counted as uncertain (a formula such as exp(exp(exp(x))) would
-#: otherwise make mpmath work for minutes on numbers with astronomically large exponents)
+#: the mpmath tiers of one call stop after this long, plus MPMATH_SECONDS_EACH for each element
+#: that reaches them; elements still uncertain then keep the plain kernel's value and are counted
+#: as uncertain (a formula such as exp(exp(exp(x))) would otherwise make mpmath work for minutes on
+#: numbers with astronomically large exponents). An ordinary hard element costs 0.1-0.3 ms, so
+#: the budget is about twenty times what it needs even on a loaded machine: the result does not
+#: depend on the machine's load, only a pathological formula's does
 MPMATH_SECONDS = 2.0
+MPMATH_SECONDS_EACH = 0.005
 #: elements per mpmath evaluation between two looks at the clock
 MPMATH_CHUNK = 64
 
@@ -89,7 +93,8 @@ def evaluate(
     todo = np.arange(x.size)
     if floats:
         todo = float_tiers(plan, x, values, out, todo, tally)
-    prec, deadline = PRECISIONS[0], time.monotonic() + MPMATH_SECONDS
+    budget = MPMATH_SECONDS + MPMATH_SECONDS_EACH * todo.size
+    prec, deadline = PRECISIONS[0], time.monotonic() + budget
     while todo.size and prec <= PRECISIONS[-1] and time.monotonic() < deadline:
         left, needs = [], []
         for start in range(0, todo.size, MPMATH_CHUNK):

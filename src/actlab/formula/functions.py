@@ -25,6 +25,8 @@ __all__ = [
     "CatalogCall",
     "CatalogDerivative",
     "Log1pExp",
+    "Max",
+    "Min",
     "Sigmoid",
     "X",
     "catalog_call",
@@ -126,6 +128,33 @@ class erfc(sp.Function):
 
     def elementary(self) -> Any:
         return sp.erfc(self.args[0])
+
+
+class Max(sp.Max):
+    """``max`` whose derivative is defined at a tie: SymPy's is ``H(a - b) a' + H(b - a) b'``,
+    0 where a = b with H(0) = 0, which is wrong where the two slopes agree (``max(x, log1p(x))`` is
+    x, slope 1 at 0). Here a tie takes the smaller of the two slopes: their common value where
+    they agree, and where they don't (a kink) ReLU's convention, ``max(x, 0)' = 0`` at 0."""
+
+    def _eval_derivative(self, s: Any) -> Any:
+        return _tie_derivative(self, s, larger=True)
+
+
+class Min(sp.Min):
+    """``min`` with the same rule at a tie as :class:`Max` (the smaller slope)."""
+
+    def _eval_derivative(self, s: Any) -> Any:
+        return _tie_derivative(self, s, larger=False)
+
+
+def _tie_derivative(expr: Any, s: Any, *, larger: bool) -> Any:
+    a, *rest = expr.args
+    b = expr.func(*rest) if len(rest) > 1 else rest[0]
+    da, db = sp.diff(a, s), sp.diff(b, s)
+    if da == db:
+        return da
+    wins = sp.StrictGreaterThan if larger else sp.StrictLessThan
+    return sp.Piecewise((da, wins(a, b)), (db, wins(b, a)), (sp.Min(da, db), True))
 
 
 def symbolic_form(record: Activation, u: Any, params: dict[str, Any]) -> Any:
