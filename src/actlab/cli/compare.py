@@ -68,7 +68,49 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--force", action="store_true", help="train even if it looks too big for memory")
+    add_executor_options(p)
     p.set_defaults(func=run)
+
+
+def add_executor_options(p: Any) -> None:
+    """``--executor`` and Ray's options (``actlab compare`` and ``actlab reproduce``)."""
+    p.add_argument(
+        "--executor",
+        default="local",
+        metavar="local|ray",
+        help="who trains: this process (default), or Ray tasks (see docs/cluster.md)",
+    )
+    p.add_argument(
+        "--address",
+        help="--executor ray: a running Ray cluster's HOST:PORT (default: start Ray here)",
+    )
+    p.add_argument(
+        "--cpus-per-task",
+        type=float,
+        help="--executor ray: CPUs each task (one activation's seeds, one epoch) reserves (1)",
+    )
+    p.add_argument(
+        "--gpus-per-task",
+        type=float,
+        help="--executor ray: GPUs each task reserves, fractions allowed (0.25: four share one)",
+    )
+
+
+def executor_from(args: argparse.Namespace) -> Any:
+    """The executor the flags ask for, connected (bad flags and unreachable clusters fail
+    here, before any folder is made or anything trains)."""
+    from actlab.compare import executor
+
+    options = {
+        k: getattr(args, k)
+        for k in ("address", "cpus_per_task", "gpus_per_task")
+        if getattr(args, k) is not None
+    }
+    made = executor.get(args.executor, **options)
+    connect = getattr(made, "connect", None)
+    if connect is not None:
+        connect()
+    return made
 
 
 def split_specs(text: str) -> tuple[str, ...]:
@@ -135,15 +177,17 @@ def run(args: argparse.Namespace) -> int:
     for note in plan.notes:
         print(f"actlab compare: note: {note}", file=sys.stderr)
     progress = None if args.quiet else _progress_for(sys.stderr)
-    result, status = train(
-        config,
-        args.out,
-        args.data,
-        progress,
-        "actlab compare",
-        force=args.force,
-        repair=args.repair,
-    )
+    with executor_from(args) as executor:
+        result, status = train(
+            config,
+            args.out,
+            args.data,
+            progress,
+            "actlab compare",
+            force=args.force,
+            repair=args.repair,
+            executor=executor,
+        )
     if result is None:
         return status
     outputs, failures = _write_outputs(plan, result, report, figure)

@@ -21,8 +21,10 @@ from typing import Any
 
 from actlab.compare.backend import Backend, register
 from actlab.compare.config import DEFAULT_ACTIVATIONS, StudyConfig
+from actlab.compare.executor import Executor
 from actlab.compare.runner import EpochRecord, Progress, Run, train_study
 from actlab.compare.summary import Comparison, Summary, compare_pairs, summarise
+from actlab.compare.timing import comparability
 from actlab.compare.verdict import Evidence, Verdict, judge_all, named_activations
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "Backend",
     "Comparison",
     "EpochRecord",
+    "Executor",
     "Progress",
     "Run",
     "StudyConfig",
@@ -58,6 +61,8 @@ class StudyResult:
     resumed: dict[str, int]
     elapsed_seconds: float
     store: Path | None
+    #: which speed figures compare between activations (:mod:`actlab.compare.timing`)
+    timing: str = ""
 
 
 def compare(
@@ -68,14 +73,22 @@ def compare(
     on_epoch: Callable[[Progress], None] | None = None,
     force: bool = False,
     repair: bool = False,
+    executor: Executor | None = None,
 ) -> StudyResult:
     """Train every activation x seed of ``config`` (resuming from ``out``), and judge.
 
     ``force`` trains even when the models look too big for this machine's memory; ``repair``
-    rebuilds a damaged store from what is intact (:mod:`actlab.compare.store`).
+    rebuilds a damaged store from what is intact (:mod:`actlab.compare.store`); ``executor``
+    trains (:mod:`actlab.compare.executor`; default: this process).
     """
     trained = train_study(
-        config, out, data_path=data_path, on_epoch=on_epoch, force=force, repair=repair
+        config,
+        out,
+        data_path=data_path,
+        on_epoch=on_epoch,
+        force=force,
+        repair=repair,
+        executor=executor,
     )
     cfg = trained.config
     regression = trained.dataset.kind == "regression"
@@ -107,4 +120,5 @@ def compare(
         },
         trained.elapsed,
         trained.store_path,
+        comparability(trained.runs),
     )

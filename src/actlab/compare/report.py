@@ -36,7 +36,7 @@ def table(result: StudyResult) -> str:
     head += ["train-loss area"]
     if target is not None:
         head += [f"epochs to {target:.0%}", f"s to {target:.0%}"]
-    head += ["s/epoch", "vs #1: p"]
+    head += ["s/epoch", "cpu s/epoch", "vs #1: p"]
     rows = [head]
     metric = "test_loss" if regression else "test_accuracy"
     best = result.summary[0].activation
@@ -49,6 +49,7 @@ def table(result: StudyResult) -> str:
         if target is not None:
             row += _to_target(s)
         row.append(f"{s.seconds_per_epoch:.3f}")
+        row.append(_num(s.cpu_seconds_per_epoch, 3))
         row.append(_versus(result, metric, best, s.activation))
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
@@ -87,6 +88,8 @@ def verdict_text(result: StudyResult) -> str:
         )
         lines.append(f"  {v.text}: {word.upper()}")
         lines.append(f"      {v.reason}")
+    if result.timing:
+        lines.append(f"  Speed figures: {result.timing}")
     return "\n".join(lines)
 
 
@@ -109,8 +112,17 @@ def header(result: StudyResult) -> str:
         schedule += f", weight decay {c.weight_decay:g}"
     return (
         f"{c.dataset}: {d['n_train']} train / {d['n_test']} test; {c.model}, {c.optimizer} "
-        f"lr {c.lr:g}{schedule}, batch {c.batch_size}, {c.epochs} epochs, init {c.init}; "
+        f"{_rate(c)}{schedule}, batch {c.batch_size}, {c.epochs} epochs, init {c.init}; "
         f"{len(c.activations)} activations x {c.seeds} seeds = {took}"
+    )
+
+
+def _rate(c: Any) -> str:
+    if not c.lrs:
+        return f"lr {c.lr:g}"
+    own = dict(c.lrs)
+    return (
+        "lr per activation (" + ", ".join(f"{a} {own.get(a, c.lr):g}" for a in c.activations) + ")"
     )
 
 
@@ -149,6 +161,7 @@ def to_json(result: StudyResult) -> dict[str, Any]:
             ],
             "verdict": [asdict(v) for v in result.verdicts],
             "resumed": result.resumed,
+            "timing": result.timing,
             "elapsed_seconds": result.elapsed_seconds,
             "store": str(result.store) if result.store else None,
         }
@@ -175,6 +188,9 @@ HISTORY_COLUMNS = (
     "test_loss",
     "test_accuracy",
     "seconds",
+    "cpu_seconds",
+    "node",
+    "worker",
 )
 
 
