@@ -265,3 +265,16 @@ def test_sigkill_of_the_driver_then_rerun_resumes_to_the_same_numbers(tmp_path: 
         for r in report["runs"]
     ]
     assert got == curves(reference.runs)  # JSON floats round-trip exactly: bit for bit
+
+
+def test_tune_on_ray_chooses_and_trains_as_the_local_executor_does(local_ray) -> None:
+    from actlab.compare.tune import tune
+
+    config = StudyConfig(activations=("relu", "sigmoid"), seeds=2, epochs=2, model="mlp:16")
+    local = tune(config, grid=(0.003, 0.1))
+    with RayExecutor() as executor:
+        on_ray = tune(config, grid=(0.003, 0.1), executor=executor)
+    assert on_ray.trials == local.trials and on_ray.best == local.best
+    assert curves(on_ray.tuned.runs) == curves(local.tuned.runs)
+    assert curves(on_ray.shared.runs) == curves(local.shared.runs)
+    assert [v.verdict for v in on_ray.verdicts] == [v.verdict for v in local.verdicts]

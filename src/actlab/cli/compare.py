@@ -69,6 +69,26 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--force", action="store_true", help="train even if it looks too big for memory")
     add_executor_options(p)
+    p.add_argument(
+        "--tune",
+        metavar="SETTING",
+        help="lr: search each activation's learning rate on a validation split, then train the"
+        " seeds at each one's best and at the shared rate, and judge the claims at both",
+    )
+    p.add_argument(
+        "--tune-grid",
+        metavar="V1,V2,...",
+        help="--tune: the values to try (default: 5 values, lr/10 to lr*10)",
+    )
+    p.add_argument(
+        "--tune-seeds", type=int, default=2, help="--tune: seeds per value in the search (2)"
+    )
+    p.add_argument(
+        "--validation",
+        type=float,
+        default=0.2,
+        help="--tune: fraction of the training data held out to choose on (0.2)",
+    )
     p.set_defaults(func=run)
 
 
@@ -177,7 +197,12 @@ def run(args: argparse.Namespace) -> int:
     for note in plan.notes:
         print(f"actlab compare: note: {note}", file=sys.stderr)
     progress = None if args.quiet else _progress_for(sys.stderr)
+    from actlab.cli.compare_tune import run_tuned, tuning_options
+
+    tuning = tuning_options(args)
     with executor_from(args) as executor:
+        if tuning is not None:
+            return run_tuned(args, config, tuning, plan, progress, executor)
         result, status = train(
             config,
             args.out,
@@ -190,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if result is None:
         return status
-    outputs, failures = _write_outputs(plan, result, report, figure)
+    outputs, failures = write_outputs(plan, result, report, figure)
     if args.json:
         payload = {**report.to_json(result), "outputs": outputs, "notes": list(plan.notes)}
         print(json_text(payload, indent=1))
@@ -268,7 +293,7 @@ def _check_outputs(args: argparse.Namespace) -> _Outputs:
     return _Outputs(csv_path, fig, bool(args.output), notes)
 
 
-def _write_outputs(
+def write_outputs(
     plan: _Outputs, result: Any, report: Any, figure: Any
 ) -> tuple[dict[str, str], list[str]]:
     """Write what was planned; a failure now (disk full) is reported, never loses the study."""

@@ -13,6 +13,7 @@ from actlab.errors import ActlabError
 
 if TYPE_CHECKING:
     from actlab.compare import StudyResult
+    from actlab.compare.tune import Tuned
 
 
 def _num(value: float, digits: int = 4) -> str:
@@ -217,3 +218,85 @@ def write_csv(result: StudyResult, path: str | Path) -> Path:
     except OSError as exc:
         raise ActlabError(f"{path}: cannot write ({exc.strerror or exc})") from None
     return summary_path
+
+
+def tune_table(tuned: Tuned) -> str:
+    """The search: validation accuracy (loss for regression) per activation and value."""
+    regression = tuned.tuned.dataset["kind"] == "regression"
+    head = ["activation", *(f"{tuned.setting} {v:g}" for v in tuned.grid), "chosen"]
+    rows = [head]
+    for activation in tuned.tuned.config.activations:
+        row = [activation]
+        for v in tuned.grid:
+            t = next(t for t in tuned.trials if t.activation == activation and t.value == v)
+            cell = (
+                _num(t.validation_loss, 3) if regression else _num(100 * t.validation_accuracy, 2)
+            )
+            cell += "*" if v == tuned.best[activation] else ""
+            row.append(cell + (f" ({t.diverged} div.)" if t.diverged else ""))
+        row.append(f"{tuned.best[activation]:g}")
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        for r in rows
+    ]
+    return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
+
+
+def tune_text(tuned: Tuned) -> str:
+    """The whole ``--tune`` report: the search, both studies, the verdict at both."""
+
+    c = tuned.tuned.config
+    n = tuned.shared.dataset["n_train"]
+    what = (
+        "validation loss"
+        if tuned.tuned.dataset["kind"] == "regression"
+        else "validation accuracy %"
+    )
+    search = (
+        f"Tuning {tuned.setting} for each activation: {what} (mean of {tuned.search_seeds} seeds,"
+        f" {c.epochs} epochs) on a validation split of {tuned.validation:.0%} of the {n} training"
+        " examples, training on the rest; * = chosen"
+    )
+    shared_lr = tuned.shared.config.lr
+    lines = ["Verdict (each activation at its tuned learning rate, and all at the shared one):"]
+    for v in tuned.verdicts:
+        lines.append(f"  {v.text}: {v.verdict.upper()}")
+        lines.append(f"      {v.reason}")
+    lines.append(f"  Speed figures: {tuned.tuned.timing}")
+    return "\n\n".join(
+        [
+            search,
+            tune_table(tuned),
+            "At each activation's tuned learning rate (test split):",
+            header(tuned.tuned),
+            table(tuned.tuned),
+            f"At the shared learning rate {shared_lr:g} (test split):",
+            header(tuned.shared),
+            table(tuned.shared),
+            "\n".join(lines),
+        ]
+    )
+
+
+def tune_json(tuned: Tuned) -> dict[str, Any]:
+    """``--tune --json``: the search, the chosen values, both studies and the joint verdict."""
+    from actlab.compare.tune import at_edge
+
+    return _clean(
+        {
+            "tune": {
+                "setting": tuned.setting,
+                "grid": list(tuned.grid),
+                "validation": tuned.validation,
+                "search_seeds": tuned.search_seeds,
+                "trials": [asdict(t) for t in tuned.trials],
+                "best": tuned.best,
+                "at_edge": at_edge(tuned),
+            },
+            "tuned": to_json(tuned.tuned),
+            "shared": to_json(tuned.shared),
+            "verdict": [asdict(v) for v in tuned.verdicts],
+        }
+    )
