@@ -278,3 +278,18 @@ def test_tune_on_ray_chooses_and_trains_as_the_local_executor_does(local_ray) ->
     assert curves(on_ray.tuned.runs) == curves(local.tuned.runs)
     assert curves(on_ray.shared.runs) == curves(local.shared.runs)
     assert [v.verdict for v in on_ray.verdicts] == [v.verdict for v in local.verdicts]
+
+
+def test_xu2015_runs_on_ray_through_the_same_path(local_ray, tmp_path: Path) -> None:
+    """The reproduction is a preset study: the Ray executor trains its NIN (torch) too."""
+    pytest.importorskip("torch")
+    from actlab.experiments import xu2015
+    from tests.test_torch_experiments import write_cifar10
+
+    folder = write_cifar10(tmp_path / "cifar", n=8)
+    config = xu2015.config(quick=True, epochs=2, train_size=16)
+    reference = compare(config, data_path=folder)
+    with RayExecutor() as executor:
+        got = compare(config, tmp_path / "store", data_path=folder, executor=executor)
+    assert curves(got.runs) == curves(reference.runs)
+    assert all(h.worker.startswith("ray/") for r in got.runs for h in r.history[1:])
