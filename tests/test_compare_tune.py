@@ -150,6 +150,7 @@ def test_tune_from_the_command_line_reports_each_rate() -> None:
         (["--tune", "lr", "--tune-grid", "0.1,fast"], "--tune-grid takes numbers"),
         (["--tune", "lr", "--tune-grid", "0.1,-1"], "--tune-grid: lr must be in (0, 100)"),
         (["--tune-grid", "0.1,1"], "--tune-grid needs --tune"),
+        (["--validation", "0.3"], "--validation needs --tune"),
         (["--tune", "lr", "--validation", "1.5"], "--validation must be a fraction in (0, 1)"),
         (["--tune", "lr", "--tune-seeds", "0"], "--tune-seeds must be 1..1000"),
     ],

@@ -80,13 +80,10 @@ def add_parser(sub: Any) -> None:
         metavar="V1,V2,...",
         help="--tune: the values to try (default: 5 values, lr/10 to lr*10)",
     )
-    p.add_argument(
-        "--tune-seeds", type=int, default=2, help="--tune: seeds per value in the search (2)"
-    )
+    p.add_argument("--tune-seeds", type=int, help="--tune: seeds per value in the search (2)")
     p.add_argument(
         "--validation",
         type=float,
-        default=0.2,
         help="--tune: fraction of the training data held out to choose on (0.2)",
     )
     p.set_defaults(func=run)

@@ -16,11 +16,23 @@ from actlab.errors import ActlabError
 def tuning_options(args: argparse.Namespace) -> dict[str, Any] | None:
     """The --tune options, checked before anything runs; None without --tune."""
     from actlab.compare import tune
+    from actlab.compare.tune import SEARCH_SEEDS, VALIDATION
 
+    given = [
+        flag
+        for flag, value in (
+            ("--tune-grid", args.tune_grid),
+            ("--tune-seeds", args.tune_seeds),
+            ("--validation", args.validation),
+        )
+        if value is not None
+    ]
     if args.tune is None:
-        if args.tune_grid is not None:
-            raise ActlabError("--tune-grid needs --tune (e.g. --tune lr)")
+        if given:
+            raise ActlabError(f"{given[0]} needs --tune (e.g. --tune lr)")
         return None
+    seeds = SEARCH_SEEDS if args.tune_seeds is None else args.tune_seeds
+    validation = VALIDATION if args.validation is None else args.validation
     tunable = tune.parse(args.tune)[0]
     grid = None
     if args.tune_grid is not None:
@@ -31,16 +43,11 @@ def tuning_options(args: argparse.Namespace) -> dict[str, Any] | None:
                 f"--tune-grid takes numbers such as 0.001,0.01,0.1, not {args.tune_grid!r}"
             ) from None
         grid = tune.check_grid(tunable, values)
-    if not 1 <= args.tune_seeds <= 1000:
-        raise ActlabError(f"--tune-seeds must be 1..1000, got {args.tune_seeds}")
-    if not 0 < args.validation < 1:
-        raise ActlabError(f"--validation must be a fraction in (0, 1), got {args.validation}")
-    return {
-        "setting": tunable.name,
-        "grid": grid,
-        "search_seeds": args.tune_seeds,
-        "validation": args.validation,
-    }
+    if not 1 <= seeds <= 1000:
+        raise ActlabError(f"--tune-seeds must be 1..1000, got {seeds}")
+    if not 0 < validation < 1:  # NaN fails too
+        raise ActlabError(f"--validation must be a fraction in (0, 1), got {validation}")
+    return {"setting": tunable.name, "grid": grid, "search_seeds": seeds, "validation": validation}
 
 
 def run_tuned(
