@@ -293,3 +293,22 @@ def test_xu2015_runs_on_ray_through_the_same_path(local_ray, tmp_path: Path) -> 
         got = compare(config, tmp_path / "store", data_path=folder, executor=executor)
     assert curves(got.runs) == curves(reference.runs)
     assert all(h.worker.startswith("ray/") for r in got.runs for h in r.history[1:])
+
+
+def test_sigterm_on_ray_stops_in_one_line_and_keeps_progress(tmp_path: Path) -> None:
+    """Ray's core installs its own SIGTERM handler (a C++ stack dump): the command's wins."""
+    flags = [*SLOW_FLAGS[:4], "--epochs", "200", *SLOW_FLAGS[6:]]
+    proc = _actlab(
+        "compare", *flags, "--executor", "ray", "--out", str(tmp_path), start_new_session=True
+    )
+    try:
+        _wait_for_epoch(tmp_path / "study.sqlite", 1, proc)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert proc.returncode == 143, err
+    assert err.count("\n") == 1 and "terminated (SIGTERM)" in err and "resume" in err, err

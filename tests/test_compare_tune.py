@@ -140,6 +140,8 @@ def test_tune_from_the_command_line_reports_each_rate() -> None:
     ]
     assert report["shared"]["config"]["lrs"] == []
     assert {v["claim"] for v in report["verdict"]} >= {"sigmoid_slowest"}
+    # a two-value grid: every choice is at an edge
+    assert report["tune"]["at_edge"] == ["relu", "sigmoid"]
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import signal
 import socket
 import sys
 import threading
@@ -106,9 +107,7 @@ class RayExecutor:
         self.cpus = check_share(cpus_per_task, "--cpus-per-task", zero=False)
         self.gpus = check_share(gpus_per_task, "--gpus-per-task", zero=True)
         self.num_cpus = num_cpus
-        self.connect_seconds = connect_seconds or float(
-            os.environ.get("ACTLAB_RAY_TIMEOUT", CONNECT_SECONDS)
-        )
+        self.connect_seconds = connect_seconds or _timeout()
         self._started = False  # whether close() must shut down the Ray this made
         self._ray: Any = None
 
@@ -142,12 +141,19 @@ class RayExecutor:
             options["num_cpus"] = self.num_cpus or os.cpu_count() or 1
         else:
             options["address"] = self.address
+        # Ray's core installs its own handlers (a SIGTERM would end the command with a C++
+        # stack dump): the command's own are put back, so Ctrl-C and SIGTERM stop it cleanly
+        main = threading.current_thread() is threading.main_thread()
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             ray.init(**options)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
+        except Exception as exc:  # Ray raises many kinds (ConnectionError, RuntimeError, ...)
             raise ActlabError(f"cannot start or join {where}: {_first_line(exc)}") from None
         finally:
             timer.cancel()
+            for sig, handler in handlers.items():
+                if main and handler is not None:
+                    signal.signal(sig, handler)
 
     def _check_room(self) -> None:
         nodes = [n for n in self._ray.nodes() if n.get("Alive")]
@@ -160,7 +166,8 @@ class RayExecutor:
                 self.close()
                 has = f"the largest has {most:g}" if most else f"none has a {key}"
                 raise ActlabError(
-                    f"{flag} {want:g}: no node of the cluster has {want:g} {key}s ({has});"
+                    f"{flag} {want:g}: no node of the cluster has {want:g} {key}"
+                    f"{'' if want == 1 else 's'} ({has});"
                     f" ask for at most {most:g}"
                 )
 
@@ -268,6 +275,19 @@ def _epoch(
     return advance(
         backend, stack, dataset, epoch, train_subset(dataset), (node, f"ray/{os.getpid()}")
     )
+
+
+def _timeout() -> float:
+    text = os.environ.get("ACTLAB_RAY_TIMEOUT", "")
+    if not text:
+        return CONNECT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < 1e6:
+        raise ActlabError(f"ACTLAB_RAY_TIMEOUT must be a number of seconds, got {text!r}")
+    return seconds
 
 
 def _reachable(host: str, port: int, address: str) -> None:

@@ -246,6 +246,7 @@ def tune_table(tuned: Tuned) -> str:
 
 def tune_text(tuned: Tuned) -> str:
     """The whole ``--tune`` report: the search, both studies, the verdict at both."""
+    from actlab.compare.tune import at_edge
 
     c = tuned.tuned.config
     n = tuned.shared.dataset["n_train"]
@@ -259,6 +260,12 @@ def tune_text(tuned: Tuned) -> str:
         f" {c.epochs} epochs) on a validation split of {tuned.validation:.0%} of the {n} training"
         " examples, training on the rest; * = chosen"
     )
+    edge = at_edge(tuned)
+    if edge:
+        search += (
+            f"\nChosen at the edge of the grid for {', '.join(edge)}: the best value may lie"
+            " beyond it (widen --tune-grid)"
+        )
     shared_lr = tuned.shared.config.lr
     lines = ["Verdict (each activation at its tuned learning rate, and all at the shared one):"]
     for v in tuned.verdicts:
