@@ -49,3 +49,32 @@ def test_one_study_runs_across_both_nodes(two_nodes: str, tmp_path: Path) -> Non
         for r in reference.runs
     ]
     assert "2 node(s)" in got.timing and "CPU seconds compare only between" in got.timing
+
+
+def test_the_newcomers_command_with_address_runs_on_the_cluster(two_nodes: str) -> None:
+    """``actlab compare --executor ray --tune lr --address ...``, end to end."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "actlab", "compare", "--executor", "ray"),
+            *("--address", two_nodes, "--tune", "lr", "--tune-grid", "0.01,0.1"),
+            *("--activations", "relu,sigmoid", "--seeds", "2", "--epochs", "2"),
+            *("--model", "mlp:16", "--no-figure", "--quiet", "--json"),
+        ],
+        env={**os.environ, "PYTHONPATH": src},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert set(report["tune"]["best"]) == {"relu", "sigmoid"}
+    nodes = {h["node"] for r in report["tuned"]["runs"] for h in r["history"][1:]}
+    assert len(nodes) == 2, nodes
+    slowest = next(v for v in report["verdict"] if v["claim"] == "sigmoid_slowest")
+    assert "tuned: " in slowest["reason"] and "shared: " in slowest["reason"]

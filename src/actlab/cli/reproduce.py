@@ -131,6 +131,7 @@ def run_xu2015(args: argparse.Namespace) -> int:
     print("the paper's findings, tested (Welch over seeds, Holm-adjusted over all pairs):")
     for v in found:
         print(f"- {v.text}: {v.verdict} ({v.reason})")
+    print(f"speed figures: {result.timing}")
     print("choices made:")
     for line in xu2015.CHOICES:
         print(f"- {line}")
