@@ -46,8 +46,9 @@ class EpochRecord:
     seconds: float
     #: the same in CPU seconds of the process that trained it (NaN: not recorded, older store)
     cpu_seconds: float = math.nan
-    #: where this epoch trained: the machine (Ray node id or host name) and the worker
-    #: (``local/PID`` or ``ray/PID``); "" for epoch 0 and older stores
+    #: where this epoch trained (epoch 0: where the untrained models were evaluated): the
+    #: machine (Ray node id or host name) and the worker (``local/PID`` or ``ray/PID``); ""
+    #: in a store written before these were recorded
     node: str = ""
     worker: str = ""
 
