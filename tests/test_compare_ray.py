@@ -310,5 +310,5 @@ def test_sigterm_on_ray_stops_in_one_line_and_keeps_progress(tmp_path: Path) -> 
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    assert proc.returncode == 143, err
+    assert proc.returncode == 143, (proc.returncode, err)
     assert err.count("\n") == 1 and "terminated (SIGTERM)" in err and "resume" in err, err

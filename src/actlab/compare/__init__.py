@@ -14,7 +14,7 @@ whose training backend is pluggable (:mod:`actlab.compare.backend`), then summar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from actlab.compare.backend import Backend, register
 from actlab.compare.config import DEFAULT_ACTIVATIONS, StudyConfig
 from actlab.compare.executor import Executor
-from actlab.compare.runner import EpochRecord, Progress, Run, train_study
+from actlab.compare.runner import EpochRecord, Progress, Run, Trained, train_studies
 from actlab.compare.summary import Comparison, Summary, compare_pairs, summarise
 from actlab.compare.timing import comparability
 from actlab.compare.verdict import Evidence, Verdict, judge_all, named_activations
@@ -40,6 +40,7 @@ __all__ = [
     "Summary",
     "Verdict",
     "compare",
+    "compare_many",
     "register",
 ]
 
@@ -81,15 +82,25 @@ def compare(
     rebuilds a damaged store from what is intact (:mod:`actlab.compare.store`); ``executor``
     trains (:mod:`actlab.compare.executor`; default: this process).
     """
-    trained = train_study(
-        config,
-        out,
+    return compare_many(
+        [(config, out)],
         data_path=data_path,
         on_epoch=on_epoch,
         force=force,
         repair=repair,
         executor=executor,
-    )
+    )[0]
+
+
+def compare_many(
+    studies: Sequence[tuple[StudyConfig, str | Path | None]], **options: Any
+) -> list[StudyResult]:
+    """:func:`compare` for several (config, out) studies, trained together (side by side on
+    Ray); ``options`` are :func:`compare`'s."""
+    return [_judged(t) for t in train_studies(studies, **options)]
+
+
+def _judged(trained: Trained) -> StudyResult:
     cfg = trained.config
     regression = trained.dataset.kind == "regression"
     summary = summarise(trained.runs, cfg.target, regression)

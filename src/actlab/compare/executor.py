@@ -74,8 +74,8 @@ class Job:
 class Executor(Protocol):
     name: str
 
-    def run(self, job: Job) -> None:
-        """Train every group of ``job`` to ``job.epochs``, committing each result."""
+    def run_all(self, jobs: Sequence[Job]) -> None:
+        """Train every group of every job to its ``epochs``, committing each result."""
 
     def close(self) -> None:
         """Let go of what the executor holds (a Ray it started)."""
@@ -142,6 +142,11 @@ class LocalExecutor:
 
     def __exit__(self, *_: Any) -> None:
         self.close()
+
+    def run_all(self, jobs: Sequence[Job]) -> None:
+        """One study after another (each advancing its activations in turn)."""
+        for job in jobs:
+            self.run(job)
 
     def run(self, job: Job) -> None:
         backend = make_backend(job.backend)

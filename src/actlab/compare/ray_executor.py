@@ -20,6 +20,7 @@ command gives up with one line: an unreachable cluster never hangs the command.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -185,7 +186,13 @@ class RayExecutor:
         self._ray = None
 
     def run(self, job: Job) -> None:
-        self._check_device(job.config)
+        self.run_all([job])
+
+    def run_all(self, jobs: Sequence[Job]) -> None:
+        """Every stack of every job side by side: each stack's next epoch is sent as soon as
+        its last one is stored (in its own job's store)."""
+        for job in jobs:
+            self._check_device(job.config)
         self.connect()
         ray = self._ray
         task = ray.remote(_epoch).options(
@@ -196,28 +203,34 @@ class RayExecutor:
             scheduling_strategy="SPREAD",
             name="actlab-epoch",
         )
-        dataset = ray.put(job.dataset)
-        pending: dict[Any, Group] = {}
+        pending: dict[Any, tuple[Job, Group]] = {}
+        shipped: dict[int, Any] = {}  # each job's dataset, put in the object store once
 
-        def submit(g: Group) -> None:
+        def submit(job: Job, g: Group) -> None:
+            if id(job) not in shipped:
+                shipped[id(job)] = ray.put(job.dataset)
             ref = task.remote(
-                job.backend, g.config, dataset, g.activation, g.seeds, g.blobs, g.done + 1
+                job.backend, g.config, shipped[id(job)], g.activation, g.seeds, g.blobs, g.done + 1
             )
-            pending[ref] = g
+            pending[ref] = (job, g)
 
-        for g in job.groups:
-            if g.done < job.epochs:
-                submit(g)
+        for job in jobs:
+            for g in job.groups:
+                if g.done < job.epochs:
+                    submit(job, g)
         try:
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1)
-                g = pending.pop(ready[0])
+                job, g = pending.pop(ready[0])
                 job.commit([(g, self._result(ready[0], g))])
                 if g.done < job.epochs:
-                    submit(g)
+                    submit(job, g)
         except BaseException:
-            for ref in pending:  # Ctrl-C or an error: stop the work in flight
-                ray.cancel(ref, force=True)
+            # Ctrl-C or an error: stop the work in flight (what is stored is kept); a cancel that
+            # fails must not hide why the study stopped
+            for ref in pending:
+                with contextlib.suppress(Exception):
+                    ray.cancel(ref)
             raise
 
     def _result(self, ref: Any, g: Group) -> Measured:

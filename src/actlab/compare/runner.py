@@ -29,7 +29,7 @@ from actlab.compare.store import RunRow, Store, Update
 from actlab.errors import ActlabError
 from actlab.limits import check_memory, mlp_bytes
 
-__all__ = ["TRAIN_EVAL_MAX", "EpochRecord", "Progress", "Run", "train_study"]
+__all__ = ["TRAIN_EVAL_MAX", "EpochRecord", "Progress", "Run", "train_studies", "train_study"]
 
 
 @dataclass(frozen=True)
@@ -114,40 +114,98 @@ def train_study(
     ``executor`` trains (default: :class:`~actlab.compare.executor.LocalExecutor`, this
     process); whichever it is, only this process writes the store.
     """
+    return train_studies(
+        [(config, out)],
+        data_path=data_path,
+        on_epoch=on_epoch,
+        force=force,
+        repair=repair,
+        executor=executor,
+    )[0]
+
+
+def train_studies(
+    studies: Sequence[tuple[StudyConfig, str | Path | None]],
+    *,
+    data_path: str | Path | None = None,
+    on_epoch: Callable[[Progress], None] | None = None,
+    force: bool = False,
+    repair: bool = False,
+    executor: Executor | None = None,
+) -> list[Trained]:
+    """:func:`train_study` for several (config, out) studies at once, each with its own store:
+    every study is checked and opened first, then the executor trains them all together (Ray
+    side by side; the local executor one after another)."""
     started = time.perf_counter()
+    executor = executor or LocalExecutor()
+    opened: list[_Opened] = []
+    try:
+        for config, out in studies:
+            opened.append(_open(config, out, data_path, force, repair, executor))
+        jobs = [o.job(on_epoch, started) for o in opened]
+        executor.run_all([j for j in jobs if j is not None])
+        return [o.finish(time.perf_counter() - started) for o in opened]
+    finally:
+        for o in opened:
+            o.store.close()
+
+
+@dataclass
+class _Opened:
+    """A study whose store is open and bound: what is left to train, then its runs."""
+
+    config: StudyConfig
+    dataset: data.Dataset
+    store: Store
+    plan: list[tuple[str, int]]
+    rows: list[RunRow]
+    live: bool
+
+    def job(self, on_epoch: Callable[[Progress], None] | None, started: float) -> Job | None:
+        return _job(self.config, self.dataset, self.store, self.rows, on_epoch, started, self.live)
+
+    def finish(self, elapsed: float) -> Trained:
+        finished = sum(r.finished for r in self.rows)
+        partial = sum(1 for r in self.rows if not r.finished and r.epochs_done > 0)
+        rows = self.store.runs(self.plan)  # a repaired run has new rows
+        runs = tuple(
+            Run(
+                row.activation,
+                row.seed,
+                tuple(EpochRecord(*h) for h in self.store.history(row.run)),
+                True,
+            )
+            for row in rows
+        )
+        return Trained(self.config, self.dataset, runs, finished, partial, elapsed, self.store.path)
+
+
+def _open(
+    config: StudyConfig,
+    out: str | Path | None,
+    data_path: str | Path | None,
+    force: bool,
+    repair: bool,
+    executor: Executor,
+) -> _Opened:
     config = config.resolved()
     backend = backends.get(config.backend)
     dataset = first(data.load(config.dataset, data_path, **config.data_options), config)
     if dataset.kind == "regression" and config.target is not None:
         config = replace(config, target=None)  # no accuracy to reach
-    executor = executor or LocalExecutor()
     # a remote executor's workers have the devices (a driver without a GPU can send work to
     # GPU nodes): the device is checked where the work runs
-    backend.check(config if executor.name == "local" else replace(config, device="cpu"), dataset)
+    live = executor.name == "local"
+    backend.check(config if live else replace(config, device="cpu"), dataset)
     _check_memory(config, dataset, force)
     store = Store(out, repair=repair)
     try:
         store.bind(config, fingerprint(dataset))
         plan = [(a, s) for a in config.activations for s in range(config.seeds)]
-        rows = store.runs(plan)
-        finished = sum(r.finished for r in rows)
-        partial = sum(1 for r in rows if not r.finished and r.epochs_done > 0)
-        _train(config, dataset, executor, store, rows, on_epoch, started)
-        rows = store.runs(plan)  # a repaired run has new rows
-        runs = tuple(
-            Run(
-                row.activation,
-                row.seed,
-                tuple(EpochRecord(*h) for h in store.history(row.run)),
-                True,
-            )
-            for row in rows
-        )
-    finally:
+        return _Opened(config, dataset, store, plan, store.runs(plan), live)
+    except BaseException:
         store.close()
-    return Trained(
-        config, dataset, runs, finished, partial, time.perf_counter() - started, store.path
-    )
+        raise
 
 
 def _check_memory(config: StudyConfig, dataset: data.Dataset, force: bool) -> None:
@@ -169,18 +227,20 @@ def _check_memory(config: StudyConfig, dataset: data.Dataset, force: bool) -> No
 EVAL_ROWS_ESTIMATE = 128
 
 
-def _train(
+def _job(
     config: StudyConfig,
     dataset: data.Dataset,
-    executor: Executor,
     store: Store,
     rows: list[RunRow],
     on_epoch: Callable[[Progress], None] | None,
     started: float,
-) -> None:
-    groups = _open_groups(config, dataset, store, rows, live=executor.name == "local")
+    live: bool,
+) -> Job | None:
+    """What is left of a study for an executor, with the commit that stores it (None: it is
+    finished)."""
+    groups = _open_groups(config, dataset, store, rows, live=live)
     if not groups:
-        return
+        return None
     assert config.epochs is not None
     epochs = config.epochs
     reported = [min(g.done for g in groups)]
@@ -213,8 +273,7 @@ def _train(
             if on_epoch is not None:
                 on_epoch(Progress(low, epochs, time.perf_counter() - started))
 
-    job = Job(config, dataset, groups, backend_factory(config.backend), commit)
-    executor.run(job)
+    return Job(config, dataset, groups, backend_factory(config.backend), commit)
 
 
 def _open_groups(

@@ -14,7 +14,9 @@ fair test (``actlab compare --tune lr``):
    claim at both (:func:`both`): it holds at tuned rates, at the shared rate, both or neither.
 
 Every study is an ordinary ``actlab compare`` study with its own store (``DIR/search-lr-X``,
-``DIR/tuned``, ``DIR/shared``), so the whole thing resumes after a kill, on either executor.
+``DIR/tuned``, ``DIR/shared``), so the whole thing resumes after a kill, on either executor. The
+searches and the shared-rate study train together (:func:`actlab.compare.compare_many`: side by
+side on Ray), the tuned study after them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from actlab.compare import StudyResult, compare
+from actlab.compare import StudyResult, compare_many
 from actlab.compare.config import StudyConfig
 from actlab.compare.verdict import HOLDS, UNTESTED, Verdict
 from actlab.errors import ActlabError
@@ -160,35 +162,39 @@ def tune(
         raise ActlabError(f"--validation must be a fraction in (0, 1), got {validation}")
     folder = Path(out) if out is not None else None
 
-    def study(cfg: StudyConfig, name: str, stage: str) -> StudyResult:
-        if on_stage is not None:
-            on_stage(stage)
-        return compare(cfg, folder / name if folder else None, **options)
+    def where(name: str) -> Path | None:
+        return folder / name if folder else None
 
-    trials = []
-    for i, value in enumerate(values):
-        search = replace(tunable.shared(config, value), seeds=search_seeds, validation=validation)
-        found = study(
-            search,
-            f"search-{tunable.name}-{value:g}",
-            f"search {i + 1}/{len(values)}: {tunable.name} {value:g}",
+    def stage(text: str) -> None:
+        if on_stage is not None:
+            on_stage(text)
+
+    # the search and the shared-rate study do not depend on each other: they train together
+    # (side by side on Ray, one after another locally); the tuned study needs the search
+    searches = [
+        (
+            replace(tunable.shared(config, value), seeds=search_seeds, validation=validation),
+            where(f"search-{tunable.name}-{value:g}"),
         )
-        trials += [
-            Trial(s.activation, value, s.test_accuracy_mean, s.test_loss_mean, s.diverged)
-            for s in found.summary
-        ]
-    regression = found.dataset["kind"] == "regression"
+        for value in values
+    ]
+    label = f"{tunable.name} {tunable.value(config):g}"
+    stage(
+        f"searching {len(values)} values of {tunable.name}; the final seeds at the shared {label}"
+    )
+    *found, shared = compare_many([*searches, (config, where("shared"))], **options)
+    trials = [
+        Trial(s.activation, value, s.test_accuracy_mean, s.test_loss_mean, s.diverged)
+        for value, result in zip(values, found)
+        for s in result.summary
+    ]
+    regression = shared.dataset["kind"] == "regression"
     best = {
         a: choose([t for t in trials if t.activation == a], regression).value
         for a in config.activations
     }
-    tuned = study(
-        tunable.own(config, best), "tuned", f"final seeds at each activation's {tunable.name}"
-    )
-    shared = study(
-        config, "shared", f"final seeds at the shared {tunable.name} {tunable.value(config):g}"
-    )
-    label = f"{tunable.name} {tunable.value(config):g}"
+    stage(f"final seeds at each activation's {tunable.name}")
+    (tuned,) = compare_many([(tunable.own(config, best), where("tuned"))], **options)
     return Tuned(
         tunable.name,
         values,
