@@ -78,7 +78,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--tune-grid",
         metavar="V1,V2,...",
-        help="--tune: the values to try (default: 5 values, lr/10 to lr*10)",
+        help="--tune: the values to try (default: 6 values, lr/10 to lr*30)",
     )
     p.add_argument("--tune-seeds", type=int, help="--tune: seeds per value in the search (2)")
     p.add_argument(

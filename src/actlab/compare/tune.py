@@ -33,8 +33,10 @@ from actlab.compare.verdict import HOLDS, UNTESTED, Verdict
 from actlab.errors import ActlabError
 from actlab.registry import Registry
 
-#: the default grid: the shared value times these (a log-uniform grid over two decades)
-SPAN = (0.1, 10**-0.5, 1.0, 10**0.5, 10.0)
+#: the default grid: the shared value times these (log-uniform, half a decade apart, from a
+#: tenth up to 30x: a dataset's default rate is usually on the cautious side; on digits most
+#: activations chose the top of a grid that stopped at 10x)
+SPAN = (0.1, 10**-0.5, 1.0, 10**0.5, 10.0, 10**1.5)
 SEARCH_SEEDS = 2
 VALIDATION = 0.2
 MAX_GRID = 50
