@@ -35,7 +35,6 @@ docs: $(STAMP)
 	$(BIN)/python benchmarks/speed_tables.py
 	$(BIN)/python tools/mnist_screenshot.py
 	$(BIN)/python benchmarks/mnist_live.py --write docs/mnist-speed.md
-	$(BIN)/python benchmarks/ray_overhead.py --write docs/cluster.md
 
 # regenerate the catalog's generated tables (mpmath), formatted as committed; a test checks that
 # the committed ones equal a fresh generation

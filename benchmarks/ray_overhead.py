@@ -12,20 +12,16 @@ It also times the unit of work the Ray executor sends: one epoch of a stack of 5
 5 stacks of one seed each.
 
     PYTHONPATH=src python benchmarks/ray_overhead.py [--repeats 3] [--study mlp:64:10 ...]
-        [--write docs/cluster.md]
 
-``--write FILE`` replaces the block between ``<!-- ray_overhead -->`` and
-``<!-- /ray_overhead -->`` in FILE with the tables (how docs/cluster.md gets its figures).
+It prints Markdown: docs/cluster.md holds its output in a ``make docs (measured)`` block.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import time
-from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
@@ -105,7 +101,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--study", action="append", metavar="MODEL:EPOCHS")
-    parser.add_argument("--write", type=Path, help="replace the ray_overhead block of this file")
     args = parser.parse_args()
     studies = []
     for text in args.study or STUDIES:
@@ -131,15 +126,6 @@ def main() -> None:
     )
     text = "\n".join(lines)
     print(text)
-    if args.write is not None:
-        page = args.write.read_text()
-        block = re.compile(r"<!-- ray_overhead -->.*?<!-- /ray_overhead -->", re.S)
-        command = "PYTHONPATH=src python benchmarks/ray_overhead.py --write " + str(args.write)
-        new = f"<!-- ray_overhead -->\n<!-- written by: {command} -->\n\n{text}\n"
-        new += "<!-- /ray_overhead -->"
-        if not block.search(page):
-            raise SystemExit(f"{args.write}: no <!-- ray_overhead --> block to replace")
-        args.write.write_text(block.sub(lambda _: new, page))
 
 
 if __name__ == "__main__":
