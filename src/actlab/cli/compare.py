@@ -68,7 +68,66 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--force", action="store_true", help="train even if it looks too big for memory")
+    add_executor_options(p)
+    p.add_argument(
+        "--tune",
+        metavar="SETTING",
+        help="lr: search each activation's learning rate on a validation split, then train the"
+        " seeds at each one's best and at the shared rate, and judge the claims at both",
+    )
+    p.add_argument(
+        "--tune-grid",
+        metavar="V1,V2,...",
+        help="--tune: the values to try (default: 6 values, lr/10 to lr*30)",
+    )
+    p.add_argument("--tune-seeds", type=int, help="--tune: seeds per value in the search (2)")
+    p.add_argument(
+        "--validation",
+        type=float,
+        help="--tune: fraction of the training data held out to choose on (0.2)",
+    )
     p.set_defaults(func=run)
+
+
+def add_executor_options(p: Any) -> None:
+    """``--executor`` and Ray's options (``actlab compare`` and ``actlab reproduce``)."""
+    p.add_argument(
+        "--executor",
+        default="local",
+        metavar="local|ray",
+        help="who trains: this process (default), or Ray tasks (see docs/cluster.md)",
+    )
+    p.add_argument(
+        "--address",
+        help="--executor ray: a running Ray cluster's HOST:PORT (default: start Ray here)",
+    )
+    p.add_argument(
+        "--cpus-per-task",
+        type=float,
+        help="--executor ray: CPUs each task (one activation's seeds, one epoch) reserves (1)",
+    )
+    p.add_argument(
+        "--gpus-per-task",
+        type=float,
+        help="--executor ray: GPUs each task reserves, fractions allowed (0.25: four share one)",
+    )
+
+
+def executor_from(args: argparse.Namespace) -> Any:
+    """The executor the flags ask for, connected (bad flags and unreachable clusters fail
+    here, before any folder is made or anything trains)."""
+    from actlab.compare import executor
+
+    options = {
+        k: getattr(args, k)
+        for k in ("address", "cpus_per_task", "gpus_per_task")
+        if getattr(args, k) is not None
+    }
+    made = executor.get(args.executor, **options)
+    connect = getattr(made, "connect", None)
+    if connect is not None:
+        connect()
+    return made
 
 
 def split_specs(text: str) -> tuple[str, ...]:
@@ -135,18 +194,25 @@ def run(args: argparse.Namespace) -> int:
     for note in plan.notes:
         print(f"actlab compare: note: {note}", file=sys.stderr)
     progress = None if args.quiet else _progress_for(sys.stderr)
-    result, status = train(
-        config,
-        args.out,
-        args.data,
-        progress,
-        "actlab compare",
-        force=args.force,
-        repair=args.repair,
-    )
+    from actlab.cli.compare_tune import run_tuned, tuning_options
+
+    tuning = tuning_options(args)
+    with executor_from(args) as executor:
+        if tuning is not None:
+            return run_tuned(args, config, tuning, plan, progress, executor)
+        result, status = train(
+            config,
+            args.out,
+            args.data,
+            progress,
+            "actlab compare",
+            force=args.force,
+            repair=args.repair,
+            executor=executor,
+        )
     if result is None:
         return status
-    outputs, failures = _write_outputs(plan, result, report, figure)
+    outputs, failures = write_outputs(plan, result, report, figure)
     if args.json:
         payload = {**report.to_json(result), "outputs": outputs, "notes": list(plan.notes)}
         print(json_text(payload, indent=1))
@@ -224,7 +290,7 @@ def _check_outputs(args: argparse.Namespace) -> _Outputs:
     return _Outputs(csv_path, fig, bool(args.output), notes)
 
 
-def _write_outputs(
+def write_outputs(
     plan: _Outputs, result: Any, report: Any, figure: Any
 ) -> tuple[dict[str, str], list[str]]:
     """Write what was planned; a failure now (disk full) is reported, never loses the study."""

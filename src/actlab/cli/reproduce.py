@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from actlab.cli.compare import add_executor_options
 from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 from actlab.limits import check_count as count
@@ -44,6 +45,7 @@ def add_parser(sub: Any) -> None:
     x.add_argument("--out", metavar="DIR", help="durable store: resume by running again")
     x.add_argument("--json", action="store_true", help="print one JSON object")
     x.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_executor_options(x)
     x.set_defaults(func=run_xu2015)
     p.set_defaults(func=lambda args: _usage(p))
 
@@ -54,7 +56,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_xu2015(args: argparse.Namespace) -> int:
-    from actlab.cli.compare import train
+    from actlab.cli.compare import executor_from, train
     from actlab.compare import report
 
     try:
@@ -72,7 +74,8 @@ def run_xu2015(args: argparse.Namespace) -> int:
     config = xu2015.config(
         args.dataset,
         quick=args.quick,
-        device=str(resolve_device(args.device)),
+        # on Ray the workers have the GPUs, not necessarily this machine
+        device=args.device if args.executor != "local" else str(resolve_device(args.device)),
         epochs=args.epochs,
         lr=args.lr,
         seeds=args.seeds,
@@ -81,7 +84,8 @@ def run_xu2015(args: argparse.Namespace) -> int:
     if args.out:
         _refuse_old_store(Path(args.out))
     progress = None if args.quiet else _progress(len(config.activations), config.seeds)
-    result, status = train(config, args.out, args.data, progress, PROGRAM)
+    with executor_from(args) as executor:
+        result, status = train(config, args.out, args.data, progress, PROGRAM, executor=executor)
     if result is None:
         return status
     rows = xu2015.table(result)
@@ -127,6 +131,7 @@ def run_xu2015(args: argparse.Namespace) -> int:
     print("the paper's findings, tested (Welch over seeds, Holm-adjusted over all pairs):")
     for v in found:
         print(f"- {v.text}: {v.verdict} ({v.reason})")
+    print(f"speed figures: {result.timing}")
     print("choices made:")
     for line in xu2015.CHOICES:
         print(f"- {line}")

@@ -18,14 +18,23 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the program is, like Ctrl-C's KeyboardInterrupt."""
 
 
+#: set when SIGTERM arrived: a library that turns every exception raised inside it into a plain
+#: KeyboardInterrupt (Ray's wait does) must not turn a SIGTERM into a Ctrl-C
+_TERMINATED = threading.Event()
+
+
+def _by_sigterm(exc: BaseException) -> bool:
+    return isinstance(exc, Terminated) or _TERMINATED.is_set()
+
+
 def stopped_by(exc: BaseException) -> str:
     """ "terminated (SIGTERM)" or "interrupted", for the one line a stopped command prints."""
-    return "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+    return "terminated (SIGTERM)" if _by_sigterm(exc) else "interrupted"
 
 
 def exit_status(exc: BaseException) -> int:
     """143 for SIGTERM, 130 for Ctrl-C (the shell's 128 + signal number)."""
-    return 143 if isinstance(exc, Terminated) else 130
+    return 143 if _by_sigterm(exc) else 130
 
 
 @contextmanager
@@ -34,6 +43,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _TERMINATED.clear()
     previous = signal.signal(signal.SIGTERM, _raise)
     try:
         yield
@@ -42,4 +52,5 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _raise(signum: int, frame: Any) -> None:
+    _TERMINATED.set()
     raise Terminated

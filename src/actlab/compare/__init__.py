@@ -14,15 +14,17 @@ whose training backend is pluggable (:mod:`actlab.compare.backend`), then summar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from actlab.compare.backend import Backend, register
 from actlab.compare.config import DEFAULT_ACTIVATIONS, StudyConfig
-from actlab.compare.runner import EpochRecord, Progress, Run, train_study
+from actlab.compare.executor import Executor
+from actlab.compare.runner import EpochRecord, Progress, Run, Trained, train_studies
 from actlab.compare.summary import Comparison, Summary, compare_pairs, summarise
+from actlab.compare.timing import comparability
 from actlab.compare.verdict import Evidence, Verdict, judge_all, named_activations
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "Backend",
     "Comparison",
     "EpochRecord",
+    "Executor",
     "Progress",
     "Run",
     "StudyConfig",
@@ -37,6 +40,7 @@ __all__ = [
     "Summary",
     "Verdict",
     "compare",
+    "compare_many",
     "register",
 ]
 
@@ -58,6 +62,8 @@ class StudyResult:
     resumed: dict[str, int]
     elapsed_seconds: float
     store: Path | None
+    #: which speed figures compare between activations (:mod:`actlab.compare.timing`)
+    timing: str = ""
 
 
 def compare(
@@ -68,15 +74,33 @@ def compare(
     on_epoch: Callable[[Progress], None] | None = None,
     force: bool = False,
     repair: bool = False,
+    executor: Executor | None = None,
 ) -> StudyResult:
     """Train every activation x seed of ``config`` (resuming from ``out``), and judge.
 
     ``force`` trains even when the models look too big for this machine's memory; ``repair``
-    rebuilds a damaged store from what is intact (:mod:`actlab.compare.store`).
+    rebuilds a damaged store from what is intact (:mod:`actlab.compare.store`); ``executor``
+    trains (:mod:`actlab.compare.executor`; default: this process).
     """
-    trained = train_study(
-        config, out, data_path=data_path, on_epoch=on_epoch, force=force, repair=repair
-    )
+    return compare_many(
+        [(config, out)],
+        data_path=data_path,
+        on_epoch=on_epoch,
+        force=force,
+        repair=repair,
+        executor=executor,
+    )[0]
+
+
+def compare_many(
+    studies: Sequence[tuple[StudyConfig, str | Path | None]], **options: Any
+) -> list[StudyResult]:
+    """:func:`compare` for several (config, out) studies, trained together (side by side on
+    Ray); ``options`` are :func:`compare`'s."""
+    return [_judged(t) for t in train_studies(studies, **options)]
+
+
+def _judged(trained: Trained) -> StudyResult:
     cfg = trained.config
     regression = trained.dataset.kind == "regression"
     summary = summarise(trained.runs, cfg.target, regression)
@@ -107,4 +131,5 @@ def compare(
         },
         trained.elapsed,
         trained.store_path,
+        comparability(trained.runs),
     )

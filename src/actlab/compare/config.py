@@ -63,6 +63,13 @@ class StudyConfig:
     #: train (test) on the first N examples of the split only; None: all of it
     train_size: int | None = None
     test_size: int | None = None
+    #: a learning rate of its own for some activations, (spec, lr) pairs (a tuned study);
+    #: the others train at ``lr``
+    lrs: tuple[tuple[str, float], ...] = ()
+    #: a fraction of the training data held out as the validation split: the study trains on
+    #: the rest and its "test" metrics are measured on the held-out part (a tuning search never
+    #: sees the test split); 0: train on all of it, test on the test split
+    validation: float = 0.0
 
     def resolved(self) -> StudyConfig:
         """The same config with every None filled from the dataset's defaults, validated."""
@@ -78,6 +85,7 @@ class StudyConfig:
             target=self.target if self.target is not None else defaults.target_accuracy,
             activations=tuple(a.strip() for a in self.activations),
             lr_drops=tuple(float(f) for f in self.lr_drops),
+            lrs=tuple((a.strip(), float(v)) for a, v in self.lrs),
         )
         cfg.validate()
         return cfg
@@ -119,6 +127,22 @@ class StudyConfig:
         for flag, size in (("--train-size", self.train_size), ("--test-size", self.test_size)):
             if size is not None and not 1 <= size <= 100_000_000:
                 raise ActlabError(f"{flag} must be a positive integer, got {size}")
+        for spec, lr in self.lrs:
+            if spec not in self.activations:
+                raise ActlabError(f"a learning rate is given for {spec}, which is not studied")
+            if not 0 < lr < 100:
+                raise ActlabError(f"the learning rate of {spec} must be in (0, 100), got {lr}")
+        if not 0 <= self.validation < 1:
+            raise ActlabError(f"the validation fraction must be in [0, 1), got {self.validation}")
+
+    def for_activation(self, spec: str) -> StudyConfig:
+        """The settings ``spec`` trains with: its own learning rate when it has one.
+
+        >>> StudyConfig(lr=0.1, lrs=(("relu", 0.3),)).for_activation("relu").lr
+        0.3
+        """
+        own = dict(self.lrs)
+        return replace(self, lr=own[spec], lrs=()) if spec in own else self
 
     def lr_at(self, epoch: int) -> float:
         """The learning rate of epoch ``epoch`` (1-based) under the step schedule.
@@ -134,6 +158,7 @@ class StudyConfig:
         out = asdict(self)
         out["activations"] = list(self.activations)
         out["lr_drops"] = list(self.lr_drops)
+        out["lrs"] = [list(pair) for pair in self.lrs]
         return out
 
     @classmethod
@@ -142,6 +167,7 @@ class StudyConfig:
         values = dict(values)
         values["activations"] = tuple(values["activations"])
         values["lr_drops"] = tuple(values.get("lr_drops", ()))
+        values["lrs"] = tuple((a, float(v)) for a, v in values.get("lrs", ()))
         return cls(**values)
 
     @staticmethod

@@ -13,6 +13,7 @@ from actlab.errors import ActlabError
 
 if TYPE_CHECKING:
     from actlab.compare import StudyResult
+    from actlab.compare.tune import Tuned
 
 
 def _num(value: float, digits: int = 4) -> str:
@@ -36,7 +37,7 @@ def table(result: StudyResult) -> str:
     head += ["train-loss area"]
     if target is not None:
         head += [f"epochs to {target:.0%}", f"s to {target:.0%}"]
-    head += ["s/epoch", "vs #1: p"]
+    head += ["s/epoch", "cpu s/epoch", "vs #1: p"]
     rows = [head]
     metric = "test_loss" if regression else "test_accuracy"
     best = result.summary[0].activation
@@ -49,6 +50,7 @@ def table(result: StudyResult) -> str:
         if target is not None:
             row += _to_target(s)
         row.append(f"{s.seconds_per_epoch:.3f}")
+        row.append(_num(s.cpu_seconds_per_epoch, 3))
         row.append(_versus(result, metric, best, s.activation))
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
@@ -87,6 +89,8 @@ def verdict_text(result: StudyResult) -> str:
         )
         lines.append(f"  {v.text}: {word.upper()}")
         lines.append(f"      {v.reason}")
+    if result.timing:
+        lines.append(f"  Speed figures: {result.timing}")
     return "\n".join(lines)
 
 
@@ -109,8 +113,17 @@ def header(result: StudyResult) -> str:
         schedule += f", weight decay {c.weight_decay:g}"
     return (
         f"{c.dataset}: {d['n_train']} train / {d['n_test']} test; {c.model}, {c.optimizer} "
-        f"lr {c.lr:g}{schedule}, batch {c.batch_size}, {c.epochs} epochs, init {c.init}; "
+        f"{_rate(c)}{schedule}, batch {c.batch_size}, {c.epochs} epochs, init {c.init}; "
         f"{len(c.activations)} activations x {c.seeds} seeds = {took}"
+    )
+
+
+def _rate(c: Any) -> str:
+    if not c.lrs:
+        return f"lr {c.lr:g}"
+    own = dict(c.lrs)
+    return (
+        "lr per activation (" + ", ".join(f"{a} {own.get(a, c.lr):g}" for a in c.activations) + ")"
     )
 
 
@@ -149,6 +162,7 @@ def to_json(result: StudyResult) -> dict[str, Any]:
             ],
             "verdict": [asdict(v) for v in result.verdicts],
             "resumed": result.resumed,
+            "timing": result.timing,
             "elapsed_seconds": result.elapsed_seconds,
             "store": str(result.store) if result.store else None,
         }
@@ -175,6 +189,9 @@ HISTORY_COLUMNS = (
     "test_loss",
     "test_accuracy",
     "seconds",
+    "cpu_seconds",
+    "node",
+    "worker",
 )
 
 
@@ -201,3 +218,92 @@ def write_csv(result: StudyResult, path: str | Path) -> Path:
     except OSError as exc:
         raise ActlabError(f"{path}: cannot write ({exc.strerror or exc})") from None
     return summary_path
+
+
+def tune_table(tuned: Tuned) -> str:
+    """The search: validation accuracy (loss for regression) per activation and value."""
+    regression = tuned.tuned.dataset["kind"] == "regression"
+    head = ["activation", *(f"{tuned.setting} {v:g}" for v in tuned.grid), "chosen"]
+    rows = [head]
+    for activation in tuned.tuned.config.activations:
+        row = [activation]
+        for v in tuned.grid:
+            t = next(t for t in tuned.trials if t.activation == activation and t.value == v)
+            cell = (
+                _num(t.validation_loss, 3) if regression else _num(100 * t.validation_accuracy, 2)
+            )
+            cell += "*" if v == tuned.best[activation] else ""
+            row.append(cell + (f" ({t.diverged} div.)" if t.diverged else ""))
+        row.append(f"{tuned.best[activation]:g}")
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        for r in rows
+    ]
+    return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
+
+
+def tune_text(tuned: Tuned) -> str:
+    """The whole ``--tune`` report: the search, both studies, the verdict at both."""
+    from actlab.compare.tune import at_edge
+
+    c = tuned.tuned.config
+    n = tuned.shared.dataset["n_train"]
+    what = (
+        "validation loss"
+        if tuned.tuned.dataset["kind"] == "regression"
+        else "validation accuracy %"
+    )
+    search = (
+        f"Tuning {tuned.setting} for each activation: {what} (mean of {tuned.search_seeds} seeds,"
+        f" {c.epochs} epochs) on a validation split of {tuned.validation:.0%} of the {n} training"
+        " examples, training on the rest; * = chosen"
+    )
+    edge = at_edge(tuned)
+    if edge:
+        search += (
+            f"\nChosen at the edge of the grid for {', '.join(edge)}: the best value may lie"
+            " beyond it (widen --tune-grid)"
+        )
+    shared_lr = tuned.shared.config.lr
+    lines = ["Verdict (each activation at its tuned learning rate, and all at the shared one):"]
+    for v in tuned.verdicts:
+        lines.append(f"  {v.text}: {v.verdict.upper()}")
+        lines.append(f"      {v.reason}")
+    lines.append(f"  Speed figures: {tuned.tuned.timing}")
+    return "\n\n".join(
+        [
+            search,
+            tune_table(tuned),
+            "At each activation's tuned learning rate (test split):",
+            header(tuned.tuned),
+            table(tuned.tuned),
+            f"At the shared learning rate {shared_lr:g} (test split):",
+            header(tuned.shared),
+            table(tuned.shared),
+            "\n".join(lines),
+        ]
+    )
+
+
+def tune_json(tuned: Tuned) -> dict[str, Any]:
+    """``--tune --json``: the search, the chosen values, both studies and the joint verdict."""
+    from actlab.compare.tune import at_edge
+
+    return _clean(
+        {
+            "tune": {
+                "setting": tuned.setting,
+                "grid": list(tuned.grid),
+                "validation": tuned.validation,
+                "search_seeds": tuned.search_seeds,
+                "trials": [asdict(t) for t in tuned.trials],
+                "best": tuned.best,
+                "at_edge": at_edge(tuned),
+            },
+            "tuned": to_json(tuned.tuned),
+            "shared": to_json(tuned.shared),
+            "verdict": [asdict(v) for v in tuned.verdicts],
+        }
+    )

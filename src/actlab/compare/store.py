@@ -6,7 +6,11 @@ Tables:
 ``runs``     one row per (activation, seed): epochs done, finished, and the complete state of
              the model in flight (weights, optimiser state, every random generator) as a blob.
 ``history``  one row per run and epoch (epoch 0 is the untrained model): train/test loss and
-             accuracy, and the cumulative training seconds.
+             accuracy, the cumulative training seconds (wall and CPU), and the node and worker
+             that trained the epoch (so timings are compared only where they are comparable).
+
+Only the process that runs the study (the *driver*) writes here, whatever executor trains: Ray
+workers return their results to it and never open the file.
 
 A finished run keeps its final state, so a study can be *extended*: the same command with a
 larger ``--epochs`` trains on from where each run stopped (bit for bit what a longer study would
@@ -63,12 +67,18 @@ CREATE TABLE IF NOT EXISTS history (
     epoch INTEGER NOT NULL,
     train_loss REAL, train_accuracy REAL, test_loss REAL, test_accuracy REAL,
     seconds REAL NOT NULL,
+    cpu_seconds REAL, node TEXT, worker TEXT,
     PRIMARY KEY (run, epoch)
 );
 """
+#: columns added to ``history`` since the first format: a store written before them gains them
+#: (NULL in its old rows) when it is opened
+_ADDED = (("cpu_seconds", "REAL"), ("node", "TEXT"), ("worker", "TEXT"))
 
 #: the metric columns of ``history``, in order
-METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds")
+METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "cpu_seconds")
+#: where each epoch trained: the node and the worker (``local/PID`` or ``ray/PID``)
+PLACES = ("node", "worker")
 
 
 @dataclass(frozen=True)
@@ -88,10 +98,12 @@ class Update:
 
     run: int
     epoch: int
-    #: train_loss, train_accuracy, test_loss, test_accuracy, seconds
-    metrics: tuple[float, float, float, float, float]
+    #: train_loss, train_accuracy, test_loss, test_accuracy, seconds, cpu_seconds
+    metrics: tuple[float, float, float, float, float, float]
     state: bytes | None
     finished: bool
+    node: str = ""
+    worker: str = ""
 
 
 class Store:
@@ -124,6 +136,10 @@ class Store:
             if check is None or check[0] != "ok":
                 raise sqlite3.DatabaseError(f"SQLite's check says: {check and check[0]}")
             self.db.executescript(_SCHEMA)
+            have = {row[1] for row in self.db.execute("PRAGMA table_info(history)")}
+            for column, kind in _ADDED:
+                if column not in have:
+                    self.db.execute(f"ALTER TABLE history ADD COLUMN {column} {kind}")
         except sqlite3.DatabaseError as exc:
             if "readonly" in str(exc) or "unable to open" in str(exc):
                 raise ActlabError(f"{self.path}: no permission to write; {_NOT_YOURS}") from None
@@ -263,8 +279,9 @@ class Store:
         with self._transaction():
             for u in updates:
                 self.db.execute(
-                    "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (u.run, u.epoch, *(_sql(v) for v in u.metrics)),
+                    f"INSERT OR REPLACE INTO history (run, epoch, {', '.join(METRICS + PLACES)})"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (u.run, u.epoch, *(_sql(v) for v in u.metrics), u.node, u.worker),
                 )
                 self.db.execute(  # a finished run keeps its state: the study can be extended
                     "UPDATE runs SET epochs_done = ?, finished = ?, state = ? WHERE run = ?",
@@ -272,12 +289,19 @@ class Store:
                 )
 
     def history(self, run: int) -> list[tuple[Any, ...]]:
-        """(epoch, train_loss, train_accuracy, test_loss, test_accuracy, seconds) rows."""
+        """(epoch, train_loss, train_accuracy, test_loss, test_accuracy, seconds, cpu_seconds,
+        node, worker) rows; a missing number is NaN, a missing place ""."""
         rows = self.db.execute(
-            f"SELECT epoch, {', '.join(METRICS)} FROM history WHERE run = ? ORDER BY epoch",
+            f"SELECT epoch, {', '.join(METRICS + PLACES)} FROM history WHERE run = ?"
+            " ORDER BY epoch",
             (run,),
         ).fetchall()
-        return [tuple(math.nan if v is None else v for v in row) for row in rows]
+        numbers = 1 + len(METRICS)
+        return [
+            tuple(math.nan if v is None else v for v in row[:numbers])
+            + tuple(v or "" for v in row[numbers:])
+            for row in rows
+        ]
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)

@@ -50,6 +50,9 @@ class Summary:
     diverged: int
     #: 1 = best (highest test accuracy; lowest test loss for regression)
     rank: int = 0
+    #: CPU seconds per epoch per model, mean over runs (NaN where not recorded); unlike the
+    #: wall seconds, comparable between runs trained side by side on one node
+    cpu_seconds_per_epoch: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ def summarise(runs: Sequence[Run], target: float | None, regression: bool) -> li
         epochs = stats.mean_ci([h.epoch for h in hits])
         seconds = stats.mean_ci([h.seconds for h in hits])
         per_epoch = np.mean([r.final.seconds / max(r.final.epoch, 1) for r in group])
+        cpu_per_epoch = np.mean([r.final.cpu_seconds / max(r.final.epoch, 1) for r in group])
         rows.append(
             Summary(
                 activation,
@@ -108,6 +112,7 @@ def summarise(runs: Sequence[Run], target: float | None, regression: bool) -> li
                 *seconds,
                 float(per_epoch),
                 sum(not np.isfinite([r.final.train_loss, r.final.test_loss]).all() for r in group),
+                cpu_seconds_per_epoch=float(cpu_per_epoch),
             )
         )
     key = (lambda s: s.test_loss_mean) if regression else (lambda s: -s.test_accuracy_mean)

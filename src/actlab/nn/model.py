@@ -188,9 +188,11 @@ def unstack(model: Model, k: int) -> Model:
         raise ActlabError(f"model {k} out of range for a stack of {model.k}")
     k %= model.k
     sl = slice(k, k + 1)
+    # model k has the parameters its activation's record calls learnable (a NaN value marks a
+    # parameter another activation of the stack has, but a diverged model's slope is NaN too)
     act_params = [
-        {n: v[sl].copy() for n, v in params.items() if not np.isnan(v[k])}
-        for params in model.act_params
+        {n: v[sl].copy() for n, v in params.items() if n in _learnable(model.activations[i][k])}
+        for i, params in enumerate(model.act_params)
     ]
     return Model(
         model.sizes,
@@ -201,6 +203,10 @@ def unstack(model: Model, k: int) -> Model:
         [model.rngs[k]],
         model.meta[sl] if model.meta else [],
     )
+
+
+def _learnable(f: Any) -> set[str]:
+    return {p.name for p in f.record.params if p.learnable}
 
 
 def parameters(x: Any) -> list[np.ndarray]:
