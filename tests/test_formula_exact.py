@@ -264,6 +264,8 @@ def test_torch_exact_formula_is_within_one_ulp():
         ("min(x, 0)", [1.0, 0.0, 0.0]),
         # three-way tie at 0, decided exactly (the bound of 2*x is 0 there)
         ("max(x, 2*x, 0)", [0.0, 0.0, 2.0]),
+        # a piecewise operand (its tie conditions fold into and/or; found by Hypothesis)
+        ("pi - min(where(x > 1e-3, pi, x), x)", [-1.0, -1.0, -1.0]),
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

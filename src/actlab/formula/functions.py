@@ -154,7 +154,9 @@ def _tie_derivative(expr: Any, s: Any, *, larger: bool) -> Any:
     if da == db:
         return da
     wins = sp.StrictGreaterThan if larger else sp.StrictLessThan
-    return sp.Piecewise((da, wins(a, b)), (db, wins(b, a)), (sp.Min(da, db), True))
+    tie = sp.Piecewise((da, wins(a, b)), (db, wins(b, a)), (sp.Min(da, db), True))
+    # a condition on a piecewise operand comes out as ITE(...), which folding writes as and/or
+    return sp.piecewise_fold(tie) if tie.has(sp.ITE) else tie
 
 
 def symbolic_form(record: Activation, u: Any, params: dict[str, Any]) -> Any:
