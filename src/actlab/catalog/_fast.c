@@ -498,6 +498,357 @@ CLONES static void log_sigmoid_derivative_loop(const float *x, float *out, Py_ss
     }
 }
 
+/* ---- double-precision building blocks for kernels whose result cancels -------------------
+ * Near a derivative's zero (tanhexp', serf') or in x - tanh x the result is far smaller than
+ * its terms, so their relative error is multiplied: there exp_d's 2.5e-10 would show. These
+ * carry double's own accuracy (Taylor to r^12: remainder < 2e-16 relative), three FMAs more. */
+
+static inline double exp_fine(double x)
+{
+    const double shifter = 6755399441055744.0;
+    const double log2e = 1.4426950408889634;
+    const double ln2_hi = 6.93147180369123816490e-01;
+    const double ln2_lo = 1.90821492927058770002e-10;
+    double kd = x * log2e + shifter;
+    double k = kd - shifter;
+    double r = (x - k * ln2_hi) - k * ln2_lo;
+    double p = 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    uint64_t bits;
+    memcpy(&bits, &kd, sizeof bits);
+    bits = (bits + 1023) << 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+/* e^x - 1 for x in [-708, 709]: the series where |x| < 1/4, else exp_fine(x) - 1 (2 bits lost) */
+static inline double expm1_fine(double x)
+{
+    double p = 1.0 / 6227020800.0;
+    p = p * x + 1.0 / 479001600.0;
+    p = p * x + 1.0 / 39916800.0;
+    p = p * x + 1.0 / 3628800.0;
+    p = p * x + 1.0 / 362880.0;
+    p = p * x + 1.0 / 40320.0;
+    p = p * x + 1.0 / 5040.0;
+    p = p * x + 1.0 / 720.0;
+    p = p * x + 1.0 / 120.0;
+    p = p * x + 1.0 / 24.0;
+    p = p * x + 1.0 / 6.0;
+    p = p * x + 0.5;
+    p = p * x + 1.0;
+    double small = p * x;
+    double big = exp_fine(x) - 1.0;
+    return __builtin_fabs(x) < 0.25 ? small : big; /* not x < 1/4 && x > -1/4: a branch */
+}
+
+/* tanh(a) for a >= 0 as -m / (2 + m), m = e^{-2a} - 1: relative accuracy down to a -> 0
+ * (a > 20: 1 to double's last bit; the clamp keeps exp's argument in range, NaN kept) */
+static inline double tanh_pos(double a)
+{
+    double m = expm1_fine(-2.0 * (a > 20.0 ? 20.0 : a));
+    return -m / (2.0 + m);
+}
+
+/* ---- kernels of the elementary, squashing, shrink and smooth records --------------------- */
+
+/* e^x; beyond [-110, 100] float32 has 0 and inf */
+CLONES static void exponential_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        xd = xd > 100.0 ? 100.0 : xd;
+        xd = xd < -110.0 ? -110.0 : xd;
+        out[i] = (float)exp_d(xd);
+    }
+}
+
+/* e^{-x^2} with x^2 exact (x is a float32); |x| > 11 is float32 0 */
+CLONES static void gaussian_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double a = clamp_abs(x[i], 11.0);
+        out[i] = (float)exp_d(-(a * a));
+    }
+}
+
+/* -2x e^{-x^2}, x clamped to +-11 (keeps inf * 0 away; the sign of the zero beyond is kept) */
+CLONES static void gaussian_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd > 11.0 ? 11.0 : (xd < -11.0 ? -11.0 : xd);
+        out[i] = (float)(-2.0 * xc * exp_d(-(xc * xc)));
+    }
+}
+
+/* arctan, fdlibm's method without branches: |x| is reduced to |u| <= 7/16 by one of
+ * u = x, (2x - 1)/(2 + x), (x - 1)/(x + 1), (x - 1.5)/(1 + 1.5x), -1/x (one division, the
+ * numerators and denominators exact in double), then atan(u) by fdlibm's odd polynomial */
+CLONES static void arctan_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double a = __builtin_fabs(xd);
+        /* one select per interval, in order (nested ternaries keep GCC from vectorising) */
+        double num = a, den = 1.0, hi = 0.0, lo = 0.0;
+        int lower = a >= 0.4375, middle = a >= 0.6875, upper = a >= 1.1875, far = a >= 2.4375;
+        num = lower ? 2.0 * a - 1.0 : num;
+        den = lower ? 2.0 + a : den;
+        hi = lower ? 4.63647609000806093515e-01 : hi; /* atan(1/2) */
+        lo = lower ? 2.26987774529616870924e-17 : lo;
+        num = middle ? a - 1.0 : num;
+        den = middle ? a + 1.0 : den;
+        hi = middle ? 7.85398163397448278999e-01 : hi; /* atan(1) */
+        lo = middle ? 3.06161699786838301793e-17 : lo;
+        num = upper ? a - 1.5 : num;
+        den = upper ? 1.0 + 1.5 * a : den;
+        hi = upper ? 9.82793723247329054082e-01 : hi; /* atan(3/2) */
+        lo = upper ? 1.39033110312309984516e-17 : lo;
+        num = far ? -1.0 : num;
+        den = far ? a : den;
+        hi = far ? 1.57079632679489655800e+00 : hi; /* atan(inf) */
+        lo = far ? 6.12323399573676603587e-17 : lo;
+        double u = num / den;
+        double z = u * u, w = z * z;
+        double s1 = z * (3.33333333333329318027e-01 +
+                         w * (1.42857142725034663711e-01 +
+                              w * (9.09088713343650656196e-02 +
+                                   w * (6.66107313738753120669e-02 +
+                                        w * (4.97687799461593236017e-02 +
+                                             w * 1.62858201153657823623e-02)))));
+        double s2 = w * (-1.99999999998764832476e-01 +
+                         w * (-1.11111104054623557880e-01 +
+                              w * (-7.69187620504482999495e-02 +
+                                   w * (-5.83357013379057348645e-02 +
+                                        w * -3.65315727442169155270e-02))));
+        double t = hi - ((u * (s1 + s2) - lo) - u);
+        out[i] = (float)__builtin_copysign(t, xd);
+    }
+}
+
+/* arctan'(x) = 1 / (1 + x^2); x^2 of a float32 is exact in double and can't overflow */
+CLONES static void arctan_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        out[i] = (float)(1.0 / (1.0 + xd * xd));
+    }
+}
+
+/* ISRU x / sqrt(1 + alpha x^2); +-inf is clamped to +-1e100, where the quotient is already
+ * sign(x) / sqrt(alpha) to double's last bit (for alpha in [1e-100, 1e100]) */
+static inline double isru_d(double xd, double alpha)
+{
+    double xc = xd > 1e100 ? 1e100 : (xd < -1e100 ? -1e100 : xd);
+    return xc / __builtin_sqrt(1.0 + alpha * (xc * xc));
+}
+
+CLONES static void isru_loop(const float *x, float *out, Py_ssize_t n, double alpha)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = (float)isru_d(x[i], alpha);
+}
+
+/* ISRU' = q^{-3/2}, q = 1 + alpha x^2 (x = +-inf gives 1/inf = 0) */
+CLONES static void isru_derivative_loop(const float *x, float *out, Py_ssize_t n, double alpha)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double q = 1.0 + alpha * (xd * xd);
+        out[i] = (float)(1.0 / (q * __builtin_sqrt(q)));
+    }
+}
+
+/* ISRLU: x for x >= 0, ISRU below (NaN takes the ISRU side and stays NaN) */
+CLONES static void isrlu_loop(const float *x, float *out, Py_ssize_t n, double alpha)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        out[i] = (float)(xd >= 0.0 ? xd : isru_d(xd, alpha));
+    }
+}
+
+CLONES static void isrlu_derivative_loop(const float *x, float *out, Py_ssize_t n, double alpha)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double q = 1.0 + alpha * (xd * xd);
+        double left = 1.0 / (q * __builtin_sqrt(q));
+        out[i] = (float)(xd >= 0.0 ? 1.0 : left);
+    }
+}
+
+/* squareplus (x + r)/2, r = sqrt(x^2 + b); for x < 0 b / (2 (r - x)), which doesn't cancel */
+CLONES static void squareplus_loop(const float *x, float *out, Py_ssize_t n, double b)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double r = __builtin_sqrt(xd * xd + b);
+        double left = (0.25 * b) / (0.5 * r - 0.5 * xd);
+        out[i] = (float)(xd < 0.0 ? left : 0.5 * xd + 0.5 * r);
+    }
+}
+
+/* squareplus' = b / (2 r (r + |x|)) for x <= 0, 1 minus that for x > 0 */
+CLONES static void squareplus_derivative_loop(const float *x, float *out, Py_ssize_t n, double b)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double a = xd < 0.0 ? -xd : xd;
+        double r = __builtin_sqrt(xd * xd + b);
+        double left = (0.5 * b) / r / (r + a);
+        out[i] = (float)(xd > 0.0 ? 1.0 - left : left);
+    }
+}
+
+#define FLT_BIG 3.4028234663852886e38 /* float32's largest: only +-inf is clamped */
+
+/* bent identity x + x^2 / (2 (h + 1)), h = sqrt(x^2 + 1): its one cancellation (x -> -inf)
+ * costs a few double ulp, nothing in float32; +-inf keeps its limit (inf / inf would be NaN) */
+CLONES static void bent_identity_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd > FLT_BIG ? FLT_BIG : (xd < -FLT_BIG ? -FLT_BIG : xd);
+        double h = __builtin_sqrt(xc * xc + 1.0);
+        double y = xc + (xc * xc) / (2.0 * (h + 1.0));
+        out[i] = (float)(xd == xc ? y : xd);
+    }
+}
+
+/* 1 + x / (2h); the clamp makes x / h exactly +-1 at +-inf (h = |x| there) */
+CLONES static void bent_identity_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd > FLT_BIG ? FLT_BIG : (xd < -FLT_BIG ? -FLT_BIG : xd);
+        out[i] = (float)(1.0 + 0.5 * (xc / __builtin_sqrt(xc * xc + 1.0)));
+    }
+}
+
+/* x - tanh x; for |x| < 0.01 its series x^3/3 - 2x^5/15 + 17x^7/315 - 62x^9/2835 (the next
+ * term is 3e-18 relative there); above, tanh_pos's relative accuracy ~4e-16 is multiplied by
+ * |x|/(|x| - tanh|x|) <= 3e4: 1e-11, far below float32's 6e-8 */
+CLONES static void tanhshrink_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double a = __builtin_fabs(xd);
+        double s = xd * xd;
+        double series =
+            xd * s * (1.0 / 3.0 + s * (-2.0 / 15.0 + s * (17.0 / 315.0 + s * (-62.0 / 2835.0))));
+        double d = __builtin_copysign(a - tanh_pos(a), xd);
+        out[i] = (float)(a < 0.01 ? series : d);
+    }
+}
+
+/* tanhshrink' = 1 - sech^2 x = tanh^2 x, which has no cancellation */
+CLONES static void tanhshrink_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double t = tanh_pos(__builtin_fabs(xd));
+        out[i] = (float)(t * t);
+    }
+}
+
+/* TanhExp x tanh(e^x); x clamped to [-200, 30] inside (tanh(e^30) is 1, 200 e^-200 is 0 in
+ * float32), the factor x itself only clamped below (x = -inf gives -0, not -inf * 0) */
+CLONES static void tanhexp_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double m = xd < -200.0 ? -200.0 : xd;
+        double e = exp_fine(m > 30.0 ? 30.0 : m);
+        out[i] = (float)(m * tanh_pos(e));
+    }
+}
+
+/* tanh(E) + x E sech^2(E), E = e^x, sech^2 E = 4F/(1 + F)^2 with F = e^{-2E} (1 - tanh^2
+ * would cancel); double-accurate terms, since they cancel at the derivative's zero (x ~ -1.5) */
+CLONES static void tanhexp_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd < -200.0 ? -200.0 : (xd > 30.0 ? 30.0 : xd);
+        double e = exp_fine(xc);
+        double f = exp_fine(-2.0 * (e > 350.0 ? 350.0 : e));
+        double d = 1.0 + f;
+        out[i] = (float)(tanh_pos(e) + xc * e * (4.0 * f / (d * d)));
+    }
+}
+
+/* threshold: x above theta, v at or below it, NaN kept (in float32: the same bits as NumPy) */
+CLONES static void threshold_loop(
+    const float *x, float *out, Py_ssize_t n, double threshold, double value)
+{
+    const float t = (float)threshold, v = (float)value;
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float u = x[i];
+        float r = u > t ? u : v;
+        out[i] = u != u ? u : r;
+    }
+}
+
+/* hardswish t min(t + 3, 6) / 6, t = max(x, -3), in float32 step by step as the NumPy kernel */
+CLONES static void hardswish_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float t = x[i];
+        t = t < -3.0f ? -3.0f : t;
+        float f = t + 3.0f;
+        f = f > 6.0f ? 6.0f : f;
+        out[i] = t * (f / 6.0f);
+    }
+}
+
+/* hardswish' (2c + 3)/6 inside (-3, 3) (c = clip(x, -3, 3)), 0 at or below -3, 1 from 3 on */
+CLONES static void hardswish_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float v = x[i];
+        float c = v < -3.0f ? -3.0f : v;
+        c = c > 3.0f ? 3.0f : c;
+        float r = (c * 2.0f + 3.0f) / 6.0f;
+        float inside = (v > -3.0f) & (v < 3.0f) ? 1.0f : 0.0f;
+        float above = v >= 3.0f ? 1.0f : 0.0f;
+        out[i] = r * inside + above;
+    }
+}
+
 /* ---- Python glue ------------------------------------------------------------------------ */
 
 /* x (float32, any buffer), out (writable float32, same length) */
@@ -579,6 +930,39 @@ ONE_PARAM(softshrink)
 ONE_PARAM(hardshrink)
 ONE_PARAM(shrink_derivative)
 
+UNARY(exponential)
+UNARY(gaussian)
+UNARY(gaussian_derivative)
+UNARY(arctan)
+UNARY(arctan_derivative)
+ONE_PARAM(isru)
+ONE_PARAM(isru_derivative)
+ONE_PARAM(isrlu)
+ONE_PARAM(isrlu_derivative)
+ONE_PARAM(squareplus)
+ONE_PARAM(squareplus_derivative)
+UNARY(bent_identity)
+UNARY(bent_identity_derivative)
+UNARY(tanhshrink)
+UNARY(tanhshrink_derivative)
+UNARY(tanhexp)
+UNARY(tanhexp_derivative)
+UNARY(hardswish)
+UNARY(hardswish_derivative)
+
+static PyObject *py_threshold(PyObject *self, PyObject *args)
+{
+    Py_buffer x, out;
+    double threshold = 0.0, value = 0.0, unused = 0.0;
+    if (buffers(args, "y*w*dd|d", &x, &out, &threshold, &value, &unused) < 0)
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS threshold_loop(
+        (const float *)x.buf, (float *)out.buf, x.len / 4, threshold, value);
+    Py_END_ALLOW_THREADS PyBuffer_Release(&x);
+    PyBuffer_Release(&out);
+    Py_RETURN_NONE;
+}
+
 static PyObject *py_clip_affine(PyObject *self, PyObject *args)
 {
     Py_buffer x, out;
@@ -642,6 +1026,26 @@ static PyMethodDef methods[] = {
     ENTRY(leaky, "leaky(x, out, slope)"),
     ENTRY(step, "step(x, out, at, above, below)"),
     ENTRY(window, "window(x, out, lo, hi, inside)"),
+    ENTRY(exponential, "exponential(x, out)"),
+    ENTRY(gaussian, "gaussian(x, out)"),
+    ENTRY(gaussian_derivative, "gaussian_derivative(x, out)"),
+    ENTRY(arctan, "arctan(x, out)"),
+    ENTRY(arctan_derivative, "arctan_derivative(x, out)"),
+    ENTRY(isru, "isru(x, out, alpha)"),
+    ENTRY(isru_derivative, "isru_derivative(x, out, alpha)"),
+    ENTRY(isrlu, "isrlu(x, out, alpha)"),
+    ENTRY(isrlu_derivative, "isrlu_derivative(x, out, alpha)"),
+    ENTRY(squareplus, "squareplus(x, out, b)"),
+    ENTRY(squareplus_derivative, "squareplus_derivative(x, out, b)"),
+    ENTRY(bent_identity, "bent_identity(x, out)"),
+    ENTRY(bent_identity_derivative, "bent_identity_derivative(x, out)"),
+    ENTRY(tanhshrink, "tanhshrink(x, out)"),
+    ENTRY(tanhshrink_derivative, "tanhshrink_derivative(x, out)"),
+    ENTRY(tanhexp, "tanhexp(x, out)"),
+    ENTRY(tanhexp_derivative, "tanhexp_derivative(x, out)"),
+    ENTRY(threshold, "threshold(x, out, threshold, value): x above threshold, value elsewhere"),
+    ENTRY(hardswish, "hardswish(x, out)"),
+    ENTRY(hardswish_derivative, "hardswish_derivative(x, out)"),
     {NULL, NULL, 0, NULL},
 };
 
