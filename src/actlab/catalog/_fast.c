@@ -828,6 +828,61 @@ CLONES static void tanhexp_derivative_loop(const float *x, float *out, Py_ssize_
     }
 }
 
+/* erf(s) for s >= 0: its Taylor series to s^19 where s < 1/2 (relative remainder < 6e-13), else
+ * 1 - erfcx(s) e^{-s^2} (erfc(1/2) < erf(1/2): no cancellation; s clamped at 10, where erf is 1
+ * in double); ``e`` is exp_d or exp_fine */
+#define TWO_OVER_SQRT_PI 1.1283791670955126
+#define ERF_POS(name, e)                                                                    \
+    static inline double name(double s)                                                     \
+    {                                                                                       \
+        double z = s * s;                                                                   \
+        double p = -1.0 / 6894720.0;                                                        \
+        p = p * z + 1.0 / 685440.0;                                                         \
+        p = p * z - 1.0 / 75600.0;                                                          \
+        p = p * z + 1.0 / 9360.0;                                                           \
+        p = p * z - 1.0 / 1320.0;                                                           \
+        p = p * z + 1.0 / 216.0;                                                            \
+        p = p * z - 1.0 / 42.0;                                                             \
+        p = p * z + 1.0 / 10.0;                                                             \
+        p = p * z - 1.0 / 3.0;                                                              \
+        p = p * z + 1.0;                                                                    \
+        double c = s > 10.0 ? 10.0 : s;                                                     \
+        double far = 1.0 - erfcx_d(c) * e(-(c * c));                                        \
+        return s < 0.5 ? TWO_OVER_SQRT_PI * s * p : far;                                    \
+    }
+ERF_POS(erf_pos, exp_d)
+ERF_POS(erf_pos_fine, exp_fine)
+
+/* Serf x erf(softplus(x)); x clamped at -200 below (200 e^-200 is float32 0; -inf gives -0) */
+CLONES static void serf_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd < -200.0 ? -200.0 : xd;
+        double e = exp_d(-clamp_abs(xc, 700.0));
+        double sp = log1p_d(e) + (xc > 0.0 ? xc : 0.0);
+        out[i] = (float)(xc * erf_pos(sp));
+    }
+}
+
+/* Serf' = erf(s) + x (2/sqrt pi) e^{-s^2} sigmoid(x), s = softplus(x), x clamped to [-200, 20]
+ * (from 20 on it is 1 in float32); the terms cancel at the zero near x = -1.19, so they are
+ * computed to double's accuracy (exp_fine) */
+CLONES static void serf_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd < -200.0 ? -200.0 : (xd > 20.0 ? 20.0 : xd);
+        double e = exp_fine(-__builtin_fabs(xc));
+        double sp = log1p_d(e) + (xc > 0.0 ? xc : 0.0);
+        double s = 1.0 / (1.0 + e);
+        double sig = xc >= 0.0 ? s : e * s;
+        out[i] = (float)(erf_pos_fine(sp) + xc * TWO_OVER_SQRT_PI * exp_fine(-(sp * sp)) * sig);
+    }
+}
+
 /* threshold: x above theta, v at or below it, NaN kept (in float32: the same bits as NumPy) */
 CLONES static void threshold_loop(
     const float *x, float *out, Py_ssize_t n, double threshold, double value)
@@ -968,6 +1023,8 @@ UNARY(tanhshrink_derivative)
 UNARY(tanhexp)
 UNARY(tanhexp_derivative)
 UNARY(hardswish)
+UNARY(serf)
+UNARY(serf_derivative)
 UNARY(hardswish_derivative)
 
 static PyObject *py_threshold(PyObject *self, PyObject *args)
@@ -1065,6 +1122,8 @@ static PyMethodDef methods[] = {
     ENTRY(tanhexp_derivative, "tanhexp_derivative(x, out)"),
     ENTRY(threshold, "threshold(x, out, threshold, value): x above threshold, value elsewhere"),
     ENTRY(hardswish, "hardswish(x, out)"),
+    ENTRY(serf, "serf(x, out)"),
+    ENTRY(serf_derivative, "serf_derivative(x, out)"),
     ENTRY(hardswish_derivative, "hardswish_derivative(x, out)"),
     {NULL, NULL, 0, NULL},
 };
