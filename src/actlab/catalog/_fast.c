@@ -437,10 +437,11 @@ CLONES static void mish_loop(const float *x, float *out, Py_ssize_t n)
         double xd = x[i];
         double e = exp_d(-clamp_abs(xd, 200.0)); /* e^{-|x|} */
         double m = e * (e + 2.0);
-        double left = m / (m + 2.0);
-        double right = (1.0 + 2.0 * e) / (1.0 + 2.0 * e + 2.0 * e * e);
+        /* each side's numerator and denominator chosen before the one division */
+        double num = xd >= 0.0 ? 1.0 + 2.0 * e : m;
+        double den = xd >= 0.0 ? 1.0 + 2.0 * e + 2.0 * e * e : m + 2.0;
         double xc = xd < -200.0 ? -200.0 : xd;
-        out[i] = (float)(xc * (xd >= 0.0 ? right : left));
+        out[i] = (float)(xc * (num / den));
     }
 }
 
@@ -452,20 +453,17 @@ CLONES static void mish_derivative_loop(const float *x, float *out, Py_ssize_t n
         double xd = x[i];
         double xc = xd > 200.0 ? 200.0 : (xd < -200.0 ? -200.0 : xd);
         double e = exp_fine(-clamp_abs(xc, 200.0));
-        /* x < 0 (w = e): q - 1 = e(e + 2) */
+        int right = xd >= 0.0;
+        /* x < 0 (w = e): q - 1 = e(e + 2); x >= 0: q = (1 + e)^2 / e^2. Each quotient's
+         * numerator and denominator are chosen before its one division (3, not 6) */
         double m = e * (e + 2.0);
-        double t_left = m / (m + 2.0);
-        double sech_left = 4.0 * (1.0 + m) / ((2.0 + m) * (2.0 + m));
-        double sig_left = e / (1.0 + e);
-        /* x >= 0: q = (1 + e)^2 / e^2 */
         double ep = 1.0 + e;
         double den = ep * ep + e * e;
-        double t_right = (1.0 + 2.0 * e) / (1.0 + 2.0 * e + 2.0 * e * e);
-        double sech_right = 4.0 * ep * ep * e * e / (den * den);
-        double sig_right = 1.0 / ep;
-        double y = xd >= 0.0 ? t_right + xc * sech_right * sig_right
-                             : t_left + xc * sech_left * sig_left;
-        out[i] = (float)y;
+        double t = (right ? 1.0 + 2.0 * e : m) / (right ? 1.0 + 2.0 * e + 2.0 * e * e : m + 2.0);
+        double sech = (right ? 4.0 * ep * ep * e * e : 4.0 * (1.0 + m)) /
+                      (right ? den * den : (2.0 + m) * (2.0 + m));
+        double sig = (right ? 1.0 : e) / ep;
+        out[i] = (float)(t + xc * sech * sig);
     }
 }
 
