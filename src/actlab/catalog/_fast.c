@@ -236,6 +236,28 @@ static inline double erfcx_d(double z)
     return p * (1.0 - t) * (1.0 / 7.5);
 }
 
+/* erfcx_d's form with a degree-12 polynomial fitted (Lawson, against mpmath) on z in [0, 26.25]
+ * only (t <= 3/4): 6.8e-11 relative, for the forward loops (GELU clamps z at 25.5, Serf at 10);
+ * the derivatives, whose terms cancel at their zero, keep erfcx_d */
+static inline double erfcx_fast(double z)
+{
+    double t = (z - 3.75) / (z + 3.75);
+    double p = 3.339545480782486e-05;
+    p = p * t + -3.5703980710557115e-06;
+    p = p * t + -0.0003472288817217256;
+    p = p * t + 0.0008049577738583317;
+    p = p * t + 0.0009864734763051052;
+    p = p * t + -0.012539563756325874;
+    p = p * t + 0.04911863001394703;
+    p = p * t + -0.13195472934959188;
+    p = p * t + 0.2790620696521479;
+    p = p * t + -0.4904703446182613;
+    p = p * t + 0.7363189246832285;
+    p = p * t + -0.9587415754391524;
+    p = p * t + 1.0919229095598555;
+    return p * (1.0 - t) * (1.0 / 7.5);
+}
+
 static inline double clamp_abs(double u, double hi)
 {
     double a = u < 0.0 ? -u : u;
@@ -405,7 +427,7 @@ CLONES static void gelu_loop(const float *x, float *out, Py_ssize_t n)
     for (Py_ssize_t i = 0; i < n; i++) {
         double xd = x[i];
         double a = clamp_abs(xd, 36.0); /* Phi(-36) x 36 < 1e-280: float32 -0 */
-        double tail = 0.5 * erfcx_d(a * INV_SQRT2) * exp_d(-0.5 * a * a);
+        double tail = 0.5 * erfcx_fast(a * INV_SQRT2) * exp_d(-0.5 * a * a);
         double xc = xd < -36.0 ? -36.0 : xd;
         out[i] = (float)(xd >= 0.0 ? xd * (1.0 - tail) : xc * tail);
     }
@@ -870,9 +892,9 @@ CLONES static void tanhexp_derivative_loop(const float *x, float *out, Py_ssize_
 
 /* erf(s) for s >= 0: its Taylor series to s^19 where s < 1/2 (relative remainder < 6e-13), else
  * 1 - erfcx(s) e^{-s^2} (erfc(1/2) < erf(1/2): no cancellation; s clamped at 10, where erf is 1
- * in double); ``e`` is exp_d or exp_fine */
+ * in double); ``e`` is exp_d or exp_fine, ``erfcx`` erfcx_fast or erfcx_d */
 #define TWO_OVER_SQRT_PI 1.1283791670955126
-#define ERF_POS(name, e)                                                                    \
+#define ERF_POS(name, e, erfcx)                                                             \
     static inline double name(double s)                                                     \
     {                                                                                       \
         double z = s * s;                                                                   \
@@ -887,11 +909,11 @@ CLONES static void tanhexp_derivative_loop(const float *x, float *out, Py_ssize_
         p = p * z - 1.0 / 3.0;                                                              \
         p = p * z + 1.0;                                                                    \
         double c = s > 10.0 ? 10.0 : s;                                                     \
-        double far = 1.0 - erfcx_d(c) * e(-(c * c));                                        \
+        double far = 1.0 - erfcx(c) * e(-(c * c));                                          \
         return s < 0.5 ? TWO_OVER_SQRT_PI * s * p : far;                                    \
     }
-ERF_POS(erf_pos, exp_d)
-ERF_POS(erf_pos_fine, exp_fine)
+ERF_POS(erf_pos, exp_d, erfcx_fast)
+ERF_POS(erf_pos_fine, exp_fine, erfcx_d)
 
 /* Serf x erf(softplus(x)); x clamped at -200 below (200 e^-200 is float32 0; -inf gives -0) */
 CLONES static void serf_loop(const float *x, float *out, Py_ssize_t n)
