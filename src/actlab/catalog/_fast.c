@@ -3,7 +3,7 @@
  * Each kernel reads a float32 x, computes in double with its own vectorisable exp/expm1/log1p
  * (polynomials with a bit-cast 2^k, no libm calls, so the compiler vectorises the loop), and
  * rounds once to float32. Double carries 29 bits more than float32 needs: the polynomials are
- * accurate to ~3e-10 relative (0.005 float32 ulp), so the float32 result is within ~0.51 ulp
+ * accurate to ~5e-11 relative (0.001 float32 ulp), so the float32 result is within ~0.501 ulp
  * (well inside the catalog's 4 ulp; the tests measure it). The compiler may fuse a * b + c into
  * one FMA where the CPU has it (30-40 % faster here): that changes the last float64 bits only.
  *
@@ -31,8 +31,10 @@
 
 #define LOOP_PRAGMA _Pragma("GCC ivdep")
 
-/* exp(x) for x in [-708, 709] (callers clamp): x = k ln2 + r, |r| <= ln2/2, exp(r) by Taylor to
- * r^8 (remainder < 2.5e-10 relative: 0.004 float32 ulp), 2^k built in the exponent bits. */
+/* exp(x) for x in [-708, 709] (callers clamp): x = k ln2 + r, |r| <= ln2/2, exp(r) by a degree-7
+ * polynomial (1 + r + c2 r^2 + ... fitted for relative error by Lawson's weighted least squares
+ * against mpmath: 5.2e-11 at most, 0.001 float32 ulp; Taylor needs degree 8 for 2.5e-10), 2^k
+ * built in the exponent bits. */
 static inline double exp_d(double x)
 {
     const double shifter = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds to an integer */
@@ -42,13 +44,12 @@ static inline double exp_d(double x)
     double kd = x * log2e + shifter;
     double k = kd - shifter;
     double r = (x - k * ln2_hi) - k * ln2_lo;
-    double p = 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
+    double p = 0.00019790302928176165;
+    p = p * r + 0.0013944704205324386;
+    p = p * r + 0.008333497335509204;
+    p = p * r + 0.04166629435415982;
+    p = p * r + 0.16666665867008926;
+    p = p * r + 0.5000000067843422;
     p = p * r + 1.0;
     p = p * r + 1.0;
     uint64_t bits;
@@ -59,30 +60,138 @@ static inline double exp_d(double x)
     return p * scale;
 }
 
-/* exp(x) - 1 for x in [-708, 709]: the series itself where |x| < 1/4 (no cancellation), else
- * exp(x) - 1, which loses at most 2 of double's 53 bits there. */
-static inline double expm1_d(double x)
+/* ---- double-precision building blocks for kernels whose result cancels -------------------
+ * Near a derivative's zero (silu', mish', gelu_tanh', tanhexp', serf') or in x - tanh x the result is far smaller than
+ * its terms, so their relative error is multiplied: there exp_d's 2.5e-10 would show. These
+ * carry double's own accuracy (Taylor to r^12: remainder < 2e-16 relative), three FMAs more. */
+
+static inline double exp_fine(double x)
 {
+    const double shifter = 6755399441055744.0;
+    const double log2e = 1.4426950408889634;
+    const double ln2_hi = 6.93147180369123816490e-01;
+    const double ln2_lo = 1.90821492927058770002e-10;
+    double kd = x * log2e + shifter;
+    double k = kd - shifter;
+    double r = (x - k * ln2_hi) - k * ln2_lo;
     double p = 1.0 / 479001600.0;
-    p = p * x + 1.0 / 39916800.0;
-    p = p * x + 1.0 / 3628800.0;
-    p = p * x + 1.0 / 362880.0;
-    p = p * x + 1.0 / 40320.0;
-    p = p * x + 1.0 / 5040.0;
-    p = p * x + 1.0 / 720.0;
-    p = p * x + 1.0 / 120.0;
-    p = p * x + 1.0 / 24.0;
-    p = p * x + 1.0 / 6.0;
-    p = p * x + 0.5;
-    p = p * x + 1.0;
-    double small = p * x;
-    double big = exp_d(x) - 1.0;
-    return (x < 0.25 && x > -0.25) ? small : big;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    uint64_t bits;
+    memcpy(&bits, &kd, sizeof bits);
+    bits = (bits + 1023) << 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
 }
 
-/* log(1 + u) for u in [0, 1]: 2 atanh(s), s = u / (2 + u) <= 1/3, an odd series to s^21
- * (remainder < 4e-12 relative); relative accuracy holds down to the smallest u. */
+/* e^x - 1 for x in [-708, 709], expm1_d's method to double's accuracy (e^r - 1 to r^13:
+ * relative remainder < 2e-17) */
+static inline double expm1_fine(double x)
+{
+    const double shifter = 6755399441055744.0;
+    const double log2e = 1.4426950408889634;
+    const double ln2_hi = 6.93147180369123816490e-01;
+    const double ln2_lo = 1.90821492927058770002e-10;
+    double kd = x * log2e + shifter;
+    double k = kd - shifter;
+    double r = (x - k * ln2_hi) - k * ln2_lo;
+    double p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    uint64_t bits;
+    memcpy(&bits, &kd, sizeof bits);
+    bits = (bits + 1023) << 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return scale * (p * r) + (scale - 1.0);
+}
+
+/* tanh(a) for a >= 0 as -m / (2 + m), m = e^{-2a} - 1: relative accuracy down to a -> 0
+ * (a > 20: 1 to double's last bit; the clamp keeps exp's argument in range, NaN kept) */
+static inline double tanh_pos(double a)
+{
+    double m = expm1_fine(-2.0 * (a > 20.0 ? 20.0 : a));
+    return -m / (2.0 + m);
+}
+
+/* exp(x) - 1 for x in [-708, 709] with one polynomial: x = k ln2 + r as in exp_d, then
+ * 2^k (e^r - 1) + (2^k - 1) with e^r - 1 = r q(r), q = 1 + r/2 + c2 r^2 + ... + c7 r^7 fitted as
+ * exp_d's (5.5e-12 relative for |r| <= ln2/2): no constant term, so nothing cancels at k = 0 (|x| < ln2/2); for k != 0
+ * the two terms cancel by at most a factor 2. 2^k - 1 is -1 to double's precision below k = -53. */
+static inline double expm1_d(double x)
+{
+    const double shifter = 6755399441055744.0;
+    const double log2e = 1.4426950408889634;
+    const double ln2_hi = 6.93147180369123816490e-01;
+    const double ln2_lo = 1.90821492927058770002e-10;
+    double kd = x * log2e + shifter;
+    double k = kd - shifter;
+    double r = (x - k * ln2_hi) - k * ln2_lo;
+    double p = 2.480941586520865e-05;
+    p = p * r + 0.00019904279846045503;
+    p = p * r + 0.0013888946602977916;
+    p = p * r + 0.008333290201867419;
+    p = p * r + 0.04166666631595523;
+    p = p * r + 0.16666666749218642;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    uint64_t bits;
+    memcpy(&bits, &kd, sizeof bits);
+    bits = (bits + 1023) << 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return scale * (p * r) + (scale - 1.0);
+}
+
+/* tanh_pos with expm1_d (5.5e-12 relative): where nothing cancels after it */
+static inline double tanh_fast(double a)
+{
+    double m = expm1_d(-2.0 * (a > 20.0 ? 20.0 : a));
+    return -m / (2.0 + m);
+}
+
+/* log(1 + u) for u in [0, 1]: 2 atanh(s) = 2 s P(s^2), s = u / (2 + u) <= 1/3, with
+ * P = 1 + z/3 + c2 z^2 + ... + c6 z^6 fitted as exp_d's (4.1e-12 relative on z <= 1/9; the
+ * atanh series needs its terms to s^21 for the same); relative accuracy holds down to the
+ * smallest u. */
 static inline double log1p_d(double u)
+{
+    double s = u / (2.0 + u);
+    double s2 = s * s;
+    double p = 0.10677249176340671;
+    p = p * s2 + 0.08649597445846208;
+    p = p * s2 + 0.11140883369915208;
+    p = p * s2 + 0.14284794502992723;
+    p = p * s2 + 0.20000010214633784;
+    p = p * s2 + 1.0 / 3.0;
+    p = p * s2 + 1.0;
+    return 2.0 * s * p;
+}
+
+/* log1p_d by the atanh series itself to s^21: its error (< 4e-12 relative at s = 1/3) falls
+ * as s^22, where the fit's is spread evenly; for sums that cancel (Serf' near its zero) */
+static inline double log1p_fine(double u)
 {
     double s = u / (2.0 + u);
     double s2 = s * s;
@@ -124,6 +233,28 @@ static inline double erfcx_d(double z)
     p = p * t + 0.7363189252411768;
     p = p * t + -0.958741576617593;
     p = p * t + 1.09192290956267;
+    return p * (1.0 - t) * (1.0 / 7.5);
+}
+
+/* erfcx_d's form with a degree-12 polynomial fitted (Lawson, against mpmath) on z in [0, 26.25]
+ * only (t <= 3/4): 6.8e-11 relative, for the forward loops (GELU clamps z at 25.5, Serf at 10);
+ * the derivatives, whose terms cancel at their zero, keep erfcx_d */
+static inline double erfcx_fast(double z)
+{
+    double t = (z - 3.75) / (z + 3.75);
+    double p = 3.339545480782486e-05;
+    p = p * t + -3.5703980710557115e-06;
+    p = p * t + -0.0003472288817217256;
+    p = p * t + 0.0008049577738583317;
+    p = p * t + 0.0009864734763051052;
+    p = p * t + -0.012539563756325874;
+    p = p * t + 0.04911863001394703;
+    p = p * t + -0.13195472934959188;
+    p = p * t + 0.2790620696521479;
+    p = p * t + -0.4904703446182613;
+    p = p * t + 0.7363189246832285;
+    p = p * t + -0.9587415754391524;
+    p = p * t + 1.0919229095598555;
     return p * (1.0 - t) * (1.0 / 7.5);
 }
 
@@ -190,7 +321,7 @@ CLONES static void silu_derivative_loop(const float *x, float *out, Py_ssize_t n
     for (Py_ssize_t i = 0; i < n; i++) {
         double u = beta * (double)x[i];
         u = u < -200.0 ? -200.0 : (u > 200.0 ? 200.0 : u); /* keeps inf * 0 out of u e */
-        double e = exp_d(-clamp_abs(u, 200.0));
+        double e = exp_fine(-clamp_abs(u, 200.0));
         double d = 1.0 + e;
         double num = u >= 0.0 ? d + u * e : e * (d + u);
         out[i] = (float)(num / (d * d));
@@ -200,13 +331,14 @@ CLONES static void silu_derivative_loop(const float *x, float *out, Py_ssize_t n
 /* log1p(e^-|u|)/beta + max(x, 0), u = beta x */
 CLONES static void softplus_loop(const float *x, float *out, Py_ssize_t n, double beta)
 {
+    const double inverse = 1.0 / beta; /* a product per element, not a division: 1 double ulp */
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
         double xd = x[i];
         double u = beta * xd;
         double e = exp_d(-clamp_abs(u, 700.0));
         double positive = xd > 0.0 ? xd : 0.0;
-        out[i] = (float)(log1p_d(e) / beta + positive);
+        out[i] = (float)(log1p_d(e) * inverse + positive);
     }
 }
 
@@ -277,7 +409,7 @@ CLONES static void gelu_tanh_derivative_loop(const float *x, float *out, Py_ssiz
         double xc = xd > 1e5 ? 1e5 : (xd < -1e5 ? -1e5 : xd);
         double v = TWO_C * xc * (1.0 + KAPPA * xc * xc);
         double slope = TWO_C * xc * (1.0 + 3.0 * KAPPA * xc * xc);
-        double e = exp_d(-clamp_abs(v, 200.0));
+        double e = exp_fine(-clamp_abs(v, 200.0));
         double d = 1.0 + e;
         double num = v >= 0.0 ? d + slope * e : e * (d + slope);
         out[i] = (float)(num / (d * d));
@@ -295,13 +427,15 @@ CLONES static void gelu_loop(const float *x, float *out, Py_ssize_t n)
     for (Py_ssize_t i = 0; i < n; i++) {
         double xd = x[i];
         double a = clamp_abs(xd, 36.0); /* Phi(-36) x 36 < 1e-280: float32 -0 */
-        double tail = 0.5 * erfcx_d(a * INV_SQRT2) * exp_d(-0.5 * a * a);
+        double tail = 0.5 * erfcx_fast(a * INV_SQRT2) * exp_d(-0.5 * a * a);
         double xc = xd < -36.0 ? -36.0 : xd;
         out[i] = (float)(xd >= 0.0 ? xd * (1.0 - tail) : xc * tail);
     }
 }
 
-/* GELU' = Phi(x) + x phi(x); for x < 0 as e^{-x^2/2} (erfcx(z)/2 + x/sqrt(2 pi)) */
+/* GELU' = Phi(x) + x phi(x); for x < 0 as e^{-x^2/2} (erfcx(z)/2 + x/sqrt(2 pi)): the sum
+ * cancels at the zero (x = -0.75), but e^{-x^2/2} multiplies it, so exp_d's error is not
+ * magnified (erfcx_d's 3.6e-12 is, inside the sum) */
 CLONES static void gelu_derivative_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
@@ -327,10 +461,11 @@ CLONES static void mish_loop(const float *x, float *out, Py_ssize_t n)
         double xd = x[i];
         double e = exp_d(-clamp_abs(xd, 200.0)); /* e^{-|x|} */
         double m = e * (e + 2.0);
-        double left = m / (m + 2.0);
-        double right = (1.0 + 2.0 * e) / (1.0 + 2.0 * e + 2.0 * e * e);
+        /* each side's numerator and denominator chosen before the one division */
+        double num = xd >= 0.0 ? 1.0 + 2.0 * e : m;
+        double den = xd >= 0.0 ? 1.0 + 2.0 * e + 2.0 * e * e : m + 2.0;
         double xc = xd < -200.0 ? -200.0 : xd;
-        out[i] = (float)(xc * (xd >= 0.0 ? right : left));
+        out[i] = (float)(xc * (num / den));
     }
 }
 
@@ -341,21 +476,18 @@ CLONES static void mish_derivative_loop(const float *x, float *out, Py_ssize_t n
     for (Py_ssize_t i = 0; i < n; i++) {
         double xd = x[i];
         double xc = xd > 200.0 ? 200.0 : (xd < -200.0 ? -200.0 : xd);
-        double e = exp_d(-clamp_abs(xc, 200.0));
-        /* x < 0 (w = e): q - 1 = e(e + 2) */
+        double e = exp_fine(-clamp_abs(xc, 200.0));
+        int right = xd >= 0.0;
+        /* x < 0 (w = e): q - 1 = e(e + 2); x >= 0: q = (1 + e)^2 / e^2. Each quotient's
+         * numerator and denominator are chosen before its one division (3, not 6) */
         double m = e * (e + 2.0);
-        double t_left = m / (m + 2.0);
-        double sech_left = 4.0 * (1.0 + m) / ((2.0 + m) * (2.0 + m));
-        double sig_left = e / (1.0 + e);
-        /* x >= 0: q = (1 + e)^2 / e^2 */
         double ep = 1.0 + e;
         double den = ep * ep + e * e;
-        double t_right = (1.0 + 2.0 * e) / (1.0 + 2.0 * e + 2.0 * e * e);
-        double sech_right = 4.0 * ep * ep * e * e / (den * den);
-        double sig_right = 1.0 / ep;
-        double y = xd >= 0.0 ? t_right + xc * sech_right * sig_right
-                             : t_left + xc * sech_left * sig_left;
-        out[i] = (float)y;
+        double t = (right ? 1.0 + 2.0 * e : m) / (right ? 1.0 + 2.0 * e + 2.0 * e * e : m + 2.0);
+        double sech = (right ? 4.0 * ep * ep * e * e : 4.0 * (1.0 + m)) /
+                      (right ? den * den : (2.0 + m) * (2.0 + m));
+        double sig = (right ? 1.0 : e) / ep;
+        out[i] = (float)(t + xc * sech * sig);
     }
 }
 
@@ -498,6 +630,364 @@ CLONES static void log_sigmoid_derivative_loop(const float *x, float *out, Py_ss
     }
 }
 
+/* ---- kernels of the elementary, squashing, shrink and smooth records --------------------- */
+
+/* e^x; beyond [-110, 100] float32 has 0 and inf */
+CLONES static void exponential_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        xd = xd > 100.0 ? 100.0 : xd;
+        xd = xd < -110.0 ? -110.0 : xd;
+        out[i] = (float)exp_d(xd);
+    }
+}
+
+/* e^{-x^2} with x^2 exact (x is a float32); |x| > 11 is float32 0 */
+CLONES static void gaussian_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double a = clamp_abs(x[i], 11.0);
+        out[i] = (float)exp_d(-(a * a));
+    }
+}
+
+/* -2x e^{-x^2}, x clamped to +-11 (keeps inf * 0 away; the sign of the zero beyond is kept) */
+CLONES static void gaussian_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd > 11.0 ? 11.0 : (xd < -11.0 ? -11.0 : xd);
+        out[i] = (float)(-2.0 * xc * exp_d(-(xc * xc)));
+    }
+}
+
+/* arctan, fdlibm's reduction without branches: |x| is reduced to |u| <= 7/16 by one of
+ * u = x, (2x - 1)/(2 + x), (x - 1)/(x + 1), (x - 1.5)/(1 + 1.5x), -1/x (one division, the
+ * numerators and denominators exact in double), then atan(x) = atan(c) + atan(u) with
+ * atan(u) = u (1 + z Q(z)), z = u^2, Q of degree 6 fitted as exp_d's (1.8e-12 relative; fdlibm's
+ * degree 10 is for double's last bit). Then atan(c)'s low part (1e-17) doesn't matter either. */
+CLONES static void arctan_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double a = __builtin_fabs(xd);
+        /* one select per interval, in order (nested ternaries keep GCC from vectorising) */
+        double num = a, den = 1.0, hi = 0.0;
+        int lower = a >= 0.4375, middle = a >= 0.6875, upper = a >= 1.1875, far = a >= 2.4375;
+        num = lower ? 2.0 * a - 1.0 : num;
+        den = lower ? 2.0 + a : den;
+        hi = lower ? 4.63647609000806093515e-01 : hi; /* atan(1/2) */
+        num = middle ? a - 1.0 : num;
+        den = middle ? a + 1.0 : den;
+        hi = middle ? 7.85398163397448278999e-01 : hi; /* atan(1) */
+        num = upper ? a - 1.5 : num;
+        den = upper ? 1.0 + 1.5 * a : den;
+        hi = upper ? 9.82793723247329054082e-01 : hi; /* atan(3/2) */
+        num = far ? -1.0 : num;
+        den = far ? a : den;
+        hi = far ? 1.57079632679489655800e+00 : hi; /* atan(inf) */
+        double u = num / den;
+        double z = u * u;
+        double q = -0.035657698533140186;
+        q = q * z + 0.06859332924800977;
+        q = q * z - 0.08966986899540721;
+        q = q * z + 0.11100700074242029;
+        q = q * z - 0.1428524015850486;
+        q = q * z + 0.19999989686096484;
+        q = q * z - 0.33333333257109826;
+        double t = hi + (u + u * (z * q));
+        out[i] = (float)__builtin_copysign(t, xd);
+    }
+}
+
+/* arctan'(x) = 1 / (1 + x^2); x^2 of a float32 is exact in double and can't overflow */
+CLONES static void arctan_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        out[i] = (float)(1.0 / (1.0 + xd * xd));
+    }
+}
+
+/* 1/sqrt(q) for q in [2^-100, 2^100]: float32's sqrt and division (twice double's throughput
+ * here) give it to 1.8e-7, one Newton step r (3/2 - q r^2 / 2) in double takes that to 5e-14,
+ * far below the 6e-8 of the float32 result. It pays where it replaces a double sqrt and a
+ * division (ISRU: 0.85 -> 0.6 ns per element here), not where a division remains (squareplus) */
+static inline double rsqrt(double q)
+{
+    double r = (double)(1.0f / __builtin_sqrtf((float)q));
+    return r * (1.5 - 0.5 * q * r * r);
+}
+
+/* ISRU x / sqrt(q), q = 1 + alpha x^2; past q = 2^100 (and at +-inf) the quotient is
+ * sign(x) / sqrt(alpha) to double's last bit (alpha in [1e-100, 1e100], so q can't overflow) */
+static inline double isru_d(double xd, double alpha, double limit)
+{
+    double q = 1.0 + alpha * (xd * xd);
+    double y = xd * rsqrt(q > 0x1p100 ? 0x1p100 : q);
+    return q > 0x1p100 ? __builtin_copysign(limit, xd) : y;
+}
+
+/* ISRU' = q^{-3/2} = rsqrt(q)^3; past q = 2^100 it is below 2^-150: float32 0 */
+static inline double isru_derivative_d(double xd, double alpha)
+{
+    double q = 1.0 + alpha * (xd * xd);
+    double r = rsqrt(q > 0x1p100 ? 0x1p100 : q);
+    return q > 0x1p100 ? 0.0 : r * r * r;
+}
+
+CLONES static void isru_loop(const float *x, float *out, Py_ssize_t n, double alpha)
+{
+    const double limit = 1.0 / __builtin_sqrt(alpha);
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = (float)isru_d(x[i], alpha, limit);
+}
+
+CLONES static void isru_derivative_loop(const float *x, float *out, Py_ssize_t n, double alpha)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = (float)isru_derivative_d(x[i], alpha);
+}
+
+/* ISRLU: x for x >= 0, ISRU below (NaN takes the ISRU side and stays NaN) */
+CLONES static void isrlu_loop(const float *x, float *out, Py_ssize_t n, double alpha)
+{
+    const double limit = 1.0 / __builtin_sqrt(alpha);
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double left = isru_d(xd, alpha, limit);
+        out[i] = (float)(xd >= 0.0 ? xd : left);
+    }
+}
+
+CLONES static void isrlu_derivative_loop(const float *x, float *out, Py_ssize_t n, double alpha)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double left = isru_derivative_d(xd, alpha);
+        out[i] = (float)(xd >= 0.0 ? 1.0 : left);
+    }
+}
+
+#define FLT_BIG 3.4028234663852886e38 /* float32's largest: only +-inf is clamped */
+
+/* squareplus (x + r)/2, r = sqrt(x^2 + b); for x < 0 b / (2 (r - x)), which doesn't cancel */
+CLONES static void squareplus_loop(const float *x, float *out, Py_ssize_t n, double b)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double r = __builtin_sqrt(xd * xd + b);
+        double left = (0.25 * b) / (0.5 * r - 0.5 * xd);
+        out[i] = (float)(xd < 0.0 ? left : 0.5 * xd + 0.5 * r);
+    }
+}
+
+/* squareplus' = b / (2 r (r + |x|)) for x <= 0, 1 minus that for x > 0 */
+CLONES static void squareplus_derivative_loop(const float *x, float *out, Py_ssize_t n, double b)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double a = xd < 0.0 ? -xd : xd;
+        double r = __builtin_sqrt(xd * xd + b);
+        double left = (0.5 * b) / r / (r + a);
+        out[i] = (float)(xd > 0.0 ? 1.0 - left : left);
+    }
+}
+
+
+/* bent identity x + x^2 / (2 (h + 1)), h = sqrt(x^2 + 1): its one cancellation (x -> -inf)
+ * costs a few double ulp, nothing in float32; +-inf keeps its limit (inf / inf would be NaN) */
+CLONES static void bent_identity_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd > FLT_BIG ? FLT_BIG : (xd < -FLT_BIG ? -FLT_BIG : xd);
+        double h = __builtin_sqrt(xc * xc + 1.0);
+        double y = xc + (xc * xc) / (2.0 * (h + 1.0));
+        out[i] = (float)(xd == xc ? y : xd);
+    }
+}
+
+/* 1 + x / (2h); past |x| = 2^50 x / h is +-1 to double's last bit (so x is clamped there) */
+CLONES static void bent_identity_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd > 0x1p50 ? 0x1p50 : (xd < -0x1p50 ? -0x1p50 : xd);
+        out[i] = (float)(1.0 + 0.5 * (xc * rsqrt(xc * xc + 1.0)));
+    }
+}
+
+/* x - tanh x; for |x| < 1/8 its series x^3/3 - 2x^5/15 + ... to x^13 (the next term is 6e-14
+ * relative there); above, tanh_fast's relative error ~1e-11 is multiplied by
+ * |x|/(|x| - tanh|x|) <= 192: 2e-9, 0.03 float32 ulp */
+CLONES static void tanhshrink_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double a = __builtin_fabs(xd);
+        double s = xd * xd;
+        double p = -21844.0 / 6081075.0;
+        p = p * s + 1382.0 / 155925.0;
+        p = p * s - 62.0 / 2835.0;
+        p = p * s + 17.0 / 315.0;
+        p = p * s - 2.0 / 15.0;
+        p = p * s + 1.0 / 3.0;
+        double d = __builtin_copysign(a - tanh_fast(a), xd);
+        out[i] = (float)(a < 0.125 ? xd * s * p : d);
+    }
+}
+
+/* tanhshrink' = 1 - sech^2 x = tanh^2 x, which has no cancellation */
+CLONES static void tanhshrink_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double t = tanh_fast(__builtin_fabs(xd));
+        out[i] = (float)(t * t);
+    }
+}
+
+/* TanhExp x tanh(e^x); x clamped to [-200, 30] inside (tanh(e^30) is 1, 200 e^-200 is 0 in
+ * float32), the factor x itself only clamped below (x = -inf gives -0, not -inf * 0) */
+CLONES static void tanhexp_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double m = xd < -200.0 ? -200.0 : xd;
+        double e = exp_d(m > 30.0 ? 30.0 : m);
+        out[i] = (float)(m * tanh_fast(e));
+    }
+}
+
+/* tanh(E) + x E sech^2(E), E = e^x, sech^2 E = 4F/(1 + F)^2 with F = e^{-2E} (1 - tanh^2
+ * would cancel); double-accurate terms, since they cancel at the derivative's zero (x ~ -1.5) */
+CLONES static void tanhexp_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd < -200.0 ? -200.0 : (xd > 30.0 ? 30.0 : xd);
+        double e = exp_fine(xc);
+        double f = exp_fine(-2.0 * (e > 350.0 ? 350.0 : e));
+        double d = 1.0 + f;
+        out[i] = (float)(tanh_pos(e) + xc * e * (4.0 * f / (d * d)));
+    }
+}
+
+/* erf(s) for s >= 0: its Taylor series to s^19 where s < 1/2 (relative remainder < 6e-13), else
+ * 1 - erfcx(s) e^{-s^2} (erfc(1/2) < erf(1/2): no cancellation; s clamped at 10, where erf is 1
+ * in double); ``e`` is exp_d or exp_fine, ``erfcx`` erfcx_fast or erfcx_d */
+#define TWO_OVER_SQRT_PI 1.1283791670955126
+#define ERF_POS(name, e, erfcx)                                                             \
+    static inline double name(double s)                                                     \
+    {                                                                                       \
+        double z = s * s;                                                                   \
+        double p = -1.0 / 6894720.0;                                                        \
+        p = p * z + 1.0 / 685440.0;                                                         \
+        p = p * z - 1.0 / 75600.0;                                                          \
+        p = p * z + 1.0 / 9360.0;                                                           \
+        p = p * z - 1.0 / 1320.0;                                                           \
+        p = p * z + 1.0 / 216.0;                                                            \
+        p = p * z - 1.0 / 42.0;                                                             \
+        p = p * z + 1.0 / 10.0;                                                             \
+        p = p * z - 1.0 / 3.0;                                                              \
+        p = p * z + 1.0;                                                                    \
+        double c = s > 10.0 ? 10.0 : s;                                                     \
+        double far = 1.0 - erfcx(c) * e(-(c * c));                                          \
+        return s < 0.5 ? TWO_OVER_SQRT_PI * s * p : far;                                    \
+    }
+ERF_POS(erf_pos, exp_d, erfcx_fast)
+ERF_POS(erf_pos_fine, exp_fine, erfcx_d)
+
+/* Serf x erf(softplus(x)); x clamped at -200 below (200 e^-200 is float32 0; -inf gives -0) */
+CLONES static void serf_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd < -200.0 ? -200.0 : xd;
+        double e = exp_d(-clamp_abs(xc, 700.0));
+        double sp = log1p_d(e) + (xc > 0.0 ? xc : 0.0);
+        out[i] = (float)(xc * erf_pos(sp));
+    }
+}
+
+/* Serf' = erf(s) + x (2/sqrt pi) e^{-s^2} sigmoid(x), s = softplus(x), x clamped to [-200, 20]
+ * (from 20 on it is 1 in float32); the terms cancel at the zero near x = -1.19, so they are
+ * computed to double's accuracy (exp_fine) */
+CLONES static void serf_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd < -200.0 ? -200.0 : (xd > 20.0 ? 20.0 : xd);
+        double e = exp_fine(-__builtin_fabs(xc));
+        double sp = log1p_fine(e) + (xc > 0.0 ? xc : 0.0);
+        double s = 1.0 / (1.0 + e);
+        double sig = xc >= 0.0 ? s : e * s;
+        out[i] = (float)(erf_pos_fine(sp) + xc * TWO_OVER_SQRT_PI * exp_fine(-(sp * sp)) * sig);
+    }
+}
+
+/* threshold: x above theta, v at or below it, NaN kept (in float32: the same bits as NumPy) */
+CLONES static void threshold_loop(
+    const float *x, float *out, Py_ssize_t n, double threshold, double value)
+{
+    const float t = (float)threshold, v = (float)value;
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float u = x[i];
+        float r = u > t ? u : v;
+        out[i] = u != u ? u : r;
+    }
+}
+
+/* hardswish t min(t + 3, 6) / 6, t = max(x, -3), in float32 step by step as the NumPy kernel */
+CLONES static void hardswish_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float t = x[i];
+        t = t < -3.0f ? -3.0f : t;
+        float f = t + 3.0f;
+        f = f > 6.0f ? 6.0f : f;
+        out[i] = t * (f / 6.0f);
+    }
+}
+
+/* hardswish' (2c + 3)/6 inside (-3, 3) (c = clip(x, -3, 3)), 0 at or below -3, 1 from 3 on */
+CLONES static void hardswish_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float v = x[i];
+        float c = v < -3.0f ? -3.0f : v;
+        c = c > 3.0f ? 3.0f : c;
+        float r = (c * 2.0f + 3.0f) / 6.0f;
+        float inside = (v > -3.0f) & (v < 3.0f) ? 1.0f : 0.0f;
+        float above = v >= 3.0f ? 1.0f : 0.0f;
+        out[i] = r * inside + above;
+    }
+}
+
 /* ---- Python glue ------------------------------------------------------------------------ */
 
 /* x (float32, any buffer), out (writable float32, same length) */
@@ -579,6 +1069,41 @@ ONE_PARAM(softshrink)
 ONE_PARAM(hardshrink)
 ONE_PARAM(shrink_derivative)
 
+UNARY(exponential)
+UNARY(gaussian)
+UNARY(gaussian_derivative)
+UNARY(arctan)
+UNARY(arctan_derivative)
+ONE_PARAM(isru)
+ONE_PARAM(isru_derivative)
+ONE_PARAM(isrlu)
+ONE_PARAM(isrlu_derivative)
+ONE_PARAM(squareplus)
+ONE_PARAM(squareplus_derivative)
+UNARY(bent_identity)
+UNARY(bent_identity_derivative)
+UNARY(tanhshrink)
+UNARY(tanhshrink_derivative)
+UNARY(tanhexp)
+UNARY(tanhexp_derivative)
+UNARY(hardswish)
+UNARY(serf)
+UNARY(serf_derivative)
+UNARY(hardswish_derivative)
+
+static PyObject *py_threshold(PyObject *self, PyObject *args)
+{
+    Py_buffer x, out;
+    double threshold = 0.0, value = 0.0, unused = 0.0;
+    if (buffers(args, "y*w*dd|d", &x, &out, &threshold, &value, &unused) < 0)
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS threshold_loop(
+        (const float *)x.buf, (float *)out.buf, x.len / 4, threshold, value);
+    Py_END_ALLOW_THREADS PyBuffer_Release(&x);
+    PyBuffer_Release(&out);
+    Py_RETURN_NONE;
+}
+
 static PyObject *py_clip_affine(PyObject *self, PyObject *args)
 {
     Py_buffer x, out;
@@ -642,6 +1167,28 @@ static PyMethodDef methods[] = {
     ENTRY(leaky, "leaky(x, out, slope)"),
     ENTRY(step, "step(x, out, at, above, below)"),
     ENTRY(window, "window(x, out, lo, hi, inside)"),
+    ENTRY(exponential, "exponential(x, out)"),
+    ENTRY(gaussian, "gaussian(x, out)"),
+    ENTRY(gaussian_derivative, "gaussian_derivative(x, out)"),
+    ENTRY(arctan, "arctan(x, out)"),
+    ENTRY(arctan_derivative, "arctan_derivative(x, out)"),
+    ENTRY(isru, "isru(x, out, alpha)"),
+    ENTRY(isru_derivative, "isru_derivative(x, out, alpha)"),
+    ENTRY(isrlu, "isrlu(x, out, alpha)"),
+    ENTRY(isrlu_derivative, "isrlu_derivative(x, out, alpha)"),
+    ENTRY(squareplus, "squareplus(x, out, b)"),
+    ENTRY(squareplus_derivative, "squareplus_derivative(x, out, b)"),
+    ENTRY(bent_identity, "bent_identity(x, out)"),
+    ENTRY(bent_identity_derivative, "bent_identity_derivative(x, out)"),
+    ENTRY(tanhshrink, "tanhshrink(x, out)"),
+    ENTRY(tanhshrink_derivative, "tanhshrink_derivative(x, out)"),
+    ENTRY(tanhexp, "tanhexp(x, out)"),
+    ENTRY(tanhexp_derivative, "tanhexp_derivative(x, out)"),
+    ENTRY(threshold, "threshold(x, out, threshold, value): x above threshold, value elsewhere"),
+    ENTRY(hardswish, "hardswish(x, out)"),
+    ENTRY(serf, "serf(x, out)"),
+    ENTRY(serf_derivative, "serf_derivative(x, out)"),
+    ENTRY(hardswish_derivative, "hardswish_derivative(x, out)"),
     {NULL, NULL, 0, NULL},
 };
 

@@ -46,6 +46,7 @@ def _hardsigmoid_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return window(x, out, -3.0, 3.0, 1 / 6)
 
 
+@compiled("hardswish")  # float32: _fast.c, the same float32 steps and bits
 @blocked(size=FLOAT_BLOCK)
 def _hardswish(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # t = max(x, -3) gives f = t * min(t + 3, 6) / 6 everywhere, including 0 (not NaN) at -inf;
@@ -57,6 +58,7 @@ def _hardswish(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.multiply(t, factor, out=out)
 
 
+@compiled("hardswish_derivative")
 @blocked
 def _hardswish_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # (2t + 3) / 6 is exact next to its zero at -1.5, where t / 3 + 1/2 would cancel

@@ -21,7 +21,7 @@ from actlab.catalog._blocks import (
     step,
     window,
 )
-from actlab.catalog._compiled import compiled
+from actlab.catalog._compiled import compiled, float32_numbers
 from actlab.catalog._numeric import nan_passing
 from actlab.catalog.record import Activation, Kink, Param, Properties
 
@@ -123,6 +123,7 @@ def _rrelu_xu_sample(
     return _draw(x, 1.0 / rng.uniform(lower, upper, size=x.shape))
 
 
+@compiled("threshold", lambda threshold, value: float32_numbers(threshold, value))  # _fast.c
 @exact_params("threshold")
 @blocked(size=FLOAT_BLOCK)
 def _threshold(x: np.ndarray, out: np.ndarray, threshold: Any, value: Any) -> np.ndarray:
@@ -140,6 +141,7 @@ def _threshold(x: np.ndarray, out: np.ndarray, threshold: Any, value: Any) -> np
     return np.add(out, mask, out=out)
 
 
+@compiled("step", lambda threshold, value: float32_numbers(threshold, 1.0, 0.0))
 @exact_params("threshold")
 @blocked
 def _threshold_derivative(x: np.ndarray, out: np.ndarray, threshold: Any, value: Any) -> np.ndarray:

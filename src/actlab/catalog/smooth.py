@@ -168,6 +168,7 @@ def _squareplus_root(x: np.ndarray, b: Any, precise: bool) -> np.ndarray:
     return np.sqrt(root, out=root)
 
 
+@compiled("squareplus", lambda b: (b,) if b > 0 else None)  # float32: one pass (_fast.c)
 @precise_kernel
 def _squareplus(x: np.ndarray, out: np.ndarray, precise: bool, b: Any) -> np.ndarray:
     # hypot(x, sqrt b) = sqrt(x^2 + b) without overflow; x < 0 uses b / (2 (hypot - x)),
@@ -180,6 +181,7 @@ def _squareplus(x: np.ndarray, out: np.ndarray, precise: bool, b: Any) -> np.nda
     return out
 
 
+@compiled("squareplus_derivative", lambda b: (b,) if b > 0 else None)
 @precise_kernel
 def _squareplus_derivative(x: np.ndarray, out: np.ndarray, precise: bool, b: Any) -> np.ndarray:
     # f'(-|x|) = (1 - |x|/root)/2 = b / (2 root (root + |x|)) without cancellation, divided twice

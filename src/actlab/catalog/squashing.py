@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from actlab.catalog._blocks import FLOAT_BLOCK, WIDE_BLOCK, blocked, clip, const, float32_by
+from actlab.catalog._compiled import compiled
 from actlab.catalog._numeric import via_float64
 from actlab.catalog.record import Activation, Kink, Param, Properties
 
@@ -86,6 +87,11 @@ _SPLIT = 134217729.0
 _ISRU_FAR = 2.0**500
 
 
+def _alpha_args(alpha: float) -> tuple[float] | None:
+    """The C loops' alpha: within [1e-100, 1e100] clamping x at 1e100 leaves ISRU exact."""
+    return (alpha,) if 1e-100 <= alpha <= 1e100 else None
+
+
 def _isru_q(x: np.ndarray, alpha: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(q, tail, far): 1 + alpha x^2 = q (1 + tail) where not ``far``, to about 2^-100.
 
@@ -118,6 +124,7 @@ def _isru_derivative_float32(x: np.ndarray, alpha: Any) -> np.ndarray:
     return 1.0 / (q * np.sqrt(q))
 
 
+@compiled("isru", _alpha_args)  # float32: _fast.c
 @blocked(size=WIDE_BLOCK)
 @float32_by(_isru_float32)
 def _isru(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
@@ -129,6 +136,7 @@ def _isru(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     return out
 
 
+@compiled("isru_derivative", _alpha_args)
 @blocked(size=WIDE_BLOCK)
 @float32_by(_isru_derivative_float32)
 def _isru_derivative(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
@@ -141,6 +149,7 @@ def _isru_derivative(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     return out
 
 
+@compiled("isrlu", _alpha_args)
 @blocked(size=WIDE_BLOCK)
 def _isrlu(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     # max(x, 0) + min(isru(x), 0): one of the two terms is 0 on each side
@@ -149,6 +158,7 @@ def _isrlu(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     return np.add(out, np.maximum(x, const(0.0, x)), out=out)
 
 
+@compiled("isrlu_derivative", _alpha_args)
 @blocked(size=WIDE_BLOCK)
 def _isrlu_derivative(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     # isru' <= 1, so the larger of it and [x >= 0] is 1 on the right and isru' on the left
@@ -175,6 +185,7 @@ def _sqnl_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.add(out, 1.0, out=out)
 
 
+@compiled("arctan")  # float32: fdlibm's atan in double, branch-free (_fast.c)
 @blocked(size=WIDE_BLOCK)
 @via_float64
 def _arctan(x: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -185,6 +196,7 @@ def _arctan(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 _ARCTAN_FAR = 2.0**60
 
 
+@compiled("arctan_derivative")
 @blocked(size=WIDE_BLOCK)
 @via_float64
 def _arctan_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
