@@ -143,3 +143,14 @@ def test_rrelu_flavours(spec, mean_slope, eval_slope):
     assert abs(slopes.mean() - mean_slope) < 1e-3
     assert float(f(-1.0)) == pytest.approx(-eval_slope, rel=1e-15)
     assert float(f.derivative(-1.0)) == pytest.approx(eval_slope, rel=1e-15)
+
+
+def test_softsign_is_monotonic_where_its_quotient_rounded_up():
+    """Hypothesis found 1.2009599006321322e16 giving 1.0 and the next float up 0.9999999999999999
+    (the corrected quotient's last bit); for |x| >= 1 softsign is 1 - 1/(1 + |x|), rounded once."""
+    f = actlab.get("softsign")
+    x = np.array([1.2009599006321322e16])
+    x = np.concatenate([x, np.nextafter(x, np.inf), -x, -np.nextafter(x, np.inf)])
+    got = f(x)
+    assert got[0] <= got[1] and got[2] >= got[3]
+    assert got[0] == 0.9999999999999999  # the exact 1 - 8.3e-17 is nearer it than 1

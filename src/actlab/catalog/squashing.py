@@ -41,10 +41,18 @@ def _one_plus_abs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @blocked(size=FLOAT_BLOCK)
 def _softsign(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # q = x / d, corrected by -q e / d for the rounding of d: monotonic where the plain quotient
-    # isn't (x = -2^53 - 2 would come out above x = -6e15); +-1 at +-inf, not inf/inf
+    # isn't (x = -2^53 - 2 would come out above x = -6e15); +-1 at +-inf, not inf/inf.
+    # For |x| >= 1 the result is +-(1 - s) with s = 1/(1 + |x|) <= 1/2 carried to far below an
+    # ulp of the result, so it is rounded once, as if exactly: the corrected quotient's last-bit
+    # error made 1.2009599006321322e16 give 1.0 and the next float up 0.9999999999999999
     d, e = _one_plus_abs(x)
     np.divide(x, d, out=out)
     np.subtract(out, out * (e / d), out=out)
+    far = np.abs(x) >= 1.0
+    if far.any():
+        s = 1.0 / d[far]
+        s -= s * (e[far] / d[far])
+        out[far] = np.copysign(1.0 - s, x[far])
     np.copyto(out, np.sign(x), where=np.isinf(x))
     return out
 
