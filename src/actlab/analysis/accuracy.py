@@ -54,7 +54,23 @@ def _real_only(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return real
 
 
-_REAL_ONLY = {name: _real_only(getattr(mpmath, name)) for name in ("log", "sqrt", "log1p")}
+def _nan_first(pick: Callable[..., Any]) -> Callable[..., Any]:
+    """Python's max/min, but NaN when an operand is NaN (undefined), as NumPy's maximum: the
+    builtins skip a NaN or not depending on its position."""
+
+    def extremum(*args: Any) -> Any:
+        if any(mpmath.isnan(a) for a in args):
+            return mpmath.mpf("nan")
+        return pick(*args)
+
+    return extremum
+
+
+_REAL_ONLY = {
+    **{name: _real_only(getattr(mpmath, name)) for name in ("log", "sqrt", "log1p")},
+    "max": _nan_first(max),
+    "min": _nan_first(min),
+}
 
 
 def _tanh(y: mpmath.mpf) -> mpmath.mpf:

@@ -70,12 +70,14 @@ def systems(dtype: Any) -> list[Any]:
 #: that reaches them; elements still uncertain then keep the plain kernel's value and are counted
 #: as uncertain (a formula such as exp(exp(exp(x))) would otherwise make mpmath work for minutes on
 #: numbers with astronomically large exponents). An ordinary hard element costs 0.1-0.3 ms, so
-#: the budget is about twenty times what it needs even on a loaded machine: the result does not
+#: the budget is several times what it needs even on a loaded machine: the result does not
 #: depend on the machine's load, only a pathological formula's does
 MPMATH_SECONDS = 2.0
-MPMATH_SECONDS_EACH = 0.005
-#: elements per mpmath evaluation between two looks at the clock
+MPMATH_SECONDS_EACH = 0.001
+#: elements per mpmath evaluation between two looks at the clock, at most; a chunk starts at one
+#: element and doubles while each takes under MPMATH_QUICK seconds
 MPMATH_CHUNK = 64
+MPMATH_QUICK = 0.02
 
 
 def evaluate(
@@ -95,18 +97,24 @@ def evaluate(
         todo = float_tiers(plan, x, values, out, todo, tally)
     budget = MPMATH_SECONDS + MPMATH_SECONDS_EACH * todo.size
     prec, deadline = PRECISIONS[0], time.monotonic() + budget
+    chunk = 1  # grows while chunks are quick: one pathological element can't overrun by much
     while todo.size and prec <= PRECISIONS[-1] and time.monotonic() < deadline:
         left, needs = [], []
-        for start in range(0, todo.size, MPMATH_CHUNK):
+        start = 0
+        while start < todo.size:
             if time.monotonic() >= deadline:  # out of time: the rest keeps the plain value
                 left.append(todo[start:])
                 break
+            began = time.monotonic()
             with mpmath.workprec(prec):
                 rest, need = _tier(
-                    plan, MpSystem(prec), x, values, todo[start : start + MPMATH_CHUNK], out, tally
+                    plan, MpSystem(prec), x, values, todo[start : start + chunk], out, tally
                 )
             left.append(rest)
             needs.append(need)
+            start += chunk
+            quick = time.monotonic() - began < MPMATH_QUICK
+            chunk = min(2 * chunk, MPMATH_CHUNK) if quick else 1
         todo = np.concatenate(left) if left else todo[:0]
         # Ziv: the next precision is what the least demanding element left still lacks (at
         # least double), so a deep cancellation costs one jump instead of many doublings

@@ -32,8 +32,11 @@ import sympy as sp
 #: NumPy's extended type where it is wider than float64 (x86: 64-bit significand), else None
 LONG = np.longdouble if np.finfo(np.longdouble).nmant > 52 else None
 _U64 = 2.0**-53
-#: beyond this an argument of exp is past every float format by far (and slow for mpmath)
-_HUGE = mpmath.mpf(2) ** 4096
+#: beyond this an argument of exp is past every float format by far (and slow for mpmath: a
+#: sigmoid(-1.5 x) at x = 1e300 cost ~1 ms an element, which made a playground formula's setup
+#: take 12 s): e^-t < 2^-(2^26), which no product of representable factors (|x| < 2^1024, at most
+#: 250 terms with exponents up to 100: 2^(2.6e7)) can bring back into any float format's range
+_HUGE = mpmath.mpf(2) ** 26
 
 
 class FloatSystem:
@@ -150,9 +153,9 @@ def _huge(t: Any) -> bool:
 
 
 def _limits(low: Any, high: Any) -> Callable[[Any], Any]:
-    """A guard giving f's limits for |t| > 2^4096, where f is within 2^-(2^4096) of them (exp
-    and its kin): no float format sees that difference, and nothing can magnify it back into
-    range, as a factor that large is infinite (uncertain) itself. None: compute normally."""
+    """A guard giving f's limits for |t| > 2^26, where f is within 2^-(2^26) of them (exp and its
+    kin): no float format sees that difference, and nothing can magnify it back into range, as a
+    factor that large is infinite (uncertain) itself. None: compute normally."""
 
     def guard(t: Any) -> Any:
         if not _huge(t):
