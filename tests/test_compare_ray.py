@@ -24,6 +24,7 @@ from actlab.errors import ActlabError
 ray = pytest.importorskip("ray")
 
 from actlab.compare.ray_executor import RayExecutor, check_address, check_share  # noqa: E402
+from tests.test_compare_resume import _wait_for_epoch  # noqa: E402
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 SMALL = StudyConfig(
@@ -209,21 +210,6 @@ def test_an_address_that_is_no_ray_gives_up_in_one_line() -> None:
         assert time.monotonic() - started < 60
 
 
-def _wait_for_epoch(db: Path, epoch: int, proc: subprocess.Popen) -> int:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and proc.poll() is None:
-        if db.exists():
-            try:
-                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.1) as con:
-                    row = con.execute("SELECT min(epochs_done) FROM runs").fetchone()
-                if row and row[0] is not None and row[0] >= epoch:
-                    return int(row[0])
-            except sqlite3.OperationalError:
-                pass
-        time.sleep(0.005)
-    raise AssertionError("the study never reached the epoch to interrupt at")
-
-
 def test_sigkill_of_the_driver_then_rerun_resumes_to_the_same_numbers(tmp_path: Path) -> None:
     # its own session, so whatever Ray leaves behind after a SIGKILL can be cleaned up here
     # (Ray's agents notice their raylet is gone and exit by themselves, in about a minute)
@@ -231,7 +217,7 @@ def test_sigkill_of_the_driver_then_rerun_resumes_to_the_same_numbers(tmp_path: 
         "compare", *SLOW_FLAGS, "--executor", "ray", "--out", str(tmp_path), start_new_session=True
     )
     try:
-        done = _wait_for_epoch(tmp_path / "study.sqlite", 1, proc)
+        done = _wait_for_epoch(tmp_path, 1, proc, timeout=180)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
     finally:
@@ -302,7 +288,7 @@ def test_sigterm_on_ray_stops_in_one_line_and_keeps_progress(tmp_path: Path) -> 
         "compare", *flags, "--executor", "ray", "--out", str(tmp_path), start_new_session=True
     )
     try:
-        _wait_for_epoch(tmp_path / "study.sqlite", 1, proc)
+        _wait_for_epoch(tmp_path, 1, proc, timeout=180)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=120)
     finally:

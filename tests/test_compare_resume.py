@@ -111,10 +111,10 @@ def _start(out: Path, *extra: str) -> subprocess.Popen:
     )
 
 
-def _wait_for_epoch(out: Path, epoch: int, proc: subprocess.Popen) -> int:
+def _wait_for_epoch(out: Path, epoch: int, proc: subprocess.Popen, timeout: float = 120) -> int:
     """Poll the store (read-only) until every run has ``epoch`` epochs committed."""
     db = out / "study.sqlite"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         if db.exists():
             try:

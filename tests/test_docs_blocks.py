@@ -27,9 +27,7 @@ def test_the_pages_have_blocks_of_both_kinds() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("block", CHECKED, ids=lambda b: f"{b.path.name}: {b.command[:40]}")
 def test_a_block_is_what_its_command_prints(block: docs_blocks.Block) -> None:
-    fresh = docs_blocks.render(
-        block, docs_blocks.run(block.command, console="console" in block.options)
-    )
+    fresh = docs_blocks.fresh_body(block)
     assert block.body == fresh, f"{block.path.name}: stale; run python tools/docs_blocks.py"
 
 

@@ -62,13 +62,23 @@ def blocks(path: Path) -> list[Block]:
     text = path.read_text()
     found = []
     for m in BLOCK.finditer(text):
-        options = frozenset(o.strip() for o in (m["options"] or "").split(",") if o.strip())
-        if options - OPTIONS:
-            raise SystemExit(f"{path.name}: unknown option {sorted(options - OPTIONS)[0]!r}")
-        found.append(Block(path, m["command"], options, m["body"]))
+        block = _block(m, path)
+        if block.options - OPTIONS:
+            raise SystemExit(f"{path.name}: unknown option {sorted(block.options - OPTIONS)[0]!r}")
+        found.append(block)
     if len(re.findall(r"^<!-- make docs", text, re.MULTILINE)) != len(found):
         raise SystemExit(f"{path.name}: a '<!-- make docs' block without its '<!-- end -->'")
     return found
+
+
+def _block(m: re.Match[str], path: Path) -> Block:
+    options = frozenset(o.strip() for o in (m["options"] or "").split(",") if o.strip())
+    return Block(path, m["command"], options, m["body"])
+
+
+def fresh_body(block: Block) -> str:
+    """What the block should hold now: its command run, rendered."""
+    return render(block, run(block.command, console="console" in block.options))
 
 
 def run(command: str, *, console: bool = False) -> str:
@@ -111,15 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", metavar="TEXT", help="only the blocks whose command contains TEXT")
     args = ap.parse_args(argv)
     stale: list[str] = []
+    for missing in [p for p in args.files if not p.is_file()]:
+        raise SystemExit(f"docs_blocks: {missing}: no such file")
     for path in [p.resolve() for p in args.files] or files():
         blocks(path)  # checks the page's syntax first
 
         def fresh(m: re.Match[str], path: Path = path) -> str:
-            options = frozenset(o.strip() for o in (m["options"] or "").split(",") if o.strip())
-            block = Block(path, m["command"], options, m["body"])
+            block = _block(m, path)
             if (block.measured and args.skip_measured) or (args.only or "") not in block.command:
                 return m[0]
-            body = render(block, run(block.command, console="console" in options))
+            body = fresh_body(block)
             if body != block.body:
                 stale.append(f"{_shown(path)}: {block.command}")
             return f"{m['open']}{body}{m['close']}"

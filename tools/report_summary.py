@@ -14,7 +14,12 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python tools/report_summary.py DIR", file=sys.stderr)
         return 2
-    report = json.loads((Path(argv[0]) / "report.json").read_text())
+    path = Path(argv[0]) / "report.json"
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        print(f"report_summary: {path}: {exc}", file=sys.stderr)
+        return 2
     print(f"{report['mode']} mode, seed {report['seed']}, {report['seconds']:.0f} s")
     print()
     print("| section | claim | verdict | why, and under which conditions |")

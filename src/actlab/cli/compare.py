@@ -186,7 +186,6 @@ def _fractions(text: str) -> tuple[float, ...]:
 
 def run(args: argparse.Namespace) -> int:
     from actlab.compare import report
-    from actlab.plots import compare as figure
 
     config = config_from(args)
     config.resolved()  # bad settings fail here, before any folder is made
@@ -212,14 +211,31 @@ def run(args: argparse.Namespace) -> int:
         )
     if result is None:
         return status
+    return finish(args, plan, result, lambda: report.to_json(result), lambda: report.text(result))
+
+
+def finish(
+    args: argparse.Namespace,
+    plan: _Outputs,
+    result: Any,
+    as_json: Any,
+    as_text: Any,
+    label: str = "",
+) -> int:
+    """Write the planned outputs of ``result``, print the study (``as_json()`` or ``as_text()``)
+    and where each output went (``label`` after its kind); 2 if an output could not be
+    written."""
+    from actlab.compare import report
+    from actlab.plots import compare as figure
+
     outputs, failures = write_outputs(plan, result, report, figure)
     if args.json:
-        payload = {**report.to_json(result), "outputs": outputs, "notes": list(plan.notes)}
+        payload = {**as_json(), "outputs": outputs, "notes": list(plan.notes)}
         print(json_text(payload, indent=1))
     else:
-        print(report.text(result))
+        print(as_text())
         for kind, path in outputs.items():
-            print(f"{kind}: {path}")
+            print(f"{kind}{label}: {path}")
     for failure in failures:  # the study itself is safe: printed above, and in --out
         print(f"actlab compare: error: {failure}", file=sys.stderr)
     return 2 if failures else 0

@@ -8,7 +8,6 @@ import argparse
 import sys
 from typing import Any
 
-from actlab.cli.jsonout import json_text
 from actlab.cli.signals import exit_status, stopped_by
 from actlab.errors import ActlabError
 
@@ -58,10 +57,9 @@ def run_tuned(
     progress: Any,
     executor: Any,
 ) -> int:
-    from actlab.cli.compare import write_outputs
+    from actlab.cli.compare import finish
     from actlab.compare import report
     from actlab.compare.tune import tune
-    from actlab.plots import compare as figure
 
     def stage(text: str) -> None:
         if not args.quiet:
@@ -91,14 +89,11 @@ def run_tuned(
         return exit_status(exc)
     if hasattr(progress, "clear"):
         progress.clear()
-    outputs, failures = write_outputs(plan, tuned.tuned, report, figure)
-    if args.json:
-        payload = {**report.tune_json(tuned), "outputs": outputs, "notes": list(plan.notes)}
-        print(json_text(payload, indent=1))
-    else:
-        print(report.tune_text(tuned))
-        for kind, path in outputs.items():
-            print(f"{kind} (tuned study): {path}")
-    for failure in failures:
-        print(f"actlab compare: error: {failure}", file=sys.stderr)
-    return 2 if failures else 0
+    return finish(
+        args,
+        plan,
+        tuned.tuned,
+        lambda: report.tune_json(tuned),
+        lambda: report.tune_text(tuned),
+        " (tuned study)",
+    )
