@@ -1,8 +1,9 @@
 """The compiled float32 kernels (_fast.c) against the records' NumPy kernels, and the fallback.
 
 The accuracy tests (test_catalog_accuracy.py) measure whichever path is in use against the
-mpmath reference; here the two paths are checked against each other for every record (both round
-the same float64 formula once, so they agree to 1 ulp), and actlab is checked to work with the
+mpmath reference; here the two paths are checked against each other for every record (where both
+round the same float64 formula once they agree to 1 ulp; a float32-arithmetic loop to its
+bound), and actlab is checked to work with the
 extension switched off, as on a machine without a C compiler.
 """
 
@@ -19,6 +20,11 @@ from actlab.analysis.accuracy import grid
 from actlab.catalog import _compiled
 
 RECORDS = list(actlab.records())
+
+#: forward loops that compute in float32 arithmetic (twice double's SIMD width) instead of
+#: rounding a float64 formula once: each is within its error bound of the exact value (the
+#: accuracy tests measure it against mpmath), so within that bound + 1/2 ulp of the NumPy kernel
+FLOAT32_FORWARD: dict[str, float] = {}
 
 
 def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -48,7 +54,8 @@ def test_compiled_and_numpy_kernels_agree(record):
     assert _compiled.enabled()
     for got, want, which in zip(fast, slow, ("forward", "derivative")):
         steps = _ulps(got, want)
-        assert steps.max() <= 1, f"{which}: {steps.max()} ulp apart at x = {x[steps.argmax()]}"
+        bound = FLOAT32_FORWARD.get(record.name, 0.5) + 0.5 if which == "forward" else 1
+        assert steps.max() <= bound, f"{which}: {steps.max()} ulp apart at x = {x[steps.argmax()]}"
 
 
 def test_params_the_loops_do_not_take_fall_back_to_numpy():
