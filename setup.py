@@ -12,6 +12,7 @@ setup(
         Extension(
             "actlab.catalog._fast",
             sources=["src/actlab/catalog/_fast.c"],
+            depends=["src/actlab/catalog/_f32.h"],
             # no -ffast-math: the kernels' NaN handling and accuracy rely on IEEE arithmetic.
             # -fno-trapping-math only lets the compiler compute both sides of a branch (what
             # vectorising the loops needs); FMA contraction changes float64 bits far below

@@ -24,7 +24,17 @@ RECORDS = list(actlab.records())
 #: forward loops that compute in float32 arithmetic (twice double's SIMD width) instead of
 #: rounding a float64 formula once: each is within its error bound of the exact value (the
 #: accuracy tests measure it against mpmath), so within that bound + 1/2 ulp of the NumPy kernel
-FLOAT32_FORWARD: dict[str, float] = {}
+FLOAT32_FORWARD: dict[str, float] = {
+    "sigmoid": 2.25,
+    "silu": 3.0,
+    "softplus": 2.5,
+    "log_sigmoid": 2.5,
+    "elu": 2.25,
+    "celu": 2.25,
+    "selu": 2.25,
+    "mish": 3.5,
+    "tanhexp": 3.0,
+}
 
 
 def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -56,6 +66,40 @@ def test_compiled_and_numpy_kernels_agree(record):
         steps = _ulps(got, want)
         bound = FLOAT32_FORWARD.get(record.name, 0.5) + 0.5 if which == "forward" else 1
         assert steps.max() <= bound, f"{which}: {steps.max()} ulp apart at x = {x[steps.argmax()]}"
+
+
+@pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled kernels were not built")
+@pytest.mark.parametrize("name", sorted(FLOAT32_FORWARD))
+def test_float32_loops_keep_their_bound_on_a_dense_sample(name):
+    """4M float32 inputs against the float64 kernel (1e-15: exact at float32's scale)."""
+    rng = np.random.default_rng(7)
+    n = 1 << 20
+    parts = [rng.uniform(-110, 40, n), rng.uniform(-5, 5, n), rng.uniform(-20, 0, n)]
+    parts.append(2.0 ** rng.uniform(-30, 7, n) * rng.choice([-1, 1], n))
+    x = np.concatenate(parts).astype(np.float32)
+    f = actlab.get(name)
+    got, want = f(x).astype(np.float64), f(x.astype(np.float64))
+    ulp = np.maximum(np.spacing(np.abs(want.astype(np.float32))).astype(np.float64), 2.0**-149)
+    errors = np.abs(got - want) / ulp
+    worst = int(np.argmax(errors))
+    assert errors[worst] <= FLOAT32_FORWARD[name], f"{errors[worst]:.3f} ulp at x = {x[worst]!r}"
+
+
+@pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled kernels were not built")
+@pytest.mark.parametrize(
+    "spec",
+    ["sigmoid", "silu", "silu(beta=0.7)", "softplus", "softplus(beta=3)", "log_sigmoid", "mish"],
+)
+def test_narrow_and_wide_blocks_give_the_same_bits(spec):
+    """A block of |x| <= 80 takes the narrow loop, one with a NaN in it the wide loop (_fast.c)."""
+    f = actlab.get(spec)
+    reach = 26 if "beta=3" in spec else 79  # beta x within 80
+    x = np.random.default_rng(0).uniform(-reach, reach, 1 << 14).astype(np.float32)
+    spoiled = x.copy()
+    spoiled[::1024] = np.nan  # every block wide
+    narrow, wide = f(x), f(spoiled)
+    keep = ~np.isnan(spoiled)
+    np.testing.assert_array_equal(narrow[keep], wide[keep])
 
 
 def test_params_the_loops_do_not_take_fall_back_to_numpy():

@@ -264,18 +264,78 @@ static inline double clamp_abs(double u, double hi)
     return a > hi ? hi : a;
 }
 
+#include "_f32.h"
+
 /* ---- the kernels: one loop each --------------------------------------------------------- */
 
-/* sigmoid(u) = 1/(1+e) for u >= 0, e/(1+e) below, e = exp(-|u|) (|u| > 104: float32 0 or 1) */
-CLONES static void sigmoid_loop(const float *x, float *out, Py_ssize_t n)
+/* ---- float32 arithmetic, by blocks ------------------------------------------------------
+ * Each loop below has a narrow form, for blocks of BLOCK elements whose |u| are all <= 80
+ * (e^{-|u|} >= 1.8e-35 is a normal number, nothing to clamp, no subnormal result: 2^k is one
+ * product), and a wide form for every other block (infinities, NaN, the subnormal tails). Both
+ * compute the same formula; the check reads the block once more from L1. */
+#define BLOCK 1024
+#define NARROW 80.0f
+
+/* 1 where every |x| of the block is <= limit (NaN is not) */
+CLONES static int narrow_block(const float *x, Py_ssize_t m, float limit)
+{
+    int bad = 0;
+    LOOP_PRAGMA
+    for (Py_ssize_t j = 0; j < m; j++)
+        bad |= !(abs_f(x[j]) <= limit);
+    return !bad;
+}
+
+/* run NARROW_CALL or WIDE_CALL on each block (xb, ob, m) of x, out */
+#define BY_BLOCKS(limit, NARROW_CALL, WIDE_CALL)                                            \
+    for (Py_ssize_t at = 0; at < n; at += BLOCK) {                                          \
+        Py_ssize_t m = n - at < BLOCK ? n - at : BLOCK;                                     \
+        const float *xb = x + at;                                                           \
+        float *ob = out + at;                                                               \
+        if (narrow_block(xb, m, limit))                                                     \
+            NARROW_CALL;                                                                    \
+        else                                                                                \
+            WIDE_CALL;                                                                      \
+    }
+
+/* v 2^k: one product in a narrow block, ldexp_low_f's two steps in a wide one */
+static inline float scale_f(float v, int32_t k, int wide)
+{
+    return wide ? ldexp_low_f(v, k) : v * pow2_f(k);
+}
+
+/* e = p 2^k for 1 + e, e^2: exact in a narrow block, normal_f's below 2^-126 in a wide one */
+static inline float e_f(float p, int32_t k, int wide) { return wide ? normal_f(p, k) : p * pow2_f(k); }
+
+/* sigmoid: 1/(1 + e) for u >= 0, e/(1 + e) = p s 2^k below, e = e^{-|u|} = p 2^k, s = 1/(1 + e),
+ * |u| clamped at 104 (e^-104 is float32 0). u >= 0: 0.5 ulp + 1/4 of e's 1 ulp; below p (1 ulp),
+ * s (0.75) and the product (0.5): 2.25 ulp at most */
+static inline float sigmoid_f(float u, int wide)
+{
+    float a = abs_f(u);
+    int32_t k;
+    float p = exp_mantissa_f(wide && a > 104.0f ? -104.0f : -a, &k);
+    float s = recip_one_plus_f(e_f(p, k, wide));
+    return u >= 0.0f ? s : scale_f(p * s, k, wide);
+}
+
+CLONES static void sigmoid_narrow(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double u = x[i];
-        double e = exp_d(-clamp_abs(u, 200.0));
-        double s = 1.0 / (1.0 + e);
-        out[i] = (float)(u >= 0.0 ? s : e * s);
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = sigmoid_f(x[i], 0);
+}
+
+CLONES static void sigmoid_wide(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = sigmoid_f(x[i], 1);
+}
+
+static void sigmoid_loop(const float *x, float *out, Py_ssize_t n)
+{
+    BY_BLOCKS(NARROW, sigmoid_narrow(xb, ob, m), sigmoid_wide(xb, ob, m))
 }
 
 /* sigmoid'(u) = e / (1 + e)^2 */
@@ -300,17 +360,49 @@ CLONES static void tanh_derivative_loop(const float *x, float *out, Py_ssize_t n
     }
 }
 
-/* x sigmoid(beta x); beta x < -200 is -0 in float32 (|x| e^{beta x} < 1e-45) */
-CLONES static void silu_loop(const float *x, float *out, Py_ssize_t n, double beta)
+/* x sigmoid(beta x) in float32 arithmetic, u = beta x carried as hi + lo; below 0 the product
+ * x p s is scaled by 2^k last (x e^u can be a normal number where e^u is subnormal); beta x <
+ * -200 is -0 (|x| e^{beta x} < 1e-48). Within 3 ulp: sigmoid_f's 2.25 below 0 (1.25 for p with a
+ * lo) and the product x p s. */
+static inline float silu_f(float v, split_f b, int scaled, int wide)
 {
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double u = beta * xd;
-        double e = exp_d(-clamp_abs(u, 200.0));
-        double s = 1.0 / (1.0 + e);
-        double y = xd * (u >= 0.0 ? s : e * s);
-        out[i] = (float)(u < -200.0 ? -0.0 : y);
+    float vc = wide ? (v > 0x1p100f ? 0x1p100f : (v < -0x1p100f ? -0x1p100f : v)) : v;
+    float u = scaled ? b.hi * vc : vc;
+    float a = abs_f(u);
+    int far = wide && a > 200.0f;
+    int32_t k;
+    float p;
+    if (scaled) { /* e^{-|u + lo|} */
+        float lo = times_lo(b, vc, u);
+        p = exp_mantissa_lo_f(far ? -200.0f : -a, far ? 0.0f : (u >= 0.0f ? -lo : lo), &k);
+    } else {
+        p = exp_mantissa_f(far ? -200.0f : -a, &k);
+    }
+    float s = recip_one_plus_f(e_f(p, k, wide));
+    return u >= 0.0f ? v * s : scale_f(vc * (p * s), k, wide);
+}
+
+#define SILU_LOOP(name, scaled, wide)                                                       \
+    CLONES static void name(const float *x, float *out, Py_ssize_t n, split_f b)            \
+    {                                                                                       \
+        LOOP_PRAGMA                                                                         \
+        for (Py_ssize_t i = 0; i < n; i++)                                                  \
+            out[i] = silu_f(x[i], b, scaled, wide);                                         \
+    }
+SILU_LOOP(silu_one_narrow, 0, 0)
+SILU_LOOP(silu_one_wide, 0, 1)
+SILU_LOOP(silu_beta_narrow, 1, 0)
+SILU_LOOP(silu_beta_wide, 1, 1)
+
+/* beta = 1 (the default: SiLU) without the product beta x */
+static void silu_loop(const float *x, float *out, Py_ssize_t n, double beta)
+{
+    const split_f b = split(beta);
+    const float limit = (float)(NARROW / beta) * 0.99f; /* |b.hi x| <= 80 */
+    if (beta == 1.0) {
+        BY_BLOCKS(NARROW, silu_one_narrow(xb, ob, m, b), silu_one_wide(xb, ob, m, b))
+    } else {
+        BY_BLOCKS(limit, silu_beta_narrow(xb, ob, m, b), silu_beta_wide(xb, ob, m, b))
     }
 }
 
@@ -328,17 +420,58 @@ CLONES static void silu_derivative_loop(const float *x, float *out, Py_ssize_t n
     }
 }
 
-/* log1p(e^-|u|)/beta + max(x, 0), u = beta x */
-CLONES static void softplus_loop(const float *x, float *out, Py_ssize_t n, double beta)
+/* log1p(e)/beta + max(x, 0), e = e^{-|u + lo|} = p 2^k, u + lo = beta x, in float32 arithmetic
+ * (1/beta as hi + lo, the sum rounded once by the FMAs); where e < 2^-60, log1p(e) = e to
+ * float32's precision and e/beta = p/beta 2^k is scaled last (subnormal results). x > 0: the
+ * log term is damped in the sum; x <= 0: log1p_f's 0.6 ulp + e's 1.25 + 0.5: 2.35 ulp at most */
+static inline float softplus_f(float v, float u, float lo, split_f inv, int scaled, int wide)
 {
-    const double inverse = 1.0 / beta; /* a product per element, not a division: 1 double ulp */
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double u = beta * xd;
-        double e = exp_d(-clamp_abs(u, 700.0));
-        double positive = xd > 0.0 ? xd : 0.0;
-        out[i] = (float)(log1p_d(e) * inverse + positive);
+    float a = abs_f(u);
+    int far = wide && a > 200.0f;
+    int32_t k;
+    float p = scaled ? exp_mantissa_lo_f(far ? -200.0f : -a, far ? 0.0f : (u >= 0.0f ? -lo : lo), &k)
+                     : exp_mantissa_f(far ? -200.0f : -a, &k);
+    float e = e_f(p, k, wide); /* below 2^-60 only the tiny side below reads it */
+    float l = log1p_f(e);
+    float positive = v > 0.0f ? v : 0.0f;
+    float y = scaled ? fma_f(l, inv.hi, fma_f(l, inv.lo, positive)) : l + positive;
+    if (!wide)
+        return y;
+    float tiny = ldexp_low_f(scaled ? fma_f(p, inv.hi, p * inv.lo) : p, k);
+    return e < 0x1p-60f && v <= 0.0f ? tiny : y;
+}
+
+/* softplus(x), or -softplus(-x) = log sigmoid(x) with sign = -1 */
+#define SOFTPLUS_LOOP(name, scaled, wide, sign)                                             \
+    CLONES static void name(const float *x, float *out, Py_ssize_t n, split_f b, split_f inv) \
+    {                                                                                       \
+        LOOP_PRAGMA                                                                         \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                \
+            float v = sign * x[i];                                                          \
+            float vc = v > 0x1p100f ? 0x1p100f : (v < -0x1p100f ? -0x1p100f : v);           \
+            float u = scaled ? b.hi * vc : v;                                               \
+            float lo = scaled ? times_lo(b, vc, u) : 0.0f;                                  \
+            out[i] = sign * softplus_f(v, u, lo, inv, scaled, wide);                        \
+        }                                                                                   \
+    }
+SOFTPLUS_LOOP(softplus_one_narrow, 0, 0, 1.0f)
+SOFTPLUS_LOOP(softplus_one_wide, 0, 1, 1.0f)
+SOFTPLUS_LOOP(softplus_beta_narrow, 1, 0, 1.0f)
+SOFTPLUS_LOOP(softplus_beta_wide, 1, 1, 1.0f)
+SOFTPLUS_LOOP(log_sigmoid_narrow, 0, 0, -1.0f)
+SOFTPLUS_LOOP(log_sigmoid_wide, 0, 1, -1.0f)
+
+/* beta = 1 (the default) without the product beta x */
+static void softplus_loop(const float *x, float *out, Py_ssize_t n, double beta)
+{
+    const split_f b = split(beta), inv = split(1.0 / beta);
+    const float limit = (float)(NARROW / beta) * 0.99f;
+    if (beta == 1.0) {
+        BY_BLOCKS(NARROW, softplus_one_narrow(xb, ob, m, b, inv),
+                  softplus_one_wide(xb, ob, m, b, inv))
+    } else {
+        BY_BLOCKS(limit, softplus_beta_narrow(xb, ob, m, b, inv),
+                  softplus_beta_wide(xb, ob, m, b, inv))
     }
 }
 
@@ -355,16 +488,24 @@ CLONES static void softplus_derivative_loop(const float *x, float *out, Py_ssize
 }
 
 /* the ELU family: pos x for x > 0, neg expm1(in x) otherwise (ELU: 1, alpha, 1; CELU: 1, alpha,
- * 1/alpha; SELU: scale, scale alpha, 1); expm1 only sees min(x, 0) */
+ * 1/alpha; SELU: scale, scale alpha, 1); expm1 only sees min(x, 0). In float32 arithmetic, each
+ * parameter as hi + lo and in x carried exactly: pos x within 0.5 ulp + 2^-23, neg expm1 within
+ * expm1_f's 1.5 ulp (1.75 with a lo) + 0.5 */
 CLONES static void elu_loop(
     const float *x, float *out, Py_ssize_t n, double pos, double neg, double in)
 {
+    const split_f p = split(pos), g = split(neg), c = split(in);
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double m = in * (xd >= 0.0 ? 0.0 : xd); /* -0 gives +0, as the NumPy kernel */
-        m = m < -200.0 ? -200.0 : m;
-        out[i] = (float)(xd > 0.0 ? pos * xd : neg * expm1_d(m));
+        float v = x[i];
+        float w = v >= 0.0f ? 0.0f : v; /* -0 gives +0, as the NumPy kernel */
+        float m = c.hi * w;
+        float lo = times_lo(c, w, m);
+        int low = m < -30.0f; /* e^-30 is below half an ulp of 1: expm1 is -1 */
+        float e = expm1_f(low ? -30.0f : m, low ? 0.0f : lo);
+        float finite = v > 0x1p127f ? 0x1p127f : v; /* p.lo inf would be NaN at p.lo = 0 */
+        float right = fma_f(p.hi, v, p.lo * finite);
+        out[i] = v > 0.0f ? right : fma_f(g.hi, e, g.lo * e);
     }
 }
 
@@ -454,19 +595,42 @@ CLONES static void gelu_derivative_loop(const float *x, float *out, Py_ssize_t n
 /* Mish x tanh(softplus(x)). With w = e^x and q = (1 + w)^2 = e^{2 softplus}: tanh = (q - 1)/(q + 1)
  * where q - 1 = w (w + 2) has no cancellation; for x >= 0 the same in e = e^{-x}:
  * tanh = (1 + 2e)/(1 + 2e + 2e^2). */
-CLONES static void mish_loop(const float *x, float *out, Py_ssize_t n)
+static inline float mish_f(float v, int wide)
+{
+    float a = abs_f(v);
+    int32_t k;
+    float p = exp_mantissa_f(wide && a > 200.0f ? -200.0f : -a, &k);
+    float e = e_f(p, k, wide); /* e^{-|x|}, exact where it can matter */
+    /* x >= 0: x (1 + 2e)/(1 + 2e + 2e^2); below x e (e + 2)/(e (e + 2) + 2), e (e + 2) =
+     * (p e + 2p) 2^k in one FMA, the quotient's remainder carried into the product: p's 1 ulp,
+     * 1 + 2e, the two numerators' and denominators' roundings: within 3.5 ulp */
+    float num = fma_f(2.0f, e, 1.0f);
+    float right = v * (num / fma_f(2.0f * e, e, num));
+    float vc = wide && v < -200.0f ? -200.0f : v;
+    float num_left = fma_f(p, e, 2.0f * p), den_left = fma_f(e, e + 2.0f, 2.0f);
+    float inv = 1.0f / den_left, q = num_left * inv;
+    float rem = fma_f(-q, den_left, num_left) * inv; /* x q + x rem rounds once */
+    float left = scale_f(fma_f(vc, q, vc * rem), k, wide);
+    return v >= 0.0f ? right : left;
+}
+
+CLONES static void mish_narrow(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double e = exp_d(-clamp_abs(xd, 200.0)); /* e^{-|x|} */
-        double m = e * (e + 2.0);
-        /* each side's numerator and denominator chosen before the one division */
-        double num = xd >= 0.0 ? 1.0 + 2.0 * e : m;
-        double den = xd >= 0.0 ? 1.0 + 2.0 * e + 2.0 * e * e : m + 2.0;
-        double xc = xd < -200.0 ? -200.0 : xd;
-        out[i] = (float)(xc * (num / den));
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = mish_f(x[i], 0);
+}
+
+CLONES static void mish_wide(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = mish_f(x[i], 1);
+}
+
+static void mish_loop(const float *x, float *out, Py_ssize_t n)
+{
+    BY_BLOCKS(NARROW, mish_narrow(xb, ob, m), mish_wide(xb, ob, m))
 }
 
 /* Mish' = tanh(sp) + x sech^2(sp) sigmoid(x), sech^2 = 4q/(q + 1)^2, each from e = e^{-|x|} */
@@ -606,16 +770,12 @@ CLONES static void shrink_derivative_loop(const float *x, float *out, Py_ssize_t
     }
 }
 
-/* log sigmoid(x) = -(log1p(e^-|x|) + max(-x, 0)) */
-CLONES static void log_sigmoid_loop(const float *x, float *out, Py_ssize_t n)
+/* log sigmoid(x) = -softplus(-x), in float32 arithmetic (softplus_f's bound) */
+static void log_sigmoid_loop(const float *x, float *out, Py_ssize_t n)
 {
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double e = exp_d(-clamp_abs(xd, 700.0));
-        double negative = xd < 0.0 ? -xd : 0.0;
-        out[i] = (float)(-(log1p_d(e) + negative));
-    }
+    const split_f one = {1.0f, 0.0f};
+    BY_BLOCKS(NARROW, log_sigmoid_narrow(xb, ob, m, one, one),
+              log_sigmoid_wide(xb, ob, m, one, one))
 }
 
 /* log sigmoid'(x) = sigmoid(-x) */
@@ -864,17 +1024,52 @@ CLONES static void tanhshrink_derivative_loop(const float *x, float *out, Py_ssi
     }
 }
 
-/* TanhExp x tanh(e^x); x clamped to [-200, 30] inside (tanh(e^30) is 1, 200 e^-200 is 0 in
- * float32), the factor x itself only clamped below (x = -inf gives -0, not -inf * 0) */
-CLONES static void tanhexp_loop(const float *x, float *out, Py_ssize_t n)
+/* TanhExp x tanh(E), E = e^x = p 2^k, in float32 arithmetic. E is carried as hi + lo (p = 1 +
+ * tail and its rounding error, exact by Fast2Sum): tanh multiplies E's error by up to
+ * sech^2 E. E < 2^-14: tanh E = E to 2^-29 relative, y = x p 2^k scaled last (subnormal tails).
+ * Otherwise tanh E = -m/(2 + m), m = expm1(-2E) (-2E exact, E clamped at 15: tanh 15 is 1 in
+ * float32), the quotient carried with its remainder and 2 + m's rounding error into x t, which
+ * rounds once: expm1_f's error (0.5 ulp of m where t is near 1, 1.5 relative where t is small,
+ * 1.75 with the lo) times |d ln t / d ln m| (2 and 1), and E's: within 3 ulp.
+ * x clamped at -200 in a wide block (200 e^-200 is float32 0; -inf gives -0). */
+static inline float tanhexp_f(float v, int wide)
+{
+    float xc = wide && v < -200.0f ? -200.0f : v;
+    int32_t k;
+    float tail = exp_tail_f(reduce_f(wide && xc > 30.0f ? 30.0f : xc, &k));
+    float p = 1.0f + tail;
+    float plo = tail - (p - 1.0f); /* 1 + tail = p + plo exactly */
+    float s = wide ? pow2_f(k < -126 ? -126 : k) : pow2_f(k);
+    float eh = p * s, el = plo * s; /* E = eh + el where E >= 2^-14 */
+    int big = eh > 15.0f;
+    float m = expm1_f(big ? -30.0f : -2.0f * eh, big ? 0.0f : -2.0f * el);
+    float d = 2.0f + m;
+    float delta = (2.0f - d) + m; /* 2 + m = d + delta exactly */
+    float inv = 1.0f / d;
+    float q = -m * inv;
+    float corr = (fma_f(-q, d, -m) - q * delta) * inv; /* t = q + corr */
+    float y = fma_f(v, q, (wide && v > 0x1p100f ? 0x1p100f : v) * corr); /* inf 0 is NaN */
+    float small = scale_f(xc * p, k, wide);
+    return eh < 0x1p-14f ? small : y;
+}
+
+CLONES static void tanhexp_narrow(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double m = xd < -200.0 ? -200.0 : xd;
-        double e = exp_d(m > 30.0 ? 30.0 : m);
-        out[i] = (float)(m * tanh_fast(e));
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = tanhexp_f(x[i], 0);
+}
+
+CLONES static void tanhexp_wide(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = tanhexp_f(x[i], 1);
+}
+
+static void tanhexp_loop(const float *x, float *out, Py_ssize_t n)
+{
+    BY_BLOCKS(NARROW, tanhexp_narrow(xb, ob, m), tanhexp_wide(xb, ob, m))
 }
 
 /* tanh(E) + x E sech^2(E), E = e^x, sech^2 E = 4F/(1 + F)^2 with F = e^{-2E} (1 - tanh^2
