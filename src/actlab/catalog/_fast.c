@@ -665,43 +665,61 @@ CLONES static void gaussian_derivative_loop(const float *x, float *out, Py_ssize
     }
 }
 
-/* arctan, fdlibm's reduction without branches: |x| is reduced to |u| <= 7/16 by one of
- * u = x, (2x - 1)/(2 + x), (x - 1)/(x + 1), (x - 1.5)/(1 + 1.5x), -1/x (one division, the
- * numerators and denominators exact in double), then atan(x) = atan(c) + atan(u) with
- * atan(u) = u (1 + z Q(z)), z = u^2, Q of degree 6 fitted as exp_d's (1.8e-12 relative; fdlibm's
- * degree 10 is for double's last bit). Then atan(c)'s low part (1e-17) doesn't matter either. */
-CLONES static void arctan_loop(const float *x, float *out, Py_ssize_t n)
+/* The loops in float32 arithmetic below (arctan, squareplus, bent_identity forward) count on
+ * fmaf being one rounding: besides AVX-512 they get an x86-64-v3 clone (AVX2 with FMA), where
+ * GCC's plain "avx2" clone would call libm's scalar fmaf; the baseline clone still does. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define FMA_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
+#else
+#define FMA_CLONES
+#endif
+
+/* arctan in float32 arithmetic (twice double's SIMD width; float division is several times
+ * faster than double's here), fdlibm's reduction without branches: |x| is reduced to
+ * |u| <= 7/16 by one of u = x, (2x - 1)/(2 + x), (x - 1)/(x + 1), (x - 1.5)/(1 + 1.5x), -1/x
+ * (the numerators exact by Sterbenz's lemma, each denominator one rounding: u is within 2 eps of
+ * its exact value, eps = 2^-24), then atan(x) = hi + (lo + atan(u)) with atan(c) = hi + lo to
+ * 2^-48 and atan(u) = u + u z Q(z), z = u^2, Q of degree 4 fitted as exp_d's (5.5e-2 eps
+ * relative with float32 coefficients).
+ * Error bound: u's 2 eps costs at most 2 eps |u|, the rounding of u + u z Q eps |u|; over the
+ * four intervals 3|u| <= 0.93 |atan x| (worst at x = 0.6875, u = -0.185), the polynomial and the
+ * small terms' roundings 0.07 eps |atan x|: 1.0 eps relative before the final rounding, so
+ * <= 1.5 ulp (the accuracy scan measures ~1). */
+FMA_CLONES static void arctan_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double a = __builtin_fabs(xd);
+        float v = x[i];
+        float a = __builtin_fabsf(v);
         /* one select per interval, in order (nested ternaries keep GCC from vectorising) */
-        double num = a, den = 1.0, hi = 0.0;
-        int lower = a >= 0.4375, middle = a >= 0.6875, upper = a >= 1.1875, far = a >= 2.4375;
-        num = lower ? 2.0 * a - 1.0 : num;
-        den = lower ? 2.0 + a : den;
-        hi = lower ? 4.63647609000806093515e-01 : hi; /* atan(1/2) */
-        num = middle ? a - 1.0 : num;
-        den = middle ? a + 1.0 : den;
-        hi = middle ? 7.85398163397448278999e-01 : hi; /* atan(1) */
-        num = upper ? a - 1.5 : num;
-        den = upper ? 1.0 + 1.5 * a : den;
-        hi = upper ? 9.82793723247329054082e-01 : hi; /* atan(3/2) */
-        num = far ? -1.0 : num;
+        float num = a, den = 1.0f, hi = 0.0f, lo = 0.0f;
+        int lower = a >= 0.4375f, middle = a >= 0.6875f, upper = a >= 1.1875f,
+            far = a >= 2.4375f;
+        num = lower ? 2.0f * a - 1.0f : num;
+        den = lower ? 2.0f + a : den;
+        hi = lower ? 0x1.dac67p-2f : hi; /* atan(1/2) */
+        lo = lower ? 0x1.586ed4p-28f : lo;
+        num = middle ? a - 1.0f : num;
+        den = middle ? a + 1.0f : den;
+        hi = middle ? 0x1.921fb6p-1f : hi; /* atan(1) */
+        lo = middle ? -0x1.777a5cp-26f : lo;
+        num = upper ? a - 1.5f : num;
+        den = upper ? __builtin_fmaf(1.5f, a, 1.0f) : den;
+        hi = upper ? 0x1.f730bep-1f : hi; /* atan(3/2) */
+        lo = upper ? -0x1.afc12cp-26f : lo;
+        num = far ? -1.0f : num;
         den = far ? a : den;
-        hi = far ? 1.57079632679489655800e+00 : hi; /* atan(inf) */
-        double u = num / den;
-        double z = u * u;
-        double q = -0.035657698533140186;
-        q = q * z + 0.06859332924800977;
-        q = q * z - 0.08966986899540721;
-        q = q * z + 0.11100700074242029;
-        q = q * z - 0.1428524015850486;
-        q = q * z + 0.19999989686096484;
-        q = q * z - 0.33333333257109826;
-        double t = hi + (u + u * (z * q));
-        out[i] = (float)__builtin_copysign(t, xd);
+        hi = far ? 0x1.921fb6p+0f : hi; /* pi/2 */
+        lo = far ? -0x1.777a5cp-25f : lo;
+        float u = num / den;
+        float z = u * u;
+        float q = -0.05819093808531761f;
+        q = q * z + 0.1049080342054367f;
+        q = q * z - 0.14229580760002136f;
+        q = q * z + 0.19997738301753998f;
+        q = q * z - 0.3333330452442169f;
+        float t = hi + (u + __builtin_fmaf(u, z * q, lo));
+        out[i] = __builtin_copysignf(t, v);
     }
 }
 
@@ -781,15 +799,37 @@ CLONES static void isrlu_derivative_loop(const float *x, float *out, Py_ssize_t 
 
 #define FLT_BIG 3.4028234663852886e38 /* float32's largest: only +-inf is clamped */
 
-/* squareplus (x + r)/2, r = sqrt(x^2 + b); for x < 0 b / (2 (r - x)), which doesn't cancel */
-CLONES static void squareplus_loop(const float *x, float *out, Py_ssize_t n, double b)
+/* squareplus in float32 arithmetic (sqrtf and float division are several times faster than
+ * double's here; b in [2^-100, 2^40], the wrapper's condition). a = |x|, r = sqrtf(fmaf(a, a, b))
+ * (a clamped at 2^60, so a^2 can't overflow; beyond it r = a, as b / a^2 < 2^-80), s = a/2 + r/2
+ * rounded, e its rounding error (Fast2Sum, exact: r >= a), so s + e = f(|x|) to r's error.
+ * x >= 0: f = s. x < 0: f = (b/4) / (s + e), which doesn't cancel, with the quotient's
+ * remainder (an FMA, exact), e and b/4's low part folded in by one Newton correction.
+ * Error bound (eps = 2^-24): r is within 1.5 eps of sqrt(x^2 + b) (the FMA's rounding halved,
+ * the sqrt's; 2 eps where b is not a float32 number), and a + r within that times
+ * r/(a + r) <= 1; the correction's own error is O(eps^2): <= 2 ulp (2.5) with the final
+ * rounding on both sides (the accuracy scan measures ~1). +-inf: inf and 0; NaN stays. */
+FMA_CLONES static void squareplus_loop(const float *x, float *out, Py_ssize_t n, double b)
 {
+    const float bf = (float)b;
+    const float quarter = (float)(0.25 * b), quarter_lo = (float)(0.25 * b - (double)quarter);
+    const float inverse = 1.0f / quarter;
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double r = __builtin_sqrt(xd * xd + b);
-        double left = (0.25 * b) / (0.5 * r - 0.5 * xd);
-        out[i] = (float)(xd < 0.0 ? left : 0.5 * xd + 0.5 * r);
+        float v = x[i];
+        float a = __builtin_fabsf(v);
+        float ac = a > 0x1p60f ? 0x1p60f : a;
+        float r = __builtin_sqrtf(__builtin_fmaf(ac, ac, bf));
+        r = a > 0x1p60f ? a : r;
+        float rh = 0.5f * r, ah = 0.5f * a; /* halves: a + r would overflow near FLT_MAX */
+        float s = rh + ah;
+        float e = ah - (s - rh);
+        float y = quarter / s;
+        float t = __builtin_fmaf(-y, s, quarter) + quarter_lo;
+        t = __builtin_fmaf(-y, e, t);
+        float left = __builtin_fmaf(t, y * inverse, y);
+        left = a < __builtin_inff() ? left : 0.0f; /* -inf: s - rh is NaN there */
+        out[i] = v < 0.0f ? left : s;
     }
 }
 
@@ -807,17 +847,34 @@ CLONES static void squareplus_derivative_loop(const float *x, float *out, Py_ssi
 }
 
 
-/* bent identity x + x^2 / (2 (h + 1)), h = sqrt(x^2 + 1): its one cancellation (x -> -inf)
- * costs a few double ulp, nothing in float32; +-inf keeps its limit (inf / inf would be NaN) */
-CLONES static void bent_identity_loop(const float *x, float *out, Py_ssize_t n)
+/* bent identity x + (h - 1)/2, h = sqrt(x^2 + 1), in float32 arithmetic (sqrtf and float
+ * division are several times faster than double's here), by region so nothing cancels (the
+ * NumPy kernel's float64 forms): |x| < 1: x + x^2 / (2 (h + 1)); x >= 1: x + (h - 1)/2 (h - 1
+ * exact up to h = 2, Sterbenz); x <= -1: x/2 + (1/(h + |x|) - 1)/2, as h - 1 = x^2/(h + 1)
+ * and h + x = 1/(h - x). h = sqrtf(fmaf(x, x, 1)) is within 1.5 eps (eps = 2^-24; |x| clamped
+ * at 2^60, where h = |x| to 2^-120). Error bound: the quotient's (x^2 or 1 over h + 1 or
+ * h + |x|) 3.9 eps times its share of the result (<= 0.26, at x = -1) is 1.0 eps; h's 1.5 eps
+ * times h/2 over the result (<= 0.59, at x = 1) plus h - 1's rounding is 1.2 eps; x <= -1:
+ * 0.75 eps plus the constant's rounding 0.37 eps: <= 1.7 ulp with the final rounding (the
+ * accuracy scan measures ~1). +-inf keeps its limit, NaN stays. */
+FMA_CLONES static void bent_identity_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double xc = xd > FLT_BIG ? FLT_BIG : (xd < -FLT_BIG ? -FLT_BIG : xd);
-        double h = __builtin_sqrt(xc * xc + 1.0);
-        double y = xc + (xc * xc) / (2.0 * (h + 1.0));
-        out[i] = (float)(xd == xc ? y : xd);
+        float v = x[i];
+        float a = __builtin_fabsf(v);
+        float ac = a > 0x1p60f ? 0x1p60f : a;
+        float h = __builtin_sqrtf(__builtin_fmaf(ac, ac, 1.0f));
+        h = a > 0x1p60f ? a : h;
+        int left_side = v <= -1.0f;
+        float num = left_side ? 1.0f : v * v;
+        float den = left_side ? h + a : h + 1.0f;
+        float q = num / den; /* one division for both sides */
+        float near = __builtin_fmaf(0.5f, q, v);
+        float right = __builtin_fmaf(0.5f, h - 1.0f, v);
+        float left = __builtin_fmaf(0.5f, v, __builtin_fmaf(0.5f, q, -0.5f));
+        float y = v >= 1.0f ? right : near;
+        out[i] = left_side ? left : y;
     }
 }
 
