@@ -34,6 +34,9 @@ FLOAT32_FORWARD: dict[str, float] = {
     "selu": 2.25,
     "mish": 3.5,
     "tanhexp": 3.0,
+    "squareplus": 1.0,
+    "bent_identity": 1.7,
+    "arctan": 1.5,
 }
 
 

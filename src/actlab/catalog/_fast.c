@@ -1,11 +1,18 @@
-/* Fused float32 kernels for the catalog's exp family: one pass over memory, exact to < 1 ulp.
+/* Fused float32 kernels for the catalog: one pass over memory, within 4 ulp (most within 1).
  *
- * Each kernel reads a float32 x, computes in double with its own vectorisable exp/expm1/log1p
- * (polynomials with a bit-cast 2^k, no libm calls, so the compiler vectorises the loop), and
- * rounds once to float32. Double carries 29 bits more than float32 needs: the polynomials are
- * accurate to ~5e-11 relative (0.001 float32 ulp), so the float32 result is within ~0.501 ulp
- * (well inside the catalog's 4 ulp; the tests measure it). The compiler may fuse a * b + c into
- * one FMA where the CPU has it (30-40 % faster here): that changes the last float64 bits only.
+ * Two kinds of loop, both reading a float32 x with their own vectorisable building blocks
+ * (polynomials with a bit-cast 2^k, no libm calls, so the compiler vectorises the loop):
+ * - in double, rounded once to float32: double carries 29 bits more than float32 needs, the
+ *   polynomials are accurate to ~5e-11 relative (0.001 float32 ulp), so the result is within
+ *   ~0.501 ulp. Every derivative loop, and the forward loops of GELU, its tanh form, Serf,
+ *   tanhshrink, ISRU/ISRLU, exponential and gaussian.
+ * - in float32 arithmetic (_f32.h), twice double's SIMD width, where the double loop cost more
+ *   than three copies of memory traffic: the forward loops of sigmoid, SiLU, softplus,
+ *   log-sigmoid, the ELU family, Mish, TanhExp, arctan, squareplus and the bent identity. Each
+ *   states its error bound (1 to 3.5 ulp) from its roundings; tests/test_catalog_compiled.py
+ *   holds each to it on 4M inputs against the float64 kernel.
+ * The compiler may fuse a * b + c into one FMA where the CPU has it: in the double loops that
+ * changes the last float64 bits only; the float32 loops count on it (FMA_CLONES).
  *
  * The formulas are the NumPy kernels' (actlab/catalog/classic.py, smooth.py, gated.py,
  * gaussian_family.py), term for term: e = exp(-|u|) never overflows, no 1 - sigma, no
@@ -23,10 +30,15 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The loops in float32 arithmetic (_f32.h) count on fmaf being one rounding: besides AVX-512
+ * (whose vector FMA is part of AVX-512F) they get an x86-64-v3 clone (AVX2 with FMA), where
+ * GCC's plain "avx2" clone would call libm's scalar fmaf; the baseline clone still does. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define FMA_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #else
 #define CLONES
+#define FMA_CLONES
 #endif
 
 #define LOOP_PRAGMA _Pragma("GCC ivdep")
@@ -319,14 +331,14 @@ static inline float sigmoid_f(float u, int wide)
     return u >= 0.0f ? s : scale_f(p * s, k, wide);
 }
 
-CLONES static void sigmoid_narrow(const float *x, float *out, Py_ssize_t n)
+FMA_CLONES static void sigmoid_narrow(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++)
         out[i] = sigmoid_f(x[i], 0);
 }
 
-CLONES static void sigmoid_wide(const float *x, float *out, Py_ssize_t n)
+FMA_CLONES static void sigmoid_wide(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++)
@@ -383,7 +395,7 @@ static inline float silu_f(float v, split_f b, int scaled, int wide)
 }
 
 #define SILU_LOOP(name, scaled, wide)                                                       \
-    CLONES static void name(const float *x, float *out, Py_ssize_t n, split_f b)            \
+    FMA_CLONES static void name(const float *x, float *out, Py_ssize_t n, split_f b)        \
     {                                                                                       \
         LOOP_PRAGMA                                                                         \
         for (Py_ssize_t i = 0; i < n; i++)                                                  \
@@ -443,7 +455,8 @@ static inline float softplus_f(float v, float u, float lo, split_f inv, int scal
 
 /* softplus(x), or -softplus(-x) = log sigmoid(x) with sign = -1 */
 #define SOFTPLUS_LOOP(name, scaled, wide, sign)                                             \
-    CLONES static void name(const float *x, float *out, Py_ssize_t n, split_f b, split_f inv) \
+    FMA_CLONES static void name(const float *x, float *out, Py_ssize_t n, split_f b,        \
+                                split_f inv)                                                \
     {                                                                                       \
         LOOP_PRAGMA                                                                         \
         for (Py_ssize_t i = 0; i < n; i++) {                                                \
@@ -491,7 +504,7 @@ CLONES static void softplus_derivative_loop(const float *x, float *out, Py_ssize
  * 1/alpha; SELU: scale, scale alpha, 1); expm1 only sees min(x, 0). In float32 arithmetic, each
  * parameter as hi + lo and in x carried exactly: pos x within 0.5 ulp + 2^-23, neg expm1 within
  * expm1_f's 1.5 ulp (1.75 with a lo) + 0.5 */
-CLONES static void elu_loop(
+FMA_CLONES static void elu_loop(
     const float *x, float *out, Py_ssize_t n, double pos, double neg, double in)
 {
     const split_f p = split(pos), g = split(neg), c = split(in);
@@ -614,14 +627,14 @@ static inline float mish_f(float v, int wide)
     return v >= 0.0f ? right : left;
 }
 
-CLONES static void mish_narrow(const float *x, float *out, Py_ssize_t n)
+FMA_CLONES static void mish_narrow(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++)
         out[i] = mish_f(x[i], 0);
 }
 
-CLONES static void mish_wide(const float *x, float *out, Py_ssize_t n)
+FMA_CLONES static void mish_wide(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++)
@@ -825,43 +838,64 @@ CLONES static void gaussian_derivative_loop(const float *x, float *out, Py_ssize
     }
 }
 
-/* arctan, fdlibm's reduction without branches: |x| is reduced to |u| <= 7/16 by one of
- * u = x, (2x - 1)/(2 + x), (x - 1)/(x + 1), (x - 1.5)/(1 + 1.5x), -1/x (one division, the
- * numerators and denominators exact in double), then atan(x) = atan(c) + atan(u) with
- * atan(u) = u (1 + z Q(z)), z = u^2, Q of degree 6 fitted as exp_d's (1.8e-12 relative; fdlibm's
- * degree 10 is for double's last bit). Then atan(c)'s low part (1e-17) doesn't matter either. */
-CLONES static void arctan_loop(const float *x, float *out, Py_ssize_t n)
+/* c ? t : f as bit masks: GCC turns ternaries that feed one division into two divisions */
+static inline float pick_bits(int c, float t, float f)
+{
+    uint32_t m = -(uint32_t)c, tb, fb;
+    memcpy(&tb, &t, sizeof tb);
+    memcpy(&fb, &f, sizeof fb);
+    tb = (tb & m) | (fb & ~m);
+    memcpy(&t, &tb, sizeof t);
+    return t;
+}
+
+/* arctan in float32 arithmetic (twice double's SIMD width; float division is several times
+ * faster than double's here), fdlibm's reduction without branches: |x| is reduced to
+ * |u| <= 7/16 by one of u = x, (2x - 1)/(2 + x), (x - 1)/(x + 1), (x - 1.5)/(1 + 1.5x), -1/x
+ * (the numerators exact by Sterbenz's lemma, each denominator one rounding: u is within 2 eps of
+ * its exact value, eps = 2^-24), then atan(x) = hi + (lo + atan(u)) with atan(c) = hi + lo to
+ * 2^-48 and atan(u) = u + u z Q(z), z = u^2, Q of degree 4 fitted as exp_d's (5.5e-2 eps
+ * relative with float32 coefficients).
+ * Error bound: u's 2 eps (-1/x: 1; x: 0) moves atan by at most 2 eps |u|, the rounding of
+ * u + u z Q by eps |u|, and over the four intervals 3|u| <= 0.93 |atan x| (worst at x = 0.6875,
+ * u = -0.185); the polynomial's 0.055 eps and the roundings inside u z Q (4 eps of a term
+ * <= 0.064 |atan x|) add 0.03 eps there and 0.33 eps below 7/16, where u = x is exact: at most
+ * 1 eps relative before the final rounding, <= 1.5 ulp (measured: 0.85, every 61st float32). */
+FMA_CLONES static void arctan_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double a = __builtin_fabs(xd);
+        float v = x[i];
+        float a = __builtin_fabsf(v);
         /* one select per interval, in order (nested ternaries keep GCC from vectorising) */
-        double num = a, den = 1.0, hi = 0.0;
-        int lower = a >= 0.4375, middle = a >= 0.6875, upper = a >= 1.1875, far = a >= 2.4375;
-        num = lower ? 2.0 * a - 1.0 : num;
-        den = lower ? 2.0 + a : den;
-        hi = lower ? 4.63647609000806093515e-01 : hi; /* atan(1/2) */
-        num = middle ? a - 1.0 : num;
-        den = middle ? a + 1.0 : den;
-        hi = middle ? 7.85398163397448278999e-01 : hi; /* atan(1) */
-        num = upper ? a - 1.5 : num;
-        den = upper ? 1.0 + 1.5 * a : den;
-        hi = upper ? 9.82793723247329054082e-01 : hi; /* atan(3/2) */
-        num = far ? -1.0 : num;
+        float num = a, den = 1.0f, hi = 0.0f, lo = 0.0f;
+        int lower = a >= 0.4375f, middle = a >= 0.6875f, upper = a >= 1.1875f,
+            far = a >= 2.4375f;
+        num = lower ? 2.0f * a - 1.0f : num;
+        den = lower ? 2.0f + a : den;
+        hi = lower ? 0x1.dac67p-2f : hi; /* atan(1/2) */
+        lo = lower ? 0x1.586ed4p-28f : lo;
+        num = middle ? a - 1.0f : num;
+        den = middle ? a + 1.0f : den;
+        hi = middle ? 0x1.921fb6p-1f : hi; /* atan(1) */
+        lo = middle ? -0x1.777a5cp-26f : lo;
+        num = upper ? a - 1.5f : num;
+        den = upper ? __builtin_fmaf(1.5f, a, 1.0f) : den;
+        hi = upper ? 0x1.f730bep-1f : hi; /* atan(3/2) */
+        lo = upper ? -0x1.afc12cp-26f : lo;
+        num = far ? -1.0f : num;
         den = far ? a : den;
-        hi = far ? 1.57079632679489655800e+00 : hi; /* atan(inf) */
-        double u = num / den;
-        double z = u * u;
-        double q = -0.035657698533140186;
-        q = q * z + 0.06859332924800977;
-        q = q * z - 0.08966986899540721;
-        q = q * z + 0.11100700074242029;
-        q = q * z - 0.1428524015850486;
-        q = q * z + 0.19999989686096484;
-        q = q * z - 0.33333333257109826;
-        double t = hi + (u + u * (z * q));
-        out[i] = (float)__builtin_copysign(t, xd);
+        hi = far ? 0x1.921fb6p+0f : hi; /* pi/2 */
+        lo = far ? -0x1.777a5cp-25f : lo;
+        float u = num / den;
+        float z = u * u;
+        float q = -0.05819093808531761f;
+        q = q * z + 0.1049080342054367f;
+        q = q * z - 0.14229580760002136f;
+        q = q * z + 0.19997738301753998f;
+        q = q * z - 0.3333330452442169f;
+        float t = hi + (u + __builtin_fmaf(u, z * q, lo));
+        out[i] = __builtin_copysignf(t, v);
     }
 }
 
@@ -939,17 +973,43 @@ CLONES static void isrlu_derivative_loop(const float *x, float *out, Py_ssize_t 
     }
 }
 
-#define FLT_BIG 3.4028234663852886e38 /* float32's largest: only +-inf is clamped */
 
-/* squareplus (x + r)/2, r = sqrt(x^2 + b); for x < 0 b / (2 (r - x)), which doesn't cancel */
-CLONES static void squareplus_loop(const float *x, float *out, Py_ssize_t n, double b)
+/* squareplus in float32 arithmetic (sqrtf and float division are several times faster than
+ * double's here; b in [2^-100, 2^40], the wrapper's condition). a = |x|, r = sqrtf(q),
+ * q = fmaf(a, a, b) (a clamped at 2^60, so a^2 can't overflow; beyond it r = a, as
+ * b / a^2 < 2^-80), r_lo = (q - r^2 + b's low part) / 2r (the remainder an FMA, exact), so
+ * r + r_lo is sqrt(q + b_lo) to eps^2 (eps = 2^-24); s = a/2 + r/2 rounded, e its rounding error
+ * (Fast2Sum, exact: r >= a) plus r_lo/2, so s + e = f(|x|) to q's rounding.
+ * x >= 0: f = s + e. x < 0: f = (b/4) / (s + e), which doesn't cancel, with the quotient's
+ * remainder (an FMA, exact), e and b/4's low part folded in by one Newton correction.
+ * Error bound: q's one rounding (eps relative) moves r by eps/2 and a + r by at most that, the
+ * corrections' own errors are O(eps^2): <= 1 ulp with the final rounding, both sides
+ * (measured: 1.0, every 61st float32; without r_lo 2.0, at 0.3 instead of 0.4 ns per element).
+ * +-inf: inf and 0; NaN stays. */
+FMA_CLONES static void squareplus_loop(const float *x, float *out, Py_ssize_t n, double b)
 {
+    const float bf = (float)b, b_lo = (float)(b - (double)bf);
+    const float quarter = (float)(0.25 * b), quarter_lo = (float)(0.25 * b - (double)quarter);
+    const float inverse = 1.0f / quarter;
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double r = __builtin_sqrt(xd * xd + b);
-        double left = (0.25 * b) / (0.5 * r - 0.5 * xd);
-        out[i] = (float)(xd < 0.0 ? left : 0.5 * xd + 0.5 * r);
+        float v = x[i];
+        float a = __builtin_fabsf(v);
+        float ac = a > 0x1p60f ? 0x1p60f : a;
+        float q = __builtin_fmaf(ac, ac, bf);
+        float r = __builtin_sqrtf(q);
+        float r_lo = (__builtin_fmaf(-r, r, q) + b_lo) * (0.5f / r);
+        r = a > 0x1p60f ? a : r;
+        float rh = 0.5f * r, ah = 0.5f * a; /* halves: a + r would overflow near FLT_MAX */
+        float s = rh + ah;
+        float e = __builtin_fmaf(0.5f, r_lo, ah - (s - rh));
+        e = a > 0x1p60f ? 0.0f : e; /* s = a exactly there; at inf s - rh is NaN */
+        float y = quarter / s;
+        float t = __builtin_fmaf(-y, s, quarter) + quarter_lo;
+        t = __builtin_fmaf(-y, e, t);
+        float left = __builtin_fmaf(t, y * inverse, y);
+        left = a < __builtin_inff() ? left : 0.0f; /* -inf: 0 * inf in t */
+        out[i] = v < 0.0f ? left : s + e;
     }
 }
 
@@ -967,17 +1027,33 @@ CLONES static void squareplus_derivative_loop(const float *x, float *out, Py_ssi
 }
 
 
-/* bent identity x + x^2 / (2 (h + 1)), h = sqrt(x^2 + 1): its one cancellation (x -> -inf)
- * costs a few double ulp, nothing in float32; +-inf keeps its limit (inf / inf would be NaN) */
-CLONES static void bent_identity_loop(const float *x, float *out, Py_ssize_t n)
+/* bent identity x + (h - 1)/2, h = sqrt(x^2 + 1), in float32 arithmetic (sqrtf and float
+ * division are several times faster than double's here), by region so nothing cancels (the
+ * NumPy kernel's float64 forms): |x| < 1: x + x^2 / (2 (h + 1)); x >= 1: x + (h - 1)/2 (h - 1
+ * exact up to h = 2, Sterbenz); x <= -1: x/2 + (1/(h + |x|) - 1)/2, as h - 1 = x^2/(h + 1)
+ * and h + x = 1/(h - x). h = sqrtf(fmaf(x, x, 1)) is within 1.5 eps (eps = 2^-24; |x| clamped
+ * at 2^60, where h = |x| to 2^-120). Error bound: the quotient's (x^2 or 1 over h + 1 or
+ * h + |x|) 3.9 eps times its share of the result (<= 0.26, at x = -1) is 1.0 eps; h's 1.5 eps
+ * times h/2 over the result (<= 0.59, at x = 1) plus h - 1's rounding is 1.2 eps; x <= -1:
+ * 0.75 eps plus the constant's rounding 0.37 eps: <= 1.7 ulp with the final rounding
+ * (measured: 0.95, every 61st float32). +-inf keeps its limit, NaN stays. */
+FMA_CLONES static void bent_identity_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double xc = xd > FLT_BIG ? FLT_BIG : (xd < -FLT_BIG ? -FLT_BIG : xd);
-        double h = __builtin_sqrt(xc * xc + 1.0);
-        double y = xc + (xc * xc) / (2.0 * (h + 1.0));
-        out[i] = (float)(xd == xc ? y : xd);
+        float v = x[i];
+        float a = __builtin_fabsf(v);
+        float ac = a > 0x1p60f ? 0x1p60f : a;
+        float h = __builtin_sqrtf(__builtin_fmaf(ac, ac, 1.0f));
+        h = a > 0x1p60f ? a : h;
+        int left_side = v <= -1.0f;
+        /* one division for both sides */
+        float q = pick_bits(left_side, 1.0f, v * v) / (h + pick_bits(left_side, a, 1.0f));
+        float near = __builtin_fmaf(0.5f, q, v);
+        float right = __builtin_fmaf(0.5f, h - 1.0f, v);
+        float left = __builtin_fmaf(0.5f, v, __builtin_fmaf(0.5f, q, -0.5f));
+        float y = v >= 1.0f ? right : near;
+        out[i] = left_side ? left : y;
     }
 }
 
@@ -1053,14 +1129,14 @@ static inline float tanhexp_f(float v, int wide)
     return eh < 0x1p-14f ? small : y;
 }
 
-CLONES static void tanhexp_narrow(const float *x, float *out, Py_ssize_t n)
+FMA_CLONES static void tanhexp_narrow(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++)
         out[i] = tanhexp_f(x[i], 0);
 }
 
-CLONES static void tanhexp_wide(const float *x, float *out, Py_ssize_t n)
+FMA_CLONES static void tanhexp_wide(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++)

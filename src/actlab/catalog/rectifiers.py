@@ -77,11 +77,14 @@ def _rrelu_slope(lower: Any, upper: Any) -> Any:
     return (lower + upper) / 2
 
 
+# evaluation mode is a leaky ReLU: the same loops, the slope rounded to float32 as NumPy does
+@compiled("leaky", lambda lower, upper: (_rrelu_slope(lower, upper),))
 @blocked
 def _rrelu(x: np.ndarray, out: np.ndarray, lower: Any, upper: Any) -> np.ndarray:
     return leaky(x, out, _rrelu_slope(lower, upper))
 
 
+@compiled("step", lambda lower, upper: (0.0, 1.0, _rrelu_slope(lower, upper)))
 @blocked
 def _rrelu_derivative(x: np.ndarray, out: np.ndarray, lower: Any, upper: Any) -> np.ndarray:
     return step(x, out, 0.0, 1.0, _rrelu_slope(lower, upper))
@@ -107,11 +110,13 @@ def _xu_slope(lower: Any, upper: Any) -> Any:
     return 2 / (lower + upper)
 
 
+@compiled("leaky", lambda lower, upper: (_xu_slope(lower, upper),))
 @blocked
 def _rrelu_xu(x: np.ndarray, out: np.ndarray, lower: Any, upper: Any) -> np.ndarray:
     return leaky(x, out, _xu_slope(lower, upper))
 
 
+@compiled("step", lambda lower, upper: (0.0, 1.0, _xu_slope(lower, upper)))
 @blocked
 def _rrelu_xu_derivative(x: np.ndarray, out: np.ndarray, lower: Any, upper: Any) -> np.ndarray:
     return step(x, out, 0.0, 1.0, _xu_slope(lower, upper))

@@ -168,7 +168,8 @@ def _squareplus_root(x: np.ndarray, b: Any, precise: bool) -> np.ndarray:
     return np.sqrt(root, out=root)
 
 
-@compiled("squareplus", lambda b: (b,) if b > 0 else None)  # float32: one pass (_fast.c)
+# float32: one pass (_fast.c) in float32 arithmetic, for b in [2^-100, 2^40] (its error bound's)
+@compiled("squareplus", lambda b: (b,) if 2.0**-100 <= b <= 2.0**40 else None)
 @precise_kernel
 def _squareplus(x: np.ndarray, out: np.ndarray, precise: bool, b: Any) -> np.ndarray:
     # hypot(x, sqrt b) = sqrt(x^2 + b) without overflow; x < 0 uses b / (2 (hypot - x)),
