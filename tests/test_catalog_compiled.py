@@ -21,23 +21,7 @@ from actlab.catalog import _compiled
 
 RECORDS = list(actlab.records())
 
-#: forward loops that compute in float32 arithmetic (twice double's SIMD width) instead of
-#: rounding a float64 formula once: each is within its error bound of the exact value (the
-#: accuracy tests measure it against mpmath), so within that bound + 1/2 ulp of the NumPy kernel
-FLOAT32_FORWARD: dict[str, float] = {
-    "sigmoid": 2.25,
-    "silu": 3.0,
-    "softplus": 2.5,
-    "log_sigmoid": 2.5,
-    "elu": 2.25,
-    "celu": 2.25,
-    "selu": 2.25,
-    "mish": 3.5,
-    "tanhexp": 3.0,
-    "squareplus": 1.0,
-    "bent_identity": 1.7,
-    "arctan": 1.5,
-}
+FLOAT32_FORWARD = _compiled.FLOAT32_BOUNDS
 
 
 def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
