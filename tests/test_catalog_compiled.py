@@ -89,6 +89,32 @@ def test_narrow_and_wide_blocks_give_the_same_bits(spec):
     np.testing.assert_array_equal(narrow[keep], wide[keep])
 
 
+EXTREME_PARAMS = [
+    *(f"silu(beta={b})" for b in (1e-30, 1e-5, 0.3, 3, 1e5, 1e30)),
+    *(f"softplus(beta={b})" for b in (1e-30, 1e-5, 0.3, 3, 1e5, 1e30)),
+    *(f"elu(alpha={a})" for a in (1e-20, 0.3, 7, 1e20)),
+    *(f"celu(alpha={a})" for a in (1e-3, 0.3, 7, 1e3)),
+]
+
+
+@pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled kernels were not built")
+@pytest.mark.parametrize("spec", EXTREME_PARAMS)
+def test_float32_loops_at_far_parameters(spec):
+    """Tiny and huge beta or alpha, subnormal and huge x, +-inf: the NumPy kernel's answer."""
+    rng = np.random.default_rng(3)
+    magnitudes = 2.0 ** rng.uniform(-149, 127.9, 3000) * rng.choice([-1, 1], 3000)
+    specials = [0.0, -0.0, np.inf, -np.inf, np.nan, 3.4e38, -3.4e38, 1e-45, -1e-45]
+    x = np.concatenate([rng.uniform(-300, 300, 3000), magnitudes, specials]).astype(np.float32)
+    f = actlab.get(spec)
+    for order in (np.sort(x), x):  # sorted: whole blocks narrow or wide; mixed: all wide
+        fast = f(order)
+        with _compiled.disabled():
+            slow = f(order)
+        steps = _ulps(fast, slow)
+        bound = FLOAT32_FORWARD[f.record.name] + 0.5
+        assert steps.max() <= bound, f"{steps.max()} ulp apart at x = {order[steps.argmax()]!r}"
+
+
 def test_params_the_loops_do_not_take_fall_back_to_numpy():
     x = np.linspace(-5, 5, 101, dtype=np.float32)
     f = actlab.get("silu(beta=0)")  # beta = 0 is x/2: the C loop only takes beta > 0

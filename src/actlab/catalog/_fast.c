@@ -27,6 +27,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -378,7 +380,7 @@ CLONES static void tanh_derivative_loop(const float *x, float *out, Py_ssize_t n
  * lo) and the product x p s. */
 static inline float silu_f(float v, split_f b, int scaled, int wide)
 {
-    float vc = wide ? (v > 0x1p100f ? 0x1p100f : (v < -0x1p100f ? -0x1p100f : v)) : v;
+    float vc = wide ? (v > FLT_MAX ? FLT_MAX : (v < -FLT_MAX ? -FLT_MAX : v)) : v; /* +-inf */
     float u = scaled ? b.hi * vc : vc;
     float a = abs_f(u);
     int far = wide && a > 200.0f;
@@ -391,7 +393,10 @@ static inline float silu_f(float v, split_f b, int scaled, int wide)
         p = exp_mantissa_f(far ? -200.0f : -a, &k);
     }
     float s = recip_one_plus_f(e_f(p, k, wide));
-    return u >= 0.0f ? v * s : scale_f(vc * (p * s), k, wide);
+    /* x p s 2^k: a huge x (tiny beta) takes 2^-64 of it first, so x p s can't overflow */
+    int huge = wide && abs_f(vc) > 0x1p100f;
+    float left = scale_f((huge ? vc * 0x1p-64f : vc) * (p * s), huge ? k + 64 : k, wide);
+    return u >= 0.0f ? v * s : left;
 }
 
 #define SILU_LOOP(name, scaled, wide)                                                       \
@@ -410,7 +415,8 @@ SILU_LOOP(silu_beta_wide, 1, 1)
 static void silu_loop(const float *x, float *out, Py_ssize_t n, double beta)
 {
     const split_f b = split(beta);
-    const float limit = (float)(NARROW / beta) * 0.99f; /* |b.hi x| <= 80 */
+    /* |b.hi x| <= 80; +-inf always wide */
+    const float limit = (float)fmin(NARROW / beta * 0.99, 0x1p100);
     if (beta == 1.0) {
         BY_BLOCKS(NARROW, silu_one_narrow(xb, ob, m, b), silu_one_wide(xb, ob, m, b))
     } else {
@@ -461,7 +467,7 @@ static inline float softplus_f(float v, float u, float lo, split_f inv, int scal
         LOOP_PRAGMA                                                                         \
         for (Py_ssize_t i = 0; i < n; i++) {                                                \
             float v = sign * x[i];                                                          \
-            float vc = v > 0x1p100f ? 0x1p100f : (v < -0x1p100f ? -0x1p100f : v);           \
+            float vc = v > FLT_MAX ? FLT_MAX : (v < -FLT_MAX ? -FLT_MAX : v); /* +-inf */     \
             float u = scaled ? b.hi * vc : v;                                               \
             float lo = scaled ? times_lo(b, vc, u) : 0.0f;                                  \
             out[i] = sign * softplus_f(v, u, lo, inv, scaled, wide);                        \
@@ -478,7 +484,7 @@ SOFTPLUS_LOOP(log_sigmoid_wide, 0, 1, -1.0f)
 static void softplus_loop(const float *x, float *out, Py_ssize_t n, double beta)
 {
     const split_f b = split(beta), inv = split(1.0 / beta);
-    const float limit = (float)(NARROW / beta) * 0.99f;
+    const float limit = (float)fmin(NARROW / beta * 0.99, 0x1p100);
     if (beta == 1.0) {
         BY_BLOCKS(NARROW, softplus_one_narrow(xb, ob, m, b, inv),
                   softplus_one_wide(xb, ob, m, b, inv))
@@ -507,7 +513,7 @@ CLONES static void softplus_derivative_loop(const float *x, float *out, Py_ssize
 FMA_CLONES static void elu_loop(
     const float *x, float *out, Py_ssize_t n, double pos, double neg, double in)
 {
-    const split_f p = split(pos), g = split(neg), c = split(in);
+    const split_f p = split(pos), g = split(neg), c = split(in), slope = split(neg * in);
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
         float v = x[i];
@@ -518,7 +524,11 @@ FMA_CLONES static void elu_loop(
         float e = expm1_f(low ? -30.0f : m, low ? 0.0f : lo);
         float finite = v > 0x1p127f ? 0x1p127f : v; /* p.lo inf would be NaN at p.lo = 0 */
         float right = fma_f(p.hi, v, p.lo * finite);
-        out[i] = v > 0.0f ? right : fma_f(g.hi, e, g.lo * e);
+        /* |in x| < 2^-30: expm1 is in x to float32's precision, and (neg in) x keeps a
+         * subnormal x's bits, which in x would lose */
+        float tiny = fma_f(slope.hi, w, slope.lo * w);
+        float left = abs_f(m) < 0x1p-30f ? tiny : fma_f(g.hi, e, g.lo * e);
+        out[i] = v > 0.0f ? right : left;
     }
 }
 
