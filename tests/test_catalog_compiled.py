@@ -90,6 +90,9 @@ def test_narrow_and_wide_blocks_give_the_same_bits(spec):
 
 
 EXTREME_PARAMS = [
+    *sorted(FLOAT32_FORWARD),
+    "squareplus(b=1e-20)",
+    "squareplus(b=1e9)",
     *(f"silu(beta={b})" for b in (1e-30, 1e-5, 0.3, 3, 1e5, 1e30)),
     *(f"softplus(beta={b})" for b in (1e-30, 1e-5, 0.3, 3, 1e5, 1e30)),
     *(f"elu(alpha={a})" for a in (1e-20, 0.3, 7, 1e20)),
