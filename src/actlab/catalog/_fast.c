@@ -581,8 +581,7 @@ static inline float gelu_f(float v)
     float l = fma_f(ac, ac, -h);
     int32_t k;
     float tail = exp_tail_f(reduce_f(-0.5f * h, &k) - 0.5f * l); /* e^{-a^2/2} = (1 + tail) 2^k */
-    float inv = 1.0f / (ac + 1.5f);
-    float t = (ac - 1.5f) * inv;
+    float t = (ac - 1.5f) / (ac + 1.5f);
     float r = 0x1.29a37ep-74f;
     r = fma_f(r, t, -0x1.7ca792p-75f);
     r = fma_f(r, t, -0x1.0c2c9p-73f);
