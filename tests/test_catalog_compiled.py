@@ -73,6 +73,19 @@ def test_float32_loops_keep_their_bound_on_a_dense_sample(name):
 
 
 @pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled kernels were not built")
+@pytest.mark.parametrize("name", ["gelu", "serf"])
+def test_float32_loops_keep_signed_zeros_and_limits(name):
+    """-0, +0, the infinities and NaN give the NumPy kernel's values, the zeros' signs included."""
+    f = actlab.get(name)
+    x = np.array([-0.0, 0.0, -np.inf, np.inf, np.nan, -1e30, 1e30], dtype=np.float32)
+    got = f(x)
+    with _compiled.disabled():
+        want = f(x)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got[:4]), np.signbit(want[:4]))
+
+
+@pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled kernels were not built")
 @pytest.mark.parametrize(
     "spec",
     ["sigmoid", "silu", "silu(beta=0.7)", "softplus", "softplus(beta=3)", "log_sigmoid", "mish"],

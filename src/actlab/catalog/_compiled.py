@@ -44,6 +44,8 @@ FLOAT32_BOUNDS: dict[str, float] = {
     "squareplus": 1.0,
     "bent_identity": 1.7,
     "arctan": 1.5,
+    "gelu": 3.0,
+    "serf": 3.0,
 }
 
 #: the extension was built and not switched off by ACTLAB_NO_COMPILED

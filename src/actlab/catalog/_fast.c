@@ -4,13 +4,13 @@
  * (polynomials with a bit-cast 2^k, no libm calls, so the compiler vectorises the loop):
  * - in double, rounded once to float32: double carries 29 bits more than float32 needs, the
  *   polynomials are accurate to ~5e-11 relative (0.001 float32 ulp), so the result is within
- *   ~0.501 ulp. Every derivative loop, and the forward loops of GELU, its tanh form, Serf,
+ *   ~0.501 ulp. Every derivative loop, and the forward loops of GELU's tanh form,
  *   tanhshrink, ISRU/ISRLU, exponential and gaussian.
  * - in float32 arithmetic (_f32.h), twice double's SIMD width, where the double loop cost more
  *   than three copies of memory traffic: the forward loops of sigmoid, SiLU, softplus,
- *   log-sigmoid, the ELU family, Mish, TanhExp, arctan, squareplus and the bent identity. Each
- *   states its error bound (1 to 3.5 ulp) from its roundings; tests/test_catalog_compiled.py
- *   holds each to it on 4M inputs against the float64 kernel.
+ *   log-sigmoid, the ELU family, Mish, TanhExp, GELU, Serf, arctan, squareplus and the bent
+ *   identity. Each states its error bound (1 to 3.5 ulp) from its roundings;
+ *   tests/test_catalog_compiled.py holds each to it on 4M inputs against the float64 kernel.
  * The compiler may fuse a * b + c into one FMA where the CPU has it: in the double loops that
  * changes the last float64 bits only; the float32 loops count on it (FMA_CLONES).
  *
@@ -247,28 +247,6 @@ static inline double erfcx_d(double z)
     p = p * t + 0.7363189252411768;
     p = p * t + -0.958741576617593;
     p = p * t + 1.09192290956267;
-    return p * (1.0 - t) * (1.0 / 7.5);
-}
-
-/* erfcx_d's form with a degree-12 polynomial fitted (Lawson, against mpmath) on z in [0, 26.25]
- * only (t <= 3/4): 6.8e-11 relative, for the forward loops (GELU clamps z at 25.5, Serf at 10);
- * the derivatives, whose terms cancel at their zero, keep erfcx_d */
-static inline double erfcx_fast(double z)
-{
-    double t = (z - 3.75) / (z + 3.75);
-    double p = 3.339545480782486e-05;
-    p = p * t + -3.5703980710557115e-06;
-    p = p * t + -0.0003472288817217256;
-    p = p * t + 0.0008049577738583317;
-    p = p * t + 0.0009864734763051052;
-    p = p * t + -0.012539563756325874;
-    p = p * t + 0.04911863001394703;
-    p = p * t + -0.13195472934959188;
-    p = p * t + 0.2790620696521479;
-    p = p * t + -0.4904703446182613;
-    p = p * t + 0.7363189246832285;
-    p = p * t + -0.9587415754391524;
-    p = p * t + 1.0919229095598555;
     return p * (1.0 - t) * (1.0 / 7.5);
 }
 
@@ -580,22 +558,71 @@ CLONES static void gelu_tanh_derivative_loop(const float *x, float *out, Py_ssiz
     }
 }
 
-/* GELU x Phi(x): Phi(-|x|) = erfcx(z) e^{-z^2} / 2 with z = |x|/sqrt 2 and z^2 = x^2/2 exact
- * (x is a float32); Phi(x) = 1 - Phi(-x) for x >= 0 (no cancellation: Phi(-x) <= 1/2) */
-#define INV_SQRT2 0.70710678118654752440
-#define INV_SQRT_2PI 0.39894228040143267794
+/* GELU x Phi(x) = max(x, 0) - F(a), F(a) = a Phi(-a), a = |x|, in float32 arithmetic (u = 2^-24
+ * relative below), two pieces for F, both computed (a select):
+ * - a < 3/4: F = a/2 - a (a Q(a^2)), Phi(a) - 1/2 = a Q(a^2), Q = c0 + s Q1(s) fitted (Lawson,
+ *   against Phi: 0.03 u), c0 = 1/sqrt(2 pi) as hi + lo, so a Q rounds once (<= 1 u) and F's
+ *   FMA once. For x < 0 (y = -F) the sum cancels: a Q's error is magnified by
+ *   (1/2 - Phi(-a))/Phi(-a) <= 1.21: within 1.3 u + 0.5 ulp; for x > 0 F is damped.
+ * - a >= 3/4: F = e^{-a^2/2} K(a), K = a m(a)/sqrt(2 pi) (m the Mills ratio Phi(-a)/phi(a),
+ *   K in [0.22, 0.4]) a degree-10 polynomial in t = (a - 3/2)/(a + 3/2) (fit 0.16 u; with t's
+ *   three roundings and Horner's, 1.45 u, measured on a float32 emulation over [3/4, 14.5]);
+ *   e^{-a^2/2} = p 2^k with a^2 = h + l exact by an FMA (exp's argument exact as hi + lo): p
+ *   within 1.5 u; p r rounds once (0.5 ulp) and 2^k, applied last, rounds only a subnormal F.
+ *   For x <= -3/4 (y = -F): 1.45 u + 1.5 u + 0.5 ulp, 3.5 ulp at worst, 2.6 measured; above
+ *   0, x - F damps F's error by F/x <= Phi(-3/4) = 0.23.
+ * a is clamped at 14.5 (14.5 Phi(-14.5) < 2^-150: -inf gives -0; +inf - F is +inf); NaN
+ * propagates through F. One loop, no narrow blocks: with a clamped, 2^k (k >= -153) is two
+ * exact-or-once-rounded products for every x. */
+static inline float gelu_f(float v)
+{
+    float a = abs_f(v);
+    float ac = a > 14.5f ? 14.5f : a;
+    float h = ac * ac;
+    /* a < 3/4: F = a/2 - a (a Q(a^2)) */
+    float q = -8.715311196283437e-06f;
+    q = fma_f(q, h, 0.00011524716683197767f);
+    q = fma_f(q, h, -0.0011873723706230521f);
+    q = fma_f(q, h, 0.009973579086363316f);
+    q = fma_f(q, h, -0.06649038195610046f);
+    float aq = fma_f(ac, 0.3989423f, ac * fma_f(q, h, -1.133517e-08f)); /* a Q(a^2) */
+    float near = fma_f(-ac, aq, 0.5f * ac);
+    /* a >= 3/4: e^{-a^2/2} = p 2^k, a^2 = h + l; K(t) scaled by 2^-64 */
+    float l = fma_f(ac, ac, -h);
+    int32_t k;
+    float tail = exp_tail_f(reduce_f(-0.5f * h, &k) - 0.5f * l); /* e^{-a^2/2} = (1 + tail) 2^k */
+    float t = (ac - 1.5f) / (ac + 1.5f);
+    float r = 0x1.29a37ep-74f;
+    r = fma_f(r, t, -0x1.7ca792p-75f);
+    r = fma_f(r, t, -0x1.0c2c9p-73f);
+    r = fma_f(r, t, -0x1.4954f2p-73f);
+    r = fma_f(r, t, 0x1.b23522p-75f);
+    r = fma_f(r, t, 0x1.6225ep-71f);
+    r = fma_f(r, t, 0x1.22fcfap-70f);
+    r = fma_f(r, t, -0x1.44629p-70f);
+    r = fma_f(r, t, -0x1.02a80ep-67f);
+    r = fma_f(r, t, 0x1.b06056p-67f);
+    r = fma_f(r, t, 0x1.3c144p-66f);
+    /* F = (r + r tail) 2^k, r's coefficients scaled by 2^-64 (exact): r + r tail rounds once to
+     * a normal number, and the product by 2^(k + 64) (k >= -153) is exact unless F is subnormal */
+    float far = fma_f(r, tail, r) * pow2_f(k + 64);
+    float f = a < 0.75f ? near : far;
+    return (v >= 0.0f ? v : -0.0f) - f; /* -0 - 0 is -0: x = -0 and -inf give -0 */
+}
 
-CLONES static void gelu_loop(const float *x, float *out, Py_ssize_t n)
+/* flatten: every call inlined, which the loop needs to vectorise (GCC's inlining budget stops
+ * short of gelu_f and its building blocks) */
+#define FLAT_FMA_CLONES FMA_CLONES __attribute__((flatten))
+
+FLAT_FMA_CLONES static void gelu_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double a = clamp_abs(xd, 36.0); /* Phi(-36) x 36 < 1e-280: float32 -0 */
-        double tail = 0.5 * erfcx_fast(a * INV_SQRT2) * exp_d(-0.5 * a * a);
-        double xc = xd < -36.0 ? -36.0 : xd;
-        out[i] = (float)(xd >= 0.0 ? xd * (1.0 - tail) : xc * tail);
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = gelu_f(x[i]);
 }
+
+#define INV_SQRT2 0.70710678118654752440
+#define INV_SQRT_2PI 0.39894228040143267794
 
 /* GELU' = Phi(x) + x phi(x); for x < 0 as e^{-x^2/2} (erfcx(z)/2 + x/sqrt(2 pi)): the sum
  * cancels at the zero (x = -0.75), but e^{-x^2/2} multiplies it, so exp_d's error is not
@@ -1175,7 +1202,7 @@ CLONES static void tanhexp_derivative_loop(const float *x, float *out, Py_ssize_
 
 /* erf(s) for s >= 0: its Taylor series to s^19 where s < 1/2 (relative remainder < 6e-13), else
  * 1 - erfcx(s) e^{-s^2} (erfc(1/2) < erf(1/2): no cancellation; s clamped at 10, where erf is 1
- * in double); ``e`` is exp_d or exp_fine, ``erfcx`` erfcx_fast or erfcx_d */
+ * in double); ``e`` and ``erfcx`` as the derivative needs them */
 #define TWO_OVER_SQRT_PI 1.1283791670955126
 #define ERF_POS(name, e, erfcx)                                                             \
     static inline double name(double s)                                                     \
@@ -1195,20 +1222,71 @@ CLONES static void tanhexp_derivative_loop(const float *x, float *out, Py_ssize_
         double far = 1.0 - erfcx(c) * e(-(c * c));                                          \
         return s < 0.5 ? TWO_OVER_SQRT_PI * s * p : far;                                    \
     }
-ERF_POS(erf_pos, exp_d, erfcx_fast)
 ERF_POS(erf_pos_fine, exp_fine, erfcx_d)
 
-/* Serf x erf(softplus(x)); x clamped at -200 below (200 e^-200 is float32 0; -inf gives -0) */
-CLONES static void serf_loop(const float *x, float *out, Py_ssize_t n)
+/* Serf x erf(softplus(x)) in float32 arithmetic (u = 2^-24 relative below), two pieces, both
+ * computed (a select):
+ * - x <= 0: u = e^x = (1 + tail) 2^k, erf(log1p(u)) = u G(u) with G = g0 + u G1(u) on [0, 1],
+ *   g0 = 2/sqrt(pi) as hi + lo, G1 of degree 8 fitted (Lawson, for G's relative error: 0.01 u),
+ *   so no log1p: y = (xg + xg tail) 2^k with xg = x G(u) rounded once (<= 1 u; G1's roundings
+ *   are damped by |u G1/G| <= 0.7, u's error by |d ln G/d ln u| <= 0.5), tail's reduction
+ *   0.25 u, the FMA 0.5 ulp; 2^k applied last in two steps (x clamped at -110: k >= -159;
+ *   serf(-110) < 2^-150 rounds to -0, and so does -inf): within 2.5 ulp.
+ * - x > 0: erf(softplus(x)) = 1 + H1(x), H1 = -erfc(softplus(x)) of degree 16 in x - 2 on
+ *   [0, 4], fitted for absolute error (0.4 u; 1.2 u with its float32 roundings, measured on an
+ *   emulation); y = x + x H1 rounds once: H1's error over erf >= 0.67, 1.8 u, and 0.5 ulp:
+ *   within 2.5 ulp. From x = 4 on erfc(softplus(x)) < 2^-25 and y rounds to x; H1 is
+ *   evaluated at min(x, 4), and min(x, 4) H1 + x keeps +inf.
+ * One loop, no narrow blocks (x is clamped, 2^k is two products for every x). */
+#define SERF_LEFT -110.0f
+static inline float serf_f(float v)
+{
+    /* x <= 0 (NaN kept); e^x = (1 + tail) 2^k */
+    float xl = v > 0.0f ? 0.0f : (v < SERF_LEFT ? SERF_LEFT : v);
+    int32_t k;
+    float tail = exp_tail_f(reduce_f(xl, &k));
+    float u = (1.0f + tail) * pow2_f(k < -126 ? -126 : k); /* below 2^-126 G(u) is G(0) */
+    float g = 0x1.e3914cp-10f;
+    g = fma_f(g, u, -0x1.d4c6d2p-7f);
+    g = fma_f(g, u, 0x1.b864eep-5f);
+    g = fma_f(g, u, -0x1.0e518ap-3f);
+    g = fma_f(g, u, 0x1.e676f8p-3f);
+    g = fma_f(g, u, -0x1.47cd44p-2f);
+    g = fma_f(g, u, 0x1.20e7e2p-2f);
+    g = fma_f(g, u, -0x1.f49cfap-20f);
+    g = fma_f(g, u, -0x1.20dd74p-1f);
+    float xg = fma_f(xl, 0x1.20dd76p+0f, xl * fma_f(u, g, -0x1.f7ac92p-25f)); /* x G(u) */
+    /* x's sign: at x = -0, x G(u) is -0 + 0 */
+    float left = __builtin_copysignf(fma_f(xg, tail, xg) * pow2_f(k + 64) * 0x1p-64f, v);
+    /* x > 0 */
+    float xr = v > 4.0f ? 4.0f : v;
+    float d = xr - 2.0f;
+    float h = 0x1.efb586p-25f;
+    h = fma_f(h, d, -0x1.50cf16p-26f);
+    h = fma_f(h, d, -0x1.70b382p-20f);
+    h = fma_f(h, d, 0x1.34fe2cp-20f);
+    h = fma_f(h, d, 0x1.e0c6ccp-17f);
+    h = fma_f(h, d, -0x1.777536p-16f);
+    h = fma_f(h, d, -0x1.45803p-14f);
+    h = fma_f(h, d, 0x1.db5832p-13f);
+    h = fma_f(h, d, 0x1.a9e488p-14f);
+    h = fma_f(h, d, -0x1.4a5464p-10f);
+    h = fma_f(h, d, 0x1.c495a8p-10f);
+    h = fma_f(h, d, 0x1.0b6fdap-9f);
+    h = fma_f(h, d, -0x1.6fdd18p-7f);
+    h = fma_f(h, d, 0x1.4574p-6f);
+    h = fma_f(h, d, -0x1.405f06p-6f);
+    h = fma_f(h, d, 0x1.6146ecp-7f);
+    h = fma_f(h, d, -0x1.58c3d6p-9f);
+    float right = fma_f(xr, h, v);
+    return v > 0.0f ? right : left;
+}
+
+FLAT_FMA_CLONES static void serf_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double xc = xd < -200.0 ? -200.0 : xd;
-        double e = exp_d(-clamp_abs(xc, 700.0));
-        double sp = log1p_d(e) + (xc > 0.0 ? xc : 0.0);
-        out[i] = (float)(xc * erf_pos(sp));
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = serf_f(x[i]);
 }
 
 /* Serf' = erf(s) + x (2/sqrt pi) e^{-s^2} sigmoid(x), s = softplus(x), x clamped to [-200, 20]
