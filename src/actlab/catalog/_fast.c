@@ -4,11 +4,12 @@
  * (polynomials with a bit-cast 2^k, no libm calls, so the compiler vectorises the loop):
  * - in double, rounded once to float32: double carries 29 bits more than float32 needs, the
  *   polynomials are accurate to ~5e-11 relative (0.001 float32 ulp), so the result is within
- *   ~0.501 ulp. Every derivative loop, and the forward loops of GELU, its tanh form, Serf,
- *   tanhshrink, ISRU/ISRLU, exponential and gaussian.
+ *   ~0.501 ulp. Every derivative loop, and the forward loops of GELU, Serf, ISRU/ISRLU,
+ *   exponential and gaussian.
  * - in float32 arithmetic (_f32.h), twice double's SIMD width, where the double loop cost more
  *   than three copies of memory traffic: the forward loops of sigmoid, SiLU, softplus,
- *   log-sigmoid, the ELU family, Mish, TanhExp, arctan, squareplus and the bent identity. Each
+ *   log-sigmoid, the ELU family, Mish, TanhExp, GELU's tanh form, tanhshrink, arctan,
+ *   squareplus and the bent identity. Each
  *   states its error bound (1 to 3.5 ulp) from its roundings; tests/test_catalog_compiled.py
  *   holds each to it on 4M inputs against the float64 kernel.
  * The compiler may fuse a * b + c into one FMA where the CPU has it: in the double loops that
@@ -536,22 +537,66 @@ CLONES static void elu_derivative_loop(
     }
 }
 
-/* GELU's tanh form x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3); |x| clipped at 1e5 */
+/* GELU's tanh form x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3) = x g, g = c + b x^2 (c =
+ * 2 sqrt(2/pi), b = 0.044715 c), in float32 arithmetic. For x < 0 the result is x e^v / (1 + e^v),
+ * and exp turns an absolute error of v into a relative one (|v| reaches 142 before the result
+ * is 0): v is carried to ~2^-40 relative without forming it. g = gh + gl: x^2 = s + s_lo and
+ * b s = q + q_lo exactly (FMA), gh = c + q with its rounding error by Fast2Sum (max and min:
+ * c, q >= 0), gl = that error + q_lo + b s_lo + b_lo s + c_lo. Then exp's reduction |v| - k ln2
+ * takes |x| gh - k LN2_HI in one FMA (an exact product, the difference rounded once, and it is
+ * <= 0.35: 2^-26), and -k LN2_LO, -|x| gl in two more (2^-26 each). e^{-|v|} = p 2^k with p
+ * within 1.3 ulp; x >= 0: x / (1 + e), where e's error is damped by e/(1 + e), within 2 ulp;
+ * x < 0: x p s 2^k, s = 1/(1 + e): p (1.3), s (0.75), two products: within 3.1 ulp.
+ * |x| clamped at 12 in a wide block (|v| = 142: the result is 0 to float32 below -12); a
+ * narrow block has |x| <= 9.5 (|v| <= 77: e and the result are normal numbers). */
 #define TWO_C 1.5957691216057308
 #define KAPPA 0.044715
+#define GT_C_HI 0x1.988454p+0f
+#define GT_C_LO -0x1.857936p-25f
+#define GT_B_HI 0x1.2444f2p-4f
+#define GT_B_LO 0x1.49b16ap-29f
+#define GT_NARROW 9.5f
 
-CLONES static void gelu_tanh_loop(const float *x, float *out, Py_ssize_t n)
+static inline __attribute__((always_inline)) float gelu_tanh_f(float v, int wide)
+{
+    float xc = wide ? (v > 12.0f ? 12.0f : (v < -12.0f ? -12.0f : v)) : v;
+    float a = abs_f(xc);
+    float s = a * a, s_lo = fma_f(a, a, -s);
+    float q = GT_B_HI * s, q_lo = fma_f(GT_B_HI, s, -q);
+    float gh = GT_C_HI + q;
+    float big = q > GT_C_HI ? q : GT_C_HI, small = q > GT_C_HI ? GT_C_HI : q;
+    float gl = (small - (gh - big)) + (fma_f(GT_B_LO, s, fma_f(GT_B_HI, s_lo, q_lo)) + GT_C_LO);
+    const float shifter = 0x1.8p23f;
+    float kf = fma_f(-a * gh, 0x1.715476p0f, shifter);
+    float kk = kf - shifter;
+    int32_t bits;
+    memcpy(&bits, &kf, sizeof bits);
+    int32_t k = bits - 0x4B400000;
+    float r = fma_f(-a, gh, -(kk * LN2_HI)); /* -|v| - k ln2 */
+    r = fma_f(-a, gl, fma_f(-kk, LN2_LO, r));
+    float tail = exp_tail_f(r);
+    float sg = recip_one_plus_f(e_f(1.0f + tail, k, wide));
+    float y = xc * fma_f(tail, sg, sg); /* x e s, k >= -206 */
+    return v >= 0.0f ? v * sg : (wide ? ldexp_f(y, k) : y * pow2_f(k));
+}
+
+FMA_CLONES static void gelu_tanh_narrow(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double xc = xd > 1e5 ? 1e5 : (xd < -1e5 ? -1e5 : xd);
-        double v = TWO_C * xc * (1.0 + KAPPA * xc * xc);
-        double e = exp_d(-clamp_abs(v, 200.0));
-        double s = 1.0 / (1.0 + e);
-        double y = xd * (v >= 0.0 ? s : e * s);
-        out[i] = (float)(v < -200.0 ? -0.0 : y);
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = gelu_tanh_f(x[i], 0);
+}
+
+FMA_CLONES static void gelu_tanh_wide(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = gelu_tanh_f(x[i], 1);
+}
+
+static void gelu_tanh_loop(const float *x, float *out, Py_ssize_t n)
+{
+    BY_BLOCKS(GT_NARROW, gelu_tanh_narrow(xb, ob, m), gelu_tanh_wide(xb, ob, m))
 }
 
 /* sigmoid(v) (1 + x v' sigmoid(-v)) with the same two branches as silu' */
@@ -1068,25 +1113,46 @@ CLONES static void bent_identity_derivative_loop(const float *x, float *out, Py_
     }
 }
 
-/* x - tanh x; for |x| < 1/8 its series x^3/3 - 2x^5/15 + ... to x^13 (the next term is 6e-14
- * relative there); above, tanh_fast's relative error ~1e-11 is multiplied by
- * |x|/(|x| - tanh|x|) <= 192: 2e-9, 0.03 float32 ulp */
-CLONES static void tanhshrink_loop(const float *x, float *out, Py_ssize_t n)
+/* x - tanh x in float32 arithmetic, odd, from a = |x|:
+ * - a < 1: x^3 P(x^2), P fitted (Lawson, against mpmath) to (x - tanh x)/x^3 with P(0) = 1/3
+ *   carried as hi + lo: 0.1 ulp relative (degree 7; tanh's poles at +-i pi/2 are 2.5 from the
+ *   interval in x^2). Roundings: x^2 (0.5 ulp, moved into P by at most 0.4), the inner terms of
+ *   P (|x^2 Q| <= 0.4 P), P's last sum (0.5), s P and x (s P) (0.5 each): within 2.6 ulp; x (s P)
+ *   rounds once into the subnormal range;
+ * - a >= 1: tanh a = 1 - 2e/(1 + e), e = e^{-2a} (-2a exact), so a - tanh a = (a - 1) +
+ *   2e/(1 + e): a - 1 is exact and both terms are >= 0, nothing cancels. e = p 2^k (1 ulp, damped
+ *   by 1/(1 + e)), 1/(1 + e) (0.75), and 2e s + (a - 1) rounds once in an FMA: within 2.25 ulp.
+ *   a clamped at 40 (e^-80 is a normal number; 2e/(1 + e) is below half an ulp of a - 1 there). */
+#define TS_THIRD_HI 0x1.555556p-2f
+#define TS_THIRD_LO -0x1.555556p-27f
+
+static inline __attribute__((always_inline)) float tanhshrink_f(float v)
+{
+    float a = abs_f(v);
+    float s = v * v;
+    float q = -0.00014489387103822082f;
+    q = fma_f(q, s, 0.0009313832269981503f);
+    q = fma_f(q, s, -0.0032186289317905903f);
+    q = fma_f(q, s, 0.008706874214112759f);
+    q = fma_f(q, s, -0.021833231672644615f);
+    q = fma_f(q, s, 0.05396418273448944f);
+    q = fma_f(q, s, -0.13333317637443542f);
+    float c = v * s; /* x^3 = c + c_lo */
+    float c_lo = fma_f(v, fma_f(v, v, -s), fma_f(v, s, -c));
+    float pp = TS_THIRD_HI + fma_f(s, q, TS_THIRD_LO);
+    float near = fma_f(c, pp, c_lo * pp);
+    int32_t k;
+    float p = exp_mantissa_f(-2.0f * (a > 40.0f ? 40.0f : a), &k);
+    float e = p * pow2_f(k);
+    float far = fma_f(2.0f * e, recip_one_plus_f(e), a - 1.0f);
+    return a < 1.0f ? near : __builtin_copysignf(far, v);
+}
+
+FMA_CLONES static void tanhshrink_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double a = __builtin_fabs(xd);
-        double s = xd * xd;
-        double p = -21844.0 / 6081075.0;
-        p = p * s + 1382.0 / 155925.0;
-        p = p * s - 62.0 / 2835.0;
-        p = p * s + 17.0 / 315.0;
-        p = p * s - 2.0 / 15.0;
-        p = p * s + 1.0 / 3.0;
-        double d = __builtin_copysign(a - tanh_fast(a), xd);
-        out[i] = (float)(a < 0.125 ? xd * s * p : d);
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = tanhshrink_f(x[i]);
 }
 
 /* tanhshrink' = 1 - sech^2 x = tanh^2 x, which has no cancellation */
