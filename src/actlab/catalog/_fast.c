@@ -1174,31 +1174,31 @@ CLONES static void tanhshrink_derivative_loop(const float *x, float *out, Py_ssi
 
 /* TanhExp x tanh(E), E = e^x = p 2^k, in float32 arithmetic. E is carried as hi + lo (p = 1 +
  * tail and its rounding error, exact by Fast2Sum): tanh multiplies E's error by up to
- * sech^2 E. E < 2^-14: tanh E = E to 2^-29 relative, y = x p 2^k scaled last (subnormal tails).
- * Otherwise tanh E = -m/(2 + m), m = expm1(-2E) (-2E exact, E clamped at 15: tanh 15 is 1 in
- * float32), the quotient carried with its remainder and 2 + m's rounding error into x t, which
+ * sech^2 E. tanh E = -m/(2 + m), m = expm1(-2E) (-2E exact; x clamped at 2.5: tanh e^2.5 is 1
+ * in float32), the quotient carried with its remainder and 2 + m's rounding error into x t, which
  * rounds once: expm1_f's error (0.5 ulp of m where t is near 1, 1.5 relative where t is small,
- * 1.75 with the lo) times |d ln t / d ln m| (2 and 1), and E's: within 3 ulp.
- * x clamped at -200 in a wide block (200 e^-200 is float32 0; -inf gives -0). */
+ * 1.75 with the lo) times |d ln t / d ln m| (2 and 1), and E's: within 3 ulp. Down to x = -80
+ * (E >= 1.8e-35, the narrow blocks) nothing else is needed: at E < 2^-12 expm1's reduction is
+ * exact (k = 0, r = -2E) and t = E (1 + E^2 ...). Below -80 (wide blocks only) tanh E = E in
+ * float32, y = x p 2^k scaled last (subnormal tails), x clamped at -200 (200 e^-200 is float32
+ * 0; -inf gives -0). */
 static inline float tanhexp_f(float v, int wide)
 {
-    float xc = wide && v < -200.0f ? -200.0f : v;
+    float xc = v > 2.5f ? 2.5f : (wide && v < -200.0f ? -200.0f : v); /* tanh e^2.5 is 1 */
     int32_t k;
-    float tail = exp_tail_f(reduce_f(wide && xc > 30.0f ? 30.0f : xc, &k));
+    float tail = exp_tail_f(reduce_f(xc, &k));
     float p = 1.0f + tail;
     float plo = tail - (p - 1.0f); /* 1 + tail = p + plo exactly */
     float s = wide ? pow2_f(k < -126 ? -126 : k) : pow2_f(k);
-    float eh = p * s, el = plo * s; /* E = eh + el where E >= 2^-14 */
-    int big = eh > 15.0f;
-    float m = expm1_f(big ? -30.0f : -2.0f * eh, big ? 0.0f : -2.0f * el);
+    float eh = p * s, el = plo * s; /* E = eh + el where x >= -80 */
+    float m = expm1_f(-2.0f * eh, -2.0f * el);
     float d = 2.0f + m;
     float delta = (2.0f - d) + m; /* 2 + m = d + delta exactly */
     float inv = 1.0f / d;
     float q = -m * inv;
     float corr = (fma_f(-q, d, -m) - q * delta) * inv; /* t = q + corr */
     float y = fma_f(v, q, (wide && v > 0x1p100f ? 0x1p100f : v) * corr); /* inf 0 is NaN */
-    float small = scale_f(xc * p, k, wide);
-    return eh < 0x1p-14f ? small : y;
+    return wide && v < -80.0f ? scale_f(xc * p, k, wide) : y;
 }
 
 FMA_CLONES static void tanhexp_narrow(const float *x, float *out, Py_ssize_t n)
