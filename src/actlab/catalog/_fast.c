@@ -562,8 +562,7 @@ CLONES static void elu_derivative_loop(
 
 static inline __attribute__((always_inline)) float gelu_tanh_f(float v)
 {
-    float a = abs_f(v);
-    a = a > 11.0f ? 11.0f : a;
+    float a = min_bits_f(abs_f(v), 11.0f); /* NaN: 11, the result is v s */
     float s = a * a, s_lo = fma_f(a, a, -s);
     float q = GT_B_HI * s, q_lo = fma_f(GT_B_HI, s, -q);
     float gh = GT_C_HI + q;
@@ -579,8 +578,8 @@ static inline __attribute__((always_inline)) float gelu_tanh_f(float v)
     r = fma_f(-a, gl, fma_f(-kk, LN2_LO, r));
     float tail = exp_tail_f(r);
     float sg = recip_one_plus_f(normal_f(1.0f + tail, k));
-    float y = -a * fma_f(tail, sg, sg) * pow2_f(k + 64); /* x e s 2^64, exact: k >= -163 */
-    return v >= 0.0f ? v * sg : y * 0x1p-64f;
+    float y = a * fma_f(tail, sg, sg) * pow2_f(k + 64); /* |x| e s 2^64, exact: k >= -163 */
+    return v < 0.0f ? y * -0x1p-64f : v * sg;
 }
 
 FMA_CLONES static void gelu_tanh_loop(const float *x, float *out, Py_ssize_t n)
