@@ -1120,7 +1120,7 @@ CLONES static void bent_identity_derivative_loop(const float *x, float *out, Py_
 static inline __attribute__((always_inline)) float tanhshrink_f(float v)
 {
     float a = abs_f(v);
-    float s = v * v;
+    float s = a * a;
     float q = -0.00014489387103822082f;
     q = fma_f(q, s, 0.0009313832269981503f);
     q = fma_f(q, s, -0.0032186289317905903f);
@@ -1128,12 +1128,12 @@ static inline __attribute__((always_inline)) float tanhshrink_f(float v)
     q = fma_f(q, s, -0.021833231672644615f);
     q = fma_f(q, s, 0.05396418273448944f);
     q = fma_f(q, s, -0.13333317637443542f);
-    float c = v * s; /* x^3 = c + c_lo */
-    float c_lo = fma_f(v, fma_f(v, v, -s), fma_f(v, s, -c));
+    float c = a * s; /* |x|^3 = c + c_lo */
+    float c_lo = fma_f(a, fma_f(a, a, -s), fma_f(a, s, -c));
     float pp = TS_THIRD_HI + fma_f(s, q, TS_THIRD_LO);
     float near = fma_f(c, pp, c_lo * pp);
     int32_t k;
-    float p = exp_mantissa_f(-2.0f * (a > 40.0f ? 40.0f : a), &k);
+    float p = exp_mantissa_f(-2.0f * min_bits_f(a, 40.0f), &k); /* NaN: a - 1 is NaN */
     float e = p * pow2_f(k);
     float rq = -0.6835879683494568f;
     rq = fma_f(rq, e, 0.9566028118133545f);
@@ -1141,7 +1141,7 @@ static inline __attribute__((always_inline)) float tanhshrink_f(float v)
     rq = fma_f(rq, e, 0.9999184608459473f);
     rq = fma_f(rq, e, -0.9999992251396179f);
     float far = fma_f(2.0f * e, fma_f(rq, e, 1.0f), a - 1.0f);
-    return a < 1.0f ? near : __builtin_copysignf(far, v);
+    return __builtin_copysignf(a < 1.0f ? near : far, v); /* -0 and odd underflows keep the sign */
 }
 
 FMA_CLONES static void tanhshrink_loop(const float *x, float *out, Py_ssize_t n)
@@ -1179,9 +1179,8 @@ static inline float tanhexp_f(float v, int wide)
     float tail = exp_tail_f(reduce_f(xc, &k));
     float p = 1.0f + tail;
     float plo = tail - (p - 1.0f); /* 1 + tail = p + plo exactly */
-    float s = wide ? pow2_f(k < -126 ? -126 : k) : pow2_f(k);
-    float eh = p * s, el = plo * s; /* E = eh + el where x >= -80 */
-    float m = expm1_f(-2.0f * eh, -2.0f * el);
+    float s2 = -(wide ? pow2_f(k < -126 ? -125 : k + 1) : pow2_f(k + 1)); /* -2^(k + 1) */
+    float m = expm1_f(p * s2, plo * s2); /* -2E = p s2 + plo s2 where x >= -80 */
     float d = 2.0f + m;
     float delta = (2.0f - d) + m; /* 2 + m = d + delta exactly */
     float inv = 1.0f / d;
