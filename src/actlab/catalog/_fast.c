@@ -1120,7 +1120,7 @@ CLONES static void bent_identity_derivative_loop(const float *x, float *out, Py_
 static inline __attribute__((always_inline)) float tanhshrink_f(float v)
 {
     float a = abs_f(v);
-    float s = a * a;
+    float s = v * v;
     float q = -0.00014489387103822082f;
     q = fma_f(q, s, 0.0009313832269981503f);
     q = fma_f(q, s, -0.0032186289317905903f);
@@ -1128,8 +1128,8 @@ static inline __attribute__((always_inline)) float tanhshrink_f(float v)
     q = fma_f(q, s, -0.021833231672644615f);
     q = fma_f(q, s, 0.05396418273448944f);
     q = fma_f(q, s, -0.13333317637443542f);
-    float c = a * s; /* |x|^3 = c + c_lo */
-    float c_lo = fma_f(a, fma_f(a, a, -s), fma_f(a, s, -c));
+    float c = v * s;
+    float c_lo = fma_f(v, fma_f(v, v, -s), fma_f(v, s, -c));
     float pp = TS_THIRD_HI + fma_f(s, q, TS_THIRD_LO);
     float near = fma_f(c, pp, c_lo * pp);
     int32_t k;
