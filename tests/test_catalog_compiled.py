@@ -21,25 +21,7 @@ from actlab.catalog import _compiled
 
 RECORDS = list(actlab.records())
 
-#: forward loops that compute in float32 arithmetic (twice double's SIMD width) instead of
-#: rounding a float64 formula once: each is within its error bound of the exact value (the
-#: accuracy tests measure it against mpmath), so within that bound + 1/2 ulp of the NumPy kernel
-FLOAT32_FORWARD: dict[str, float] = {
-    "sigmoid": 2.25,
-    "silu": 3.0,
-    "softplus": 2.5,
-    "log_sigmoid": 2.5,
-    "elu": 2.25,
-    "celu": 2.25,
-    "selu": 2.25,
-    "mish": 3.5,
-    "tanhexp": 3.0,
-    "gelu_tanh": 3.1,
-    "tanhshrink": 2.6,
-    "squareplus": 1.0,
-    "bent_identity": 1.7,
-    "arctan": 1.5,
-}
+FLOAT32_FORWARD = _compiled.FLOAT32_BOUNDS
 
 
 def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -108,6 +90,35 @@ def test_narrow_and_wide_blocks_give_the_same_bits(spec):
     narrow, wide = f(x), f(spoiled)
     keep = ~np.isnan(spoiled)
     np.testing.assert_array_equal(narrow[keep], wide[keep])
+
+
+EXTREME_PARAMS = [
+    *sorted(FLOAT32_FORWARD),
+    "squareplus(b=1e-20)",
+    "squareplus(b=1e9)",
+    *(f"silu(beta={b})" for b in (1e-30, 1e-5, 0.3, 3, 1e5, 1e30)),
+    *(f"softplus(beta={b})" for b in (1e-30, 1e-5, 0.3, 3, 1e5, 1e30)),
+    *(f"elu(alpha={a})" for a in (1e-20, 0.3, 7, 1e20)),
+    *(f"celu(alpha={a})" for a in (1e-3, 0.3, 7, 1e3)),
+]
+
+
+@pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled kernels were not built")
+@pytest.mark.parametrize("spec", EXTREME_PARAMS)
+def test_float32_loops_at_far_parameters(spec):
+    """Tiny and huge beta or alpha, subnormal and huge x, +-inf: the NumPy kernel's answer."""
+    rng = np.random.default_rng(3)
+    magnitudes = 2.0 ** rng.uniform(-149, 127.9, 3000) * rng.choice([-1, 1], 3000)
+    specials = [0.0, -0.0, np.inf, -np.inf, np.nan, 3.4e38, -3.4e38, 1e-45, -1e-45]
+    x = np.concatenate([rng.uniform(-300, 300, 3000), magnitudes, specials]).astype(np.float32)
+    f = actlab.get(spec)
+    for order in (np.sort(x), x):  # sorted: whole blocks narrow or wide; mixed: all wide
+        fast = f(order)
+        with _compiled.disabled():
+            slow = f(order)
+        steps = _ulps(fast, slow)
+        bound = FLOAT32_FORWARD[f.record.name] + 0.5
+        assert steps.max() <= bound, f"{steps.max()} ulp apart at x = {order[steps.argmax()]!r}"
 
 
 def test_params_the_loops_do_not_take_fall_back_to_numpy():

@@ -28,6 +28,26 @@ try:
 except ImportError:  # not built (no C compiler at install time)
     _fast = None
 
+#: the forward loops that compute in float32 arithmetic (twice double's SIMD width) instead of
+#: rounding a float64 formula once, with the error bound (float32 ulp of the exact value) that
+#: each one's comment in _fast.c derives from its roundings; the tests hold each to it
+FLOAT32_BOUNDS: dict[str, float] = {
+    "sigmoid": 2.25,
+    "silu": 3.0,
+    "softplus": 2.5,
+    "log_sigmoid": 2.5,
+    "elu": 2.25,
+    "celu": 2.25,
+    "selu": 2.25,
+    "mish": 3.5,
+    "tanhexp": 3.0,
+    "gelu_tanh": 3.1,
+    "tanhshrink": 2.6,
+    "squareplus": 1.0,
+    "bent_identity": 1.7,
+    "arctan": 1.5,
+}
+
 #: the extension was built and not switched off by ACTLAB_NO_COMPILED
 AVAILABLE = _fast is not None and not os.environ.get("ACTLAB_NO_COMPILED")
 _enabled = AVAILABLE

@@ -9,9 +9,9 @@
  * - in float32 arithmetic (_f32.h), twice double's SIMD width, where the double loop cost more
  *   than three copies of memory traffic: the forward loops of sigmoid, SiLU, softplus,
  *   log-sigmoid, the ELU family, Mish, TanhExp, GELU's tanh form, tanhshrink, arctan,
- *   squareplus and the bent identity. Each
- *   states its error bound (1 to 3.5 ulp) from its roundings; tests/test_catalog_compiled.py
- *   holds each to it on 4M inputs against the float64 kernel.
+ *   squareplus and the bent identity. Each states its error bound (1 to 3.5 ulp) from its
+ *   roundings; tests/test_catalog_compiled.py holds each to it on 4M inputs against the float64
+ *   kernel.
  * The compiler may fuse a * b + c into one FMA where the CPU has it: in the double loops that
  * changes the last float64 bits only; the float32 loops count on it (FMA_CLONES).
  *
@@ -28,6 +28,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -379,7 +381,7 @@ CLONES static void tanh_derivative_loop(const float *x, float *out, Py_ssize_t n
  * lo) and the product x p s. */
 static inline float silu_f(float v, split_f b, int scaled, int wide)
 {
-    float vc = wide ? (v > 0x1p100f ? 0x1p100f : (v < -0x1p100f ? -0x1p100f : v)) : v;
+    float vc = wide ? (v > FLT_MAX ? FLT_MAX : (v < -FLT_MAX ? -FLT_MAX : v)) : v; /* +-inf */
     float u = scaled ? b.hi * vc : vc;
     float a = abs_f(u);
     int far = wide && a > 200.0f;
@@ -392,7 +394,10 @@ static inline float silu_f(float v, split_f b, int scaled, int wide)
         p = exp_mantissa_f(far ? -200.0f : -a, &k);
     }
     float s = recip_one_plus_f(e_f(p, k, wide));
-    return u >= 0.0f ? v * s : scale_f(vc * (p * s), k, wide);
+    /* x p s 2^k: a huge x (tiny beta) takes 2^-64 of it first, so x p s can't overflow */
+    int huge = wide && abs_f(vc) > 0x1p100f;
+    float left = scale_f((huge ? vc * 0x1p-64f : vc) * (p * s), huge ? k + 64 : k, wide);
+    return u >= 0.0f ? v * s : left;
 }
 
 #define SILU_LOOP(name, scaled, wide)                                                       \
@@ -411,7 +416,8 @@ SILU_LOOP(silu_beta_wide, 1, 1)
 static void silu_loop(const float *x, float *out, Py_ssize_t n, double beta)
 {
     const split_f b = split(beta);
-    const float limit = (float)(NARROW / beta) * 0.99f; /* |b.hi x| <= 80 */
+    /* |b.hi x| <= 80; +-inf always wide */
+    const float limit = (float)fmin(NARROW / beta * 0.99, 0x1p100);
     if (beta == 1.0) {
         BY_BLOCKS(NARROW, silu_one_narrow(xb, ob, m, b), silu_one_wide(xb, ob, m, b))
     } else {
@@ -462,7 +468,7 @@ static inline float softplus_f(float v, float u, float lo, split_f inv, int scal
         LOOP_PRAGMA                                                                         \
         for (Py_ssize_t i = 0; i < n; i++) {                                                \
             float v = sign * x[i];                                                          \
-            float vc = v > 0x1p100f ? 0x1p100f : (v < -0x1p100f ? -0x1p100f : v);           \
+            float vc = v > FLT_MAX ? FLT_MAX : (v < -FLT_MAX ? -FLT_MAX : v); /* +-inf */     \
             float u = scaled ? b.hi * vc : v;                                               \
             float lo = scaled ? times_lo(b, vc, u) : 0.0f;                                  \
             out[i] = sign * softplus_f(v, u, lo, inv, scaled, wide);                        \
@@ -479,7 +485,7 @@ SOFTPLUS_LOOP(log_sigmoid_wide, 0, 1, -1.0f)
 static void softplus_loop(const float *x, float *out, Py_ssize_t n, double beta)
 {
     const split_f b = split(beta), inv = split(1.0 / beta);
-    const float limit = (float)(NARROW / beta) * 0.99f;
+    const float limit = (float)fmin(NARROW / beta * 0.99, 0x1p100);
     if (beta == 1.0) {
         BY_BLOCKS(NARROW, softplus_one_narrow(xb, ob, m, b, inv),
                   softplus_one_wide(xb, ob, m, b, inv))
@@ -508,7 +514,7 @@ CLONES static void softplus_derivative_loop(const float *x, float *out, Py_ssize
 FMA_CLONES static void elu_loop(
     const float *x, float *out, Py_ssize_t n, double pos, double neg, double in)
 {
-    const split_f p = split(pos), g = split(neg), c = split(in);
+    const split_f p = split(pos), g = split(neg), c = split(in), slope = split(neg * in);
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
         float v = x[i];
@@ -519,7 +525,11 @@ FMA_CLONES static void elu_loop(
         float e = expm1_f(low ? -30.0f : m, low ? 0.0f : lo);
         float finite = v > 0x1p127f ? 0x1p127f : v; /* p.lo inf would be NaN at p.lo = 0 */
         float right = fma_f(p.hi, v, p.lo * finite);
-        out[i] = v > 0.0f ? right : fma_f(g.hi, e, g.lo * e);
+        /* |in x| < 2^-30: expm1 is in x to float32's precision, and (neg in) x keeps a
+         * subnormal x's bits, which in x would lose */
+        float tiny = fma_f(slope.hi, w, slope.lo * w);
+        float left = abs_f(m) < 0x1p-30f ? tiny : fma_f(g.hi, e, g.lo * e);
+        out[i] = v > 0.0f ? right : left;
     }
 }
 
