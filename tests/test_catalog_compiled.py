@@ -73,7 +73,7 @@ def test_float32_loops_keep_their_bound_on_a_dense_sample(name):
 
 
 @pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled kernels were not built")
-@pytest.mark.parametrize("name", ["gelu", "serf"])
+@pytest.mark.parametrize("name", sorted(FLOAT32_FORWARD))
 def test_float32_loops_keep_signed_zeros_and_limits(name):
     """-0, +0, the infinities and NaN give the NumPy kernel's values, the zeros' signs included."""
     f = actlab.get(name)
@@ -88,7 +88,10 @@ def test_float32_loops_keep_signed_zeros_and_limits(name):
 @pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled kernels were not built")
 @pytest.mark.parametrize(
     "spec",
-    ["sigmoid", "silu", "silu(beta=0.7)", "softplus", "softplus(beta=3)", "log_sigmoid", "mish"],
+    [
+        *("sigmoid", "silu", "silu(beta=0.7)", "softplus", "softplus(beta=3)", "log_sigmoid"),
+        *("mish", "tanhexp"),
+    ],
 )
 def test_narrow_and_wide_blocks_give_the_same_bits(spec):
     """A block of |x| <= 80 takes the narrow loop, one with a NaN in it the wide loop (_fast.c)."""

@@ -41,6 +41,8 @@ FLOAT32_BOUNDS: dict[str, float] = {
     "selu": 2.25,
     "mish": 3.5,
     "tanhexp": 3.0,
+    "gelu_tanh": 3.1,
+    "tanhshrink": 2.6,
     "squareplus": 1.0,
     "bent_identity": 1.7,
     "arctan": 1.5,

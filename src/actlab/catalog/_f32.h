@@ -167,3 +167,15 @@ static inline float log1p_f(float u)
     q = fma_f(q, z, 0.3333320915699005f);
     return 2.0f * (s + fma_f(s * z, q, corr));
 }
+
+/* a < hi ? a : hi (NaN gives hi) as bit masks: a plain select lets GCC push the clamp through
+ * the arithmetic after it (a select per derived value) */
+static inline float min_bits_f(float a, float hi)
+{
+    uint32_t m = -(uint32_t)(a < hi), ab, hb;
+    memcpy(&ab, &a, sizeof ab);
+    memcpy(&hb, &hi, sizeof hb);
+    ab = (ab & m) | (hb & ~m);
+    memcpy(&a, &ab, sizeof a);
+    return a;
+}

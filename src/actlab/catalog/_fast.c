@@ -4,13 +4,14 @@
  * (polynomials with a bit-cast 2^k, no libm calls, so the compiler vectorises the loop):
  * - in double, rounded once to float32: double carries 29 bits more than float32 needs, the
  *   polynomials are accurate to ~5e-11 relative (0.001 float32 ulp), so the result is within
- *   ~0.501 ulp. Every derivative loop, and the forward loops of GELU's tanh form,
- *   tanhshrink, ISRU/ISRLU, exponential and gaussian.
+ *   ~0.501 ulp. Every derivative loop, and the forward loops of ISRU/ISRLU, exponential and
+ *   gaussian.
  * - in float32 arithmetic (_f32.h), twice double's SIMD width, where the double loop cost more
  *   than three copies of memory traffic: the forward loops of sigmoid, SiLU, softplus,
- *   log-sigmoid, the ELU family, Mish, TanhExp, GELU, Serf, arctan, squareplus and the bent
- *   identity. Each states its error bound (1 to 3.5 ulp) from its roundings;
- *   tests/test_catalog_compiled.py holds each to it on 4M inputs against the float64 kernel.
+ *   log-sigmoid, the ELU family, Mish, TanhExp, GELU and its tanh form, Serf, tanhshrink,
+ *   arctan, squareplus and the bent identity. Each states its error bound (1 to 3.5 ulp) from
+ *   its roundings; tests/test_catalog_compiled.py holds each to it on 4M inputs against the
+ *   float64 kernel.
  * The compiler may fuse a * b + c into one FMA where the CPU has it: in the double loops that
  * changes the last float64 bits only; the float32 loops count on it (FMA_CLONES).
  *
@@ -524,22 +525,57 @@ CLONES static void elu_derivative_loop(
     }
 }
 
-/* GELU's tanh form x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3); |x| clipped at 1e5 */
+/* GELU's tanh form x sigmoid(v), v = 2 sqrt(2/pi) (x + 0.044715 x^3) = x g, g = c + b x^2 (c =
+ * 2 sqrt(2/pi), b = 0.044715 c), in float32 arithmetic. For x < 0 the result is x e^v / (1 + e^v),
+ * and exp turns an absolute error of v into a relative one (|v| reaches 107 before the result
+ * is 0): v is carried to ~2^-40 relative without forming it. g = gh + gl: x^2 = s + s_lo and
+ * b s = q + q_lo exactly (FMA), gh = c + q with its rounding error by Fast2Sum (max and min:
+ * c, q >= 0), gl = that error + q_lo + b s_lo + b_lo s + c_lo. Then exp's reduction |v| - k ln2
+ * takes |x| gh - k LN2_HI in one FMA (an exact product, the difference rounded once, and it is
+ * <= 0.35: 2^-26), and -k LN2_LO, -|x| gl in two more (2^-26 each); k itself from |x| (c + b x^2)
+ * log2(e), which needs no g. e^{-|v|} = p 2^k with p within 1.3 ulp; x >= 0: x / (1 + e),
+ * where e's error is damped by e/(1 + e), within 2 ulp;
+ * x < 0: x e s with e's numerator p = 1 + tail unrounded (x (s + tail s)), s = 1/(1 + e): r's
+ * error (0.75, 0.25 more for 1 + e rounded), s (0.75), two products: within 3.1 ulp (measured
+ * 2.4).
+ * One loop for every x (no narrow blocks: at x = -9.5, well inside data of standard deviation 3,
+ * e is already 2^-110): |x| clamped at 11 (|v| = 112.5; x e^v / (1 + e^v) is 0 in float32 below
+ * -10.8), 1 + e takes e = p 2^max(k, -126), and x e s is scaled by 2^(k + 64) (exact, k >= -163)
+ * and then by 2^-64, which rounds once into the subnormal range. */
 #define TWO_C 1.5957691216057308
 #define KAPPA 0.044715
+#define GT_C_HI 0x1.988454p+0f
+#define GT_C_LO -0x1.857936p-25f
+#define GT_B_HI 0x1.2444f2p-4f
+#define GT_B_LO 0x1.49b16ap-29f
 
-CLONES static void gelu_tanh_loop(const float *x, float *out, Py_ssize_t n)
+static inline __attribute__((always_inline)) float gelu_tanh_f(float v)
+{
+    float a = min_bits_f(abs_f(v), 11.0f); /* NaN: 11, the result is v s */
+    float s = a * a, s_lo = fma_f(a, a, -s);
+    float q = GT_B_HI * s, q_lo = fma_f(GT_B_HI, s, -q);
+    float gh = GT_C_HI + q;
+    float big = q > GT_C_HI ? q : GT_C_HI, small = q > GT_C_HI ? GT_C_HI : q;
+    float gl = (small - (gh - big)) + (fma_f(GT_B_LO, s, fma_f(GT_B_HI, s_lo, q_lo)) + GT_C_LO);
+    const float shifter = 0x1.8p23f;
+    float kf = fma_f(-a, fma_f(GT_B_HI * 0x1.715476p0f, s, GT_C_HI * 0x1.715476p0f), shifter);
+    float kk = kf - shifter;
+    int32_t bits;
+    memcpy(&bits, &kf, sizeof bits);
+    int32_t k = bits - 0x4B400000;
+    float r = fma_f(-a, gh, -(kk * LN2_HI)); /* -|v| - k ln2 */
+    r = fma_f(-a, gl, fma_f(-kk, LN2_LO, r));
+    float tail = exp_tail_f(r);
+    float sg = recip_one_plus_f(normal_f(1.0f + tail, k));
+    float y = a * fma_f(tail, sg, sg) * pow2_f(k + 64); /* |x| e s 2^64, exact: k >= -163 */
+    return v < 0.0f ? y * -0x1p-64f : v * sg;
+}
+
+FMA_CLONES static void gelu_tanh_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double xc = xd > 1e5 ? 1e5 : (xd < -1e5 ? -1e5 : xd);
-        double v = TWO_C * xc * (1.0 + KAPPA * xc * xc);
-        double e = exp_d(-clamp_abs(v, 200.0));
-        double s = 1.0 / (1.0 + e);
-        double y = xd * (v >= 0.0 ? s : e * s);
-        out[i] = (float)(v < -200.0 ? -0.0 : y);
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = gelu_tanh_f(x[i]);
 }
 
 /* sigmoid(v) (1 + x v' sigmoid(-v)) with the same two branches as silu' */
@@ -1105,25 +1141,52 @@ CLONES static void bent_identity_derivative_loop(const float *x, float *out, Py_
     }
 }
 
-/* x - tanh x; for |x| < 1/8 its series x^3/3 - 2x^5/15 + ... to x^13 (the next term is 6e-14
- * relative there); above, tanh_fast's relative error ~1e-11 is multiplied by
- * |x|/(|x| - tanh|x|) <= 192: 2e-9, 0.03 float32 ulp */
-CLONES static void tanhshrink_loop(const float *x, float *out, Py_ssize_t n)
+/* x - tanh x in float32 arithmetic, odd, from a = |x|:
+ * - a < 1: x^3 P(x^2), P fitted (Lawson, against mpmath) to (x - tanh x)/x^3 with P(0) = 1/3
+ *   carried as hi + lo: 0.1 ulp relative (degree 7; tanh's poles at +-i pi/2 are 2.5 from the
+ *   interval in x^2). Roundings: x^2 (0.5 ulp, moved into P by at most 0.4), the inner terms of
+ *   P (|x^2 Q| <= 0.4 P), P's last sum (0.5), s P and x (s P) (0.5 each): within 2.6 ulp; x (s P)
+ *   rounds once into the subnormal range;
+ * - a >= 1: tanh a = 1 - 2e/(1 + e), e = e^{-2a} (-2a exact), so a - tanh a = (a - 1) +
+ *   2e/(1 + e): a - 1 is exact and both terms are >= 0, nothing cancels. e = p 2^k (1 ulp, damped
+ *   by 1/(1 + e)), 1/(1 + e) = 1 + e Q(e) on e <= e^-2 (Q fitted: 2.3e-9 relative; no division)
+ *   rounded (0.5), and 2e (1 + e Q) + (a - 1) rounds once in an FMA: within 2.1 ulp.
+ *   a clamped at 40 (e^-80 is a normal number; 2e/(1 + e) is below half an ulp of a - 1 there). */
+#define TS_THIRD_HI 0x1.555556p-2f
+#define TS_THIRD_LO -0x1.555556p-27f
+
+static inline __attribute__((always_inline)) float tanhshrink_f(float v)
+{
+    float a = abs_f(v);
+    float s = v * v;
+    float q = -0.00014489387103822082f;
+    q = fma_f(q, s, 0.0009313832269981503f);
+    q = fma_f(q, s, -0.0032186289317905903f);
+    q = fma_f(q, s, 0.008706874214112759f);
+    q = fma_f(q, s, -0.021833231672644615f);
+    q = fma_f(q, s, 0.05396418273448944f);
+    q = fma_f(q, s, -0.13333317637443542f);
+    float c = v * s;
+    float c_lo = fma_f(v, fma_f(v, v, -s), fma_f(v, s, -c));
+    float pp = TS_THIRD_HI + fma_f(s, q, TS_THIRD_LO);
+    float near = fma_f(c, pp, c_lo * pp);
+    int32_t k;
+    float p = exp_mantissa_f(-2.0f * min_bits_f(a, 40.0f), &k); /* NaN: a - 1 is NaN */
+    float e = p * pow2_f(k);
+    float rq = -0.6835879683494568f;
+    rq = fma_f(rq, e, 0.9566028118133545f);
+    rq = fma_f(rq, e, -0.9971794486045837f);
+    rq = fma_f(rq, e, 0.9999184608459473f);
+    rq = fma_f(rq, e, -0.9999992251396179f);
+    float far = fma_f(2.0f * e, fma_f(rq, e, 1.0f), a - 1.0f);
+    return __builtin_copysignf(a < 1.0f ? near : far, v); /* -0 and odd underflows keep the sign */
+}
+
+FMA_CLONES static void tanhshrink_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double a = __builtin_fabs(xd);
-        double s = xd * xd;
-        double p = -21844.0 / 6081075.0;
-        p = p * s + 1382.0 / 155925.0;
-        p = p * s - 62.0 / 2835.0;
-        p = p * s + 17.0 / 315.0;
-        p = p * s - 2.0 / 15.0;
-        p = p * s + 1.0 / 3.0;
-        double d = __builtin_copysign(a - tanh_fast(a), xd);
-        out[i] = (float)(a < 0.125 ? xd * s * p : d);
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = tanhshrink_f(x[i]);
 }
 
 /* tanhshrink' = 1 - sech^2 x = tanh^2 x, which has no cancellation */
@@ -1139,31 +1202,31 @@ CLONES static void tanhshrink_derivative_loop(const float *x, float *out, Py_ssi
 
 /* TanhExp x tanh(E), E = e^x = p 2^k, in float32 arithmetic. E is carried as hi + lo (p = 1 +
  * tail and its rounding error, exact by Fast2Sum): tanh multiplies E's error by up to
- * sech^2 E. E < 2^-14: tanh E = E to 2^-29 relative, y = x p 2^k scaled last (subnormal tails).
- * Otherwise tanh E = -m/(2 + m), m = expm1(-2E) (-2E exact, E clamped at 15: tanh 15 is 1 in
- * float32), the quotient carried with its remainder and 2 + m's rounding error into x t, which
+ * sech^2 E. tanh E = -m/(2 + m), m = expm1(-2E) (-2E exact; x clamped at 2.5: tanh e^2.5 is 1
+ * in float32), the quotient carried with its remainder and 2 + m's rounding error into x t, which
  * rounds once: expm1_f's error (0.5 ulp of m where t is near 1, 1.5 relative where t is small,
- * 1.75 with the lo) times |d ln t / d ln m| (2 and 1), and E's: within 3 ulp.
- * x clamped at -200 in a wide block (200 e^-200 is float32 0; -inf gives -0). */
+ * 1.75 with the lo) times |d ln t / d ln m| (2 and 1), and E's: within 3 ulp. Down to x = -80
+ * (E >= 1.8e-35, the narrow blocks) nothing else is needed: at E < 2^-12 expm1's reduction is
+ * exact (k = 0, r = -2E) and t = E (1 + E^2 ...). Below -80 (wide blocks only) tanh E = E in
+ * float32, y = x p 2^k scaled last (subnormal tails), x clamped at -200 (200 e^-200 is float32
+ * 0; -inf gives -0). */
 static inline float tanhexp_f(float v, int wide)
 {
-    float xc = wide && v < -200.0f ? -200.0f : v;
+    float xc = v > 2.5f ? 2.5f : (wide && v < -200.0f ? -200.0f : v); /* tanh e^2.5 is 1 */
     int32_t k;
-    float tail = exp_tail_f(reduce_f(wide && xc > 30.0f ? 30.0f : xc, &k));
+    float tail = exp_tail_f(reduce_f(xc, &k));
     float p = 1.0f + tail;
     float plo = tail - (p - 1.0f); /* 1 + tail = p + plo exactly */
-    float s = wide ? pow2_f(k < -126 ? -126 : k) : pow2_f(k);
-    float eh = p * s, el = plo * s; /* E = eh + el where E >= 2^-14 */
-    int big = eh > 15.0f;
-    float m = expm1_f(big ? -30.0f : -2.0f * eh, big ? 0.0f : -2.0f * el);
+    float s2 = -(wide ? pow2_f(k < -126 ? -125 : k + 1) : pow2_f(k + 1)); /* -2^(k + 1) */
+    float m = expm1_f(p * s2, plo * s2); /* -2E = p s2 + plo s2 where x >= -80 */
     float d = 2.0f + m;
     float delta = (2.0f - d) + m; /* 2 + m = d + delta exactly */
     float inv = 1.0f / d;
     float q = -m * inv;
     float corr = (fma_f(-q, d, -m) - q * delta) * inv; /* t = q + corr */
     float y = fma_f(v, q, (wide && v > 0x1p100f ? 0x1p100f : v) * corr); /* inf 0 is NaN */
-    float small = scale_f(xc * p, k, wide);
-    return eh < 0x1p-14f ? small : y;
+    y = __builtin_copysignf(y, v); /* x tanh(E) has x's sign: -0 stays -0 */
+    return wide && v < -80.0f ? scale_f(xc * p, k, wide) : y;
 }
 
 FMA_CLONES static void tanhexp_narrow(const float *x, float *out, Py_ssize_t n)
