@@ -22,12 +22,12 @@
  * Without FMA hardware (the baseline clone) __builtin_fmaf is libm's fmaf: exact, slower.
  */
 
-static inline float fma_f(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+INLINE float fma_f(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
 
-static inline float abs_f(float v) { return __builtin_fabsf(v); }
+INLINE float abs_f(float v) { return __builtin_fabsf(v); }
 
 /* 2^k for k in [-126, 127], built in the exponent bits */
-static inline float pow2_f(int32_t k)
+INLINE float pow2_f(int32_t k)
 {
     int32_t bits = (k + 127) << 23;
     float f;
@@ -37,7 +37,7 @@ static inline float pow2_f(int32_t k)
 
 /* v 2^k for |v| in [2^-1, 2^100] (or k near 0), k in [-252, 254]: two exact scalings by
  * 2^(k/2), the second rounds, once, into the subnormal range */
-static inline float ldexp_f(float v, int32_t k)
+INLINE float ldexp_f(float v, int32_t k)
 {
     int32_t h = k >> 1;
     return v * pow2_f(h) * pow2_f(k - h);
@@ -45,7 +45,7 @@ static inline float ldexp_f(float v, int32_t k)
 
 /* ldexp_f for k down to -300: below -250 v 2^k is under half the smallest subnormal, a signed 0
  * (NaN kept) */
-static inline float ldexp_low_f(float v, int32_t k)
+INLINE float ldexp_low_f(float v, int32_t k)
 {
     float y = ldexp_f(v, k < -250 ? -250 : k);
     return k < -250 ? v * 0.0f : y;
@@ -53,14 +53,14 @@ static inline float ldexp_low_f(float v, int32_t k)
 
 /* p 2^k where it is a normal number; below 2^-126 it is wrong but under 2^-126, for a 1 + e or
  * an e^2 that can't see it (one scaling instead of ldexp_f's two) */
-static inline float normal_f(float p, int32_t k) { return p * pow2_f(k < -126 ? -126 : k); }
+INLINE float normal_f(float p, int32_t k) { return p * pow2_f(k < -126 ? -126 : k); }
 
 /* the hi + lo split of a double parameter: hi + lo = p to 2^-48 relative */
 typedef struct {
     float hi, lo;
 } split_f;
 
-static inline split_f split(double p)
+INLINE split_f split(double p)
 {
     float hi = (float)p;
     split_f s = {hi, (float)(p - (double)hi)};
@@ -68,10 +68,10 @@ static inline split_f split(double p)
 }
 
 /* p x as hi + lo, exact to 2^-47 relative: hi = p.hi x rounded, lo its FMA error + p.lo x */
-static inline float times_lo(split_f p, float x, float hi) { return fma_f(p.hi, x, -hi) + p.lo * x; }
+INLINE float times_lo(split_f p, float x, float hi) { return fma_f(p.hi, x, -hi) + p.lo * x; }
 
 /* a + b = s + err exactly (Knuth's TwoSum: no condition on the magnitudes) */
-static inline float two_sum_err(float a, float b, float s)
+INLINE float two_sum_err(float a, float b, float s)
 {
     float bb = s - a;
     return (a - (s - bb)) + (b - bb);
@@ -82,7 +82,7 @@ static inline float two_sum_err(float a, float b, float s)
  * An argument x + lo adds lo to r (one more rounding, 2^-26) */
 #define LN2_HI 0x1.62e4p-1f
 #define LN2_LO 0x1.7f7d1cp-20f
-static inline float reduce_f(float x, int32_t *k)
+INLINE float reduce_f(float x, int32_t *k)
 {
     const float shifter = 0x1.8p23f;
     float kf = x * 0x1.715476p0f + shifter;
@@ -95,7 +95,7 @@ static inline float reduce_f(float x, int32_t *k)
 
 /* e^r - 1 - r = r^2 q(r) on |r| <= 0.3472, q fitted (Lawson, against mpmath) for e^r's relative
  * error: 3.1e-9 (0.05 float32 ulp) */
-static inline float exp_tail_f(float r)
+INLINE float exp_tail_f(float r)
 {
     float q = 0.0013814348494634032f;
     q = fma_f(q, r, 0.008368837647140026f);
@@ -106,7 +106,7 @@ static inline float exp_tail_f(float r)
 }
 
 /* the same fitted for e^r - 1's relative error: 1.3e-8 (0.2 ulp) */
-static inline float expm1_r_f(float r)
+INLINE float expm1_r_f(float r)
 {
     float q = 0.0013882500352337956f;
     q = fma_f(q, r, 0.008366634137928486f);
@@ -119,12 +119,12 @@ static inline float expm1_r_f(float r)
 /* e^x = p 2^k with p = 1 + exp_tail_f(r) in [0.707, 1.415]: the tail rounds to 2^-26
  * (|tail| < 1/2), 1 + tail once more; with r's error (< 2^-26 absolute) p is within 1 ulp
  * (1.25 with an argument x + lo) */
-static inline float exp_mantissa_f(float x, int32_t *k)
+INLINE float exp_mantissa_f(float x, int32_t *k)
 {
     return 1.0f + exp_tail_f(reduce_f(x, k));
 }
 
-static inline float exp_mantissa_lo_f(float x, float lo, int32_t *k)
+INLINE float exp_mantissa_lo_f(float x, float lo, int32_t *k)
 {
     return 1.0f + exp_tail_f(reduce_f(x, k) + lo);
 }
@@ -132,7 +132,7 @@ static inline float exp_mantissa_lo_f(float x, float lo, int32_t *k)
 /* e^x - 1 for x + lo in [-30, 0] (callers clamp): 2^k (e^r - 1) + (2^k - 1) in one FMA; at k = 0
  * nothing cancels, at k = -1 the terms cancel by a factor 0.7 at most, below -1 not at all.
  * Within 1.5 ulp. */
-static inline float expm1_f(float x, float lo)
+INLINE float expm1_f(float x, float lo)
 {
     int32_t k;
     float r = reduce_f(x, &k) + lo;
@@ -142,7 +142,7 @@ static inline float expm1_f(float x, float lo)
 
 /* 1 / (1 + e) for e in [0, 1], within 0.5 ulp + 0.25 (the rounding, then 1 + e and the
  * quotient's remainders taken back by one Newton step) */
-static inline float recip_one_plus_f(float e)
+INLINE float recip_one_plus_f(float e)
 {
     float d = 1.0f + e;
     float rho = e - (d - 1.0f); /* 1 + e = d + rho exactly (Fast2Sum: 1 >= e) */
@@ -153,7 +153,7 @@ static inline float recip_one_plus_f(float e)
 /* log(1 + u) for u in [0, 1] as 2 atanh(s), s = u / (2 + u) <= 1/3, s carried as the quotient
  * plus its remainder (d + delta = 2 + u exactly, u - s d exact by an FMA); atanh(s) = s + s z Q(z),
  * z = s^2, Q fitted (4.5e-9 relative); the final sum rounds once: within 0.5 ulp + 0.1 */
-static inline float log1p_f(float u)
+INLINE float log1p_f(float u)
 {
     float d = 2.0f + u;
     float delta = (2.0f - d) + u;
@@ -170,7 +170,7 @@ static inline float log1p_f(float u)
 
 /* a < hi ? a : hi (NaN gives hi) as bit masks: a plain select lets GCC push the clamp through
  * the arithmetic after it (a select per derived value) */
-static inline float min_bits_f(float a, float hi)
+INLINE float min_bits_f(float a, float hi)
 {
     uint32_t m = -(uint32_t)(a < hi), ab, hb;
     memcpy(&ab, &a, sizeof ab);

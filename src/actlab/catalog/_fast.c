@@ -37,7 +37,7 @@
  * (whose vector FMA is part of AVX-512F) they get an x86-64-v3 clone (AVX2 with FMA), where
  * GCC's plain "avx2" clone would call libm's scalar fmaf; the baseline clone still does. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #define FMA_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #else
 #define CLONES
@@ -46,11 +46,15 @@
 
 #define LOOP_PRAGMA _Pragma("GCC ivdep")
 
+/* every building block inlined into each clone of each loop: a call left in a loop stops it
+ * vectorising (GCC's heuristics had left exp_fine out of the derivative loops: 11 ns per element) */
+#define INLINE static inline __attribute__((always_inline))
+
 /* exp(x) for x in [-708, 709] (callers clamp): x = k ln2 + r, |r| <= ln2/2, exp(r) by a degree-7
  * polynomial (1 + r + c2 r^2 + ... fitted for relative error by Lawson's weighted least squares
  * against mpmath: 5.2e-11 at most, 0.001 float32 ulp; Taylor needs degree 8 for 2.5e-10), 2^k
  * built in the exponent bits. */
-static inline double exp_d(double x)
+INLINE double exp_d(double x)
 {
     const double shifter = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds to an integer */
     const double log2e = 1.4426950408889634;
@@ -80,7 +84,7 @@ static inline double exp_d(double x)
  * its terms, so their relative error is multiplied: there exp_d's 2.5e-10 would show. These
  * carry double's own accuracy (Taylor to r^12: remainder < 2e-16 relative), three FMAs more. */
 
-static inline double exp_fine(double x)
+INLINE double exp_fine(double x)
 {
     const double shifter = 6755399441055744.0;
     const double log2e = 1.4426950408889634;
@@ -112,7 +116,7 @@ static inline double exp_fine(double x)
 
 /* e^x - 1 for x in [-708, 709], expm1_d's method to double's accuracy (e^r - 1 to r^13:
  * relative remainder < 2e-17) */
-static inline double expm1_fine(double x)
+INLINE double expm1_fine(double x)
 {
     const double shifter = 6755399441055744.0;
     const double log2e = 1.4426950408889634;
@@ -144,7 +148,7 @@ static inline double expm1_fine(double x)
 
 /* tanh(a) for a >= 0 as -m / (2 + m), m = e^{-2a} - 1: relative accuracy down to a -> 0
  * (a > 20: 1 to double's last bit; the clamp keeps exp's argument in range, NaN kept) */
-static inline double tanh_pos(double a)
+INLINE double tanh_pos(double a)
 {
     double m = expm1_fine(-2.0 * (a > 20.0 ? 20.0 : a));
     return -m / (2.0 + m);
@@ -154,7 +158,7 @@ static inline double tanh_pos(double a)
  * 2^k (e^r - 1) + (2^k - 1) with e^r - 1 = r q(r), q = 1 + r/2 + c2 r^2 + ... + c7 r^7 fitted as
  * exp_d's (5.5e-12 relative for |r| <= ln2/2): no constant term, so nothing cancels at k = 0 (|x| < ln2/2); for k != 0
  * the two terms cancel by at most a factor 2. 2^k - 1 is -1 to double's precision below k = -53. */
-static inline double expm1_d(double x)
+INLINE double expm1_d(double x)
 {
     const double shifter = 6755399441055744.0;
     const double log2e = 1.4426950408889634;
@@ -180,7 +184,7 @@ static inline double expm1_d(double x)
 }
 
 /* tanh_pos with expm1_d (5.5e-12 relative): where nothing cancels after it */
-static inline double tanh_fast(double a)
+INLINE double tanh_fast(double a)
 {
     double m = expm1_d(-2.0 * (a > 20.0 ? 20.0 : a));
     return -m / (2.0 + m);
@@ -190,7 +194,7 @@ static inline double tanh_fast(double a)
  * P = 1 + z/3 + c2 z^2 + ... + c6 z^6 fitted as exp_d's (4.1e-12 relative on z <= 1/9; the
  * atanh series needs its terms to s^21 for the same); relative accuracy holds down to the
  * smallest u. */
-static inline double log1p_d(double u)
+INLINE double log1p_d(double u)
 {
     double s = u / (2.0 + u);
     double s2 = s * s;
@@ -206,7 +210,7 @@ static inline double log1p_d(double u)
 
 /* log1p_d by the atanh series itself to s^21: its error (< 4e-12 relative at s = 1/3) falls
  * as s^22, where the fit's is spread evenly; for sums that cancel (Serf' near its zero) */
-static inline double log1p_fine(double u)
+INLINE double log1p_fine(double u)
 {
     double s = u / (2.0 + u);
     double s2 = s * s;
@@ -228,7 +232,7 @@ static inline double log1p_fine(double u)
  * t = (z - 3.75)/(z + 3.75) (Shepherd & Laframboise's variable; fitted to mpmath at Chebyshev
  * nodes: 3.6e-12 relative at most on a dense check of [0, 27] and out to 1e4), and
  * 1/(z + 3.75) = (1 - t)/7.5: one division. */
-static inline double erfcx_d(double z)
+INLINE double erfcx_d(double z)
 {
     double t = (z - 3.75) / (z + 3.75);
     double p = 1.8949226125014999e-07;
@@ -251,7 +255,7 @@ static inline double erfcx_d(double z)
     return p * (1.0 - t) * (1.0 / 7.5);
 }
 
-static inline double clamp_abs(double u, double hi)
+INLINE double clamp_abs(double u, double hi)
 {
     double a = u < 0.0 ? -u : u;
     return a > hi ? hi : a;
@@ -292,18 +296,18 @@ CLONES static int narrow_block(const float *x, Py_ssize_t m, float limit)
     }
 
 /* v 2^k: one product in a narrow block, ldexp_low_f's two steps in a wide one */
-static inline float scale_f(float v, int32_t k, int wide)
+INLINE float scale_f(float v, int32_t k, int wide)
 {
     return wide ? ldexp_low_f(v, k) : v * pow2_f(k);
 }
 
 /* e = p 2^k for 1 + e, e^2: exact in a narrow block, normal_f's below 2^-126 in a wide one */
-static inline float e_f(float p, int32_t k, int wide) { return wide ? normal_f(p, k) : p * pow2_f(k); }
+INLINE float e_f(float p, int32_t k, int wide) { return wide ? normal_f(p, k) : p * pow2_f(k); }
 
 /* sigmoid: 1/(1 + e) for u >= 0, e/(1 + e) = p s 2^k below, e = e^{-|u|} = p 2^k, s = 1/(1 + e),
  * |u| clamped at 104 (e^-104 is float32 0). u >= 0: 0.5 ulp + 1/4 of e's 1 ulp; below p (1 ulp),
  * s (0.75) and the product (0.5): 2.25 ulp at most */
-static inline float sigmoid_f(float u, int wide)
+INLINE float sigmoid_f(float u, int wide)
 {
     float a = abs_f(u);
     int32_t k;
@@ -357,7 +361,7 @@ CLONES static void tanh_derivative_loop(const float *x, float *out, Py_ssize_t n
  * x p s is scaled by 2^k last (x e^u can be a normal number where e^u is subnormal); beta x <
  * -200 is -0 (|x| e^{beta x} < 1e-48). Within 3 ulp: sigmoid_f's 2.25 below 0 (1.25 for p with a
  * lo) and the product x p s. */
-static inline float silu_f(float v, split_f b, int scaled, int wide)
+INLINE float silu_f(float v, split_f b, int scaled, int wide)
 {
     float vc = wide ? (v > FLT_MAX ? FLT_MAX : (v < -FLT_MAX ? -FLT_MAX : v)) : v; /* +-inf */
     float u = scaled ? b.hi * vc : vc;
@@ -421,7 +425,7 @@ CLONES static void silu_derivative_loop(const float *x, float *out, Py_ssize_t n
  * (1/beta as hi + lo, the sum rounded once by the FMAs); where e < 2^-60, log1p(e) = e to
  * float32's precision and e/beta = p/beta 2^k is scaled last (subnormal results). x > 0: the
  * log term is damped in the sum; x <= 0: log1p_f's 0.6 ulp + e's 1.25 + 0.5: 2.35 ulp at most */
-static inline float softplus_f(float v, float u, float lo, split_f inv, int scaled, int wide)
+INLINE float softplus_f(float v, float u, float lo, split_f inv, int scaled, int wide)
 {
     float a = abs_f(u);
     int far = wide && a > 200.0f;
@@ -549,7 +553,7 @@ CLONES static void elu_derivative_loop(
 #define GT_B_HI 0x1.2444f2p-4f
 #define GT_B_LO 0x1.49b16ap-29f
 
-static inline __attribute__((always_inline)) float gelu_tanh_f(float v)
+INLINE __attribute__((always_inline)) float gelu_tanh_f(float v)
 {
     float a = min_bits_f(abs_f(v), 11.0f); /* NaN: 11, the result is v s */
     float s = a * a, s_lo = fma_f(a, a, -s);
@@ -610,7 +614,7 @@ CLONES static void gelu_tanh_derivative_loop(const float *x, float *out, Py_ssiz
  * a is clamped at 14.5 (14.5 Phi(-14.5) < 2^-150: -inf gives -0; +inf - F is +inf); NaN
  * propagates through F. One loop, no narrow blocks: with a clamped, 2^k (k >= -153) is two
  * exact-or-once-rounded products for every x. */
-static inline float gelu_f(float v)
+INLINE float gelu_f(float v)
 {
     float a = abs_f(v);
     float ac = a > 14.5f ? 14.5f : a;
@@ -681,7 +685,7 @@ CLONES static void gelu_derivative_loop(const float *x, float *out, Py_ssize_t n
 /* Mish x tanh(softplus(x)). With w = e^x and q = (1 + w)^2 = e^{2 softplus}: tanh = (q - 1)/(q + 1)
  * where q - 1 = w (w + 2) has no cancellation; for x >= 0 the same in e = e^{-x}:
  * tanh = (1 + 2e)/(1 + 2e + 2e^2). */
-static inline float mish_f(float v, int wide)
+INLINE float mish_f(float v, int wide)
 {
     float a = abs_f(v);
     int32_t k;
@@ -912,7 +916,7 @@ CLONES static void gaussian_derivative_loop(const float *x, float *out, Py_ssize
 }
 
 /* c ? t : f as bit masks: GCC turns ternaries that feed one division into two divisions */
-static inline float pick_bits(int c, float t, float f)
+INLINE float pick_bits(int c, float t, float f)
 {
     uint32_t m = -(uint32_t)c, tb, fb;
     memcpy(&tb, &t, sizeof tb);
@@ -986,7 +990,7 @@ CLONES static void arctan_derivative_loop(const float *x, float *out, Py_ssize_t
  * here) give it to 1.8e-7, one Newton step r (3/2 - q r^2 / 2) in double takes that to 5e-14,
  * far below the 6e-8 of the float32 result. It pays where it replaces a double sqrt and a
  * division (ISRU: 0.85 -> 0.6 ns per element here), not where a division remains (squareplus) */
-static inline double rsqrt(double q)
+INLINE double rsqrt(double q)
 {
     double r = (double)(1.0f / __builtin_sqrtf((float)q));
     return r * (1.5 - 0.5 * q * r * r);
@@ -994,7 +998,7 @@ static inline double rsqrt(double q)
 
 /* ISRU x / sqrt(q), q = 1 + alpha x^2; past q = 2^100 (and at +-inf) the quotient is
  * sign(x) / sqrt(alpha) to double's last bit (alpha in [1e-100, 1e100], so q can't overflow) */
-static inline double isru_d(double xd, double alpha, double limit)
+INLINE double isru_d(double xd, double alpha, double limit)
 {
     double q = 1.0 + alpha * (xd * xd);
     double y = xd * rsqrt(q > 0x1p100 ? 0x1p100 : q);
@@ -1002,7 +1006,7 @@ static inline double isru_d(double xd, double alpha, double limit)
 }
 
 /* ISRU' = q^{-3/2} = rsqrt(q)^3; past q = 2^100 it is below 2^-150: float32 0 */
-static inline double isru_derivative_d(double xd, double alpha)
+INLINE double isru_derivative_d(double xd, double alpha)
 {
     double q = 1.0 + alpha * (xd * xd);
     double r = rsqrt(q > 0x1p100 ? 0x1p100 : q);
@@ -1155,7 +1159,7 @@ CLONES static void bent_identity_derivative_loop(const float *x, float *out, Py_
 #define TS_THIRD_HI 0x1.555556p-2f
 #define TS_THIRD_LO -0x1.555556p-27f
 
-static inline __attribute__((always_inline)) float tanhshrink_f(float v)
+INLINE __attribute__((always_inline)) float tanhshrink_f(float v)
 {
     float a = abs_f(v);
     float s = v * v;
@@ -1210,7 +1214,7 @@ CLONES static void tanhshrink_derivative_loop(const float *x, float *out, Py_ssi
  * exact (k = 0, r = -2E) and t = E (1 + E^2 ...). Below -80 (wide blocks only) tanh E = E in
  * float32, y = x p 2^k scaled last (subnormal tails), x clamped at -200 (200 e^-200 is float32
  * 0; -inf gives -0). */
-static inline float tanhexp_f(float v, int wide)
+INLINE float tanhexp_f(float v, int wide)
 {
     float xc = v > 2.5f ? 2.5f : (wide && v < -200.0f ? -200.0f : v); /* tanh e^2.5 is 1 */
     int32_t k;
@@ -1268,7 +1272,7 @@ CLONES static void tanhexp_derivative_loop(const float *x, float *out, Py_ssize_
  * in double); ``e`` and ``erfcx`` as the derivative needs them */
 #define TWO_OVER_SQRT_PI 1.1283791670955126
 #define ERF_POS(name, e, erfcx)                                                             \
-    static inline double name(double s)                                                     \
+    INLINE double name(double s)                                                            \
     {                                                                                       \
         double z = s * s;                                                                   \
         double p = -1.0 / 6894720.0;                                                        \
@@ -1302,7 +1306,7 @@ ERF_POS(erf_pos_fine, exp_fine, erfcx_d)
  *   evaluated at min(x, 4), and min(x, 4) H1 + x keeps +inf.
  * One loop, no narrow blocks (x is clamped, 2^k is two products for every x). */
 #define SERF_LEFT -110.0f
-static inline float serf_f(float v)
+INLINE float serf_f(float v)
 {
     /* x <= 0 (NaN kept); e^x = (1 + tail) 2^k */
     float xl = v > 0.0f ? 0.0f : (v < SERF_LEFT ? SERF_LEFT : v);
