@@ -125,7 +125,17 @@ BASE = {
     ],
     ("collapse",): ["--depth", "2", "--width", "2", "--steps", "2", "--seeds", "1"],
     ("accuracy",): ["--only", "relu", "--extra", "0"],
-    ("bench", "kernels"): ["--size", "64", "--repeat", "1", "--no-torch", "--only", "relu"],
+    ("bench", "kernels"): [
+        "--size",
+        "64",
+        "--cache-size",
+        "64",
+        "--repeat",
+        "1",
+        "--no-torch",
+        "--only",
+        "relu",
+    ],
     ("bench", "engine"): ["--steps", "1", "--rounds", "1", "--no-torch"],
 }
 #: accuracy measures against a high-precision reference: only cheap activations
