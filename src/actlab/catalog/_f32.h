@@ -70,13 +70,6 @@ INLINE split_f split(double p)
 /* p x as hi + lo, exact to 2^-47 relative: hi = p.hi x rounded, lo its FMA error + p.lo x */
 INLINE float times_lo(split_f p, float x, float hi) { return fma_f(p.hi, x, -hi) + p.lo * x; }
 
-/* a + b = s + err exactly (Knuth's TwoSum: no condition on the magnitudes) */
-INLINE float two_sum_err(float a, float b, float s)
-{
-    float bb = s - a;
-    return (a - (s - bb)) + (b - bb);
-}
-
 /* x = k ln2 + r for x in [-300, 100] (callers clamp, NaN kept), |r| <= 0.3467 within 2^-26:
  * k by the 1.5 2^23 shifter, ln2 = LN2_HI + LN2_LO with LN2_HI's 16 bits making k LN2_HI exact.
  * An argument x + lo adds lo to r (one more rounding, 2^-26) */

@@ -190,26 +190,9 @@ INLINE double tanh_fast(double a)
     return -m / (2.0 + m);
 }
 
-/* log(1 + u) for u in [0, 1]: 2 atanh(s) = 2 s P(s^2), s = u / (2 + u) <= 1/3, with
- * P = 1 + z/3 + c2 z^2 + ... + c6 z^6 fitted as exp_d's (4.1e-12 relative on z <= 1/9; the
- * atanh series needs its terms to s^21 for the same); relative accuracy holds down to the
- * smallest u. */
-INLINE double log1p_d(double u)
-{
-    double s = u / (2.0 + u);
-    double s2 = s * s;
-    double p = 0.10677249176340671;
-    p = p * s2 + 0.08649597445846208;
-    p = p * s2 + 0.11140883369915208;
-    p = p * s2 + 0.14284794502992723;
-    p = p * s2 + 0.20000010214633784;
-    p = p * s2 + 1.0 / 3.0;
-    p = p * s2 + 1.0;
-    return 2.0 * s * p;
-}
-
-/* log1p_d by the atanh series itself to s^21: its error (< 4e-12 relative at s = 1/3) falls
- * as s^22, where the fit's is spread evenly; for sums that cancel (Serf' near its zero) */
+/* log(1 + u) for u in [0, 1] as 2 atanh(s), s = u / (2 + u) <= 1/3, by the atanh series to s^21:
+ * its error (< 4e-12 relative at s = 1/3) falls as s^22, so sums that cancel (Serf' near its
+ * zero) keep double's accuracy; relative accuracy holds down to the smallest u */
 INLINE double log1p_fine(double u)
 {
     double s = u / (2.0 + u);
@@ -295,6 +278,25 @@ CLONES static int narrow_block(const float *x, Py_ssize_t m, float limit)
             WIDE_CALL;                                                                      \
     }
 
+/* name_loop over blocks: name_f(x, 0) in the narrow ones, name_f(x, 1) in the wide ones */
+#define BLOCKED_UNARY(name)                                                                 \
+    FMA_CLONES static void name##_narrow(const float *x, float *out, Py_ssize_t n)          \
+    {                                                                                       \
+        LOOP_PRAGMA                                                                         \
+        for (Py_ssize_t i = 0; i < n; i++)                                                  \
+            out[i] = name##_f(x[i], 0);                                                     \
+    }                                                                                       \
+    FMA_CLONES static void name##_wide(const float *x, float *out, Py_ssize_t n)            \
+    {                                                                                       \
+        LOOP_PRAGMA                                                                         \
+        for (Py_ssize_t i = 0; i < n; i++)                                                  \
+            out[i] = name##_f(x[i], 1);                                                     \
+    }                                                                                       \
+    static void name##_loop(const float *x, float *out, Py_ssize_t n)                       \
+    {                                                                                       \
+        BY_BLOCKS(NARROW, name##_narrow(xb, ob, m), name##_wide(xb, ob, m))                 \
+    }
+
 /* v 2^k: one product in a narrow block, ldexp_low_f's two steps in a wide one */
 INLINE float scale_f(float v, int32_t k, int wide)
 {
@@ -316,24 +318,7 @@ INLINE float sigmoid_f(float u, int wide)
     return u >= 0.0f ? s : scale_f(p * s, k, wide);
 }
 
-FMA_CLONES static void sigmoid_narrow(const float *x, float *out, Py_ssize_t n)
-{
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[i] = sigmoid_f(x[i], 0);
-}
-
-FMA_CLONES static void sigmoid_wide(const float *x, float *out, Py_ssize_t n)
-{
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[i] = sigmoid_f(x[i], 1);
-}
-
-static void sigmoid_loop(const float *x, float *out, Py_ssize_t n)
-{
-    BY_BLOCKS(NARROW, sigmoid_narrow(xb, ob, m), sigmoid_wide(xb, ob, m))
-}
+BLOCKED_UNARY(sigmoid)
 
 /* sigmoid'(u) = e / (1 + e)^2 */
 CLONES static void sigmoid_derivative_loop(const float *x, float *out, Py_ssize_t n)
@@ -704,24 +689,7 @@ INLINE float mish_f(float v, int wide)
     return v >= 0.0f ? right : left;
 }
 
-FMA_CLONES static void mish_narrow(const float *x, float *out, Py_ssize_t n)
-{
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[i] = mish_f(x[i], 0);
-}
-
-FMA_CLONES static void mish_wide(const float *x, float *out, Py_ssize_t n)
-{
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[i] = mish_f(x[i], 1);
-}
-
-static void mish_loop(const float *x, float *out, Py_ssize_t n)
-{
-    BY_BLOCKS(NARROW, mish_narrow(xb, ob, m), mish_wide(xb, ob, m))
-}
+BLOCKED_UNARY(mish)
 
 /* Mish' = tanh(sp) + x sech^2(sp) sigmoid(x), sech^2 = 4q/(q + 1)^2, each from e = e^{-|x|} */
 CLONES static void mish_derivative_loop(const float *x, float *out, Py_ssize_t n)
@@ -1233,24 +1201,7 @@ INLINE float tanhexp_f(float v, int wide)
     return wide && v < -80.0f ? scale_f(xc * p, k, wide) : y;
 }
 
-FMA_CLONES static void tanhexp_narrow(const float *x, float *out, Py_ssize_t n)
-{
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[i] = tanhexp_f(x[i], 0);
-}
-
-FMA_CLONES static void tanhexp_wide(const float *x, float *out, Py_ssize_t n)
-{
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[i] = tanhexp_f(x[i], 1);
-}
-
-static void tanhexp_loop(const float *x, float *out, Py_ssize_t n)
-{
-    BY_BLOCKS(NARROW, tanhexp_narrow(xb, ob, m), tanhexp_wide(xb, ob, m))
-}
+BLOCKED_UNARY(tanhexp)
 
 /* tanh(E) + x E sech^2(E), E = e^x, sech^2 E = 4F/(1 + F)^2 with F = e^{-2E} (1 - tanh^2
  * would cancel); double-accurate terms, since they cancel at the derivative's zero (x ~ -1.5) */
