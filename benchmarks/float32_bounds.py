@@ -32,6 +32,10 @@ def main() -> int:
     parser.add_argument("--points", type=int, default=1 << 22)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    if not 1 <= args.points <= 1 << 26:
+        parser.error(f"--points must be between 1 and 2^26, got {args.points}")
+    if args.seed < 0:
+        parser.error(f"--seed must be 0 or more, got {args.seed}")
     if not _compiled.AVAILABLE:
         print("the compiled kernels are not built: nothing to measure")
         return 1
