@@ -28,10 +28,33 @@ def two_nodes() -> Iterator[str]:
     try:
         cluster.add_node(num_cpus=1)
         cluster.wait_for_nodes()
+        _warm_a_worker_on_each_node(cluster.address)
         yield cluster.address
     finally:
         ray.shutdown()
         cluster.shutdown()
+
+
+def _warm_a_worker_on_each_node(address: str) -> None:
+    """One task pinned to each node: a worker process that takes a second or two to start on a
+    busy machine would otherwise leave the whole (small) study to the node that was ready."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    ray.init(address=address, include_dashboard=False)
+    try:
+
+        @ray.remote(num_cpus=1)
+        def where() -> str:
+            return str(ray.get_runtime_context().get_node_id())
+
+        nodes = [n["NodeID"] for n in ray.nodes() if n["Alive"]]
+        pinned = [
+            where.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n, soft=False))
+            for n in nodes
+        ]
+        assert sorted(ray.get([task.remote() for task in pinned])) == sorted(nodes)
+    finally:
+        ray.shutdown()
 
 
 def test_one_study_runs_across_both_nodes(two_nodes: str, tmp_path: Path) -> None:
