@@ -228,6 +228,88 @@ def test_infinite_and_nan_inputs_keep_their_limits():
         assert dy[0] == 0 and dy[1] == 0 and np.isnan(dy[2])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_results_past_the_largest_float_certify_infinity_in_every_tier(dtype):
+    """A value past the largest float certifies +-inf in the float64 and mpmath tiers too
+    (float32's threshold, max + 2^103, was once computed as inf: nothing certified and
+    exp(exp(exp(x))) climbed to 16384 bits for about a second per call)."""
+    import sympy
+
+    from actlab.formula import exact
+    from actlab.formula.bounds import Plan
+    from actlab.formula.functions import X
+
+    plan = Plan(sympy.exp(sympy.exp(sympy.exp(X))))
+    x = np.array([2.0, 2.35, 3.0, 5.0, -3.0])
+    small = dtype(np.exp(np.exp(np.exp(-3.0))))  # 1.0510..., rounded once
+    for floats in (True, False):  # the float tiers first, or mpmath alone
+        tally = exact.Tally()
+        with np.errstate(all="ignore"):  # as the kernel calls it: e^x overflows in the tiers
+            got = exact.evaluate(plan, x, {}, dtype, _no_fallback, tally, floats)
+        assert tally.uncertain == 0
+        assert np.isposinf(got[:4]).all() and got[4] == small
+    info = np.finfo(dtype)
+    half_ulp_of_max = 2.0**103 if dtype == np.float32 else 2.0**970
+    # float64 output is never certified in float64 arithmetic, where max + 2^970 is inf
+    systems = (exact._FLOAT64,) if dtype == np.float32 else ()
+    for system in (*systems, exact.MpSystem(128)):
+        threshold = exact._threshold(system, dtype)
+        assert mpmath.mpf(threshold) == mpmath.mpf(float(info.max)) + half_ulp_of_max
+
+
+#: (formula, x, f(x), f'(x)) at a point where the formula divides by, or takes the log of, an
+#: exact zero: the value is the limit there (NaN where there is none)
+SINGULAR = [
+    ("sin(x)/x", 0.0, 1.0, 0.0),
+    ("sin(x)/x", -0.0, 1.0, 0.0),
+    ("(exp(x)-1)/x", 0.0, 1.0, 0.5),
+    ("log(1+x)/x", 0.0, 1.0, -0.5),
+    ("x*log(x)", 0.0, 0.0, -np.inf),
+    ("x*log(x)", -0.0, 0.0, -np.inf),
+    ("(x-1)/log(x)", 1.0, 1.0, 0.5),
+    ("x/log(x)", 0.0, 0.0, 0.0),  # f' = 1/log(x) - 1/log(x)^2: -inf/inf in IEEE
+    ("x/log(x)", 1.0, np.nan, -np.inf),  # a pole, -inf left and +inf right: undefined
+    ("(1+x)^(1/x)", 0.0, np.e, -np.e / 2),
+    ("x*sin(1/x)", 0.0, 0.0, np.nan),  # f' oscillates: no limit
+    ("sin(1/x)", 0.0, np.nan, np.nan),
+    ("1/x", 0.0, np.inf, -np.inf),  # two sides: the zero's sign picks one, as IEEE's 1/+0
+    ("1/x", -0.0, -np.inf, -np.inf),
+]
+
+
+@pytest.mark.parametrize("formula, at, value, slope", SINGULAR)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_isolated_singular_point_takes_the_limit(formula, at, value, slope, dtype):
+    f = actlab.get(formula)
+    x = np.array([at], dtype=dtype)
+    with np.errstate(all="raise"):
+        got, got_slope = f(x)[0], f.derivative(x)[0]
+    for have, want in ((got, value), (got_slope, slope)):
+        assert have.dtype == dtype
+        if np.isnan(want):
+            assert np.isnan(have), (formula, at, have)
+        else:
+            assert have == dtype(want) or abs(have - want) <= np.spacing(dtype(want)), (formula, at)
+
+
+def test_singular_limits_need_an_isolated_point():
+    """sin(exp(exp(x))) at x = 10 needs more than 16384 bits: its neighbours are uncertain
+    too, so it is no point singularity and keeps the plain value (no SymPy limit tried)."""
+    from actlab.formula import exact
+
+    f = actlab.get("sin(exp(exp(x)))")
+    plan = f.record.forward.plan
+    tally = exact.Tally()
+    with np.errstate(all="ignore"):
+        exact.evaluate(plan, np.array([10.0]), {}, np.float64, lambda x, v: x * np.nan, tally)
+    assert tally.uncertain == 1 and exact.LIMIT not in tally.certified
+    assert not any(key[0] == "point" and plan.limits[key] is not None for key in plan.limits)
+
+
+def _no_fallback(*args):
+    raise AssertionError("an element was left to the plain kernel")
+
+
 def test_parameters_as_arrays_are_exact_per_element():
     f = actlab.get("x*sigmoid(b*x); b=1.5")
     x = np.array([-700.0, -1e-9, 2.0])

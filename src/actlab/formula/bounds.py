@@ -361,11 +361,14 @@ class Plan:
     """A straight-line program of bound rules for one expression of ``x`` and parameters."""
 
     def __init__(self, expr: Any, params: Sequence[str] = ()) -> None:
+        #: the expression (SymPy), for its limits at singular points (actlab.formula.singular)
+        self.expr = expr
         self.params = tuple(params)
         self.steps: list[Step] = []
         #: ``ops[i]`` says what ``steps[i]`` computes, as data
         self.ops: list[Op] = []
-        #: the limits at +-inf found so far (actlab.formula.exact), by side and parameters
+        #: the limits at +-inf and at singular points found so far (actlab.formula.exact,
+        #: actlab.formula.singular), by side, point and parameters
         self.limits: dict[tuple[Any, ...], float] = {}
         self._slots: dict[Any, int] = {}
         self.result = self._compile(expr)

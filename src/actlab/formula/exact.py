@@ -35,7 +35,7 @@ import numpy as np
 from actlab.catalog._numeric import nan_passing
 from actlab.catalog.record import Kernel
 from actlab.formula import compile as compiler
-from actlab.formula import vm
+from actlab.formula import singular, vm
 from actlab.formula.bounds import Bounded, Plan, Unsupported
 from actlab.formula.numbers import LONG, FloatSystem, MpSystem
 
@@ -68,8 +68,8 @@ def systems(dtype: Any) -> list[Any]:
 
 #: the mpmath tiers of one call stop after this long, plus MPMATH_SECONDS_EACH for each element
 #: that reaches them; elements still uncertain then keep the plain kernel's value and are counted
-#: as uncertain (a formula such as exp(exp(exp(x))) would otherwise make mpmath work for minutes on
-#: numbers with astronomically large exponents). An ordinary hard element costs 0.1-0.3 ms, so
+#: as uncertain (a formula such as sin(exp(exp(x))) would otherwise make mpmath work for minutes on
+#: numbers with thousands of digits). An ordinary hard element costs 0.1-0.3 ms, so
 #: the budget is several times what it needs even on a loaded machine: the result does not
 #: depend on the machine's load, only a pathological formula's does
 MPMATH_SECONDS = 2.0
@@ -88,9 +88,12 @@ def evaluate(
     fallback: Callable[[np.ndarray, dict[str, Any]], np.ndarray],
     tally: Tally | None = None,
     floats: bool = True,
+    limits: bool = True,
 ) -> np.ndarray:
     """f(x) rounded to ``dtype`` within 1 ulp, for finite x (flat arrays); ``floats=False``
-    starts at mpmath (the compiled tier has tried the float systems)."""
+    starts at mpmath (the compiled tier has tried the float systems). What no precision
+    settles gets the formula's limit where it is an isolated singular point (``limits``,
+    :mod:`actlab.formula.singular`), else the plain kernel's value."""
     out = np.empty(x.shape, dtype=dtype)
     todo = np.arange(x.size)
     if floats:
@@ -120,11 +123,39 @@ def evaluate(
         # least double), so a deep cancellation costs one jump instead of many doublings
         need = min((n for n in needs if n), default=0)
         prec = next((p for p in PRECISIONS if p >= max(2 * prec, need)), PRECISIONS[-1] + 1)
+    if todo.size and limits:
+        settled = todo.size
+        todo = singular.resolve(plan, x, values, out, todo, _settle(plan, values, fallback))
+        if tally is not None:
+            tally.add(LIMIT, settled - todo.size)
     if todo.size:
         if tally is not None:
             tally.uncertain += todo.size
         out[todo] = fallback(x[todo], _pick(values, todo))
     return out
+
+
+#: the tally's name for elements whose value is the formula's limit at a singular point
+LIMIT = "limit"
+
+
+def _settle(
+    plan: Plan, values: dict[str, Any], fallback: Callable[..., np.ndarray]
+) -> singular.Evaluate:
+    """The exact float64 values at some points, and which of them were certified (NaN where
+    undefined counts as certified)."""
+
+    def settle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        got = np.empty(points.size)
+        certified = np.zeros(points.size, dtype=bool)
+        for i in range(points.size):
+            tally = Tally()
+            one = points[i : i + 1]
+            got[i] = evaluate(plan, one, values, np.float64, fallback, tally, limits=False)[0]
+            certified[i] = tally.uncertain == 0
+        return got, certified
+
+    return settle
 
 
 def float_tiers(
@@ -232,7 +263,7 @@ def certify(system: Any, b: Bounded, dtype: Any, shape: tuple[int, ...]) -> tupl
 def _threshold(system: Any, dtype: Any) -> Any:
     """The smallest magnitude that rounds to infinity in ``dtype``: max + half an ulp of max."""
     info = np.finfo(dtype)
-    half = float(np.spacing(info.max)) / 2 if dtype != np.float64 else 2.0**970
+    half = 2.0 ** (info.maxexp - info.nmant - 2)  # float32 2^103, float64 2^970
     if isinstance(system, MpSystem):
         return mpmath.mpf(float(info.max)) + mpmath.mpf(half)
     return system.dtype(float(info.max)) + system.dtype(half)

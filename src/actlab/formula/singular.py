@@ -1,0 +1,142 @@
+"""The value of a formula at an isolated singular point: its limit there, found by SymPy.
+
+Where a formula divides by an exact zero or takes the log of one (``sin(x)/x``, ``x*log(x)``
+and ``(x - 1)/log(x)`` at their points, ``x/log(x)``'s derivative at 0), no precision certifies
+the element: the interval of the divisor contains 0 at every precision, and IEEE arithmetic gives
+NaN or an infinity. The right answer is the formula's limit, which is what a mathematician means
+by its value there (``sin(x)/x`` is 1 at 0). :func:`resolve` finds it for the elements
+:mod:`actlab.formula.exact` leaves uncertain, in three steps:
+
+1. **Isolated?** The exact evaluation at the two floats adjacent to the point must be settled:
+   certified (the side is defined) or certified NaN (undefined, as ``log(x)`` left of 0). An
+   element whose neighbours are uncertain too (``sin(exp(exp(x)))`` at x = 10) is not a point
+   singularity; it keeps the plain value.
+2. **The one-sided limits** of the defined sides, by ``sympy.limit`` at the exact binary value
+   of the point, under a time budget in a forked process (:mod:`actlab.formula.budget`).
+3. **The value**: one side defined: its limit; both, and equal: that; both, and different
+   (``1/x`` at 0: -inf and +inf): at a signed zero the side its sign names (IEEE's convention:
+   ``1/+0 = +inf``), elsewhere NaN (``x/log(x)`` at 1 is a pole with two signs: undefined).
+   A limit that SymPy leaves unevaluated, that oscillates (``sin(1/x)``) or that is not real
+   is no answer: the plain value stays.
+
+Each point's answer (or its absence) is remembered on the plan, per parameter values.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from actlab.formula.budget import within
+
+#: at most this many distinct points per call get a limit (each costs a SymPy computation)
+POINTS = 8
+#: seconds for the SymPy limits of one point (both sides), and for all points of one call
+SECONDS = 2.0
+SECONDS_PER_CALL = 4.0
+
+Evaluate = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def resolve(
+    plan: Any,
+    x: np.ndarray,
+    values: dict[str, Any],
+    out: np.ndarray,
+    todo: np.ndarray,
+    settle: Evaluate,
+) -> np.ndarray:
+    """Write the limit at the elements ``todo`` of ``x`` that are isolated singular points;
+    return the indices left as they were. ``settle(points)`` evaluates the formula exactly at
+    float64 ``points`` and says which were certified."""
+    if plan.expr is None or not todo.size or any(np.ndim(v) for v in values.values()):
+        return todo
+    key_values = tuple(sorted((k, float(v)) for k, v in values.items()))
+    deadline = time.monotonic() + SECONDS_PER_CALL
+    # distinct points, +0 and -0 apart (where the two sides differ, a zero's sign picks one)
+    points = sorted({_signed(p) for p in x[todo].tolist()})
+    answers: dict[tuple[float, float], float] = {}
+    for signed in points[:POINTS]:
+        point = math.copysign(signed[0], signed[1])
+        if not math.isfinite(point) or time.monotonic() >= deadline:
+            continue
+        key = ("point", *signed, key_values)
+        if key not in plan.limits:
+            plan.limits[key] = _value_at(plan.expr, point, values, settle)
+        value = plan.limits[key]
+        if value is not None:
+            answers[signed] = value
+    if not answers:
+        return todo
+    left = []
+    for index in todo:
+        value = answers.get(_signed(float(x[index])))
+        if value is None:
+            left.append(index)
+        else:
+            out[index] = value
+    return np.asarray(left, dtype=todo.dtype)
+
+
+def _signed(point: float) -> tuple[float, float]:
+    return point, math.copysign(1.0, point)
+
+
+def _value_at(expr: Any, point: float, values: dict[str, Any], settle: Evaluate) -> float | None:
+    below = np.nextafter(point, -np.inf)
+    above = np.nextafter(point, np.inf)
+    got, certified = settle(np.array([below, above]))
+    if not certified.all():
+        return None  # a neighbour is uncertain too: not an isolated point
+    sides = [side for side, v in (("-", got[0]), ("+", got[1])) if not np.isnan(v)]
+    if not sides:
+        return None  # undefined on both sides: the NaN stands
+    finished, limits = within(SECONDS, _limits, expr, point, values, sides)
+    if not finished or limits is None:
+        return None
+    found = [limits[side] for side in sides]
+    if any(v is None for v in found):
+        return None
+    if len(found) == 1 or found[0] == found[1]:
+        return found[-1]
+    if point == 0:  # the side a signed zero names, as IEEE's 1/+0 = +inf
+        return found[1] if math.copysign(1.0, point) > 0 else found[0]
+    return math.nan  # a pole or a jump between two sides: undefined there
+
+
+def _limits(
+    expr: Any, point: float, values: dict[str, Any], sides: list[str]
+) -> dict[str, float | None]:
+    """SymPy's one-sided limits of ``expr`` at ``point`` (runs in the forked child)."""
+    import sympy as sp
+
+    from actlab.formula.functions import X, to_elementary
+
+    names = {s.name: s for s in expr.free_symbols}
+    subs = {names[k]: sp.Rational(float(v)) for k, v in values.items() if k in names}
+    form = to_elementary(expr).subs(subs)
+    at = sp.Rational(point)
+    out: dict[str, float | None] = {}
+    for side in sides:
+        try:
+            limit = sp.limit(form, X, at, side)
+        except Exception:  # SymPy gives up in many ways (NotImplementedError, ValueError, ...)
+            out[side] = None
+            continue
+        out[side] = _real(sp, limit)
+    return out
+
+
+def _real(sp: Any, limit: Any) -> float | None:
+    if limit.has(sp.Limit, sp.AccumBounds, sp.zoo, sp.nan) or limit.is_extended_real is not True:
+        return None
+    if limit in (sp.oo, -sp.oo):
+        return math.copysign(math.inf, 1 if limit == sp.oo else -1)
+    try:
+        return float(sp.N(limit, 30))
+    except (TypeError, ValueError):
+        return None
