@@ -123,7 +123,8 @@ def evaluate(
         # least double), so a deep cancellation costs one jump instead of many doublings
         need = min((n for n in needs if n), default=0)
         prec = next((p for p in PRECISIONS if p >= max(2 * prec, need)), PRECISIONS[-1] + 1)
-    if todo.size and limits:
+    # an element left when the budget ran out was slow, not singular: no limit is tried
+    if todo.size and limits and time.monotonic() < deadline:
         settled = todo.size
         todo = singular.resolve(plan, x, values, out, todo, _settle(plan, values, fallback))
         if tally is not None:
