@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 
 import mpmath
 import numpy as np
@@ -258,7 +259,7 @@ def test_results_past_the_largest_float_certify_infinity_in_every_tier(dtype):
 
 
 #: (formula, x, f(x), f'(x)) at a point where the formula divides by, or takes the log of, an
-#: exact zero: the value is the limit there (NaN where there is none)
+#: exact zero, and at +-inf: the value is the limit there (NaN where there is none)
 SINGULAR = [
     ("sin(x)/x", 0.0, 1.0, 0.0),
     ("sin(x)/x", -0.0, 1.0, 0.0),
@@ -274,12 +275,26 @@ SINGULAR = [
     ("sin(1/x)", 0.0, np.nan, np.nan),
     ("1/x", 0.0, np.inf, -np.inf),  # two sides: the zero's sign picks one, as IEEE's 1/+0
     ("1/x", -0.0, -np.inf, -np.inf),
+    # kinks: two finite sides keep the tie convention (the smaller slope)
+    ("max(0, min(1, 0.2*x+0.5))", -2.5, 0.0, 0.0),
+    ("abs(2*x-1)", 0.5, 0.0, 0.0),
+    ("(x+abs(x))/2", 0.0, 0.0, 0.5),
+    # +-inf: the limit, however slowly it is approached (SymPy's, not a numeric guess)
+    ("log(x)", np.inf, np.inf, 0.0),
+    ("log(x)", -np.inf, np.nan, 0.0),  # undefined for x < 0 (its derivative 1/x is not)
+    ("1/x", np.inf, 0.0, 0.0),
+    ("sqrt(x)*log(x)", np.inf, np.inf, 0.0),
+    ("(x+sqrt(x^2+b))/2; b=4", -np.inf, 0.0, 0.0),
+    ("(exp(x)-1)/x", -np.inf, 0.0, 0.0),
+    ("atan(x)/x", np.inf, 0.0, 0.0),
+    ("(1+1/x)^x", np.inf, np.e, 0.0),
+    ("sin(x)", np.inf, np.nan, np.nan),
 ]
 
 
 @pytest.mark.parametrize("formula, at, value, slope", SINGULAR)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_an_isolated_singular_point_takes_the_limit(formula, at, value, slope, dtype):
+def test_singular_points_and_infinities_take_the_limit(formula, at, value, slope, dtype):
     f = actlab.get(formula)
     x = np.array([at], dtype=dtype)
     with np.errstate(all="raise"):
@@ -304,6 +319,46 @@ def test_singular_limits_need_an_isolated_point():
         exact.evaluate(plan, np.array([10.0]), {}, np.float64, lambda x, v: x * np.nan, tally)
     assert tally.uncertain == 1 and exact.LIMIT not in tally.certified
     assert not any(key[0] == "point" and plan.limits[key] is not None for key in plan.limits)
+
+
+def test_the_mpmath_budget_covers_deep_cancellations(monkeypatch):
+    """(1-exp(-2x))/(1+exp(-2x))' at x <= -6000 cancels by e^-16000 and settles at 2048 bits,
+    about 3 ms per element: the time each certified element earns covers it (with only 1 ms an
+    element, 2007 of 3000 such elements kept the plain kernel's NaN)."""
+    from actlab.formula import exact
+
+    monkeypatch.setattr(exact, "MPMATH_SECONDS", 0.5)
+    f = actlab.get("(1-exp(-2*x))/(1+exp(-2*x))")
+    with np.errstate(all="raise"):
+        got = f.derivative(-np.linspace(6000, 10000, 600))
+    assert (got == 0).all()
+
+
+def test_erfc_of_a_huge_argument_is_exact():
+    """mpmath's erfc raises OverflowError from t ~ 1.34e154: the scaled erfc exp(x^2)*erfc(x),
+    about 1/(x sqrt(pi)) there, was NaN in float64 (now the asymptotic series)."""
+    f = actlab.get("exp(x^2)*erfc(x)")
+    x = np.array([1.3e154, 1.35e154, 1e200, 1e300])
+    with np.errstate(all="raise"):
+        got = f(x)
+    want = [float(1 / (mpmath.mpf(v) * mpmath.sqrt(mpmath.pi))) for v in x]
+    assert ulp_error(got, [mpmath.mpf(w) for w in want], np.float64).max() <= 1
+
+
+def test_the_reference_takes_the_limit_at_an_isolated_singular_point(capsys):
+    """The mpmath reference is undefined where actlab gives the limit (sin(x)/x at 0): it takes
+    SymPy's limit there too, so `actlab accuracy` does not call the right answer wrong."""
+    from actlab.cli import main
+
+    f = actlab.get("sin(x)/x")
+    xs = np.array([0.0, 1.0])
+    assert [float(v) for v in reference(f.record, f.params, xs, False)] == [1.0, math.sin(1.0)]
+    assert float(reference(f.record, f.params, xs, True)[0]) == 0.0
+    g = actlab.get("log(x)")  # undefined on a whole side: no limit, NaN
+    assert mpmath.isnan(reference(g.record, g.params, np.array([-1.0]), False)[0])
+    assert main(["accuracy", "--formula", "sin(x)/x", "--extra", "0", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert all(r["worst_ulp"] <= 1.0 for r in rows)
 
 
 def _no_fallback(*args):

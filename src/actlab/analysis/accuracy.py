@@ -96,9 +96,39 @@ def _erfc(z: mpmath.mpf) -> mpmath.mpf:
 def reference(
     record: Activation, params: Mapping[str, float], xs: np.ndarray, derivative: bool
 ) -> list[mpmath.mpf]:
-    """The exact value of f (or f') at each finite x, as mpmath numbers (NaN when undefined)."""
-    fn = _compiled(record, tuple(sorted(params.items())))[1 if derivative else 0]
-    return [_adaptive(fn, float(x)) for x in xs]
+    """The exact value of f (or f') at each finite x, as mpmath numbers (NaN when undefined);
+    at an isolated point where the expression is undefined (sin(x)/x at 0) its limit there,
+    by the rule of :mod:`actlab.formula.singular` (SymPy's one-sided limits of the defined
+    sides)."""
+    key = tuple(sorted(params.items()))
+    fn = _compiled(record, key)[1 if derivative else 0]
+    values = [_adaptive(fn, float(x)) for x in xs]
+    for i, x in enumerate(xs):
+        if mpmath.isnan(values[i]) and math.isfinite(x):
+            values[i] = _limit(record, key, fn, float(x), derivative)
+    return values
+
+
+def _limit(
+    record: Activation,
+    params: tuple[tuple[str, float], ...],
+    fn: Callable,
+    x: float,
+    derivative: bool,
+) -> mpmath.mpf:
+    from actlab.formula import singular
+
+    sides = [
+        side
+        for side, near in (("-", np.nextafter(x, -np.inf)), ("+", np.nextafter(x, np.inf)))
+        if not mpmath.isnan(_adaptive(fn, float(near)))
+    ]
+    if not sides:
+        return mpmath.mpf("nan")
+    p = {k: sp.Float(v, 60) if v != int(v) else sp.Integer(int(v)) for k, v in params}
+    expr = record.symbolic(sp, _X, p)
+    value = singular.limit_at(sp.diff(expr, _X) if derivative else expr, x, {}, sides)
+    return mpmath.mpf(value) if value is not None else mpmath.mpf("nan")
 
 
 def _adaptive(fn: Callable, x: float) -> mpmath.mpf:
@@ -164,7 +194,9 @@ def ulp_error(got: np.ndarray, ref: list[mpmath.mpf], dtype: type) -> np.ndarray
         if math.isnan(g) or math.isinf(g):
             errors[i] = math.inf
             continue
-        unit = max(float(np.spacing(np.abs(rounded))), tiny_ulp)
+        # the ulp of the largest finite (np.spacing of it overflows): its binade's, below it
+        top = np.abs(rounded) if np.abs(rounded) < info.max else np.nextafter(info.max, 0)
+        unit = max(float(np.spacing(top)), tiny_ulp)
         if abs(r) < info.tiny:
             unit = tiny_ulp
         errors[i] = float(abs(mpmath.mpf(g) - r) / unit)

@@ -2,7 +2,8 @@
 
 The work runs in a forked child process that is killed when the budget runs out, so a hard
 simplification can never hang the CLI or the web server; the caller falls back to a cheaper
-answer. Where fork is unavailable (Windows), the work runs in-process without the bound.
+answer. Where fork is unavailable (Windows), or inside another budget's child (daemonic: it may
+not fork), the work runs in-process under the outer bound only.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ def within(seconds: float, fn: Callable[..., T], *args: Any) -> tuple[bool, T | 
 
     An exception in ``fn`` is re-raised here (as ``RuntimeError`` when it cannot be pickled).
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
+    # inside another budget's child (daemonic: it may not fork) the outer budget bounds it
+    if "fork" not in multiprocessing.get_all_start_methods() or _in_child():
         return True, fn(*args)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
@@ -41,6 +43,10 @@ def within(seconds: float, fn: Callable[..., T], *args: Any) -> tuple[bool, T | 
     if not ok:
         raise value
     return True, value
+
+
+def _in_child() -> bool:
+    return bool(multiprocessing.current_process().daemon)
 
 
 def _child(sender: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:

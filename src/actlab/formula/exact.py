@@ -67,13 +67,19 @@ def systems(dtype: Any) -> list[Any]:
 
 
 #: the mpmath tiers of one call stop after this long, plus MPMATH_SECONDS_EACH for each element
-#: that reaches them; elements still uncertain then keep the plain kernel's value and are counted
-#: as uncertain (a formula such as sin(exp(exp(x))) would otherwise make mpmath work for minutes on
-#: numbers with thousands of digits). An ordinary hard element costs 0.1-0.3 ms, so
-#: the budget is several times what it needs even on a loaded machine: the result does not
-#: depend on the machine's load, only a pathological formula's does
+#: that reaches them, plus MPMATH_SECONDS_EARNED for each element they certify; elements still
+#: uncertain then keep the plain kernel's value and are counted as uncertain (a formula such as
+#: sin(exp(exp(x))) would otherwise make mpmath work for minutes on numbers with thousands of
+#: digits). An ordinary hard element costs 0.1-0.3 ms, a deep cancellation settled at 2048 bits
+#: about 3 ms (the derivative of (1-exp(-2x))/(1+exp(-2x)) at x = -8000, which cancels by
+#: e^-16000): elements that settle earn several times what they cost even on a loaded machine,
+#: so the result does not depend on the machine's load; elements that never settle (a
+#: pathological formula's) get only the fixed part
 MPMATH_SECONDS = 2.0
 MPMATH_SECONDS_EACH = 0.001
+MPMATH_SECONDS_EARNED = 0.01
+#: what certified elements can add to one call's budget, at most (seconds)
+MPMATH_EARNED_AT_MOST = 2.0
 #: elements per mpmath evaluation between two looks at the clock, at most; a chunk starts at one
 #: element and doubles while each takes under MPMATH_QUICK seconds
 MPMATH_CHUNK = 64
@@ -100,6 +106,7 @@ def evaluate(
         todo = float_tiers(plan, x, values, out, todo, tally)
     budget = MPMATH_SECONDS + MPMATH_SECONDS_EACH * todo.size
     prec, deadline = PRECISIONS[0], time.monotonic() + budget
+    latest = deadline + MPMATH_EARNED_AT_MOST
     chunk = 1  # grows while chunks are quick: one pathological element can't overrun by much
     while todo.size and prec <= PRECISIONS[-1] and time.monotonic() < deadline:
         left, needs = [], []
@@ -115,6 +122,8 @@ def evaluate(
                 )
             left.append(rest)
             needs.append(need)
+            earned = MPMATH_SECONDS_EARNED * (min(chunk, todo.size - start) - rest.size)
+            deadline = min(deadline + earned, latest)
             start += chunk
             quick = time.monotonic() - began < MPMATH_QUICK
             chunk = min(2 * chunk, MPMATH_CHUNK) if quick else 1
@@ -431,9 +440,9 @@ _FLOAT64_DTYPE = np.dtype(np.float64)
 
 
 def _limit(plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values: dict) -> float:
-    """lim f(x) as x -> sign*inf from the exact values at sign*1e150 and sign*1e300 (the rule of
-    :func:`actlab.formula.compile._limit`, which sees only NaN where e^x overflows on the way);
-    remembered per plan, side and parameter values."""
+    """lim f(x) as x -> sign*inf: SymPy's limit, else from the exact values at sign*1e150 and
+    sign*1e300 (the rule of :func:`actlab.formula.compile._limit`, which sees only NaN where e^x
+    overflows on the way); remembered per plan, side and parameter values."""
     key = (sign, tuple(sorted((k, float(v)) for k, v in values.items())))
     if key not in plan.limits:
         plan.limits[key] = _find_limit(plan, fallback, sign, values)
@@ -443,7 +452,14 @@ def _limit(plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values:
 def _find_limit(
     plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values: dict
 ) -> float:
-    a, b = evaluate(plan, np.array([sign * 1e150, sign * 1e300]), values, np.float64, fallback)
+    (a, b), certified = _settle(plan, values, fallback)(np.array([sign * 1e150, sign * 1e300]))
+    if certified.all() and (np.isnan(a) or np.isnan(b)):
+        return math.nan  # undefined out there (log(x) as x -> -inf)
+    # SymPy's limit where it finds one (log(x) and 1/x grow and decay too slowly for the
+    # numeric rule below to tell a limit from noise), else the numeric rule
+    found = singular.at_infinity(plan.expr, sign, values) if plan.expr is not None else None
+    if found is not None:
+        return found
     if np.isnan(a) or np.isnan(b):
         return math.nan
     if a == b or abs(b - a) <= 1e-12 * abs(b) or (abs(a) < 1e-200 and abs(b) < 1e-200):

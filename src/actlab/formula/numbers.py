@@ -196,6 +196,29 @@ def _exp(t: Any) -> Any:
 _SQUARING = 2**20
 
 
+def _erfc(t: Any) -> Any:
+    """mpmath's erfc, but from |t| = 2^64 on its asymptotic series (mpmath's own raises
+    OverflowError from t ~ 1.34e154): erfc(t) = e^{-t^2}/(t sqrt(pi)) sum_n (-1)^n (2n-1)!! /
+    (2t^2)^n, alternating with terms that fall by 2^-120 or more each there, so the sum stops
+    at the first term below 2^-(prec + 8) and is within that of the exact value."""
+    if abs(t) < _ASYMPTOTIC:
+        return mpmath.erfc(t)
+    if t < 0:
+        return 2 - _erfc(-t)
+    z = 1 / (2 * t * t)
+    term = total = mpmath.mpf(1)
+    n, small = 1, mpmath.ldexp(1, -(mpmath.mp.prec + 8))
+    while abs(term) > small:
+        term *= -(2 * n - 1) * z
+        total += term
+        n += 1
+    return _exp(-t * t) / (t * mpmath.sqrt(mpmath.pi)) * total
+
+
+#: from this |t| on erfc takes its asymptotic series
+_ASYMPTOTIC = mpmath.mpf(2) ** 64
+
+
 def _sinh(t: Any) -> Any:
     return (_exp(t) - _exp(-t)) / 2 if abs(t) > 1 else mpmath.sinh(t)
 
@@ -214,6 +237,15 @@ def _log1pexp(t: Any) -> Any:
 
 def _sech(t: Any) -> Any:
     return 1 / _cosh(t)
+
+
+def _exact_one(fn: Callable[..., Any]) -> Any:
+    return np.frompyfunc(
+        lambda a, b, v: bool(mpmath.isfinite(v)) and fn(a, b, exact=True) == v, 3, 1
+    )
+
+
+_EXACT = {"add": _exact_one(mpmath.fadd), "mul": _exact_one(mpmath.fmul)}
 
 
 class MpSystem:
@@ -250,6 +282,11 @@ class MpSystem:
         out = np.empty(self.shape, dtype=object)
         out[...] = mpmath.mpf(value)
         return out
+
+    def exact(self, kind: str, a: Any, b: Any, v: Any) -> np.ndarray:
+        """Where ``v``, the rounded sum or product of the exact ``a`` and ``b``, is exact (the
+        product of two floats fits in 106 bits: x^2 at 128 bits has no rounding error)."""
+        return np.asarray(_EXACT[kind](a, b, v)).astype(bool)
 
     def constant(self, expr: Any) -> tuple[Any, bool]:
         if isinstance(expr, sp.Rational) and _dyadic(expr):
@@ -293,7 +330,7 @@ class MpSystem:
     cosh = _lifted(_cosh, _limits(_INF, _INF))
     atan = _lifted(mpmath.atan)
     erf = _lifted(mpmath.erf, _saturating(lambda p: p**0.5 + 8))
-    erfc = _lifted(mpmath.erfc, _limits(_constant(2), _ZERO))
+    erfc = _lifted(_erfc, _limits(_constant(2), _ZERO))
     _sigmoid = _lifted(_sigmoid, _limits(_ZERO, _ONE))
     _log1pexp = _lifted(_log1pexp, _limits(_ZERO, lambda t: t))
     _sech = _lifted(_sech, _limits(_ZERO, _ZERO))

@@ -13,9 +13,11 @@ by its value there (``sin(x)/x`` is 1 at 0). :func:`resolve` finds it for the el
    singularity; it keeps the plain value.
 2. **The one-sided limits** of the defined sides, by ``sympy.limit`` at the exact binary value
    of the point, under a time budget in a forked process (:mod:`actlab.formula.budget`).
-3. **The value**: one side defined: its limit; both, and equal: that; both, and different
-   (``1/x`` at 0: -inf and +inf): at a signed zero the side its sign names (IEEE's convention:
-   ``1/+0 = +inf``), elsewhere NaN (``x/log(x)`` at 1 is a pole with two signs: undefined).
+3. **The value**: one side defined: its limit; both, and equal: that; both, finite and
+   different (a kink of ``abs(2*x - 1)`` at 1/2): nothing, the formula's own convention at a tie
+   stands; both, different, one infinite (``1/x`` at 0: -inf and +inf): at a signed zero the
+   side its sign names (IEEE's convention: ``1/+0 = +inf``), elsewhere NaN (``x/log(x)`` at 1
+   is a pole with two signs: undefined).
    A limit that SymPy leaves unevaluated, that oscillates (``sin(1/x)``) or that is not real
    is no answer: the plain value stays.
 
@@ -82,6 +84,14 @@ def resolve(
     return np.asarray(left, dtype=todo.dtype)
 
 
+def at_infinity(expr: Any, sign: float, values: dict[str, Any]) -> float | None:
+    """lim f(x) as x -> sign*inf by SymPy (within the same budget), or None where SymPy finds
+    no real limit (then the caller's numeric rule decides)."""
+    side = "-" if sign > 0 else "+"
+    finished, limits = within(SECONDS, _limits, expr, sign * math.inf, values, [side])
+    return limits[side] if finished and limits is not None else None
+
+
 def _signed(point: float) -> tuple[float, float]:
     return point, math.copysign(1.0, point)
 
@@ -93,19 +103,27 @@ def _value_at(expr: Any, point: float, values: dict[str, Any], settle: Evaluate)
     if not certified.all():
         return None  # a neighbour is uncertain too: not an isolated point
     sides = [side for side, v in (("-", got[0]), ("+", got[1])) if not np.isnan(v)]
+    return limit_at(expr, point, values, sides)
+
+
+def limit_at(expr: Any, point: float, values: dict[str, Any], sides: list[str]) -> float | None:
+    """The value at ``point`` from SymPy's one-sided limits of ``expr`` on the defined
+    ``sides`` ("-", "+"), by the rule of step 3 above; None where there is no answer."""
     if not sides:
         return None  # undefined on both sides: the NaN stands
     finished, limits = within(SECONDS, _limits, expr, point, values, sides)
     if not finished or limits is None:
         return None
-    found = [limits[side] for side in sides]
-    if any(v is None for v in found):
+    found = [v for v in (limits[side] for side in sides) if v is not None]
+    if len(found) < len(sides):
         return None
     if len(found) == 1 or found[0] == found[1]:
         return found[-1]
-    if point == 0:  # the side a signed zero names, as IEEE's 1/+0 = +inf
+    if all(math.isfinite(v) for v in found):
+        return None  # a kink or a jump: the formula's own convention stands (max(x, 0)' = 0)
+    if point == 0:  # a pole: the side a signed zero names, as IEEE's 1/+0 = +inf
         return found[1] if math.copysign(1.0, point) > 0 else found[0]
-    return math.nan  # a pole or a jump between two sides: undefined there
+    return math.nan  # a pole elsewhere: undefined there
 
 
 def _limits(
@@ -119,7 +137,7 @@ def _limits(
     names = {s.name: s for s in expr.free_symbols}
     subs = {names[k]: sp.Rational(float(v)) for k, v in values.items() if k in names}
     form = to_elementary(expr).subs(subs)
-    at = sp.Rational(point)
+    at = sp.oo * int(math.copysign(1, point)) if math.isinf(point) else sp.Rational(point)
     out: dict[str, float | None] = {}
     for side in sides:
         try:
