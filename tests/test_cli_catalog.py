@@ -80,6 +80,8 @@ def test_eval_values_and_negative_numbers(capsys):
         (["plot", "tanhh", "-o", "x.png"], "did you mean tanh"),
         (["show", "sigmoid(3)"], "sigmoid takes no parameters"),
         (["show", "relu(slope=1)"], "relu has no parameter 'slope'"),
+        (["eval", "log(0)", "1"], "unknown activation 'log' (see 'actlab list'); as a formula it"),
+        (["eval", "exp(1000)", "1"], "as a formula it would need the variable x"),
         (["eval", "sigmoid", "1", "abc"], "not a number: 'abc'"),
         (["eval", "sigmoid", "1", "--dtype", "int8"], "invalid choice"),
         (["plot", "-o", "figure.jpg"], "unknown extension '.jpg'"),

@@ -38,8 +38,14 @@ def get(spec: str | Function | Activation) -> Function:
         raise ActlabError(f"an activation spec must be a string, got {type(spec).__name__}")
     match = _NAMED.fullmatch(spec)
     if match and not _MENTIONS_X.search(spec):
-        record = lookup(match.group(1))
-        return Function(record, _parse_args(record, match.group(2)))
+        try:
+            record = lookup(match.group(1))
+            return Function(record, _parse_args(record, match.group(2)))
+        except ActlabError as exc:
+            if match.group(2) is None:
+                raise
+            # "log(0)" is no activation call and no formula either: say both
+            raise ActlabError(f"{exc}; as a formula it would need the variable x") from None
     return formula.get(spec)
 
 
