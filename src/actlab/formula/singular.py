@@ -22,6 +22,9 @@ by its value there (``sin(x)/x`` is 1 at 0). :func:`resolve` finds it for the el
    is no answer: the plain value stays.
 
 Each point's answer (or its absence) is remembered on the plan, per parameter values.
+:func:`at_infinity` asks SymPy the same way for the limit at +-inf (``log(x)`` and ``1/x``
+approach theirs too slowly for a numeric rule), and :func:`limit_at` is the rule of step 3 for
+any SymPy expression (the accuracy reference uses it too).
 """
 
 from __future__ import annotations
