@@ -227,10 +227,14 @@ class RayExecutor:
                     submit(job, g)
         except BaseException:
             # Ctrl-C or an error: stop the work in flight (what is stored is kept); a cancel that
-            # fails must not hide why the study stopped
-            for ref in pending:
-                with contextlib.suppress(Exception):
-                    ray.cancel(ref)
+            # fails must not hide why the study stopped. A Ray this executor started is shut
+            # down with its workers by close(): no cancel there, as a cancel racing the task's
+            # own completion can crash Ray's core (a RAY_CHECK "Tried to complete task that was
+            # not pending", ray-project/ray#54798): exit 1 and a C++ stack dump, not our line
+            if not self._started:
+                for ref in pending:
+                    with contextlib.suppress(Exception):
+                        ray.cancel(ref)
             raise
 
     def _result(self, ref: Any, g: Group) -> Measured:
