@@ -83,14 +83,13 @@ def _tanh(y: mpmath.mpf) -> mpmath.mpf:
 
 
 def _erfc(z: mpmath.mpf) -> mpmath.mpf:
-    # mpmath's erfc raises OverflowError for z > ~1e77 (and SymPy writes erfc(-x) as 2 - erfc(x));
-    # far out the asymptotic series is exact to 1e-48 relative
+    # mpmath's erfc raises OverflowError far out (SymPy writes erfc(-x) as 2 - erfc(x)): the
+    # exact tier's erfc, its asymptotic series there to the working precision
+    from actlab.formula.numbers import mp_erfc
+
     if z > mpmath.mpf(2) ** 4096:  # erfc(e^(1e15)): below 2^-(2^8192), and exp(-z^2) would hang
         return mpmath.mpf(0)
-    if z > 10**8:
-        inv = 1 / (2 * z * z)
-        return mpmath.exp(-z * z) / (z * mpmath.sqrt(mpmath.pi)) * (1 - inv + 3 * inv**2)
-    return mpmath.erfc(z)
+    return mp_erfc(z)
 
 
 def reference(

@@ -278,20 +278,19 @@ CLONES static int narrow_block(const float *x, Py_ssize_t m, float limit)
             WIDE_CALL;                                                                      \
     }
 
+/* name##part: name_f(x, wide) over x (one of the two loops of BLOCKED_UNARY) */
+#define BLOCK_PART(name, part, wide)                                                        \
+    FMA_CLONES static void name##part(const float *x, float *out, Py_ssize_t n)             \
+    {                                                                                       \
+        LOOP_PRAGMA                                                                         \
+        for (Py_ssize_t i = 0; i < n; i++)                                                  \
+            out[i] = name##_f(x[i], wide);                                                  \
+    }
+
 /* name_loop over blocks: name_f(x, 0) in the narrow ones, name_f(x, 1) in the wide ones */
 #define BLOCKED_UNARY(name)                                                                 \
-    FMA_CLONES static void name##_narrow(const float *x, float *out, Py_ssize_t n)          \
-    {                                                                                       \
-        LOOP_PRAGMA                                                                         \
-        for (Py_ssize_t i = 0; i < n; i++)                                                  \
-            out[i] = name##_f(x[i], 0);                                                     \
-    }                                                                                       \
-    FMA_CLONES static void name##_wide(const float *x, float *out, Py_ssize_t n)            \
-    {                                                                                       \
-        LOOP_PRAGMA                                                                         \
-        for (Py_ssize_t i = 0; i < n; i++)                                                  \
-            out[i] = name##_f(x[i], 1);                                                     \
-    }                                                                                       \
+    BLOCK_PART(name, _narrow, 0)                                                            \
+    BLOCK_PART(name, _wide, 1)                                                              \
     static void name##_loop(const float *x, float *out, Py_ssize_t n)                       \
     {                                                                                       \
         BY_BLOCKS(NARROW, name##_narrow(xb, ob, m), name##_wide(xb, ob, m))                 \

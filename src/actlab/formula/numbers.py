@@ -196,7 +196,7 @@ def _exp(t: Any) -> Any:
 _SQUARING = 2**20
 
 
-def _erfc(t: Any) -> Any:
+def mp_erfc(t: Any) -> Any:
     """mpmath's erfc, but from |t| = 2^64 on its asymptotic series (mpmath's own raises
     OverflowError from t ~ 1.34e154): erfc(t) = e^{-t^2}/(t sqrt(pi)) sum_n (-1)^n (2n-1)!! /
     (2t^2)^n, alternating with terms that fall by 2^-120 or more each there, so the sum stops
@@ -204,7 +204,7 @@ def _erfc(t: Any) -> Any:
     if abs(t) < _ASYMPTOTIC:
         return mpmath.erfc(t)
     if t < 0:
-        return 2 - _erfc(-t)
+        return 2 - mp_erfc(-t)
     z = 1 / (2 * t * t)
     term = total = mpmath.mpf(1)
     n, small = 1, mpmath.ldexp(1, -(mpmath.mp.prec + 8))
@@ -330,7 +330,7 @@ class MpSystem:
     cosh = _lifted(_cosh, _limits(_INF, _INF))
     atan = _lifted(mpmath.atan)
     erf = _lifted(mpmath.erf, _saturating(lambda p: p**0.5 + 8))
-    erfc = _lifted(_erfc, _limits(_constant(2), _ZERO))
+    erfc = _lifted(mp_erfc, _limits(_constant(2), _ZERO))
     _sigmoid = _lifted(_sigmoid, _limits(_ZERO, _ONE))
     _log1pexp = _lifted(_log1pexp, _limits(_ZERO, lambda t: t))
     _sech = _lifted(_sech, _limits(_ZERO, _ZERO))
