@@ -5,9 +5,59 @@
 actlab runs on its NumPy kernels (actlab.catalog._compiled says which path is in use).
 """
 
+import os
+import tempfile
+
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+#: what the interpreter's block tier calls through glibc's libmvec (SIMD versions, glibc 2.35+)
+MVEC_FUNCTIONS = "exp expm1 sinh cosh log log1p sin cos tan tanh atan erf erfc".split()
+
+MVEC_PROBE = """
+#include <math.h>
+%s
+double probe(const double *x, double *y, int n)
+{
+#pragma omp simd
+    for (int i = 0; i < n; i++)
+        y[i] = %s;
+    return y[0];
+}
+int main(void) { double x[64] = {0.5}, y[64]; return probe(x, y, 64) > 100; }
+"""
+
+
+def _links_libmvec(compiler) -> bool:
+    """Whether a loop over these functions compiles and links against libmvec (glibc >= 2.35;
+    elsewhere the block tier's loops call the scalar functions)."""
+    declarations = "\n".join(
+        f"#pragma omp declare simd notinbranch\ndouble {f}(double);" for f in MVEC_FUNCTIONS
+    )
+    body = " + ".join(f"{f}(x[i])" for f in MVEC_FUNCTIONS)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "probe.c")
+        with open(source, "w") as handle:
+            handle.write(MVEC_PROBE % (declarations, body))
+        try:
+            flags = ["-O2", "-fopenmp-simd", "-fno-math-errno", "-fno-trapping-math"]
+            objects = compiler.compile([source], output_dir=tmp, extra_postargs=flags)
+            compiler.link_executable(objects, "probe", output_dir=tmp, libraries=["mvec", "m"])
+        except Exception:  # no libmvec, an old glibc, another compiler: scalar calls
+            return False
+    return True
+
+
+class BuildExt(build_ext):
+    def build_extension(self, ext):
+        if ext.name == "actlab.formula._vm" and _links_libmvec(self.compiler):
+            ext.define_macros = [*ext.define_macros, ("ACTLAB_MVEC", "1")]
+            ext.libraries = [*ext.libraries, "mvec"]
+        super().build_extension(ext)
+
 
 setup(
+    cmdclass={"build_ext": BuildExt},
     ext_modules=[
         Extension(
             "actlab.catalog._fast",
@@ -30,9 +80,17 @@ setup(
             sources=["src/actlab/formula/_vm.c"],
             depends=["src/actlab/formula/_vm_eval.h"],
             # the error bounds assume every + - * / sqrt is one IEEE operation rounded to the
-            # working type: no FMA contraction, no -ffast-math (docs/exact.md)
-            extra_compile_args=["-O2", "-fno-math-errno", "-ffp-contract=off"],
+            # working type: no FMA contraction, no -ffast-math (docs/exact.md);
+            # -fno-trapping-math and -fopenmp-simd (its `omp simd` loops, no OpenMP runtime)
+            # let the block tier's loops be vectorised, changing no operation's rounding
+            extra_compile_args=[
+                "-O2",
+                "-fno-math-errno",
+                "-fno-trapping-math",
+                "-ffp-contract=off",
+                "-fopenmp-simd",
+            ],
             optional=True,
         ),
-    ]
+    ],
 )

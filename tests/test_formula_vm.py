@@ -4,6 +4,10 @@ when it is switched off."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import mpmath
 import numpy as np
 import pytest
@@ -106,6 +110,72 @@ def test_long_double_bounds_hold_against_mpmath(name):
             if abs(want) > tiny:
                 worst = max(worst, abs(got - want) / (abs(want) * u))
     assert worst <= 16, f"{name}: {float(worst):.3g} u"
+
+
+@compiled
+@pytest.mark.parametrize("name", sorted(_FUNCTIONS))
+def test_block_tier_bounds_hold_against_mpmath(name):
+    """The same in the vectorised double tier (float32 output): its bound holds, and the
+    library's function (libmvec's SIMD version where setup.py found it, glibc's scalar one in a
+    block's last few elements or without it) is within the 16 ulp the bound allows it."""
+    f = actlab.get(f"{name}(x)")
+    xs = _points(_FUNCTIONS[name])
+    v, e = vm.trace(f.record.forward.code, xs, {}, double=True)
+    fn = getattr(mpmath, name)
+    u = mpmath.mpf(2) ** -53
+    tiny = mpmath.mpf(2) ** -1000  # above float64's subnormals
+    worst, checked = mpmath.mpf(0), 0
+    with mpmath.workdps(40):
+        for x, value, bound in zip(xs, v, e):
+            want = fn(mpmath.mpf(float(x)))
+            if isinstance(want, mpmath.mpc) or not np.isfinite(value) or not np.isfinite(bound):
+                continue  # undefined, or uncertain (overflow): nothing is claimed
+            got, width = mpmath.mpf(float(value)), mpmath.mpf(float(bound))
+            assert abs(got - want) <= width, f"{name}({x!r}): error beyond the bound"
+            checked += 1
+            if abs(want) > tiny:
+                worst = max(worst, abs(got - want) / (abs(want) * u))
+    assert checked > 300
+    assert worst <= 16, f"{name}: {float(worst):.3g} u"
+
+
+_ISA_SAMPLE = ["x/(1+exp(-x))", "tanh(erf(x)+x)", "log(1+exp(x))", "(x+sqrt(x^2+4))/2",
+               "where(x>0, x, exp(x)-1)", "x*tanh(log(1+exp(x)))", "sin(x)/x"]  # fmt: skip
+
+
+@pytest.mark.skipif(not vm.enabled(), reason="the compiled tier is not built or switched off")
+def test_block_tier_narrower_instruction_sets_agree(tmp_path):
+    """The block tier is compiled for x86-64, x86-64-v3 and x86-64-v4 and picks the widest the
+    CPU has; the narrower ones (forced with ACTLAB_VM_ISA) give the same float32 results, or
+    adjacent ones where the exact value is near a midpoint (each is within 1 ulp of it)."""
+    xs = np.random.default_rng(3).normal(scale=6, size=3000).astype(np.float32)
+    xs = np.concatenate([xs, np.float32([0, -0.0, 1e-30, 80, -100, 3e38, -3e38])])
+    np.save(tmp_path / "x.npy", xs)
+    here = {f: (actlab.get(f)(xs), actlab.get(f).derivative(xs)) for f in _ISA_SAMPLE}
+    script = (
+        "import sys, numpy as np, actlab\n"
+        "from actlab.formula import _vm\n"
+        "xs = np.load(sys.argv[1])\n"
+        "out = {}\n"
+        "for i, f in enumerate(sys.argv[3:]):\n"
+        "    out[f'f{i}'], out[f'd{i}'] = actlab.get(f)(xs), actlab.get(f).derivative(xs)\n"
+        "np.savez(sys.argv[2], isa=_vm.BLOCK_ISA, **out)\n"
+    )
+    for isa in ("x86-64", "x86-64-v3"):
+        target = tmp_path / f"{isa}.npz"
+        env = {**os.environ, "ACTLAB_VM_ISA": isa}
+        subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path / "x.npy"), str(target), *_ISA_SAMPLE],
+            check=True, env=env, timeout=300,
+        )  # fmt: skip
+        got = np.load(target)
+        assert str(got["isa"]) in ("x86-64", isa)
+        for i, f in enumerate(_ISA_SAMPLE):
+            for key, want in ((f"f{i}", here[f][0]), (f"d{i}", here[f][1])):
+                a = got[key]
+                close = (a == want) | (np.isnan(a) & np.isnan(want))
+                close |= (np.nextafter(a, np.inf) == want) | (np.nextafter(a, -np.inf) == want)
+                assert close.all(), f"{isa} {f} ({key[0]}): {a[~close][:3]} vs {want[~close][:3]}"
 
 
 @compiled

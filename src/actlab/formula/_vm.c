@@ -1,15 +1,17 @@
-/* The compiled first tier of exact formulas (actlab/formula/vm.py): a small interpreter of the
- * bound rules of actlab/formula/bounds.py.
+/* The compiled first tier of exact formulas (actlab/formula/vm.py): the bound rules of
+ * actlab/formula/bounds.py, compiled.
  *
  * A formula's straight-line program arrives as an array of instructions (opcode, destination
- * register, two operand registers or an index); per element, in one pass, every instruction
- * computes a value v and an error bound e (the exact value lies in [v - e, v + e]) in a number
- * system, and the result is certified against the output type exactly as exact.py's certify
- * does. Two number systems, the same source (_vm_eval.h) compiled twice:
+ * register, two operand registers or an index); every instruction computes a value v and an
+ * error bound e (the exact value lies in [v - e, v + e]) in a number system, and the result is
+ * certified against the output type as exact.py's certify does. The rules are one source
+ * (_vm_eval.h), compiled for two number systems:
  *
- *   double       (glibc's exp, log, ...): float32 output only, 29 spare bits;
- *   long double  (x86: 64-bit significand, glibc's expl, logl, erfl, ...): float64 output, and
- *                the float32 elements double could not certify.
+ *   double       float32 output (29 spare bits): the block tier (_vm_block.h), a loop per
+ *                instruction over 256 elements, vectorised (libmvec's exp, log, ... where
+ *                setup.py found it), compiled for three instruction sets, one picked at import;
+ *   long double  (x86: 64-bit significand, glibc's expl, logl, erfl, ...) one element at a
+ *                time: float64 output, and the float32 elements the block tier left.
  *
  * An element neither certifies is marked uncertain; exact.py sends it on to mpmath. Compiled
  * with -ffp-contract=off and without -ffast-math (setup.py): every + - * / sqrt is one IEEE
@@ -20,10 +22,12 @@
  * constants' values and bounds in each system (float64 and long double buffers), params
  * float64, x a float32 or float64 buffer, out a float32 or float64 buffer of x's length (written
  * only where certified), uncertain a uint8 buffer of that length (1 where not certified), first
- * 0 (long double only) or 1 (double, then long double). Returns (certified in double, certified
- * in long double, uncertain). The GIL is released during the loop. The optional trace, a long
- * double buffer of 2 * n, receives each element's long double value and bound (every element
- * then runs in long double: for tests that hold the bounds against mpmath).
+ * 1 (float32 output: the block tier, then long double) or 0 (long double only). Returns
+ * (certified in double, certified in long double, uncertain). The GIL is released during the
+ * loop. The optional trace, 2 * n values, receives each element's value and bound in the tier
+ * that runs first: float64 for the block tier, long double otherwise (every element then runs
+ * in long double): for tests that hold the bounds against mpmath. The module's BLOCK_ISA names
+ * the block tier's instruction set, LIBMVEC whether it calls libmvec.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -74,7 +78,45 @@ static inline void neighbours(double r, double *below, double *above)
     memcpy(below, &down, sizeof down);
 }
 
+#define RULE static inline __attribute__((always_inline))
+
+#ifdef ACTLAB_MVEC
+#define LIBMVEC 1
+/* glibc's libmvec has SIMD versions of these (setup.py checked that it links): the compiler
+ * calls them in the block tier's loops (-fopenmp-simd); its errors are measured beside the
+ * scalar ones (tests/test_formula_vm.py), within the same allowance */
+#pragma omp declare simd notinbranch
+double exp(double);
+#pragma omp declare simd notinbranch
+double expm1(double);
+#pragma omp declare simd notinbranch
+double sinh(double);
+#pragma omp declare simd notinbranch
+double cosh(double);
+#pragma omp declare simd notinbranch
+double log(double);
+#pragma omp declare simd notinbranch
+double log1p(double);
+#pragma omp declare simd notinbranch
+double sin(double);
+#pragma omp declare simd notinbranch
+double cos(double);
+#pragma omp declare simd notinbranch
+double tan(double);
+#pragma omp declare simd notinbranch
+double tanh(double);
+#pragma omp declare simd notinbranch
+double atan(double);
+#pragma omp declare simd notinbranch
+double erf(double);
+#pragma omp declare simd notinbranch
+double erfc(double);
+#else
+#define LIBMVEC 0
+#endif
+
 /* double: glibc's double functions (erf, erfc within a few ulp: the same 16 as the others) */
+#define BLOCK
 #define REAL double
 #define F(fn) fn
 #define SUFFIX _d
@@ -82,6 +124,71 @@ static inline void neighbours(double r, double *below, double *above)
 #define ETA ((double)DBL_MIN)
 #define ERF_LIB 16
 #include "_vm_eval.h"
+
+/* the block tier's flags: as wide as a double, so that each loop has one vector length */
+typedef int64_t Flag;
+
+typedef struct {
+    Py_ssize_t size;                            /* B: elements per register */
+    double *v, *e;                              /* register k at k * B */
+    Flag *nan, *known, *value, *open, *unknown; /* the flags, likewise */
+    double *x;                                  /* the block's x */
+    Flag *bad;                                  /* the block's uncertain elements */
+} Block;
+
+/* the block tier once per instruction set, chosen at import (init_block_tier) */
+#define TARGET
+#define ISA _base
+#include "_vm_block.h"
+#undef TARGET
+#undef ISA
+#if defined(__GNUC__) && defined(__x86_64__)
+#define MULTI_ISA 1
+#define TARGET __attribute__((target("arch=x86-64-v3")))
+#define ISA _v3
+#include "_vm_block.h"
+#undef TARGET
+#undef ISA
+#define TARGET __attribute__((target("arch=x86-64-v4")))
+#define ISA _v4
+#include "_vm_block.h"
+#undef TARGET
+#undef ISA
+#endif
+
+typedef void (*EvalBlock)(const Instr *, Py_ssize_t, const double *, const double *,
+                          const double *, const Block *, const double *, int);
+typedef int (*CertifyBlock)(const Block *, Py_ssize_t, const double *, int, float *,
+                            unsigned char *);
+typedef void (*LoadBlock)(const void *, int, Py_ssize_t, int, double *);
+static EvalBlock eval_block = eval_block_base;
+static CertifyBlock certify_block = certify_block_base;
+static LoadBlock load_block = load_block_base;
+static const char *block_isa = "x86-64";
+
+/* The widest instruction set the CPU has, or at most ACTLAB_VM_ISA (x86-64, x86-64-v3: for
+ * tests of the narrower builds on a wider machine) */
+static void init_block_tier(void)
+{
+#ifdef MULTI_ISA
+    const char *cap = getenv("ACTLAB_VM_ISA");
+    int level = cap && !strcmp(cap, "x86-64") ? 1 : cap && !strcmp(cap, "x86-64-v3") ? 3 : 4;
+    __builtin_cpu_init();
+    if (level >= 4 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2")) {
+        eval_block = eval_block_v4, certify_block = certify_block_v4;
+        load_block = load_block_v4, block_isa = "x86-64-v4";
+    } else if (level >= 3 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+               __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2")) {
+        eval_block = eval_block_v3, certify_block = certify_block_v3;
+        load_block = load_block_v3, block_isa = "x86-64-v3";
+    }
+#endif
+}
+
+#undef BLOCK
 #undef REAL
 #undef F
 #undef SUFFIX
@@ -113,6 +220,43 @@ static int get(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t itemsize
     return 0;
 }
 
+/* elements per register in the block tier: a program's registers stay in the first caches */
+#define BLOCK_SIZE 256
+
+/* float32 output: the block tier in double, then long double one element at a time for what
+ * it leaves; counts[0..2] get the certified in double, in long double, and the uncertain.
+ * trace_d (or NULL): each element's double value and bound. */
+static void run_blocks(const Instr *code, Py_ssize_t count, const double *cv_d, const double *ce_d,
+                       const long double *cv_ld, const long double *ce_ld, const double *params,
+                       Py_ssize_t result, const Block *blk, Reg_ld *regs_ld, const void *x,
+                       int xsingle, Py_ssize_t n, float *out, unsigned char *uncertain,
+                       double *trace_d, Py_ssize_t counts[3])
+{
+    const double *xb = blk->x;
+    for (Py_ssize_t j0 = 0; j0 < n; j0 += blk->size) {
+        int m = (int)(n - j0 < blk->size ? n - j0 : blk->size), certified;
+        load_block(x, xsingle, j0, m, blk->x);
+        eval_block(code, count, cv_d, ce_d, params, blk, xb, m);
+        certified = certify_block(blk, result, xb, m, out + j0, uncertain + j0);
+        counts[0] += certified;
+        for (int i = 0; trace_d && i < m; i++) {
+            trace_d[2 * (j0 + i)] = isfinite(xb[i]) ? blk->v[result * blk->size + i] : NAN;
+            trace_d[2 * (j0 + i) + 1] = isfinite(xb[i]) ? blk->e[result * blk->size + i] : NAN;
+        }
+        for (int i = 0; certified < m && i < m; i++) {
+            double rounded = NAN;
+            if (!uncertain[j0 + i] || !isfinite(xb[i])) /* exact.py takes +-inf and NaN */
+                continue;
+            eval_ld(code, count, cv_ld, ce_ld, params, regs_ld, xb[i]);
+            if (certify_ld(&regs_ld[result], 1, &rounded)) {
+                out[j0 + i] = (float)rounded, uncertain[j0 + i] = 0;
+                counts[1]++;
+            }
+        }
+    }
+    counts[2] = n - counts[0] - counts[1]; /* out keeps what it held there */
+}
+
 static PyObject *run(PyObject *self, PyObject *args)
 {
     PyObject *objs[12] = {NULL};
@@ -121,12 +265,13 @@ static PyObject *run(PyObject *self, PyObject *args)
                                          0, 0, 0, 1};
     static const char *names[11] = {"code", "cv_d", "ce_d", "cv_ld", "ce_ld", "params", "",
                                     "",     "x",    "out",  "uncertain"};
-    Py_ssize_t nregs, result, n, count, certified_d = 0, certified_ld = 0, left = 0;
-    int first, i, failed = 0;
-    const Instr *code;
-    int xsingle, single;
-    Reg_d *regs_d = NULL;
+    Py_ssize_t nregs, result, n = 0, count = 0, counts[3] = {0, 0, 0};
+    int first, i, failed = 0, blocks = 0;
+    const Instr *code = NULL;
+    int xsingle = 0, single = 0;
+    Block blk = {0};
     Reg_ld *regs_ld = NULL;
+    void *memory = NULL;
 
     if (!PyArg_ParseTuple(args, "OOOOOOnnOOOi|O", &objs[0], &objs[1], &objs[2], &objs[3],
                           &objs[4], &objs[5], &nregs, &result, &objs[8], &objs[9], &objs[10],
@@ -139,24 +284,26 @@ static PyObject *run(PyObject *self, PyObject *args)
             continue;
         failed = get(objs[i], &views[i], i >= 9, sizes[i], names[i]) < 0;
     }
-    if (!failed && objs[11] && objs[11] != Py_None) {
-        failed = get(objs[11], &views[11], 1, sizeof(long double), "trace") < 0;
-        Py_ssize_t want = 2 * (views[8].len / views[8].itemsize) * (Py_ssize_t)sizeof(long double);
-        if (!failed && views[11].len != want) {
-            PyErr_SetString(PyExc_ValueError, "_vm.run: trace needs 2 values per element");
-            failed = 1;
-        }
-    }
     if (!failed) {
         n = views[8].len / views[8].itemsize;
         count = views[0].len / (Py_ssize_t)sizeof(Instr);
         xsingle = views[8].itemsize == 4;
         single = views[9].itemsize == 4;
+        blocks = first && single;
         if ((views[8].itemsize != 4 && views[8].itemsize != 8) ||
             (views[9].itemsize != 4 && views[9].itemsize != 8) ||
             views[9].len / views[9].itemsize != n || views[10].len != n || nregs < 1 ||
             result < 0 || result >= nregs) {
             PyErr_SetString(PyExc_ValueError, "_vm.run: inconsistent arguments");
+            failed = 1;
+        }
+    }
+    if (!failed && objs[11] && objs[11] != Py_None) {
+        /* a trace of the tier that runs first: double (8-byte items) or long double */
+        Py_ssize_t item = blocks ? 8 : (Py_ssize_t)sizeof(long double);
+        failed = get(objs[11], &views[11], 1, item, "trace") < 0;
+        if (!failed && views[11].len != 2 * n * item) {
+            PyErr_SetString(PyExc_ValueError, "_vm.run: trace needs 2 values per element");
             failed = 1;
         }
     }
@@ -178,9 +325,22 @@ static PyObject *run(PyObject *self, PyObject *args)
         }
     }
     if (!failed) {
-        regs_d = calloc((size_t)nregs, sizeof *regs_d);
         regs_ld = calloc((size_t)nregs, sizeof *regs_ld);
-        if (!regs_d || !regs_ld) {
+        if (blocks) { /* the registers' values and bounds, x, the rounded results, their flags */
+            size_t size = (size_t)(n < BLOCK_SIZE ? (n > 0 ? n : 1) : BLOCK_SIZE);
+            size_t cells = (size_t)nregs * size;
+            memory = malloc((2 * cells + size) * sizeof(double) +
+                            (5 * cells + size) * sizeof(Flag));
+            if (memory) {
+                Flag *flags;
+                blk.size = (Py_ssize_t)size;
+                blk.v = memory, blk.e = blk.v + cells, blk.x = blk.e + cells;
+                flags = (Flag *)(blk.x + size), blk.bad = flags + 5 * cells;
+                blk.nan = flags, blk.known = flags + cells, blk.value = flags + 2 * cells;
+                blk.open = flags + 3 * cells, blk.unknown = flags + 4 * cells;
+            }
+        }
+        if (!regs_ld || (blocks && !memory)) {
             PyErr_NoMemory();
             failed = 1;
         }
@@ -189,46 +349,45 @@ static PyObject *run(PyObject *self, PyObject *args)
         const double *cv_d = views[1].buf, *ce_d = views[2].buf, *params = views[5].buf;
         const long double *cv_ld = views[3].buf, *ce_ld = views[4].buf;
         unsigned char *uncertain = views[10].buf;
-        long double *trace = views[11].obj ? views[11].buf : NULL;
+        void *trace = views[11].obj ? views[11].buf : NULL;
         Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t j = 0; j < n; j++) {
-            double x = xsingle ? (double)((const float *)views[8].buf)[j]
-                               : ((const double *)views[8].buf)[j];
-            double rounded = NAN;
-            int ok = 0;
-            if (isfinite(x) && first) { /* exact.py takes +-inf (a limit) and NaN */
-                eval_d(code, count, cv_d, ce_d, params, regs_d, x);
-                ok = certify_d(&regs_d[result], single, &rounded);
-                certified_d += ok;
+        if (blocks)
+            run_blocks(code, count, cv_d, ce_d, cv_ld, ce_ld, params, result, &blk, regs_ld,
+                       views[8].buf, xsingle, n, views[9].buf, uncertain, trace, counts);
+        else /* long double, one element at a time */
+            for (Py_ssize_t j = 0; j < n; j++) {
+                double x = xsingle ? (double)((const float *)views[8].buf)[j]
+                                   : ((const double *)views[8].buf)[j];
+                double rounded = NAN;
+                int ok = 0;
+                if (isfinite(x)) { /* exact.py takes +-inf (a limit) and NaN */
+                    eval_ld(code, count, cv_ld, ce_ld, params, regs_ld, x);
+                    ok = certify_ld(&regs_ld[result], single, &rounded);
+                    counts[1] += ok;
+                }
+                if (trace) {
+                    ((long double *)trace)[2 * j] = isfinite(x) ? regs_ld[result].v : NAN;
+                    ((long double *)trace)[2 * j + 1] = isfinite(x) ? regs_ld[result].e : NAN;
+                }
+                if (!ok) /* out keeps what it held: x itself, when a caller computes in place */
+                    ;
+                else if (single)
+                    ((float *)views[9].buf)[j] = (float)rounded;
+                else
+                    ((double *)views[9].buf)[j] = rounded;
+                uncertain[j] = !ok;
+                counts[2] += !ok;
             }
-            if (isfinite(x) && (!ok || trace)) {
-                eval_ld(code, count, cv_ld, ce_ld, params, regs_ld, x);
-                ok = certify_ld(&regs_ld[result], single, &rounded);
-                certified_ld += ok;
-            }
-            if (trace) {
-                trace[2 * j] = isfinite(x) ? regs_ld[result].v : (long double)NAN;
-                trace[2 * j + 1] = isfinite(x) ? regs_ld[result].e : (long double)NAN;
-            }
-            if (!ok) /* out keeps what it held: x itself, when a caller computes in place */
-                ;
-            else if (single)
-                ((float *)views[9].buf)[j] = (float)rounded;
-            else
-                ((double *)views[9].buf)[j] = rounded;
-            uncertain[j] = !ok;
-            left += !ok;
-        }
         Py_END_ALLOW_THREADS
     }
-    free(regs_d);
+    free(memory);
     free(regs_ld);
     for (i = 0; i < 12; i++)
         if (views[i].obj)
             PyBuffer_Release(&views[i]);
     if (failed)
         return NULL;
-    return Py_BuildValue("nnn", certified_d, certified_ld, left);
+    return Py_BuildValue("nnn", counts[0], counts[1], counts[2]);
 }
 
 static PyMethodDef methods[] = {
@@ -241,7 +400,10 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_vm", NULL, -1, meth
 PyMODINIT_FUNC PyInit__vm(void)
 {
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "OP_COUNT", OP_COUNT) < 0) {
+    init_block_tier();
+    if (m && (PyModule_AddIntConstant(m, "OP_COUNT", OP_COUNT) < 0 ||
+              PyModule_AddStringConstant(m, "BLOCK_ISA", block_isa) < 0 ||
+              PyModule_AddIntConstant(m, "LIBMVEC", LIBMVEC) < 0)) {
         Py_DECREF(m);
         return NULL;
     }

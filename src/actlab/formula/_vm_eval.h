@@ -14,6 +14,7 @@
 #define CERTIFY CAT(certify, SUFFIX)
 #define FINISH CAT(finish, SUFFIX)
 #define FUNCTION CAT(function, SUFFIX)
+#define OUT CAT(Out, SUFFIX)
 
 typedef struct {
     REAL v;                /* the value the number system computed */
@@ -25,19 +26,11 @@ typedef struct {
     unsigned char unknown; /* a piecewise: an earlier condition was undecided */
 } REG;
 
-/* the rounding of v added to the propagated bound, scaled for the bound's own rounding */
-static inline void FINISH(REG *r, REAL v, REAL e)
-{
-    r->v = v;
-    r->e = (e + U * F(fabs)(v) + ETA) * (1 + 256 * U);
-}
-
-/* f's value, its propagated bound and the library's own error (lib units of U) */
-static inline void FUNCTION(REG *r, REAL v, REAL propagated, REAL lib)
-{
-    FINISH(r, v, propagated + lib * U * F(fabs)(v));
-}
-
+#ifdef BLOCK
+/* the block tier has no far-end slopes: an argument error above 1 leaves the element to long
+ * double, which has them */
+#define SLOPE(op, va, ea, lib) ((REAL)INFINITY)
+#else
 /* An upper bound on max |f'(t)| over [va - ea, va + ea], from f' at the end of the interval
  * where it is largest (f' is monotone in |t| or in t for these functions), for an argument
  * error too large for the cheap rules (ea > 1: e^x inside tanh at x = 1e4, x^2 inside exp at
@@ -77,7 +70,197 @@ static REAL CAT(slope, SUFFIX)(int op, REAL va, REAL ea, REAL lib)
     }
 }
 #define SLOPE CAT(slope, SUFFIX)
+#endif
 
+/* The rules, one function per kind of step, on one element's operands: the value, its bound,
+ * and whether this step makes the exact value undefined (nan; the caller ORs the operands').
+ * The scalar EVAL (long double) and the block tier (double) below both call them: one source
+ * of the rules. */
+typedef struct {
+    REAL v, e;
+    int nan;
+} OUT;
+
+/* the rounding of v added to the propagated bound, scaled for the bound's own rounding */
+RULE OUT FINISH(REAL v, REAL e)
+{
+    OUT o = {v, (e + U * F(fabs)(v) + ETA) * (1 + 256 * U), 0};
+    return o;
+}
+
+/* f's value, its propagated bound and the library's own error (lib units of U) */
+RULE OUT FUNCTION(REAL v, REAL propagated, REAL lib)
+{
+    return FINISH(v, propagated + lib * U * F(fabs)(v));
+}
+
+RULE OUT CAT(rule_add, SUFFIX)(REAL va, REAL ea, REAL vb, REAL eb)
+{
+    return FINISH(va + vb, ea + eb);
+}
+
+/* |ab - va vb| <= |va| eb + |vb| ea + ea eb (an exact operand adds nothing: no 0 inf) */
+RULE OUT CAT(rule_mul, SUFFIX)(REAL va, REAL ea, REAL vb, REAL eb)
+{
+    REAL e = eb != 0 ? F(fabs)(va) * eb : 0;
+    REAL both = eb != 0 ? ea * eb : 0;
+    e = ea != 0 ? e + F(fabs)(vb) * ea + both : e;
+    return FINISH(va * vb, e);
+}
+
+/* |1/b - 1/vb| <= eb / (|vb| (|vb| - eb)) while |vb| > eb */
+RULE OUT CAT(rule_recip, SUFFIX)(REAL va, REAL ea)
+{
+    REAL room = F(fabs)(va) - ea;
+    REAL prop = ea == 0 ? 0 : (room > 0 ? ea / (F(fabs)(va) * room) : (REAL)INFINITY);
+    return FINISH(1 / va, prop);
+}
+
+/* |sqrt t - sqrt w| <= d / sqrt(w); sqrt is correctly rounded */
+RULE OUT CAT(rule_sqrt, SUFFIX)(REAL va, REAL ea)
+{
+    REAL v = F(sqrt)(va);
+    REAL prop = ea == 0 ? 0 : ((va - ea >= 0 && v > 0) ? ea / v * (1 + 2 * U) : (REAL)INFINITY);
+    OUT o = FINISH(v, prop);
+    o.nan = ea == 0 ? va < 0 : va + ea < 0;
+    return o;
+}
+
+/* exp, expm1, sinh, cosh, sech, sigmoid, log1pexp: |f'(t)| <= (|f(a)| [+ 1]) e^|t - a|, so
+ * for |t - a| <= d <= 1 the change is at most d (1 + 2d) (|f(a)| [+ 1]) */
+RULE OUT CAT(rule_exp, SUFFIX)(int op, REAL va, REAL ea)
+{
+    REAL lib = 16, scale, prop, v, t;
+    switch (op) {
+    case OP_EXP:
+        v = F(exp)(va);
+        break;
+    case OP_EXPM1:
+        v = F(expm1)(va);
+        break;
+    case OP_SINH:
+        v = F(sinh)(va);
+        break;
+    case OP_COSH:
+        v = F(cosh)(va);
+        break;
+    case OP_SECH:
+        v = 1 / F(cosh)(va), lib = 17;
+        break;
+    case OP_SIGMOID: /* e^-|t| never overflows */
+        t = F(exp)(-F(fabs)(va));
+        v = (va >= 0 ? 1 : t) / (1 + t), lib = 64;
+        break;
+    default: /* log(1 + e^t), as NumPy's logaddexp(0, t): t + log1p(e^-t) for t > 0 */
+        t = F(log1p)(F(exp)(-F(fabs)(va)));
+        v = va > 0 ? va + t : t, lib = 64;
+        break;
+    }
+    scale = F(fabs)(v);
+    if (op == OP_EXPM1 || op == OP_SINH)
+        scale = scale + 1;
+    if (ea == 0)
+        prop = 0;
+    else if (ea <= 1)
+        prop = scale * (ea * (1 + 2 * ea));
+    else if (ea > 1) /* NumPy's tiers stop here: bound f' at the interval's far end */
+        prop = ea * SLOPE(op, va, ea, lib);
+    else
+        prop = (REAL)INFINITY;
+    return FUNCTION(v, prop, lib);
+}
+
+/* log(shift + a): |log t - log w| <= d / (w - d) for w - d > 0 */
+RULE OUT CAT(rule_log, SUFFIX)(int shift, REAL va, REAL ea)
+{
+    REAL w = shift ? va + 1 : va, low, high, prop;
+    /* below the domain the value is never used (the nan flag or an infinite bound decides), so
+     * the library gets its mirror image: libmvec's SIMD log takes a slow scalar path for a
+     * whole vector when one lane is out of its domain */
+    REAL t = shift ? (va < -1 ? -2 - va : va) : (va < 0 ? -va : va);
+    REAL v = shift ? F(log1p)(t) : F(log)(t);
+    OUT o;
+    low = ea != 0 ? w - ea : w;
+    if (shift)
+        low = low - F(fabs)(w) * (2 * U); /* 1 + a was rounded */
+    prop = low > 0 ? (ea != 0 ? ea / low : 0) : (REAL)INFINITY;
+    high = ea != 0 ? w + ea : w;
+    o = FUNCTION(v, prop, 16);
+    o.nan = shift ? high < -F(fabs)(w) * (2 * U) : high < 0;
+    return o;
+}
+
+/* sin, cos, tanh, atan: |f'| <= 1 */
+RULE OUT CAT(rule_slope1, SUFFIX)(int op, REAL va, REAL ea)
+{
+    REAL v = op == OP_SIN    ? F(sin)(va)
+             : op == OP_COS  ? F(cos)(va)
+             : op == OP_TANH ? F(tanh)(va)
+                             : F(atan)(va);
+    REAL prop = ea;
+    if (ea > 1 && (op == OP_TANH || op == OP_ATAN)) { /* as above */
+        REAL slope = ea * SLOPE(op, va, ea, 16);
+        prop = slope < ea ? slope : ea;
+    }
+    return FUNCTION(v, prop, 16);
+}
+
+/* |tan'| = 1/cos^2: |cos t| >= |cos w| - d - lib u must stay positive */
+RULE OUT CAT(rule_tan, SUFFIX)(REAL va, REAL ea)
+{
+    REAL room = F(fabs)(F(cos)(va)) - ea - 4 * 16 * U;
+    REAL safe = room > 0 ? room : 1;
+    REAL prop = room > 0 ? ea / (safe * safe) + F(fabs)(va) * U / (safe * safe) : (REAL)INFINITY;
+    return FUNCTION(F(tan)(va), prop, 16);
+}
+
+/* |erf'(t)| <= 1.13 e^(-m^2), m the smallest |t| in the interval */
+RULE OUT CAT(rule_erf, SUFFIX)(int op, REAL va, REAL ea)
+{
+    REAL v = op == OP_ERF ? F(erf)(va) : F(erfc)(va);
+    REAL m = F(fabs)(va) - ea;
+    m = m > 0 ? m : 0;
+    return FUNCTION(v, ea != 0 ? (REAL)2.26 * ea * F(exp)(-(m * m)) : 0, ERF_LIB);
+}
+
+/* sign, Heaviside: exact where the sign of a is decided */
+RULE OUT CAT(rule_sign, SUFFIX)(int heaviside, REAL va, REAL ea)
+{
+    OUT o;
+    o.v = va > 0 ? 1 : (heaviside ? 0 : (va < 0 ? -1 : 0));
+    o.e = ea == 0 ? 0 : (F(fabs)(va) > ea ? 0 : (REAL)INFINITY);
+    o.nan = 0;
+    return o;
+}
+
+/* max, min: exact; error at most the largest operand error */
+RULE OUT CAT(rule_max, SUFFIX)(int is_max, REAL va, REAL ea, REAL vb, REAL eb)
+{
+    OUT o;
+    int broken = !isfinite(ea) || !isfinite(eb) || isnan(va) || isnan(vb);
+    o.v = (isnan(va) || isnan(vb)) ? (REAL)NAN : (is_max == (va > vb) ? va : vb);
+    o.e = broken ? (REAL)INFINITY : (ea > eb ? ea : eb);
+    o.nan = 0;
+    return o;
+}
+
+/* a comparison (gt, ge, lt, le): decided where |lhs - rhs| exceeds its bound; o.v is whether
+ * it holds, o.nan whether it is decided (known) */
+RULE OUT CAT(rule_compare, SUFFIX)(int op, REAL va, REAL ea, REAL vb, REAL eb)
+{
+    OUT o, d = FINISH(va - vb, ea + eb);
+    int exact = ea == 0 && eb == 0; /* exact operands: compare them directly */
+    REAL lhs = exact ? va : d.v, rhs = exact ? vb : 0;
+    o.v = op == OP_GT   ? lhs > rhs
+          : op == OP_GE ? lhs >= rhs
+          : op == OP_LT ? lhs < rhs
+                        : lhs <= rhs;
+    o.nan = exact || F(fabs)(d.v) > d.e || d.e == 0; /* an exact tie (bound 0) is decided too */
+    o.e = 0;
+    return o;
+}
+
+#ifndef BLOCK
 /* Run the program on one x; the result is regs[result]. */
 static void EVAL(const Instr *code, Py_ssize_t n, const REAL *cv, const REAL *ce,
                  const double *params, REG *regs, REAL x)
@@ -88,251 +271,112 @@ static void EVAL(const Instr *code, Py_ssize_t n, const REAL *cv, const REAL *ce
         REG *r = &regs[in->dst];
         const REG *a = &regs[in->a];
         const REG *b = &regs[in->b];
-        REAL va = a->v, ea = a->e, v, prop;
+        REAL va = a->v, ea = a->e;
+        unsigned char nan2 = a->nan | b->nan;
+        OUT o;
         switch (in->op) {
         case OP_X:
             r->v = x, r->e = 0, r->nan = 0;
-            break;
+            continue;
         case OP_PARAM:
             r->v = (REAL)params[in->a], r->e = 0, r->nan = 0;
-            break;
+            continue;
         case OP_CONST:
             r->v = cv[in->a], r->e = ce[in->a], r->nan = 0;
-            break;
+            continue;
         case OP_BOOL:
             r->known = 1, r->value = (unsigned char)in->a, r->nan = 0;
-            break;
+            continue;
         case OP_ONE: /* base^0 */
             r->v = 1, r->e = 0, r->nan = a->nan;
+            continue;
+        case OP_ADD:
+            o = CAT(rule_add, SUFFIX)(va, ea, b->v, b->e), o.nan |= nan2;
             break;
-        case OP_ADD: {
-            unsigned char nan = a->nan | b->nan;
-            FINISH(r, va + b->v, ea + b->e);
-            r->nan = nan;
+        case OP_MUL:
+            o = CAT(rule_mul, SUFFIX)(va, ea, b->v, b->e), o.nan |= nan2;
             break;
-        }
-        case OP_MUL: { /* |ab - va vb| <= |va| eb + |vb| ea + ea eb */
-            REAL e = 0, vb = b->v, eb = b->e;
-            unsigned char nan = a->nan | b->nan;
-            if (eb != 0)
-                e = F(fabs)(va) * eb;
-            if (ea != 0) {
-                e = e + F(fabs)(vb) * ea;
-                if (eb != 0)
-                    e = e + ea * eb;
-            }
-            FINISH(r, va * vb, e);
-            r->nan = nan;
+        case OP_RECIP:
+            o = CAT(rule_recip, SUFFIX)(va, ea), o.nan |= a->nan;
             break;
-        }
-        case OP_RECIP: { /* |1/b - 1/vb| <= eb / (|vb| (|vb| - eb)) while |vb| > eb */
-            unsigned char nan = a->nan;
-            REAL room = F(fabs)(va) - ea;
-            v = 1 / va;
-            prop = ea == 0 ? 0 : (room > 0 ? ea / (F(fabs)(va) * room) : inf);
-            FINISH(r, v, prop);
-            r->nan = nan;
+        case OP_SQRT:
+            o = CAT(rule_sqrt, SUFFIX)(va, ea), o.nan |= a->nan;
             break;
-        }
-        case OP_SQRT: { /* |sqrt t - sqrt w| <= d / sqrt(w); sqrt is correctly rounded */
-            unsigned char nan = a->nan;
-            v = F(sqrt)(va);
-            if (ea == 0) {
-                nan |= va < 0;
-                prop = 0;
-            } else {
-                prop = (va - ea >= 0 && v > 0) ? ea / v * (1 + 2 * U) : inf;
-                nan |= va + ea < 0;
-            }
-            FINISH(r, v, prop);
-            r->nan = nan;
-            break;
-        }
-        /* |f'(t)| <= (|f(a)| [+ 1]) e^|t - a|: for |t - a| <= d <= 1 the change is at most
-         * d (1 + 2d) (|f(a)| [+ 1]) */
         case OP_EXP:
         case OP_EXPM1:
         case OP_SINH:
         case OP_COSH:
         case OP_SECH:
         case OP_SIGMOID:
-        case OP_LOG1PEXP: {
-            REAL lib = 16, scale;
-            unsigned char nan = a->nan;
-            switch (in->op) {
-            case OP_EXP:
-                v = F(exp)(va);
-                break;
-            case OP_EXPM1:
-                v = F(expm1)(va);
-                break;
-            case OP_SINH:
-                v = F(sinh)(va);
-                break;
-            case OP_COSH:
-                v = F(cosh)(va);
-                break;
-            case OP_SECH:
-                v = 1 / F(cosh)(va), lib = 17;
-                break;
-            case OP_SIGMOID: { /* e = exp(-|t|) never overflows */
-                REAL t = F(exp)(-F(fabs)(va));
-                v = (va >= 0 ? 1 : t) / (1 + t), lib = 64;
-                break;
-            }
-            default: /* log(1 + e^t), as NumPy's logaddexp(0, t) */
-                v = va > 0 ? va + F(log1p)(F(exp)(-va)) : F(log1p)(F(exp)(va)), lib = 64;
-                break;
-            }
-            scale = F(fabs)(v);
-            if (in->op == OP_EXPM1 || in->op == OP_SINH)
-                scale = scale + 1;
-            if (ea == 0)
-                prop = 0;
-            else if (ea <= 1)
-                prop = scale * (ea * (1 + 2 * ea));
-            else if (ea > 1) /* NumPy's tiers stop here: bound f' at the interval's far end */
-                prop = ea * SLOPE(in->op, va, ea, lib);
-            else
-                prop = inf;
-            FUNCTION(r, v, prop, lib);
-            r->nan = nan;
+        case OP_LOG1PEXP:
+            o = CAT(rule_exp, SUFFIX)(in->op, va, ea), o.nan |= a->nan;
             break;
-        }
         case OP_LOG:
-        case OP_LOG1P: { /* log(shift + a): |log t - log w| <= d / (w - d) for w - d > 0 */
-            int shift = in->op == OP_LOG1P;
-            unsigned char nan = a->nan;
-            REAL w = shift ? va + 1 : va, low, high;
-            v = shift ? F(log1p)(va) : F(log)(va);
-            low = ea != 0 ? w - ea : w;
-            if (shift)
-                low = low - F(fabs)(w) * (2 * U); /* 1 + a was rounded */
-            prop = low > 0 ? (ea != 0 ? ea / low : 0) : inf;
-            high = ea != 0 ? w + ea : w;
-            nan |= shift ? high < -F(fabs)(w) * (2 * U) : high < 0;
-            FUNCTION(r, v, prop, 16);
-            r->nan = nan;
+        case OP_LOG1P:
+            o = CAT(rule_log, SUFFIX)(in->op == OP_LOG1P, va, ea), o.nan |= a->nan;
             break;
-        }
         case OP_SIN:
         case OP_COS:
         case OP_TANH:
-        case OP_ATAN: { /* |f'| <= 1 */
-            unsigned char nan = a->nan;
-            v = in->op == OP_SIN    ? F(sin)(va)
-                : in->op == OP_COS  ? F(cos)(va)
-                : in->op == OP_TANH ? F(tanh)(va)
-                                    : F(atan)(va);
-            prop = ea;
-            if (ea > 1 && (in->op == OP_TANH || in->op == OP_ATAN)) { /* as above */
-                REAL slope = ea * SLOPE(in->op, va, ea, 16);
-                prop = slope < ea ? slope : ea;
-            }
-            FUNCTION(r, v, prop, 16);
-            r->nan = nan;
+        case OP_ATAN:
+            o = CAT(rule_slope1, SUFFIX)(in->op, va, ea), o.nan |= a->nan;
             break;
-        }
-        case OP_TAN: { /* |tan'| = 1/cos^2, |cos t| >= |cos w| - d - lib u must stay positive */
-            unsigned char nan = a->nan;
-            REAL room = F(fabs)(F(cos)(va)) - ea - 4 * 16 * U;
-            REAL safe = room > 0 ? room : 1;
-            v = F(tan)(va);
-            prop = room > 0 ? ea / (safe * safe) + F(fabs)(va) * U / (safe * safe) : inf;
-            FUNCTION(r, v, prop, 16);
-            r->nan = nan;
+        case OP_TAN:
+            o = CAT(rule_tan, SUFFIX)(va, ea), o.nan |= a->nan;
             break;
-        }
         case OP_ERF:
-        case OP_ERFC: { /* |erf'(t)| <= 1.13 e^(-m^2), m the smallest |t| in the interval */
-            unsigned char nan = a->nan;
-            v = in->op == OP_ERF ? F(erf)(va) : F(erfc)(va);
-            prop = 0;
-            if (ea != 0) {
-                REAL m = F(fabs)(va) - ea;
-                m = m > 0 ? m : 0;
-                prop = (REAL)2.26 * ea * F(exp)(-(m * m));
-            }
-            FUNCTION(r, v, prop, ERF_LIB);
-            r->nan = nan;
+        case OP_ERFC:
+            o = CAT(rule_erf, SUFFIX)(in->op, va, ea), o.nan |= a->nan;
             break;
-        }
         case OP_ABS:
             r->v = F(fabs)(va), r->e = ea, r->nan = a->nan;
-            break;
+            continue;
         case OP_SIGN:
-        case OP_HEAVISIDE: { /* exact where the sign of a is decided */
-            unsigned char nan = a->nan;
-            r->v = va > 0 ? 1 : (in->op == OP_HEAVISIDE ? 0 : (va < 0 ? -1 : 0));
-            r->e = ea == 0 ? 0 : (F(fabs)(va) > ea ? 0 : inf);
-            r->nan = nan;
+        case OP_HEAVISIDE:
+            o = CAT(rule_sign, SUFFIX)(in->op == OP_HEAVISIDE, va, ea), o.nan |= a->nan;
             break;
-        }
         case OP_MAX:
-        case OP_MIN: { /* exact; error at most the largest operand error */
-            REAL vb = b->v, eb = b->e;
-            unsigned char nan = a->nan | b->nan;
-            int broken = !isfinite(ea) || !isfinite(eb) || isnan(va) || isnan(vb);
-            if (isnan(va) || isnan(vb))
-                r->v = (REAL)NAN;
-            else
-                r->v = (in->op == OP_MAX) == (va > vb) ? va : vb;
-            r->e = broken ? inf : (ea > eb ? ea : eb);
-            r->nan = nan;
+        case OP_MIN:
+            o = CAT(rule_max, SUFFIX)(in->op == OP_MAX, va, ea, b->v, b->e), o.nan |= nan2;
             break;
-        }
         case OP_GT:
         case OP_GE:
         case OP_LT:
-        case OP_LE: { /* decided where |lhs - rhs| exceeds its bound */
-            REAL d, vb = b->v, eb = b->e;
-            unsigned char nan = a->nan | b->nan;
-            if (ea == 0 && eb == 0) { /* exact operands: compare them directly */
-                d = va - vb;
-                r->known = 1;
-                r->value = in->op == OP_GT ? va > vb : in->op == OP_GE ? va >= vb
-                           : in->op == OP_LT ? va < vb : va <= vb;
-                r->nan = nan;
-                break;
-            }
-            FINISH(r, va - vb, ea + eb);
-            d = r->v;
-            r->known = F(fabs)(d) > r->e || r->e == 0; /* an exact tie (bound 0) is decided too */
-            r->value = in->op == OP_GT ? d > 0 : in->op == OP_GE ? d >= 0 : in->op == OP_LT ? d < 0
-                                                                                           : d <= 0;
-            r->nan = nan;
-            break;
-        }
+        case OP_LE:
+            o = CAT(rule_compare, SUFFIX)(in->op, va, ea, b->v, b->e);
+            r->known = (unsigned char)o.nan, r->value = (unsigned char)(o.v != 0), r->nan = nan2;
+            continue;
         case OP_NOT:
             r->known = a->known, r->value = !a->value, r->nan = a->nan;
-            break;
+            continue;
         case OP_AND:
         case OP_OR: { /* And: a known False decides it; Or: a known True */
             int is_or = in->op == OP_OR;
-            unsigned char value = is_or ? (a->value | b->value) : (a->value & b->value);
             int decisive = (a->known && a->value == is_or) || (b->known && b->value == is_or);
+            r->value = is_or ? (a->value | b->value) : (a->value & b->value);
             r->known = (unsigned char)((a->known && b->known) || decisive);
-            r->nan = a->nan | b->nan;
-            r->value = value;
-            break;
+            r->nan = nan2;
+            continue;
         }
         case OP_PW_INIT:
             r->v = (REAL)NAN, r->e = inf, r->nan = 1, r->open = 1, r->unknown = 0;
-            break;
+            continue;
         case OP_PW_STEP: { /* the first piece whose condition holds (a: value, b: condition) */
             int take = r->open && b->known && b->value && !r->unknown;
             if (r->open && !b->known)
                 r->unknown = 1;
-            if (take) {
-                r->v = va, r->e = ea, r->nan = a->nan | b->nan, r->open = 0;
-            }
-            break;
+            if (take)
+                r->v = va, r->e = ea, r->nan = nan2, r->open = 0;
+            continue;
         }
         case OP_PW_END: /* undecided: nothing is certain yet, NaN included */
             if (r->unknown)
                 r->e = inf, r->nan = 0;
-            break;
+            continue;
+        default:
+            continue;
         }
+        r->v = o.v, r->e = o.e, r->nan = (unsigned char)(o.nan != 0);
     }
 }
 
@@ -376,9 +420,14 @@ static int CERTIFY(const REG *res, int single, double *rounded)
     return ok;
 }
 
+
+#endif /* !BLOCK */
+
+
 #undef SLOPE
 #undef REG
 #undef EVAL
 #undef CERTIFY
 #undef FINISH
 #undef FUNCTION
+#undef OUT

@@ -296,7 +296,6 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
     def run(x: np.ndarray, out: np.ndarray, **values: Any) -> np.ndarray:
         if (
             code is not None
-            and (out.dtype == _FLOAT64_DTYPE or x.size < NUMPY_FIRST)
             and out.dtype in _COMPILED
             and x.dtype in _COMPILED
             and x.flags.c_contiguous
@@ -339,13 +338,10 @@ def _run(
     result = np.empty(flat.shape, dtype=out.dtype)
     if code is not None and scalar and vm.enabled() and {out.dtype, x.dtype} <= _DTYPES:
         # the compiled tier: float systems in C, one call; mpmath for what it leaves
-        if out.dtype == np.float32 and flat.size >= NUMPY_FIRST:
-            uncertain, left = _numpy_first(plan, code, flat, result, values, tally)
-        else:
-            uncertain, in_double, in_long, left = vm.run(code, flat, result, values)
-            if tally is not None:
-                tally.add(vm.DOUBLE, in_double)
-                tally.add(vm.LONG_DOUBLE, in_long)
+        uncertain, in_double, in_long, left = vm.run(code, flat, result, values)
+        if tally is not None:
+            tally.add(vm.DOUBLE, in_double)
+            tally.add(vm.LONG_DOUBLE, in_long)
         if left:
             _uncertain(plan, fast, fallback, flat, result, uncertain, values, tally)
         out[...] = nan_passing(x, result.reshape(x.shape))
@@ -362,35 +358,6 @@ def _run(
         result[where] = evaluate(plan, flat[where], inputs, out.dtype, fallback, tally)
         _non_finite(plan, fast, fallback, flat, result, np.flatnonzero(~finite), shaped)
     out[...] = nan_passing(x, result.reshape(x.shape))
-
-
-#: float32 output from this many elements on: NumPy's float64 tier (SIMD loops over blocks)
-#: runs first, faster there than the interpreter's scalar double tier (benchmarks/formula_exact.py
-#: measures both); the interpreter's long double tier takes what it leaves
-NUMPY_FIRST = 4096
-
-
-def _numpy_first(
-    plan: Plan,
-    code: vm.Code,
-    flat: np.ndarray,
-    result: np.ndarray,
-    values: dict[str, Any],
-    tally: Tally | None,
-) -> tuple[np.ndarray, int]:
-    """float32 output of a large array: NumPy's float64 tier, then C's long double on the rest;
-    returns the uncertain mask and its count."""
-    left = float_tiers(plan, flat, values, result, np.arange(flat.size), tally, [_FLOAT64])
-    uncertain = np.zeros(flat.shape, dtype=bool)
-    if not left.size:
-        return uncertain, 0
-    part = np.empty(left.size, dtype=result.dtype)
-    still, _, in_long, count = vm.run(code, flat[left], part, values, double=False)
-    result[left] = part
-    uncertain[left[still]] = True
-    if tally is not None:
-        tally.add(vm.LONG_DOUBLE, in_long)
-    return uncertain, count
 
 
 def _uncertain(
@@ -436,7 +403,6 @@ def _non_finite(
 
 _COMPILED = (np.dtype(np.float32), np.dtype(np.float64))
 _DTYPES = set(_COMPILED)
-_FLOAT64_DTYPE = np.dtype(np.float64)
 
 
 def _limit(plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values: dict) -> float:

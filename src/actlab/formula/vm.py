@@ -2,16 +2,16 @@
 
 :class:`Code` lowers a :class:`~actlab.formula.bounds.Plan` (the program the NumPy float tiers
 run, step for step) to an array of instructions ``(op, dst, a, b)`` plus the constants' values
-and bounds in both number systems; :func:`first_tier` runs it over a whole array in one C call
+and bounds in both number systems; :func:`run` runs it over a whole array in one C call
 and returns the indices it could not certify, which :mod:`actlab.formula.exact` sends on to
-mpmath. Per element the C loop evaluates the value and its error bound in double (float32
-output; long double for the elements double leaves) or long double (float64 output), with the
-rules of :mod:`~actlab.formula.bounds` and the certification of :func:`exact.certify
-<actlab.formula.exact.certify>`.
+mpmath. C evaluates each element's value and error bound, with the rules of
+:mod:`~actlab.formula.bounds` and the certification of :func:`exact.certify
+<actlab.formula.exact.certify>`: for float32 output in double, vectorised over blocks of
+elements (long double for the elements double leaves), for float64 output in long double.
 
 ``pip install -e .`` builds ``_vm`` with the catalog's kernels (``setup.py``, optional); where it
 was not built, where long double is no wider than double, or while the compiled path is off
-(``ACTLAB_NO_COMPILED=1``, :func:`actlab.catalog._compiled.disabled`), :func:`ready` is False
+(``ACTLAB_NO_COMPILED=1``, :func:`actlab.catalog._compiled.disabled`), :func:`enabled` is False
 and the NumPy tiers do all the work.
 """
 
@@ -179,14 +179,14 @@ def lower(plan: Plan) -> Code | None:
 
 
 def run(
-    code: Code, x: np.ndarray, out: np.ndarray, values: dict[str, Any], double: bool = True
+    code: Code, x: np.ndarray, out: np.ndarray, values: dict[str, Any]
 ) -> tuple[np.ndarray, int, int, int]:
     """Certify f(x) into ``out`` (flat, contiguous, float32 or float64; x likewise, finite or
-    not): returns the uncertain mask and the counts certified in double, in long double, and
-    left uncertain. float32 output tries double first unless ``double`` is False."""
+    not): returns the uncertain mask and the counts certified in double (float32 output's block
+    tier), in long double, and left uncertain."""
     params = code.no_params if not values else _params(code, values)
     uncertain = np.empty(x.shape, dtype=np.uint8)
-    first = 1 if double and out.dtype == _FLOAT32 else 0
+    first = 1 if out.dtype == _FLOAT32 else 0
     d, ld, left = _vm.run(*code.args, params, code.registers, code.result, x, out, uncertain, first)
     return uncertain.view(bool), d, ld, left
 
@@ -198,27 +198,15 @@ def _params(code: Code, values: dict[str, Any]) -> np.ndarray:
     return np.array([float(values[p]) for p in code.params] or [0.0], dtype=np.float64)
 
 
-def trace(code: Code, x: np.ndarray, values: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """The long double value and error bound of every element (float64 x), for tests that
-    hold the bound against mpmath."""
-    params = np.array([float(values[p]) for p in code.params] or [0.0], dtype=np.float64)
+def trace(
+    code: Code, x: np.ndarray, values: dict[str, Any], double: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every element's value and error bound (float64 x) in long double, or in the vectorised
+    double tier (``double``), for tests that hold the bounds against mpmath."""
     x = np.ascontiguousarray(x, dtype=np.float64)
-    out = np.empty(x.shape, dtype=np.float64)
+    out = np.empty(x.shape, dtype=np.float32 if double else np.float64)
     uncertain = np.empty(x.shape, dtype=np.uint8)
-    pairs = np.empty(2 * x.size, dtype=LONG)
-    _vm.run(
-        code.code,
-        code.cv_d,
-        code.ce_d,
-        code.cv_ld,
-        code.ce_ld,
-        params,
-        code.registers,
-        code.result,
-        x,
-        out,
-        uncertain,
-        0,
-        pairs,
-    )
+    pairs = np.empty(2 * x.size, dtype=np.float64 if double else LONG)
+    params = _params(code, values)
+    _vm.run(*code.args, params, code.registers, code.result, x, out, uncertain, int(double), pairs)
     return pairs[0::2], pairs[1::2]
