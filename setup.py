@@ -78,7 +78,7 @@ setup(
         Extension(
             "actlab.formula._vm",
             sources=["src/actlab/formula/_vm.c"],
-            depends=["src/actlab/formula/_vm_eval.h"],
+            depends=["src/actlab/formula/_vm_eval.h", "src/actlab/formula/_vm_block.h"],
             # the error bounds assume every + - * / sqrt is one IEEE operation rounded to the
             # working type: no FMA contraction, no -ffast-math (docs/exact.md);
             # -fno-trapping-math and -fopenmp-simd (its `omp simd` loops, no OpenMP runtime)
