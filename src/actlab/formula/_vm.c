@@ -157,7 +157,7 @@ typedef struct {
 #endif
 
 typedef void (*EvalBlock)(const Instr *, Py_ssize_t, const double *, const double *,
-                          const double *, const Block *, const double *, int);
+                          const double *, const Block *, const double *, int, int);
 typedef int (*CertifyBlock)(const Block *, Py_ssize_t, const double *, int, float *,
                             unsigned char *);
 typedef void (*LoadBlock)(const void *, int, Py_ssize_t, int, double *);
@@ -236,7 +236,7 @@ static void run_blocks(const Instr *code, Py_ssize_t count, const double *cv_d, 
     for (Py_ssize_t j0 = 0; j0 < n; j0 += blk->size) {
         int m = (int)(n - j0 < blk->size ? n - j0 : blk->size), certified;
         load_block(x, xsingle, j0, m, blk->x);
-        eval_block(code, count, cv_d, ce_d, params, blk, xb, m);
+        eval_block(code, count, cv_d, ce_d, params, blk, xb, m, j0 == 0);
         certified = certify_block(blk, result, xb, m, out + j0, uncertain + j0);
         counts[0] += certified;
         for (int i = 0; trace_d && i < m; i++) {

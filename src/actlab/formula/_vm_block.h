@@ -30,9 +30,12 @@
         }                                                                                      \
         break
 
+/* Run the program on a block of m elements. Registers that hold the same for every element
+ * (constants, parameters, booleans, x's zero bound) are filled on a call's first block only
+ * (``first``): each instruction writes its own register, so no later one overwrites them. */
 TARGET static void CAT(eval_block, ISA)(const Instr *code, Py_ssize_t count, const double *cv,
                                         const double *ce, const double *params,
-                                        const Block *blk, const double *x, int m)
+                                        const Block *blk, const double *x, int m, int first)
 {
     const double inf = (double)INFINITY;
     for (Py_ssize_t k = 0; k < count; k++) {
@@ -47,21 +50,26 @@ TARGET static void CAT(eval_block, ISA)(const Instr *code, Py_ssize_t count, con
         const Flag *bk = R_(known, rb), *aval = R_(value, ra), *bval = R_(value, rb);
         switch (in->op) {
         case OP_X:
-            LOOP { rv[i] = x[i], re[i] = 0, rn[i] = 0; }
+            LOOP { rv[i] = x[i]; }
+            if (first)
+                LOOP { re[i] = 0, rn[i] = 0; }
             break;
         case OP_PARAM: {
             double p = (double)params[in->a];
-            LOOP { rv[i] = p, re[i] = 0, rn[i] = 0; }
+            if (first)
+                LOOP { rv[i] = p, re[i] = 0, rn[i] = 0; }
             break;
         }
         case OP_CONST: {
             double c = cv[in->a], ce_ = ce[in->a];
-            LOOP { rv[i] = c, re[i] = ce_, rn[i] = 0; }
+            if (first)
+                LOOP { rv[i] = c, re[i] = ce_, rn[i] = 0; }
             break;
         }
         case OP_BOOL: {
             Flag value = in->a;
-            LOOP { rk[i] = 1, rval[i] = value, rn[i] = 0; }
+            if (first)
+                LOOP { rk[i] = 1, rval[i] = value, rn[i] = 0; }
             break;
         }
         case OP_ONE:
