@@ -321,6 +321,37 @@ def test_singular_limits_need_an_isolated_point():
     assert not any(key[0] == "point" and plan.limits[key] is not None for key in plan.limits)
 
 
+def test_past_the_limit_of_exp_no_precision_is_tried_twice(monkeypatch):
+    """exp(exp(exp(x))) at x = 1000: exp(e^1000) is past 2^4096, where mpmath's exp is its limit
+    (inf) at every precision, so the element stays uncertain after one mpmath try (keeping the
+    plain value, inf) instead of climbing to 16384 bits; a log(0) is NaN there, not -inf, and
+    still climbs (log(exp(x)-cos(x)) at x = 1e-45 settles at 256 bits)."""
+    from actlab.formula import exact
+
+    tried = []
+
+    class Recording(exact.MpSystem):
+        def __init__(self, prec: int) -> None:
+            tried.append(prec)
+            super().__init__(prec)
+
+    plan, other = (
+        actlab.get(f).record.forward.plan for f in ("exp(exp(exp(x)))", "log(exp(x)-cos(x))")
+    )
+    monkeypatch.setattr(exact, "MpSystem", Recording)
+    tally = exact.Tally()
+    with np.errstate(all="ignore"):
+        got = exact.evaluate(plan, np.array([1000.0, 2000.0]), {}, np.float64, _inf, tally)
+    assert set(tried) == {exact.PRECISIONS[0]} and tally.uncertain == 2 and np.isinf(got).all()
+    tried.clear()
+    got = exact.evaluate(other, np.array([1e-45]), {}, np.float64, _inf, exact.Tally(), False)
+    assert max(tried) > exact.PRECISIONS[0] and got[0] == np.log(1e-45)
+
+
+def _inf(x: np.ndarray, values: dict) -> np.ndarray:
+    return np.full(x.shape, np.inf)
+
+
 def test_the_mpmath_budget_covers_deep_cancellations(monkeypatch):
     """(1-exp(-2x))/(1+exp(-2x))' at x <= -6000 cancels by e^-16000 and settles at 2048 bits,
     about 3 ms per element: the time each certified element earns covers it (with only 1 ms an

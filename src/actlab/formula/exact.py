@@ -108,6 +108,7 @@ def evaluate(
     prec, deadline = PRECISIONS[0], time.monotonic() + budget
     latest = deadline + MPMATH_EARNED_AT_MOST
     chunk = 1  # grows while chunks are quick: one pathological element can't overrun by much
+    beyond: list[np.ndarray] = []  # past exp's 2^4096 guard: no precision settles them
     while todo.size and prec <= PRECISIONS[-1] and time.monotonic() < deadline:
         left, needs = [], []
         start = 0
@@ -117,10 +118,11 @@ def evaluate(
                 break
             began = time.monotonic()
             with mpmath.workprec(prec):
-                rest, need = _tier(
+                rest, need, infinite = _tier(
                     plan, MpSystem(prec), x, values, todo[start : start + chunk], out, tally
                 )
             left.append(rest)
+            beyond.append(infinite)
             needs.append(need)
             earned = MPMATH_SECONDS_EARNED * (min(chunk, todo.size - start) - rest.size)
             deadline = min(deadline + earned, latest)
@@ -138,6 +140,7 @@ def evaluate(
         todo = singular.resolve(plan, x, values, out, todo, _settle(plan, values, fallback))
         if tally is not None:
             tally.add(LIMIT, settled - todo.size)
+    todo = np.concatenate([todo, *beyond])
     if todo.size:
         if tally is not None:
             tally.uncertain += todo.size
@@ -203,9 +206,9 @@ def _tier(
     index: np.ndarray,
     out: np.ndarray,
     tally: Tally | None,
-) -> tuple[np.ndarray, int]:
-    """Evaluate ``index`` in ``system``; write the certified ones; return the rest (and, for
-    mpmath, the precision the next try needs)."""
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """Evaluate ``index`` in ``system``; write the certified ones; return the rest (for mpmath:
+    the precision the next try needs, and apart those whose value is infinite)."""
     whole = index.size == x.size
     xs = x if whole else x[index]
     local = values if whole else _pick(values, index)
@@ -220,8 +223,13 @@ def _tier(
     if tally is not None:
         tally.add(system.name, int(np.count_nonzero(ok)))
     if not isinstance(system, MpSystem):
-        return index[~ok], 0
-    return index[~ok], _needed(system, result, ~ok, out.dtype)
+        return index[~ok], 0, index[:0]
+    # mpmath never overflows: an infinite value comes from exp's (sinh's, cosh's) limit past
+    # 2^4096 (numbers._limits; log(0) is NaN there), which no precision changes. Such an
+    # element stays uncertain (the plain kernel's value), without climbing to 16384 bits.
+    infinite = ~ok & np.array([mpmath.isinf(v) for v in np.broadcast_to(result.v, ok.shape)])
+    rest = ~ok & ~infinite
+    return index[rest], _needed(system, result, rest, out.dtype), index[infinite]
 
 
 def _needed(system: MpSystem, b: Bounded, left: np.ndarray, dtype: Any) -> int:

@@ -192,6 +192,17 @@ def _exp(t: Any) -> Any:
     return mpmath.exp(t)
 
 
+def _log(t: Any) -> Any:
+    """mpmath's log, NaN at 0 (uncertain) instead of -inf: the exact argument may be nonzero at a
+    higher precision, and an infinite mpmath value must mean exp's limit (exact._tier)."""
+    return mpmath.log(t) if t != 0 else mpmath.nan
+
+
+def _log1p(t: Any) -> Any:
+    """mpmath's log1p, NaN at -1 (as _log)."""
+    return mpmath.log1p(t) if t != -1 else mpmath.nan
+
+
 #: beyond this an integer argument of exp takes the split path
 _SQUARING = 2**20
 
@@ -319,8 +330,8 @@ class MpSystem:
 
     exp = _lifted(_exp, _exp_guard)
     expm1 = _lifted(mpmath.expm1, _limits(_constant(-1), _INF))
-    log = _lifted(mpmath.log)
-    log1p = _lifted(mpmath.log1p)
+    log = _lifted(_log)
+    log1p = _lifted(_log1p)
     sqrt = _lifted(mpmath.sqrt)
     sin = _lifted(mpmath.sin, _limits(_constant("nan"), _constant("nan")))
     cos = _lifted(mpmath.cos, _limits(_constant("nan"), _constant("nan")))
