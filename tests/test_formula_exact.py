@@ -450,3 +450,23 @@ def test_the_reference_is_nan_where_an_intermediate_is_not_real():
     ref = reference(f.record, {}, np.array([-1.0, np.e]), derivative=False)
     assert mpmath.isnan(ref[0]) and ref[1] == pytest.approx(1.0)
     assert np.isnan(f(np.array([-1.0])))[0]
+
+
+@pytest.mark.parametrize(
+    ("formula", "x", "want"),
+    [
+        ("max(x, 0, 1)", [-2.0, 0.5, 3.0], [1.0, 1.0, 3.0]),  # SymPy's rule on a subclass kept 0
+        ("max(x, -1, 2)", [0.0, 5.0], [2.0, 5.0]),
+        ("min(x, 0, -1)", [0.0, -3.0], [-1.0, -3.0]),
+        ("max(x, 0)", [math.inf, -math.inf], [math.inf, 0.0]),  # was 0 at +inf
+        ("max(x, -5)", [math.inf], [math.inf]),
+        ("min(x, 0)", [-math.inf, math.inf], [-math.inf, 0.0]),
+        ("max(x, 0)^2", [math.inf], [math.inf]),
+        ("max(x, x^2)", [-math.inf, -2.0], [math.inf, 4.0]),
+    ],
+)
+def test_max_and_min_of_several_arguments_and_at_infinity(formula, x, want):
+    f = actlab.get(formula)
+    with np.errstate(all="raise"):
+        assert f(np.array(x)).tolist() == want
+    assert actlab.get("max(x, 0, 1)").derivative(np.array([0.5, 3.0])).tolist() == [0.0, 1.0]

@@ -130,18 +130,38 @@ class erfc(sp.Function):
         return sp.erfc(self.args[0])
 
 
-class Max(sp.Max):
+class _Extreme:
+    """SymPy's own Max or Min simplifies the arguments (its rules compare ``cls`` with Max and
+    Min, which a subclass is not equal to: ``max(x, 0, 1)`` kept 0, not 1); the result is then
+    rebuilt as the subclass, unevaluated."""
+
+    base: Any
+
+    def __new__(cls, *args: Any, **options: Any) -> Any:
+        if not options.get("evaluate", True):
+            return super().__new__(cls, *args, **options)
+        value = cls.base(*args, **options)
+        if type(value) is cls.base:
+            return super().__new__(cls, *value.args, evaluate=False)  # type: ignore[call-arg]
+        return value
+
+
+class Max(_Extreme, sp.Max):
     """``max`` whose derivative is defined at a tie: SymPy's is ``H(a - b) a' + H(b - a) b'``,
     0 where a = b with H(0) = 0, which is wrong where the two slopes agree (``max(x, log1p(x))`` is
     x, slope 1 at 0). Here a tie takes the smaller of the two slopes: their common value where
     they agree, and where they don't (a kink) ReLU's convention, ``max(x, 0)' = 0`` at 0."""
 
+    base = sp.Max
+
     def _eval_derivative(self, s: Any) -> Any:
         return _tie_derivative(self, s, larger=True)
 
 
-class Min(sp.Min):
+class Min(_Extreme, sp.Min):
     """``min`` with the same rule at a tie as :class:`Max` (the smaller slope)."""
+
+    base = sp.Min
 
     def _eval_derivative(self, s: Any) -> Any:
         return _tie_derivative(self, s, larger=False)
