@@ -289,6 +289,17 @@ SINGULAR = [
     ("atan(x)/x", np.inf, 0.0, 0.0),
     ("(1+1/x)^x", np.inf, np.e, 0.0),
     ("sin(x)", np.inf, np.nan, np.nan),
+    # SymPy's limit of 3**x as x -> -oo is oo: taken as exp(x log 3) (and an infinite limit
+    # where every exact value far out is 0 is not believed)
+    ("3^x", -np.inf, 0.0, 0.0),
+    ("0.5^x", -np.inf, np.inf, -np.inf),
+    # oscillating: no limit, though every float that large is an integer, where sin(pi x) = 0
+    ("sin(pi*x)", np.inf, np.nan, np.nan),
+    ("x*sin(x)", -np.inf, np.nan, np.nan),
+    # the branch that holds far out (SymPy's limit gives up on Piecewise)
+    ("where(x>0, log(x), 0)", np.inf, np.inf, 0.0),
+    ("where(x>0, sqrt(x), -sqrt(-x))", -np.inf, -np.inf, 0.0),
+    ("log(max(x, 1e-10))", np.inf, np.inf, 0.0),
 ]
 
 

@@ -426,18 +426,37 @@ def _limit(plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values:
 def _find_limit(
     plan: Plan, fallback: Callable[..., np.ndarray], sign: float, values: dict
 ) -> float:
-    (a, b), certified = _settle(plan, values, fallback)(np.array([sign * 1e150, sign * 1e300]))
-    if certified.all() and (np.isnan(a) or np.isnan(b)):
+    got, certified = _settle(plan, values, fallback)(sign * np.array(FAR))
+    if certified.all() and np.isnan(got).any():
         return math.nan  # undefined out there (log(x) as x -> -inf)
     # SymPy's limit where it finds one (log(x) and 1/x grow and decay too slowly for the
-    # numeric rule below to tell a limit from noise), else the numeric rule
+    # numeric rule below to tell a limit from noise), unless the exact values out there
+    # contradict it outright; NaN where SymPy finds that it oscillates (sin(pi*x): every float
+    # that large is an integer, where it is 0)
     found = singular.at_infinity(plan.expr, sign, values) if plan.expr is not None else None
-    if found is not None:
+    if found is not None and not (certified.all() and _contradicts(found, got)):
         return found
-    if np.isnan(a) or np.isnan(b):
+    if np.isnan(got).any():
         return math.nan
-    if a == b or abs(b - a) <= 1e-12 * abs(b) or (abs(a) < 1e-200 and abs(b) < 1e-200):
-        return float(b) if abs(b) >= 1e-200 else 0.0
-    if np.sign(a) == np.sign(b) and abs(b) > 1e100 * abs(a):
-        return math.copysign(math.inf, b)
+    first, last = got[0], got[-1]
+    if np.all(np.abs(got - last) <= 1e-12 * abs(last)):
+        return float(last)
+    if np.all(np.abs(got) < 1e-200):
+        return 0.0
+    grows = np.all(np.abs(got[1:]) > np.abs(got[:-1])) and abs(last) > 1e100 * abs(first)
+    if np.all(np.sign(got) == np.sign(last)) and grows:
+        return math.copysign(math.inf, last)
     return math.nan
+
+
+#: where the numeric rule for a limit at +-inf looks (times the sign): four points, so that an
+#: oscillation rarely passes for growth or a limit
+FAR = (1e150, 1e200, 1e250, 1e300)
+
+
+def _contradicts(limit: float, got: np.ndarray) -> bool:
+    """Whether certified exact values far out rule a limit out: infinite where they are all 0,
+    or finite where they are all infinite."""
+    if math.isinf(limit):
+        return bool(np.all(got == 0))
+    return bool(np.all(np.isinf(got)))

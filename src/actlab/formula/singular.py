@@ -140,7 +140,14 @@ def _limits(
     names = {s.name: s for s in expr.free_symbols}
     subs = {names[k]: sp.Rational(float(v)) for k, v in values.items() if k in names}
     form = to_elementary(expr).subs(subs)
+    # a constant base to the power x as exp(x log(base)): SymPy's limit of 3**x as x -> -oo is oo
+    form = form.replace(
+        lambda e: e.is_Pow and e.base.is_number and e.base.is_positive and not e.exp.is_number,
+        lambda e: sp.exp(e.exp * sp.log(e.base)),
+    )
     at = sp.oo * int(math.copysign(1, point)) if math.isinf(point) else sp.Rational(point)
+    if math.isinf(point):
+        form = _far_branches(sp, form, at)
     out: dict[str, float | None] = {}
     for side in sides:
         try:
@@ -152,8 +159,50 @@ def _limits(
     return out
 
 
+def _far_branches(sp: Any, form: Any, at: Any) -> Any:
+    """``form`` with each piecewise part (where, max, min, Heaviside) replaced by the branch that
+    holds for every x beyond some point towards ``at`` (+-oo), where that is decided: SymPy's
+    limit gives up on Piecewise (``where(x > 0, log(x), 0)`` as x -> oo)."""
+    from actlab.formula.functions import X
+
+    def eventually(cond: Any) -> bool | None:
+        if cond in (sp.true, sp.false):
+            return bool(cond)
+        if isinstance(cond, sp.Not):
+            inner = eventually(cond.args[0])
+            return None if inner is None else not inner
+        if isinstance(cond, (sp.And, sp.Or)):
+            parts = [eventually(c) for c in cond.args]
+            if isinstance(cond, sp.And):
+                return False if False in parts else (None if None in parts else True)
+            return True if True in parts else (None if None in parts else False)
+        if isinstance(cond, sp.core.relational.Relational):
+            gap = sp.limit(cond.lhs - cond.rhs, X, at)
+            if gap.is_extended_real is not True or gap == 0:
+                return None  # a tie or no limit: undecided
+            holds = cond.func(gap, 0)
+            return bool(holds) if holds in (sp.true, sp.false) else None
+        return None
+
+    def branch(pw: Any) -> Any:
+        for value, cond in pw.args:
+            truth = eventually(cond)
+            if truth is None:
+                return pw
+            if truth:
+                return value
+        return pw
+
+    form = form.rewrite(sp.Piecewise) if form.has(sp.Max, sp.Min, sp.Heaviside) else form
+    return form.replace(lambda e: isinstance(e, sp.Piecewise), branch)
+
+
 def _real(sp: Any, limit: Any) -> float | None:
-    if limit.has(sp.Limit, sp.AccumBounds, sp.zoo, sp.nan) or limit.is_extended_real is not True:
+    """A limit as a float: NaN where SymPy says it oscillates (AccumBounds: there is none), None
+    where it has no answer."""
+    if limit.has(sp.AccumBounds):
+        return math.nan
+    if limit.has(sp.Limit, sp.zoo, sp.nan) or limit.is_extended_real is not True:
         return None
     if limit in (sp.oo, -sp.oo):
         return math.copysign(math.inf, 1 if limit == sp.oo else -1)
