@@ -481,3 +481,22 @@ def test_max_and_min_of_several_arguments_and_at_infinity(formula, x, want):
     with np.errstate(all="raise"):
         assert f(np.array(x)).tolist() == want
     assert actlab.get("max(x, 0, 1)").derivative(np.array([0.5, 3.0])).tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["sqrt(x)^2", "(x^(1/3))^3", "exp(log(x))", "exp(2*log(x))", "log(x)-log(x)", "0*log(x)"],
+)
+def test_a_domain_sympy_simplified_away_still_holds(formula):
+    """SymPy turns sqrt(x)^2 into x (and exp(log(x)) into x, log(x)-log(x) into 0) as it builds
+    them: the formula as typed is undefined for x < 0, so f and f' are NaN there (they were -1,
+    1, 0, ...)."""
+    f = actlab.get(formula)
+    x = np.array([-1.0, -1e-300, 2.0])
+    with np.errstate(all="raise"):
+        got, slope = f(x), f.derivative(x)
+    assert np.isnan(got[:2]).all() and np.isnan(slope[:2]).all()
+    assert np.isfinite(got[2]) and np.isfinite(slope[2])
+    # a where() branch keeps its domain to itself: defined where the other branch is taken
+    g = actlab.get("where(x > 0, sqrt(x)^2, 0)")
+    assert g(np.array([-1.0, 4.0])).tolist() == [0.0, 4.0]

@@ -69,13 +69,40 @@ def build(parsed: Parsed) -> Any:
     unused = sorted(set(parsed.params) - builder.used)
     if unused:
         raise ActlabError(f"formula: parameter {unused[0]!r} is not used in the formula")
+    return _guarded(expr, builder.domain)
+
+
+def _guarded(expr: Any, domain: list[Any]) -> Any:
+    """``expr`` undefined (NaN) where the formula as typed is, though SymPy simplified the
+    reason away: ``sqrt(x)^2`` is x, ``exp(log(x))`` is x and ``log(x) - log(x)`` is 0 at
+    construction, all defined at x = -1. Each base that had to be >= 0 (under a square root, a
+    log, a non-integer power) and no longer is under one becomes a condition, with
+    ``sqrt(base)`` (undefined there) as the other branch."""
+    for base in dict.fromkeys(domain):
+        if base.free_symbols and not _still_guarded(expr, base):
+            expr = sp.Piecewise((expr, sp.Ge(base, 0)), (sp.sqrt(base), True))
     return expr
+
+
+def _still_guarded(expr: Any, base: Any) -> bool:
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.log) and node.args[0] == base:
+            return True
+        if isinstance(node, sp.Pow) and node.base == base and not node.exp.is_integer:
+            return True
+        if isinstance(node, log1p) and node.args[0] + 1 == base:
+            return True
+    return False
 
 
 class _Builder:
     def __init__(self, params: dict[str, float]) -> None:
         self.params = params
         self.used: set[str] = set()
+        #: what must be >= 0 for the formula to be defined (outside where()'s branches, whose
+        #: domain applies only where their branch is taken)
+        self.domain: list[Any] = []
+        self.branch = 0
 
     def expr(self, node: Node) -> Any:
         if node.kind == "cmp":
@@ -122,6 +149,8 @@ class _Builder:
             if b == 0:
                 raise fail("division by zero", node.pos)
             return a / b
+        if not self.branch and not (b.is_number and b.is_integer):
+            self.domain.append(a)  # a negative base to a non-integer power is not real
         return _power(a, b, node.pos)
 
     def build_cmp(self, node: Node) -> Any:
@@ -147,9 +176,15 @@ class _Builder:
         if node.value == "where":
             if node.args[0].kind != "cmp":
                 raise fail("where() needs a comparison first, e.g. where(x > 0, x, 0)", node.pos)
-            args = [self.any(node.args[0]), *(self.expr(a) for a in node.args[1:])]
+            self.branch += 1
+            try:
+                args = [self.any(node.args[0]), *(self.expr(a) for a in node.args[1:])]
+            finally:
+                self.branch -= 1
         else:
             args = [self.expr(a) for a in node.args]
+        if not self.branch and node.value in ("sqrt", "log", "log1p"):
+            self.domain.append(args[0] + 1 if node.value == "log1p" else args[0])
         return fn(*args)
 
     def activation(self, record: Activation, node: Node) -> Any:
