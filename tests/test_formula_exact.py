@@ -10,6 +10,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -300,6 +301,11 @@ SINGULAR = [
     ("where(x>0, log(x), 0)", np.inf, np.inf, 0.0),
     ("where(x>0, sqrt(x), -sqrt(-x))", -np.inf, -np.inf, 0.0),
     ("log(max(x, 1e-10))", np.inf, np.inf, 0.0),
+    # SymPy's loose interval arithmetic is not an oscillation: AccumBounds(0, 2) until
+    # simplified, oo*sign(AccumBounds(1, 3)) is oo, oo*sign(AccumBounds(0, 4)) has no answer
+    ("sin(x)^2+cos(x)^2", np.inf, 1.0, 0.0),
+    ("x*(2+sin(x))", np.inf, np.inf, np.nan),
+    ("exp(x)*(2+cos(x))", np.inf, np.inf, np.inf),
 ]
 
 
@@ -497,6 +503,11 @@ def test_a_domain_sympy_simplified_away_still_holds(formula):
         got, slope = f(x), f.derivative(x)
     assert np.isnan(got[:2]).all() and np.isnan(slope[:2]).all()
     assert np.isfinite(got[2]) and np.isfinite(slope[2])
-    # a where() branch keeps its domain to itself: defined where the other branch is taken
+    # a where() branch keeps its domain to itself: defined where the other branch is taken,
+    # and the same sqrt or log inside a where() does not enforce it outside
     g = actlab.get("where(x > 0, sqrt(x)^2, 0)")
     assert g(np.array([-1.0, 4.0])).tolist() == [0.0, 4.0]
+    h = actlab.get(f"{formula} + where(x > 0, log(x) + sqrt(x), 0)")
+    assert np.isnan(h(np.array([-1.0]))).all()
+    # a positive multiple of the base still under a root needs no condition
+    assert not actlab.get("x*sqrt(3*x)").record.forward.plan.expr.has(sp.Piecewise)

@@ -78,20 +78,30 @@ def _guarded(expr: Any, domain: list[Any]) -> Any:
     construction, all defined at x = -1. Each base that had to be >= 0 (under a square root, a
     log, a non-integer power) and no longer is under one becomes a condition, with
     ``sqrt(base)`` (undefined there) as the other branch."""
-    for base in dict.fromkeys(domain):
-        if base.free_symbols and not _still_guarded(expr, base):
-            expr = sp.Piecewise((expr, sp.Ge(base, 0)), (sp.sqrt(base), True))
+    lost = [b for b in dict.fromkeys(domain) if b.free_symbols and not _still_guarded(expr, b)]
+    for base in lost:
+        expr = sp.Piecewise((expr, sp.Ge(base, 0)), (sp.sqrt(base), True))
     return expr
 
 
 def _still_guarded(expr: Any, base: Any) -> bool:
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.log) and node.args[0] == base:
+    """Whether ``expr`` still takes a square root, log or non-integer power of ``base`` (or of
+    a positive multiple of it: sqrt(3*x) is sqrt(3)*sqrt(x)) outside any where(), whose
+    branches and conditions hold only where they are taken."""
+    coeff, rest = base.as_coeff_Mul()
+    bases = {base, rest} if coeff > 0 else {base}
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, sp.Piecewise):
+            continue
+        if isinstance(node, sp.log) and node.args[0] in bases:
             return True
-        if isinstance(node, sp.Pow) and node.base == base and not node.exp.is_integer:
+        if isinstance(node, sp.Pow) and node.base in bases and not node.exp.is_integer:
             return True
-        if isinstance(node, log1p) and node.args[0] + 1 == base:
+        if isinstance(node, log1p) and node.args[0] + 1 in bases:
             return True
+        todo.extend(node.args)
     return False
 
 

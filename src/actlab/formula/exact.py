@@ -439,7 +439,7 @@ def _find_limit(
     if np.isnan(got).any():
         return math.nan
     first, last = got[0], got[-1]
-    if np.all(np.abs(got - last) <= 1e-12 * abs(last)):
+    if np.all((got == last) | (np.abs(got - last) <= 1e-12 * abs(last))):
         return float(last)
     if np.all(np.abs(got) < 1e-200):
         return 0.0

@@ -151,7 +151,11 @@ def _limits(
     out: dict[str, float | None] = {}
     for side in sides:
         try:
-            limit = sp.limit(form, X, at, side)
+            limit = _bounded(sp, sp.limit(form, X, at, side))
+            if limit.has(sp.AccumBounds):  # SymPy's interval arithmetic may just be loose:
+                simpler = sp.trigsimp(form)  # sin(x)^2 + cos(x)^2 gave AccumBounds(0, 2)
+                if simpler != form:
+                    limit = _bounded(sp, sp.limit(simpler, X, at, side))
         except Exception:  # SymPy gives up in many ways (NotImplementedError, ValueError, ...)
             out[side] = None
             continue
@@ -197,11 +201,24 @@ def _far_branches(sp: Any, form: Any, at: Any) -> Any:
     return form.replace(lambda e: isinstance(e, sp.Piecewise), branch)
 
 
+def _bounded(sp: Any, limit: Any) -> Any:
+    """SymPy's answer with the sign of a one-signed AccumBounds resolved: x*(2 + sin(x)) as
+    x -> oo is oo*sign(AccumBounds(1, 3)), which is oo."""
+
+    def one_signed(e: Any) -> bool:
+        bounds = e.args[0] if isinstance(e, sp.sign) else None
+        return isinstance(bounds, sp.AccumBounds) and (bounds.min > 0 or bounds.max < 0)
+
+    return limit.replace(one_signed, lambda e: sp.Integer(1 if e.args[0].min > 0 else -1))
+
+
 def _real(sp: Any, limit: Any) -> float | None:
-    """A limit as a float: NaN where SymPy says it oscillates (AccumBounds: there is none), None
-    where it has no answer."""
+    """A limit as a float: NaN where SymPy still finds that it oscillates between finite bounds
+    (AccumBounds, after the sign and simplification above: there is none), None where it has no
+    answer (unbounded AccumBounds arithmetic, oo*sign(AccumBounds(0, 4)), may just be loose:
+    the caller's numeric rule decides)."""
     if limit.has(sp.AccumBounds):
-        return math.nan
+        return None if limit.has(sp.oo, -sp.oo) else math.nan
     if limit.has(sp.Limit, sp.zoo, sp.nan) or limit.is_extended_real is not True:
         return None
     if limit in (sp.oo, -sp.oo):
