@@ -124,7 +124,8 @@ def evaluate(
             left.append(rest)
             beyond.append(infinite)
             needs.append(need)
-            earned = MPMATH_SECONDS_EARNED * (min(chunk, todo.size - start) - rest.size)
+            done = min(chunk, todo.size - start) - rest.size - infinite.size  # certified
+            earned = MPMATH_SECONDS_EARNED * done
             deadline = min(deadline + earned, latest)
             start += chunk
             quick = time.monotonic() - began < MPMATH_QUICK
