@@ -156,15 +156,16 @@ typedef struct {
 #undef ISA
 #endif
 
-typedef void (*EvalBlock)(const Instr *, Py_ssize_t, const double *, const double *,
-                          const double *, const Block *, const double *, int, int);
-typedef int (*CertifyBlock)(const Block *, Py_ssize_t, const double *, int, float *,
-                            unsigned char *);
-typedef void (*LoadBlock)(const void *, int, Py_ssize_t, int, double *);
-static EvalBlock eval_block = eval_block_base;
-static CertifyBlock certify_block = certify_block_base;
-static LoadBlock load_block = load_block_base;
-static const char *block_isa = "x86-64";
+/* the block tier for one instruction set */
+typedef struct {
+    const char *isa;
+    void (*load)(const Block *, const void *, int, Py_ssize_t, int);
+    void (*eval)(const Instr *, Py_ssize_t, const double *, const double *, const double *,
+                 const Block *, int, int);
+    int (*certify)(const Block *, Py_ssize_t, int, float *, unsigned char *);
+} BlockTier;
+
+static BlockTier tier = {"x86-64", load_block_base, eval_block_base, certify_block_base};
 
 /* The widest instruction set the CPU has, or at most ACTLAB_VM_ISA (x86-64, x86-64-v3: for
  * tests of the narrower builds on a wider machine) */
@@ -178,12 +179,10 @@ static void init_block_tier(void)
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx2") &&
         __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2")) {
-        eval_block = eval_block_v4, certify_block = certify_block_v4;
-        load_block = load_block_v4, block_isa = "x86-64-v4";
+        tier = (BlockTier){"x86-64-v4", load_block_v4, eval_block_v4, certify_block_v4};
     } else if (level >= 3 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2")) {
-        eval_block = eval_block_v3, certify_block = certify_block_v3;
-        load_block = load_block_v3, block_isa = "x86-64-v3";
+        tier = (BlockTier){"x86-64-v3", load_block_v3, eval_block_v3, certify_block_v3};
     }
 #endif
 }
@@ -235,9 +234,9 @@ static void run_blocks(const Instr *code, Py_ssize_t count, const double *cv_d, 
     const double *xb = blk->x;
     for (Py_ssize_t j0 = 0; j0 < n; j0 += blk->size) {
         int m = (int)(n - j0 < blk->size ? n - j0 : blk->size), certified;
-        load_block(x, xsingle, j0, m, blk->x);
-        eval_block(code, count, cv_d, ce_d, params, blk, xb, m, j0 == 0);
-        certified = certify_block(blk, result, xb, m, out + j0, uncertain + j0);
+        tier.load(blk, x, xsingle, j0, m);
+        tier.eval(code, count, cv_d, ce_d, params, blk, m, j0 == 0);
+        certified = tier.certify(blk, result, m, out + j0, uncertain + j0);
         counts[0] += certified;
         for (int i = 0; trace_d && i < m; i++) {
             trace_d[2 * (j0 + i)] = isfinite(xb[i]) ? blk->v[result * blk->size + i] : NAN;
@@ -402,7 +401,7 @@ PyMODINIT_FUNC PyInit__vm(void)
     PyObject *m = PyModule_Create(&module);
     init_block_tier();
     if (m && (PyModule_AddIntConstant(m, "OP_COUNT", OP_COUNT) < 0 ||
-              PyModule_AddStringConstant(m, "BLOCK_ISA", block_isa) < 0 ||
+              PyModule_AddStringConstant(m, "BLOCK_ISA", tier.isa) < 0 ||
               PyModule_AddIntConstant(m, "LIBMVEC", LIBMVEC) < 0)) {
         Py_DECREF(m);
         return NULL;

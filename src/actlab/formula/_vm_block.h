@@ -4,15 +4,14 @@
  * vectorises the loops (`omp simd`, -fopenmp-simd) and calls glibc's libmvec for exp, log, ...
  * where setup.py found it (ACTLAB_MVEC). What a block leaves uncertain (the tier has no
  * far-end slopes, see SLOPE) goes on to long double one element at a time. */
-#define U_D (DBL_EPSILON / 2)
-#define LOOP _Pragma("omp simd simdlen(8)") for (int i = 0; i < m; i++)
+#define LOOP _Pragma("omp simd") for (int i = 0; i < m; i++)
 #define R_(field, reg) (blk->field + (reg) * blk->size)
 /* a step whose rule gives (v, e, nan): nan ORed with the operands' */
 #define PUT(call, operands)                                                                    \
     LOOP                                                                                       \
     {                                                                                          \
-        Out_d o = call;                                                                          \
-        rv[i] = o.v, re[i] = o.e, rn[i] = (Flag)(o.nan != 0) | (operands);                      \
+        Out_d o = call;                                                                        \
+        rv[i] = o.v, re[i] = o.e, rn[i] = (Flag)(o.nan != 0) | (operands);                     \
     }                                                                                          \
     break
 #define ONE_ARG(opcode, call)                                                                  \
@@ -25,8 +24,8 @@
     case opcode:                                                                               \
         LOOP                                                                                   \
         {                                                                                      \
-            Out_d o = rule_compare_d(opcode, av[i], ae[i], bv[i], be[i]);             \
-            rk[i] = o.nan, rval[i] = o.v != 0, rn[i] = an[i] | bn[i];                      \
+            Out_d o = rule_compare_d(opcode, av[i], ae[i], bv[i], be[i]);                      \
+            rk[i] = o.nan, rval[i] = o.v != 0, rn[i] = an[i] | bn[i];                          \
         }                                                                                      \
         break
 
@@ -35,8 +34,9 @@
  * (``first``): each instruction writes its own register, so no later one overwrites them. */
 TARGET static void CAT(eval_block, ISA)(const Instr *code, Py_ssize_t count, const double *cv,
                                         const double *ce, const double *params,
-                                        const Block *blk, const double *x, int m, int first)
+                                        const Block *blk, int m, int first)
 {
+    const double *x = blk->x;
     const double inf = (double)INFINITY;
     for (Py_ssize_t k = 0; k < count; k++) {
         const Instr *in = &code[k];
@@ -145,9 +145,10 @@ TARGET static void CAT(eval_block, ISA)(const Instr *code, Py_ssize_t count, con
 }
 
 /* The block's x, from float32 or float64 */
-TARGET static void CAT(load_block, ISA)(const void *x, int single, Py_ssize_t j0, int m,
-                                        double *xb)
+TARGET static void CAT(load_block, ISA)(const Block *blk, const void *x, int single,
+                                        Py_ssize_t j0, int m)
 {
+    double *xb = blk->x;
     if (single) {
         const float *xs = (const float *)x + j0;
         LOOP { xb[i] = xs[i]; }
@@ -165,10 +166,11 @@ TARGET static void CAT(load_block, ISA)(const void *x, int single, Py_ssize_t j0
  * rounding is within the width's own margin (4u|v|). |r| = max and infinities, where the
  * overflow threshold decides, are left to long double. Writes out[i] (r) where certified,
  * keeps it elsewhere; uncertain[i]; returns the count certified. */
-TARGET static int CAT(certify_block, ISA)(const Block *blk, Py_ssize_t result, const double *x,
-                                          int m, float *out, unsigned char *uncertain)
+TARGET static int CAT(certify_block, ISA)(const Block *blk, Py_ssize_t result, int m,
+                                          float *out, unsigned char *uncertain)
 {
     int count = 0;
+    const double *x = blk->x;
     const double *rv = R_(v, result), *re = R_(e, result);
     const Flag *rn = R_(nan, result);
     Flag *bad = blk->bad;
@@ -176,7 +178,7 @@ TARGET static int CAT(certify_block, ISA)(const Block *blk, Py_ssize_t result, c
     {
         double v = rv[i], r = (float)v, width, gap;
         int good;
-        width = (re[i] + fabs(v) * (4 * U_D) + DBL_MIN) * (1 + 256 * U_D);
+        width = certify_width_d(v, re[i]);
         gap = fabs(r) * 0x1p-24;
         gap = gap > 0x1p-149 ? gap : 0x1p-149;
         /* NaN v or width fails the comparison; undefined (rn): NaN, certain; x finite */
@@ -189,7 +191,6 @@ TARGET static int CAT(certify_block, ISA)(const Block *blk, Py_ssize_t result, c
     LOOP { uncertain[i] = (unsigned char)bad[i]; }
     return count;
 }
-#undef U_D
 #undef LOOP
 #undef R_
 #undef PUT

@@ -16,15 +16,6 @@
 #define FUNCTION CAT(function, SUFFIX)
 #define OUT CAT(Out, SUFFIX)
 
-typedef struct {
-    REAL v;                /* the value the number system computed */
-    REAL e;                /* the exact value lies in [v - e, v + e] */
-    unsigned char nan;     /* the exact value is undefined (log of a negative number) */
-    unsigned char known;   /* a condition: decided here */
-    unsigned char value;   /* a condition: its value where known */
-    unsigned char open;    /* a piecewise: no piece taken yet */
-    unsigned char unknown; /* a piecewise: an earlier condition was undecided */
-} REG;
 
 #ifdef BLOCK
 /* the block tier has no far-end slopes: an argument error above 1 leaves the element to long
@@ -86,6 +77,13 @@ RULE OUT FINISH(REAL v, REAL e)
 {
     OUT o = {v, (e + U * F(fabs)(v) + ETA) * (1 + 256 * U), 0};
     return o;
+}
+
+/* the half-width to certify v +- e with: the interval's own end points are rounded, so widen
+ * by 4u|v| and a factor (both certifications) */
+RULE REAL CAT(certify_width, SUFFIX)(REAL v, REAL e)
+{
+    return (e + F(fabs)(v) * (4 * U) + ETA) * (1 + 256 * U);
 }
 
 /* f's value, its propagated bound and the library's own error (lib units of U) */
@@ -261,6 +259,16 @@ RULE OUT CAT(rule_compare, SUFFIX)(int op, REAL va, REAL ea, REAL vb, REAL eb)
 }
 
 #ifndef BLOCK
+typedef struct {
+    REAL v;                /* the value the number system computed */
+    REAL e;                /* the exact value lies in [v - e, v + e] */
+    unsigned char nan;     /* the exact value is undefined (log of a negative number) */
+    unsigned char known;   /* a condition: decided here */
+    unsigned char value;   /* a condition: its value where known */
+    unsigned char open;    /* a piecewise: no piece taken yet */
+    unsigned char unknown; /* a piecewise: an earlier condition was undecided */
+} REG;
+
 /* Run the program on one x; the result is regs[result]. */
 static void EVAL(const Instr *code, Py_ssize_t n, const REAL *cv, const REAL *ce,
                  const double *params, REG *regs, REAL x)
@@ -406,8 +414,7 @@ static int CERTIFY(const REG *res, int single, double *rounded)
         omega = (REAL)DBL_MAX + (REAL)ldexp(1.0, 970);
     }
     *rounded = (double)r;
-    /* the interval's own end points are rounded: widen by 4u|v| and a factor */
-    width = (res->e + F(fabs)(v) * (4 * U) + ETA) * (1 + 256 * U);
+    width = CAT(certify_width, SUFFIX)(v, res->e);
     low = v - width, high = v + width;
     ok = low >= below && high <= above && isfinite(width) && !isnan(v);
     if (isinf(r) || F(fabs)(r) == top) { /* +-inf needs the exact value past omega, +-max below */
