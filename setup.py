@@ -48,11 +48,32 @@ def _links_libmvec(compiler) -> bool:
     return True
 
 
+def _accepts(compiler, flag: str) -> bool:
+    """Whether the compiler takes this flag (GCC-only flags are skipped elsewhere)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "flag.c")
+        with open(source, "w") as handle:
+            handle.write("int main(void) { return 0; }\n")
+        try:
+            compiler.compile([source], output_dir=tmp, extra_postargs=["-Werror", flag])
+        except Exception:
+            return False
+    return True
+
+
+#: GCC's generic tuning emulates gathers or gives up vectorising a loop that has one: the
+#: double-double tier's exp reads a table per element (formula/_vm_dd.h)
+GATHER = "-mtune-ctrl=use_gather"
+
+
 class BuildExt(build_ext):
     def build_extension(self, ext):
-        if ext.name == "actlab.formula._vm" and _links_libmvec(self.compiler):
-            ext.define_macros = [*ext.define_macros, ("ACTLAB_MVEC", "1")]
-            ext.libraries = [*ext.libraries, "mvec"]
+        if ext.name == "actlab.formula._vm":
+            if _links_libmvec(self.compiler):
+                ext.define_macros = [*ext.define_macros, ("ACTLAB_MVEC", "1")]
+                ext.libraries = [*ext.libraries, "mvec"]
+            if _accepts(self.compiler, GATHER):
+                ext.extra_compile_args = [*ext.extra_compile_args, GATHER]
         super().build_extension(ext)
 
 
@@ -78,7 +99,11 @@ setup(
         Extension(
             "actlab.formula._vm",
             sources=["src/actlab/formula/_vm.c"],
-            depends=["src/actlab/formula/_vm_eval.h", "src/actlab/formula/_vm_block.h"],
+            depends=[
+                "src/actlab/formula/_vm_eval.h",
+                "src/actlab/formula/_vm_block.h",
+                "src/actlab/formula/_vm_dd.h",
+            ],
             # the error bounds assume every + - * / sqrt is one IEEE operation rounded to the
             # working type: no FMA contraction, no -ffast-math (docs/exact.md);
             # -fno-trapping-math and -fopenmp-simd (its `omp simd` loops, no OpenMP runtime)

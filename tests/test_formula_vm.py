@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -120,7 +121,7 @@ def test_block_tier_bounds_hold_against_mpmath(name):
     block's last few elements or without it) is within the 16 ulp the bound allows it."""
     f = actlab.get(f"{name}(x)")
     xs = _points(_FUNCTIONS[name])
-    v, e = vm.trace(f.record.forward.code, xs, {}, double=True)
+    v, e = vm.trace(f.record.forward.code, xs, {}, tier="double")
     fn = getattr(mpmath, name)
     u = mpmath.mpf(2) ** -53
     tiny = mpmath.mpf(2) ** -1000  # above float64's subnormals
@@ -139,6 +140,93 @@ def test_block_tier_bounds_hold_against_mpmath(name):
     assert worst <= 16, f"{name}: {float(worst):.3g} u"
 
 
+#: the functions with a double-double rule (float64 output's block tier): formula, reference,
+#: and how far out to test
+_DD_FUNCTIONS = {
+    "exp": ("exp(x)", mpmath.exp, 800),
+    "expm1": ("expm1(x)", mpmath.expm1, 800),
+    "sinh": ("sinh(x)", mpmath.sinh, 800),
+    "cosh": ("cosh(x)", mpmath.cosh, 800),
+    "sech": ("1/cosh(x)", mpmath.sech, 800),
+    "tanh": ("tanh(x)", mpmath.tanh, 1e300),
+    "sigmoid": ("sigmoid(x)", lambda t: 1 / (1 + mpmath.exp(-t)), 1e4),
+    "log1pexp": ("log(1+exp(x))", lambda t: mpmath.log1p(mpmath.exp(t)), 1e4),
+    "log": ("log(x)", mpmath.log, 1e300),
+    "log1p": ("log1p(x)", mpmath.log1p, 1e300),
+    "sqrt": ("sqrt(x)", mpmath.sqrt, 1e300),
+    "recip": ("1/x", lambda t: 1 / t, 1e300),
+}
+
+
+@compiled
+@pytest.mark.parametrize("name", sorted(_DD_FUNCTIONS))
+def test_double_double_bounds_hold_against_mpmath(name):
+    """Float64 output's block tier: the exact value lies within each double-double value's
+    bound, its error is far below what the bound charges (2^-85: formula/_vm_dd.h's analysis),
+    and the bound is tight enough to certify float64 (2^-80 of the value at the median)."""
+    formula, fn, limit = _DD_FUNCTIONS[name]
+    code = actlab.get(formula).record.forward.code
+    xs = np.concatenate([_points(limit), np.random.default_rng(5).uniform(-2, 2, 200)])
+    xs = np.concatenate([xs, [0.0, 1.0, -1.0, 0.5, 1e-310, -1e-310, 709.7, -745.0]])
+    parts, bounds = vm.trace(code, xs, {}, tier="double-double")
+    worst, checked, widths = mpmath.mpf(0), 0, []
+    with mpmath.workdps(80):
+        for x, (high, low), bound in zip(xs, parts, bounds):
+            t = mpmath.mpf(float(x))
+            want = fn(t) if t != 0 or name != "recip" else mpmath.inf
+            if isinstance(want, mpmath.mpc) or not np.isfinite(bound) or not np.isfinite(high):
+                continue  # undefined, or left to long double (overflow, subnormal): no claim
+            got = mpmath.mpf(float(high)) + mpmath.mpf(float(low))
+            assert abs(got - want) <= bound, f"{name}({x!r}): error beyond the bound"
+            checked += 1
+            if abs(want) > mpmath.mpf(2) ** -960:  # below, the low part is subnormal
+                worst = max(worst, abs(got - want) / abs(want))
+                widths.append(float(bound / abs(want)))
+    assert checked > 300
+    assert worst <= mpmath.mpf(2) ** -85, f"{name}: error 2^{float(mpmath.log(worst, 2)):.1f}"
+    assert np.median(widths) <= 2.0**-80
+
+
+@compiled
+def test_double_double_exp_table_is_exact():
+    """The table of 2^(j/64) that the AVX-512 build's exp reads, within 2^-106 of mpmath's."""
+    source = (Path(vm.__file__).parent / "_vm_dd.h").read_text()
+    tables = {}
+    for name in ("EXP2_HI", "EXP2_LO"):
+        body = source.split(f"{name}[65] = {{")[1].split("};")[0]
+        tables[name] = [float.fromhex(v) for v in body.replace(",", " ").split()]
+    assert len(tables["EXP2_HI"]) == len(tables["EXP2_LO"]) == 65
+    with mpmath.workdps(60):
+        for j, (high, low) in enumerate(zip(tables["EXP2_HI"], tables["EXP2_LO"])):
+            want = mpmath.mpf(2) ** (mpmath.mpf(j - 32) / 64)
+            got = mpmath.mpf(high) + mpmath.mpf(low)
+            assert abs(got - want) <= want * mpmath.mpf(2) ** -106, f"j = {j - 32}"
+
+
+@compiled
+def test_double_double_compound_bounds_hold_against_mpmath():
+    """A long program in double-double (cancellation, a quotient, a parameter, a piecewise
+    choice) keeps the exact value inside its bound, and certifies float64 nearly everywhere."""
+    formula = "(tanh(x/3+log1p(x^2)) - x/(1+a*x^2))*exp(-x/4) + where(x>1, sqrt(cosh(x/8)), 1)"
+    formula += "; a=0.3"
+    f = actlab.get(formula)
+    xs = _points(300)
+    parts, bounds = vm.trace(f.record.forward.code, xs, dict(f.params), tier="double-double")
+    certified = 0
+    with mpmath.workdps(80):
+        for x, (high, low), bound in zip(xs, parts, bounds):
+            t, a = mpmath.mpf(float(x)), mpmath.mpf(0.3)
+            piece = mpmath.sqrt(mpmath.cosh(t / 8)) if t > 1 else 1
+            want = (mpmath.tanh(t / 3 + mpmath.log1p(t**2)) - t / (1 + a * t**2)) * mpmath.exp(
+                -t / 4
+            ) + piece
+            if np.isfinite(bound):
+                got = mpmath.mpf(float(high)) + mpmath.mpf(float(low))
+                assert abs(got - want) <= bound, f"x = {x!r}"
+                certified += abs(float(low)) + float(bound) <= abs(float(high)) * 2.0**-53
+    assert certified > 0.9 * xs.size
+
+
 _ISA_SAMPLE = ["x/(1+exp(-x))", "tanh(erf(x)+x)", "log(1+exp(x))", "(x+sqrt(x^2+4))/2",
                "where(x>0, x, exp(x)-1)", "x*tanh(log(1+exp(x)))", "sin(x)/x"]  # fmt: skip
 
@@ -146,19 +234,25 @@ _ISA_SAMPLE = ["x/(1+exp(-x))", "tanh(erf(x)+x)", "log(1+exp(x))", "(x+sqrt(x^2+
 @pytest.mark.skipif(not vm.enabled(), reason="the compiled tier is not built or switched off")
 def test_block_tier_narrower_instruction_sets_agree(tmp_path):
     """The block tier is compiled for x86-64, x86-64-v3 and x86-64-v4 and picks the widest the
-    CPU has; the narrower ones (forced with ACTLAB_VM_ISA) give the same float32 results, or
-    adjacent ones where the exact value is near a midpoint (each is within 1 ulp of it)."""
+    CPU has; the narrower ones (forced with ACTLAB_VM_ISA; their double-double exp squares
+    instead of reading a table) give the same float32 and float64 results, or adjacent ones
+    where the exact value is near a midpoint (each is within 1 ulp of it)."""
     xs = np.random.default_rng(3).normal(scale=6, size=3000).astype(np.float32)
     xs = np.concatenate([xs, np.float32([0, -0.0, 1e-30, 80, -100, 3e38, -3e38])])
     np.save(tmp_path / "x.npy", xs)
-    here = {f: (actlab.get(f)(xs), actlab.get(f).derivative(xs)) for f in _ISA_SAMPLE}
+    here = {}
+    for f in _ISA_SAMPLE:  # float32 (double) and float64 output (double-double, exp two ways)
+        fn = actlab.get(f)
+        here[f] = (fn(xs), fn.derivative(xs), fn(xs.astype(np.float64)))
     script = (
         "import sys, numpy as np, actlab\n"
         "from actlab.formula import _vm\n"
         "xs = np.load(sys.argv[1])\n"
         "out = {}\n"
         "for i, f in enumerate(sys.argv[3:]):\n"
-        "    out[f'f{i}'], out[f'd{i}'] = actlab.get(f)(xs), actlab.get(f).derivative(xs)\n"
+        "    fn = actlab.get(f)\n"
+        "    out[f'f{i}'], out[f'd{i}'] = fn(xs), fn.derivative(xs)\n"
+        "    out[f'g{i}'] = fn(xs.astype(np.float64))\n"
         "np.savez(sys.argv[2], isa=_vm.BLOCK_ISA, **out)\n"
     )
     for isa in ("x86-64", "x86-64-v3"):
@@ -171,7 +265,8 @@ def test_block_tier_narrower_instruction_sets_agree(tmp_path):
         got = np.load(target)
         assert str(got["isa"]) in ("x86-64", isa)
         for i, f in enumerate(_ISA_SAMPLE):
-            for key, want in ((f"f{i}", here[f][0]), (f"d{i}", here[f][1])):
+            pairs = zip((f"f{i}", f"d{i}", f"g{i}"), here[f])
+            for key, want in pairs:
                 a = got[key]
                 close = (a == want) | (np.isnan(a) & np.isnan(want))
                 close |= (np.nextafter(a, np.inf) == want) | (np.nextafter(a, -np.inf) == want)
@@ -228,14 +323,20 @@ def test_bounds_hold_for_huge_argument_errors(formula):
 
 @pytest.mark.skipif(not vm.enabled(), reason="the compiled tier is not built or switched off")
 def test_compiled_tier_is_used_and_erf_needs_no_mpmath():
-    f = actlab.get("tanh(erf(x)+x)")
+    """Float32 output runs in double; float64 in double-double, or long double where the
+    program has a function without a double-double rule (erf)."""
     x = np.random.default_rng(0).normal(scale=4, size=2000)
-    for dtype, system in ((np.float32, vm.DOUBLE), (np.float64, vm.LONG_DOUBLE)):
+    for formula, dtype, system in (
+        ("tanh(erf(x)+x)", np.float32, vm.DOUBLE),
+        ("tanh(erf(x)+x)", np.float64, vm.LONG_DOUBLE),
+        ("x*tanh(log(1+exp(x)))", np.float64, vm.DOUBLE_DOUBLE),
+        ("(exp(x)-exp(-x))/(exp(x)+exp(-x))", np.float64, vm.DOUBLE_DOUBLE),
+    ):
+        kernel = actlab.get(formula).record.forward
         tally = exact.Tally()
-        kernel = f.record.forward
         out = np.empty(x.shape, dtype=dtype)
         exact._run(kernel.plan, kernel.fast, None, x.astype(dtype), out, {}, tally, kernel.code)
-        assert set(tally.certified) == {system} and tally.uncertain == 0
+        assert set(tally.certified) == {system} and tally.uncertain == 0, formula
 
 
 @compiled
@@ -281,7 +382,7 @@ def test_numpy_path_within_one_ulp_with_the_compiled_tier_off(formula, twin, dty
             again = np.empty(xs.shape, dtype=dtype)
             with np.errstate(all="ignore"):
                 exact._run(kernel.plan, kernel.fast, _plain(kernel), xs, again, f.params, tally)
-            assert not {vm.DOUBLE, vm.LONG_DOUBLE} & set(tally.certified)
+            assert not {vm.DOUBLE, vm.DOUBLE_DOUBLE, vm.LONG_DOUBLE} & set(tally.certified)
             np.testing.assert_array_equal(got, again)
             errors = ulp_error(got, want, dtype)
             if derivative:

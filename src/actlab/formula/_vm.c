@@ -5,13 +5,16 @@
  * register, two operand registers or an index); every instruction computes a value v and an
  * error bound e (the exact value lies in [v - e, v + e]) in a number system, and the result is
  * certified against the output type as exact.py's certify does. The rules are one source
- * (_vm_eval.h), compiled for two number systems:
+ * (_vm_eval.h) for two number systems, and their double-double twins (_vm_dd.h):
  *
- *   double       float32 output (29 spare bits): the block tier (_vm_block.h), a loop per
- *                instruction over 256 elements, vectorised (libmvec's exp, log, ... where
- *                setup.py found it), compiled for three instruction sets, one picked at import;
- *   long double  (x86: 64-bit significand, glibc's expl, logl, erfl, ...) one element at a
- *                time: float64 output, and the float32 elements the block tier left.
+ *   double         float32 output (29 spare bits): the block tier (_vm_block.h), a loop per
+ *                  instruction over 256 elements, vectorised (libmvec's exp, log, ... where
+ *                  setup.py found it), compiled for three instruction sets, one picked at
+ *                  import;
+ *   double-double  float64 output: the same block tier, for programs without sin, cos, tan,
+ *                  atan, erf, erfc (dd_capable);
+ *   long double    (x86: 64-bit significand, glibc's expl, logl, erfl, ...) one element at a
+ *                  time: what the block tier left, and float64 output of the other programs.
  *
  * An element neither certifies is marked uncertain; exact.py sends it on to mpmath. Compiled
  * with -ffp-contract=off and without -ffast-math (setup.py): every + - * / sqrt is one IEEE
@@ -22,11 +25,12 @@
  * constants' values and bounds in each system (float64 and long double buffers), params
  * float64, x a float32 or float64 buffer, out a float32 or float64 buffer of x's length (written
  * only where certified), uncertain a uint8 buffer of that length (1 where not certified), first
- * 1 (float32 output: the block tier, then long double) or 0 (long double only). Returns
- * (certified in double, certified in long double, uncertain). The GIL is released during the
- * loop. The optional trace, 2 * n values, receives each element's value and bound in the tier
- * that runs first: float64 for the block tier, long double otherwise (every element then runs
- * in long double): for tests that hold the bounds against mpmath. The module's BLOCK_ISA names
+ * 1 (the block tier where it applies, then long double) or 0 (long double only). Returns
+ * (certified in the block tier, certified in long double, uncertain). The GIL is released
+ * during the loop. The optional trace receives each element's value and bound in the tier that
+ * runs first: 3 doubles (high part, low part or 0, bound) for the block tier, 2 long doubles
+ * otherwise (every element then runs in long double): for tests that hold the bounds against
+ * mpmath. The module's BLOCK_ISA names
  * the block tier's instruction set, LIBMVEC whether it calls libmvec.
  */
 #define PY_SSIZE_T_CLEAN
@@ -125,52 +129,95 @@ double erfc(double);
 #define ERF_LIB 16
 #include "_vm_eval.h"
 
+/* double-double: the rules for float64 output (_vm_dd.h) */
+#include "_vm_dd.h"
+
 /* the block tier's flags: as wide as a double, so that each loop has one vector length */
 typedef int64_t Flag;
 
 typedef struct {
     Py_ssize_t size;                            /* B: elements per register */
-    double *v, *e;                              /* register k at k * B */
+    double *v, *lo, *e;                         /* register k at k * B (lo: double-double's) */
     Flag *nan, *known, *value, *open, *unknown; /* the flags, likewise */
     double *x;                                  /* the block's x */
     Flag *bad;                                  /* the block's uncertain elements */
 } Block;
 
-/* the block tier once per instruction set, chosen at import (init_block_tier) */
+/* the block tier once per instruction set (chosen at import: init_block_tier) and number
+ * system: double for float32 output, double-double for float64 */
 #define TARGET
 #define ISA _base
+#define DD_TABLE 0
+#define SYS _d
 #include "_vm_block.h"
+#undef SYS
+#define SYS _dd
+#define DOUBLE_DOUBLE
+#include "_vm_block.h"
+#undef DOUBLE_DOUBLE
+#undef SYS
 #undef TARGET
 #undef ISA
+#undef DD_TABLE
 #if defined(__GNUC__) && defined(__x86_64__)
 #define MULTI_ISA 1
 #define TARGET __attribute__((target("arch=x86-64-v3")))
 #define ISA _v3
+#define DD_TABLE 0 /* GCC 12 vectorises no AVX2 gather from these loops */
+#define SYS _d
 #include "_vm_block.h"
+#undef SYS
+#define SYS _dd
+#define DOUBLE_DOUBLE
+#include "_vm_block.h"
+#undef DOUBLE_DOUBLE
+#undef SYS
 #undef TARGET
 #undef ISA
+#undef DD_TABLE
 #define TARGET __attribute__((target("arch=x86-64-v4")))
 #define ISA _v4
+#define DD_TABLE 1
+#define SYS _d
 #include "_vm_block.h"
+#undef SYS
+#define SYS _dd
+#define DOUBLE_DOUBLE
+#include "_vm_block.h"
+#undef DOUBLE_DOUBLE
+#undef SYS
 #undef TARGET
 #undef ISA
+#undef DD_TABLE
 #endif
 
-/* the block tier for one instruction set */
+typedef void (*EvalBlock)(const Instr *, Py_ssize_t, const double *, const double *,
+                          const long double *, const long double *, const double *,
+                          const Block *, int, int);
+typedef int (*CertifyBlock)(const Block *, Py_ssize_t, int, void *, unsigned char *);
+
+/* the block tier for one instruction set: [0] double (float32 output), [1] double-double */
 typedef struct {
     const char *isa;
     void (*load)(const Block *, const void *, int, Py_ssize_t, int);
-    void (*eval)(const Instr *, Py_ssize_t, const double *, const double *, const double *,
-                 const Block *, int, int);
-    int (*certify)(const Block *, Py_ssize_t, int, float *, unsigned char *);
+    EvalBlock eval[2];
+    CertifyBlock certify[2];
 } BlockTier;
 
-static BlockTier tier = {"x86-64", load_block_base, eval_block_base, certify_block_base};
+#define TIER(name, isa)                                                                        \
+    (BlockTier)                                                                                \
+    {                                                                                          \
+        name, load_block##isa, {eval_block_d##isa, eval_block_dd##isa},                        \
+            {certify_block_d##isa, certify_block_dd##isa}                                      \
+    }
+
+static BlockTier tier;
 
 /* The widest instruction set the CPU has, or at most ACTLAB_VM_ISA (x86-64, x86-64-v3: for
  * tests of the narrower builds on a wider machine) */
 static void init_block_tier(void)
 {
+    tier = TIER("x86-64", _base);
 #ifdef MULTI_ISA
     const char *cap = getenv("ACTLAB_VM_ISA");
     int level = cap && !strcmp(cap, "x86-64") ? 1 : cap && !strcmp(cap, "x86-64-v3") ? 3 : 4;
@@ -179,12 +226,28 @@ static void init_block_tier(void)
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx2") &&
         __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2")) {
-        tier = (BlockTier){"x86-64-v4", load_block_v4, eval_block_v4, certify_block_v4};
+        tier = TIER("x86-64-v4", _v4);
     } else if (level >= 3 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2")) {
-        tier = (BlockTier){"x86-64-v3", load_block_v3, eval_block_v3, certify_block_v3};
+        tier = TIER("x86-64-v3", _v3);
     }
 #endif
+}
+
+/* double-double has rules for every opcode but these (a program with one runs in long double) */
+static int dd_capable(const Instr *code, Py_ssize_t count)
+{
+    for (Py_ssize_t k = 0; k < count; k++)
+        switch (code[k].op) {
+        case OP_SIN:
+        case OP_COS:
+        case OP_TAN:
+        case OP_ATAN:
+        case OP_ERF:
+        case OP_ERFC:
+            return 0;
+        }
+    return 1;
 }
 
 #undef BLOCK
@@ -222,33 +285,43 @@ static int get(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t itemsize
 /* elements per register in the block tier: a program's registers stay in the first caches */
 #define BLOCK_SIZE 256
 
-/* float32 output: the block tier in double, then long double one element at a time for what
- * it leaves; counts[0..2] get the certified in double, in long double, and the uncertain.
- * trace_d (or NULL): each element's double value and bound. */
+/* The block tier (double for float32 output, double-double for float64), then long double one
+ * element at a time for what it leaves; counts[0..2] get the certified in the block tier, in
+ * long double, and the uncertain. trace (or NULL): each element's value (high and low part)
+ * and bound in the block tier. */
 static void run_blocks(const Instr *code, Py_ssize_t count, const double *cv_d, const double *ce_d,
                        const long double *cv_ld, const long double *ce_ld, const double *params,
                        Py_ssize_t result, const Block *blk, Reg_ld *regs_ld, const void *x,
-                       int xsingle, Py_ssize_t n, float *out, unsigned char *uncertain,
-                       double *trace_d, Py_ssize_t counts[3])
+                       int xsingle, Py_ssize_t n, int single, void *out,
+                       unsigned char *uncertain, double *trace, Py_ssize_t counts[3])
 {
     const double *xb = blk->x;
+    EvalBlock eval = tier.eval[!single];
+    CertifyBlock certify = tier.certify[!single];
+    size_t item = single ? sizeof(float) : sizeof(double);
     for (Py_ssize_t j0 = 0; j0 < n; j0 += blk->size) {
         int m = (int)(n - j0 < blk->size ? n - j0 : blk->size), certified;
         tier.load(blk, x, xsingle, j0, m);
-        tier.eval(code, count, cv_d, ce_d, params, blk, m, j0 == 0);
-        certified = tier.certify(blk, result, m, out + j0, uncertain + j0);
+        eval(code, count, cv_d, ce_d, cv_ld, ce_ld, params, blk, m, j0 == 0);
+        certified = certify(blk, result, m, (char *)out + item * (size_t)j0, uncertain + j0);
         counts[0] += certified;
-        for (int i = 0; trace_d && i < m; i++) {
-            trace_d[2 * (j0 + i)] = isfinite(xb[i]) ? blk->v[result * blk->size + i] : NAN;
-            trace_d[2 * (j0 + i) + 1] = isfinite(xb[i]) ? blk->e[result * blk->size + i] : NAN;
+        for (int i = 0; trace && i < m; i++) {
+            Py_ssize_t at = result * blk->size + i;
+            trace[3 * (j0 + i)] = isfinite(xb[i]) ? blk->v[at] : NAN;
+            trace[3 * (j0 + i) + 1] = isfinite(xb[i]) && !single ? blk->lo[at] : 0;
+            trace[3 * (j0 + i) + 2] = isfinite(xb[i]) ? blk->e[at] : NAN;
         }
         for (int i = 0; certified < m && i < m; i++) {
             double rounded = NAN;
             if (!uncertain[j0 + i] || !isfinite(xb[i])) /* exact.py takes +-inf and NaN */
                 continue;
             eval_ld(code, count, cv_ld, ce_ld, params, regs_ld, xb[i]);
-            if (certify_ld(&regs_ld[result], 1, &rounded)) {
-                out[j0 + i] = (float)rounded, uncertain[j0 + i] = 0;
+            if (certify_ld(&regs_ld[result], single, &rounded)) {
+                if (single)
+                    ((float *)out)[j0 + i] = (float)rounded;
+                else
+                    ((double *)out)[j0 + i] = rounded;
+                uncertain[j0 + i] = 0;
                 counts[1]++;
             }
         }
@@ -288,7 +361,7 @@ static PyObject *run(PyObject *self, PyObject *args)
         count = views[0].len / (Py_ssize_t)sizeof(Instr);
         xsingle = views[8].itemsize == 4;
         single = views[9].itemsize == 4;
-        blocks = first && single;
+        blocks = first && (single || dd_capable(views[0].buf, views[0].len / 16));
         if ((views[8].itemsize != 4 && views[8].itemsize != 8) ||
             (views[9].itemsize != 4 && views[9].itemsize != 8) ||
             views[9].len / views[9].itemsize != n || views[10].len != n || nregs < 1 ||
@@ -298,11 +371,12 @@ static PyObject *run(PyObject *self, PyObject *args)
         }
     }
     if (!failed && objs[11] && objs[11] != Py_None) {
-        /* a trace of the tier that runs first: double (8-byte items) or long double */
-        Py_ssize_t item = blocks ? 8 : (Py_ssize_t)sizeof(long double);
+        /* a trace of the tier that runs first: the block tier's (h, l, e) as doubles, or long
+         * double's (v, e) */
+        Py_ssize_t item = blocks ? 8 : (Py_ssize_t)sizeof(long double), per = blocks ? 3 : 2;
         failed = get(objs[11], &views[11], 1, item, "trace") < 0;
-        if (!failed && views[11].len != 2 * n * item) {
-            PyErr_SetString(PyExc_ValueError, "_vm.run: trace needs 2 values per element");
+        if (!failed && views[11].len != per * n * item) {
+            PyErr_SetString(PyExc_ValueError, "_vm.run: trace has the wrong length");
             failed = 1;
         }
     }
@@ -328,12 +402,13 @@ static PyObject *run(PyObject *self, PyObject *args)
         if (blocks) { /* the registers' values and bounds, x, the rounded results, their flags */
             size_t size = (size_t)(n < BLOCK_SIZE ? (n > 0 ? n : 1) : BLOCK_SIZE);
             size_t cells = (size_t)nregs * size;
-            memory = malloc((2 * cells + size) * sizeof(double) +
+            memory = malloc((3 * cells + size) * sizeof(double) +
                             (5 * cells + size) * sizeof(Flag));
             if (memory) {
                 Flag *flags;
                 blk.size = (Py_ssize_t)size;
-                blk.v = memory, blk.e = blk.v + cells, blk.x = blk.e + cells;
+                blk.v = memory, blk.lo = blk.v + cells, blk.e = blk.lo + cells;
+                blk.x = blk.e + cells;
                 flags = (Flag *)(blk.x + size), blk.bad = flags + 5 * cells;
                 blk.nan = flags, blk.known = flags + cells, blk.value = flags + 2 * cells;
                 blk.open = flags + 3 * cells, blk.unknown = flags + 4 * cells;
@@ -352,7 +427,7 @@ static PyObject *run(PyObject *self, PyObject *args)
         Py_BEGIN_ALLOW_THREADS
         if (blocks)
             run_blocks(code, count, cv_d, ce_d, cv_ld, ce_ld, params, result, &blk, regs_ld,
-                       views[8].buf, xsingle, n, views[9].buf, uncertain, trace, counts);
+                       views[8].buf, xsingle, n, single, views[9].buf, uncertain, trace, counts);
         else /* long double, one element at a time */
             for (Py_ssize_t j = 0; j < n; j++) {
                 double x = xsingle ? (double)((const float *)views[8].buf)[j]

@@ -1,40 +1,69 @@
-/* The vectorised tier (float32 output): the double rules of _vm_eval.h over a block of
- * elements, one loop per instruction, included by _vm.c once per instruction set (ISA: the
- * name suffix, TARGET: its target attribute; the module picks one at import). The compiler
- * vectorises the loops (`omp simd`, -fopenmp-simd) and calls glibc's libmvec for exp, log, ...
- * where setup.py found it (ACTLAB_MVEC). What a block leaves uncertain (the tier has no
- * far-end slopes, see SLOPE) goes on to long double one element at a time. */
+/* The vectorised tier: the rules of a number system over a block of elements, one loop per
+ * instruction, included by _vm.c once per number system and instruction set:
+ *   SYS     the rules' suffix: _d (double: float32 output) or _dd (double-double: float64
+ *           output, _vm_dd.h), with VALUE their value type, DOUBLE_DOUBLE defined for _dd and
+ *           DD_TABLE its way to exp (exp_parts);
+ *   ISA     the name suffix, TARGET its target attribute (the module picks one at import).
+ * The compiler vectorises the loops (`omp simd`, -fopenmp-simd) and calls glibc's libmvec for
+ * exp, log, ... where setup.py found it (ACTLAB_MVEC). What a block leaves uncertain (the tier
+ * has no far-end slopes, see SLOPE) goes on to long double one element at a time. */
 #define LOOP _Pragma("omp simd") for (int i = 0; i < m; i++)
 #define R_(field, reg) (blk->field + (reg) * blk->size)
+#define RULE_(name) CAT(CAT(rule_, name), SYS)
+#ifdef DOUBLE_DOUBLE
+#define VALUE DD
+#define OUTV Out_dd
+#define A_(i) dd(av[i], al[i])
+#define B_(i) dd(bv[i], bl[i])
+#define SET(i, value) (rv[i] = (value).h, rl[i] = (value).l)
+#define HOLDS(o) ((o).v.h != 0)
+#define FROM(x) dd((x), 0)
+#define NEG(a) dd_neg(a)
+#define EXTRA DD_TABLE, /* exp's way (exp_parts), for the rules that take exp */
+#else
+#define VALUE double
+#define OUTV Out_d
+#define A_(i) av[i]
+#define B_(i) bv[i]
+#define SET(i, value) (rv[i] = (value))
+#define HOLDS(o) ((o).v != 0)
+#define FROM(x) (x)
+#define NEG(a) (-(a))
+#define EXTRA
+#endif
 /* a step whose rule gives (v, e, nan): nan ORed with the operands' */
 #define PUT(call, operands)                                                                    \
     LOOP                                                                                       \
     {                                                                                          \
-        Out_d o = call;                                                                        \
-        rv[i] = o.v, re[i] = o.e, rn[i] = (Flag)(o.nan != 0) | (operands);                     \
+        OUTV o = call;                                                                         \
+        SET(i, o.v), re[i] = o.e, rn[i] = (Flag)(o.nan != 0) | (operands);                     \
     }                                                                                          \
     break
-#define ONE_ARG(opcode, call)                                                                  \
+#define ONE_ARG(opcode, name, ...)                                                             \
     case opcode:                                                                               \
-        PUT(call, an[i])
-#define TWO_ARGS(opcode, call)                                                                 \
+        PUT(RULE_(name)(__VA_ARGS__ A_(i), ae[i]), an[i])
+#define TWO_ARGS(opcode, name, ...)                                                            \
     case opcode:                                                                               \
-        PUT(call, an[i] | bn[i])
+        PUT(RULE_(name)(__VA_ARGS__ A_(i), ae[i], B_(i), be[i]), an[i] | bn[i])
 #define COMPARE(opcode)                                                                        \
     case opcode:                                                                               \
         LOOP                                                                                   \
         {                                                                                      \
-            Out_d o = rule_compare_d(opcode, av[i], ae[i], bv[i], be[i]);                      \
-            rk[i] = o.nan, rval[i] = o.v != 0, rn[i] = an[i] | bn[i];                          \
+            OUTV o = RULE_(compare)(opcode, A_(i), ae[i], B_(i), be[i]);                       \
+            rk[i] = o.nan, rval[i] = HOLDS(o), rn[i] = an[i] | bn[i];                          \
         }                                                                                      \
         break
 
 /* Run the program on a block of m elements. Registers that hold the same for every element
  * (constants, parameters, booleans, x's zero bound) are filled on a call's first block only
- * (``first``): each instruction writes its own register, so no later one overwrites them. */
-TARGET static void CAT(eval_block, ISA)(const Instr *code, Py_ssize_t count, const double *cv,
-                                        const double *ce, const double *params,
-                                        const Block *blk, int m, int first)
+ * (``first``): each instruction writes its own register, so no later one overwrites them.
+ * cv/ce: the constants in double, cv_ld/ce_ld in long double (double-double takes those: two
+ * doubles hold a long double exactly). */
+TARGET static void CAT(CAT(eval_block, SYS), ISA)(const Instr *code, Py_ssize_t count,
+                                                  const double *cv, const double *ce,
+                                                  const long double *cv_ld,
+                                                  const long double *ce_ld, const double *params,
+                                                  const Block *blk, int m, int first)
 {
     const double *x = blk->x;
     const double inf = (double)INFINITY;
@@ -42,28 +71,37 @@ TARGET static void CAT(eval_block, ISA)(const Instr *code, Py_ssize_t count, con
         const Instr *in = &code[k];
         int reads = in->op != OP_PARAM && in->op != OP_CONST && in->op != OP_BOOL;
         Py_ssize_t ra = reads ? in->a : 0, rb = reads ? in->b : 0;
-        double *rv = R_(v, in->dst), *re = R_(e, in->dst);
+        double *rv = R_(v, in->dst), *rl = R_(lo, in->dst), *re = R_(e, in->dst);
         Flag *rn = R_(nan, in->dst), *rk = R_(known, in->dst), *rval = R_(value, in->dst);
         Flag *ropen = R_(open, in->dst), *runk = R_(unknown, in->dst);
         const double *av = R_(v, ra), *ae = R_(e, ra), *bv = R_(v, rb), *be = R_(e, rb);
+        const double *al = R_(lo, ra), *bl = R_(lo, rb);
         const Flag *an = R_(nan, ra), *bn = R_(nan, rb), *ak = R_(known, ra);
         const Flag *bk = R_(known, rb), *aval = R_(value, ra), *bval = R_(value, rb);
+        (void)al, (void)bl, (void)rl, (void)cv_ld, (void)ce_ld, (void)cv, (void)ce;
         switch (in->op) {
         case OP_X:
-            LOOP { rv[i] = x[i]; }
+            LOOP { SET(i, FROM(x[i])); }
             if (first)
                 LOOP { re[i] = 0, rn[i] = 0; }
             break;
         case OP_PARAM: {
             double p = (double)params[in->a];
             if (first)
-                LOOP { rv[i] = p, re[i] = 0, rn[i] = 0; }
+                LOOP { SET(i, FROM(p)), re[i] = 0, rn[i] = 0; }
             break;
         }
         case OP_CONST: {
-            double c = cv[in->a], ce_ = ce[in->a];
+#ifdef DOUBLE_DOUBLE /* the long double constant exactly, its bound rounded up */
+            double h = (double)cv_ld[in->a], bound = (double)ce_ld[in->a];
+            VALUE c = dd(h, (double)(cv_ld[in->a] - h));
+            double ce_ = bound * (1 + 0x1p-50);
+#else
+            VALUE c = cv[in->a];
+            double ce_ = ce[in->a];
+#endif
             if (first)
-                LOOP { rv[i] = c, re[i] = ce_, rn[i] = 0; }
+                LOOP { SET(i, c), re[i] = ce_, rn[i] = 0; }
             break;
         }
         case OP_BOOL: {
@@ -73,35 +111,43 @@ TARGET static void CAT(eval_block, ISA)(const Instr *code, Py_ssize_t count, con
             break;
         }
         case OP_ONE:
-            LOOP { rv[i] = 1, re[i] = 0, rn[i] = an[i]; }
+            LOOP { SET(i, FROM(1)), re[i] = 0, rn[i] = an[i]; }
             break;
-        TWO_ARGS(OP_ADD, rule_add_d(av[i], ae[i], bv[i], be[i]));
-        TWO_ARGS(OP_MUL, rule_mul_d(av[i], ae[i], bv[i], be[i]));
-        ONE_ARG(OP_RECIP, rule_recip_d(av[i], ae[i]));
-        ONE_ARG(OP_SQRT, rule_sqrt_d(av[i], ae[i]));
-        ONE_ARG(OP_EXP, rule_exp_d(OP_EXP, av[i], ae[i]));
-        ONE_ARG(OP_EXPM1, rule_exp_d(OP_EXPM1, av[i], ae[i]));
-        ONE_ARG(OP_SINH, rule_exp_d(OP_SINH, av[i], ae[i]));
-        ONE_ARG(OP_COSH, rule_exp_d(OP_COSH, av[i], ae[i]));
-        ONE_ARG(OP_SECH, rule_exp_d(OP_SECH, av[i], ae[i]));
-        ONE_ARG(OP_SIGMOID, rule_exp_d(OP_SIGMOID, av[i], ae[i]));
-        ONE_ARG(OP_LOG1PEXP, rule_exp_d(OP_LOG1PEXP, av[i], ae[i]));
-        ONE_ARG(OP_LOG, rule_log_d(0, av[i], ae[i]));
-        ONE_ARG(OP_LOG1P, rule_log_d(1, av[i], ae[i]));
-        ONE_ARG(OP_SIN, rule_slope1_d(OP_SIN, av[i], ae[i]));
-        ONE_ARG(OP_COS, rule_slope1_d(OP_COS, av[i], ae[i]));
-        ONE_ARG(OP_TANH, rule_slope1_d(OP_TANH, av[i], ae[i]));
-        ONE_ARG(OP_ATAN, rule_slope1_d(OP_ATAN, av[i], ae[i]));
-        ONE_ARG(OP_TAN, rule_tan_d(av[i], ae[i]));
-        ONE_ARG(OP_ERF, rule_erf_d(OP_ERF, av[i], ae[i]));
-        ONE_ARG(OP_ERFC, rule_erf_d(OP_ERFC, av[i], ae[i]));
+        TWO_ARGS(OP_ADD, add);
+        TWO_ARGS(OP_MUL, mul);
+        ONE_ARG(OP_RECIP, recip);
+        ONE_ARG(OP_SQRT, sqrt);
+        ONE_ARG(OP_EXP, exp, EXTRA OP_EXP,);
+        ONE_ARG(OP_EXPM1, exp, EXTRA OP_EXPM1,);
+        ONE_ARG(OP_SINH, exp, EXTRA OP_SINH,);
+        ONE_ARG(OP_COSH, exp, EXTRA OP_COSH,);
+        ONE_ARG(OP_SECH, exp, EXTRA OP_SECH,);
+        ONE_ARG(OP_SIGMOID, exp, EXTRA OP_SIGMOID,);
+        ONE_ARG(OP_LOG1PEXP, exp, EXTRA OP_LOG1PEXP,);
+        ONE_ARG(OP_LOG, log, EXTRA 0,);
+        ONE_ARG(OP_LOG1P, log, EXTRA 1,);
+#ifdef DOUBLE_DOUBLE /* the rest have no double-double rule (dd_capable) */
+        ONE_ARG(OP_TANH, tanh, EXTRA);
+#else
+        ONE_ARG(OP_SIN, slope1, OP_SIN,);
+        ONE_ARG(OP_COS, slope1, OP_COS,);
+        ONE_ARG(OP_TANH, slope1, OP_TANH,);
+        ONE_ARG(OP_ATAN, slope1, OP_ATAN,);
+        ONE_ARG(OP_TAN, tan);
+        ONE_ARG(OP_ERF, erf, OP_ERF,);
+        ONE_ARG(OP_ERFC, erf, OP_ERFC,);
+#endif
         case OP_ABS:
-            LOOP { rv[i] = fabs(av[i]), re[i] = ae[i], rn[i] = an[i]; }
+            LOOP
+            {
+                VALUE a = A_(i);
+                SET(i, av[i] < 0 ? NEG(a) : a), re[i] = ae[i], rn[i] = an[i];
+            }
             break;
-        ONE_ARG(OP_SIGN, rule_sign_d(0, av[i], ae[i]));
-        ONE_ARG(OP_HEAVISIDE, rule_sign_d(1, av[i], ae[i]));
-        TWO_ARGS(OP_MAX, rule_max_d(1, av[i], ae[i], bv[i], be[i]));
-        TWO_ARGS(OP_MIN, rule_max_d(0, av[i], ae[i], bv[i], be[i]));
+        ONE_ARG(OP_SIGN, sign, 0,);
+        ONE_ARG(OP_HEAVISIDE, sign, 1,);
+        TWO_ARGS(OP_MAX, max, 1,);
+        TWO_ARGS(OP_MIN, max, 0,);
         COMPARE(OP_GT);
         COMPARE(OP_GE);
         COMPARE(OP_LT);
@@ -126,7 +172,7 @@ TARGET static void CAT(eval_block, ISA)(const Instr *code, Py_ssize_t count, con
             }
             break;
         case OP_PW_INIT:
-            LOOP { rv[i] = (double)NAN, re[i] = inf, rn[i] = 1, ropen[i] = 1, runk[i] = 0; }
+            LOOP { SET(i, FROM(NAN)), re[i] = inf, rn[i] = 1, ropen[i] = 1, runk[i] = 0; }
             break;
         case OP_PW_STEP: /* the first piece whose condition holds (a: value, b: condition) */
             LOOP
@@ -134,6 +180,9 @@ TARGET static void CAT(eval_block, ISA)(const Instr *code, Py_ssize_t count, con
                 int take = ropen[i] && bk[i] && bval[i] && !runk[i];
                 runk[i] = runk[i] | (ropen[i] && !bk[i]);
                 rv[i] = take ? av[i] : rv[i], re[i] = take ? ae[i] : re[i];
+#ifdef DOUBLE_DOUBLE
+                rl[i] = take ? al[i] : rl[i];
+#endif
                 rn[i] = take ? (an[i] | bn[i]) : rn[i], ropen[i] = take ? 0 : ropen[i];
             }
             break;
@@ -144,7 +193,8 @@ TARGET static void CAT(eval_block, ISA)(const Instr *code, Py_ssize_t count, con
     }
 }
 
-/* The block's x, from float32 or float64 */
+#ifndef DOUBLE_DOUBLE
+/* The block's x, from float32 or float64 (both number systems use it) */
 TARGET static void CAT(load_block, ISA)(const Block *blk, const void *x, int single,
                                         Py_ssize_t j0, int m)
 {
@@ -166,10 +216,11 @@ TARGET static void CAT(load_block, ISA)(const Block *blk, const void *x, int sin
  * rounding is within the width's own margin (4u|v|). |r| = max and infinities, where the
  * overflow threshold decides, are left to long double. Writes out[i] (r) where certified,
  * keeps it elsewhere; uncertain[i]; returns the count certified. */
-TARGET static int CAT(certify_block, ISA)(const Block *blk, Py_ssize_t result, int m,
-                                          float *out, unsigned char *uncertain)
+TARGET static int CAT(certify_block_d, ISA)(const Block *blk, Py_ssize_t result, int m,
+                                            void *out_, unsigned char *uncertain)
 {
     int count = 0;
+    float *out = out_;
     const double *x = blk->x;
     const double *rv = R_(v, result), *re = R_(e, result);
     const Flag *rn = R_(nan, result);
@@ -191,9 +242,49 @@ TARGET static int CAT(certify_block, ISA)(const Block *blk, Py_ssize_t result, i
     LOOP { uncertain[i] = (unsigned char)bad[i]; }
     return count;
 }
+#else
+/* CERTIFY for float64 output, the same test: r = h (h + l rounded: |l| is at most half an ulp
+ * of h) is certified where |l| + width <= max(|r| 2^-53, 2^-1074); |l| = |v - r| is exact, the
+ * sum's rounding far below the width's margin (4 U2 |v|). */
+TARGET static int CAT(certify_block_dd, ISA)(const Block *blk, Py_ssize_t result, int m,
+                                             void *out_, unsigned char *uncertain)
+{
+    int count = 0;
+    double *out = out_;
+    const double *x = blk->x;
+    const double *rv = R_(v, result), *rl = R_(lo, result), *re = R_(e, result);
+    const Flag *rn = R_(nan, result);
+    Flag *bad = blk->bad;
+    _Pragma("omp simd reduction(+ : count)") for (int i = 0; i < m; i++)
+    {
+        double r = rv[i], width, gap;
+        int good;
+        width = certify_width_dd(dd(r, rl[i]), re[i]);
+        gap = fabs(r) * 0x1p-53;
+        gap = gap > 0x1p-1074 ? gap : 0x1p-1074;
+        good = (fabs(rl[i]) + width <= gap) & (fabs(r) < DBL_MAX);
+        good = (good | (rn[i] != 0)) & (fabs(x[i]) < (double)INFINITY);
+        out[i] = good ? (rn[i] ? NAN : r) : out[i];
+        bad[i] = !good;
+        count += good;
+    }
+    LOOP { uncertain[i] = (unsigned char)bad[i]; }
+    return count;
+}
+#endif
 #undef LOOP
 #undef R_
 #undef PUT
 #undef ONE_ARG
 #undef TWO_ARGS
 #undef COMPARE
+#undef RULE_
+#undef VALUE
+#undef OUTV
+#undef A_
+#undef B_
+#undef SET
+#undef HOLDS
+#undef FROM
+#undef NEG
+#undef EXTRA

@@ -106,11 +106,12 @@ RULE OUT CAT(rule_mul, SUFFIX)(REAL va, REAL ea, REAL vb, REAL eb)
     return FINISH(va * vb, e);
 }
 
-/* |1/b - 1/vb| <= eb / (|vb| (|vb| - eb)) while |vb| > eb */
+/* |1/b - 1/vb| <= eb / (|vb| (|vb| - eb)) while |vb| > eb (divided in turn: the product of
+ * the two could overflow, and the bound become 0) */
 RULE OUT CAT(rule_recip, SUFFIX)(REAL va, REAL ea)
 {
     REAL room = F(fabs)(va) - ea;
-    REAL prop = ea == 0 ? 0 : (room > 0 ? ea / (F(fabs)(va) * room) : (REAL)INFINITY);
+    REAL prop = ea == 0 ? 0 : (room > 0 ? ea / F(fabs)(va) / room : (REAL)INFINITY);
     return FINISH(1 / va, prop);
 }
 

@@ -123,7 +123,8 @@ def reciprocal(s: Any, b: Bounded) -> Bounded:
         return _finish(s, v, 0, b.nan)
     room = abs(b.v) - b.e
     ok = s.boolean(room > 0)
-    e = np.where(ok, b.e / np.where(ok, abs(b.v) * room, 1), s.inf)
+    # divided in turn: the product |v| room could overflow and the bound become 0
+    e = np.where(ok, b.e / np.where(ok, abs(b.v), 1) / np.where(ok, room, 1), s.inf)
     return _finish(s, v, e, b.nan)
 
 

@@ -6,8 +6,10 @@ and bounds in both number systems; :func:`run` runs it over a whole array in one
 and returns the indices it could not certify, which :mod:`actlab.formula.exact` sends on to
 mpmath. C evaluates each element's value and error bound, with the rules of
 :mod:`~actlab.formula.bounds` and the certification of :func:`exact.certify
-<actlab.formula.exact.certify>`: for float32 output in double, vectorised over blocks of
-elements (long double for the elements double leaves), for float64 output in long double.
+<actlab.formula.exact.certify>`, vectorised over blocks of elements: for float32 output in
+double, for float64 output in double-double (where the program has no sin, cos, tan, atan, erf
+or erfc: those run in long double), then in long double one element at a time for the elements
+the block tier leaves.
 
 ``pip install -e .`` builds ``_vm`` with the catalog's kernels (``setup.py``, optional); where it
 was not built, where long double is no wider than double, or while the compiled path is off
@@ -40,7 +42,8 @@ OPS = (
 ).split()
 _OP = {name: code for code, name in enumerate(OPS)}
 #: the tallies' names of the compiled tier's number systems
-DOUBLE, LONG_DOUBLE = "compiled float64", "compiled long double"
+DOUBLE, DOUBLE_DOUBLE = "compiled float64", "compiled double-double"
+LONG_DOUBLE = "compiled long double"
 #: the extension was built, agrees with this table, and long double is wider than double
 AVAILABLE = _vm is not None and _vm.OP_COUNT == len(OPS) and LONG is not None
 
@@ -182,16 +185,18 @@ def run(
     code: Code, x: np.ndarray, out: np.ndarray, values: dict[str, Any]
 ) -> tuple[np.ndarray, int, int, int]:
     """Certify f(x) into ``out`` (flat, contiguous, float32 or float64; x likewise, finite or
-    not): returns the uncertain mask and the counts certified in double (float32 output's block
-    tier), in long double, and left uncertain."""
+    not): returns the uncertain mask and the counts certified in the block tier (double for
+    float32 output, double-double for float64: :func:`first_system`), in long double, and left
+    uncertain."""
     params = code.no_params if not values else _params(code, values)
     uncertain = np.empty(x.shape, dtype=np.uint8)
-    first = 1 if out.dtype == _FLOAT32 else 0
-    d, ld, left = _vm.run(*code.args, params, code.registers, code.result, x, out, uncertain, first)
+    d, ld, left = _vm.run(*code.args, params, code.registers, code.result, x, out, uncertain, 1)
     return uncertain.view(bool), d, ld, left
 
 
-_FLOAT32 = np.dtype(np.float32)
+def first_system(dtype: Any) -> str:
+    """The tally name of the block tier for this output dtype."""
+    return DOUBLE if np.dtype(dtype) == np.float32 else DOUBLE_DOUBLE
 
 
 def _params(code: Code, values: dict[str, Any]) -> np.ndarray:
@@ -199,14 +204,19 @@ def _params(code: Code, values: dict[str, Any]) -> np.ndarray:
 
 
 def trace(
-    code: Code, x: np.ndarray, values: dict[str, Any], double: bool = False
+    code: Code, x: np.ndarray, values: dict[str, Any], tier: str = "long double"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every element's value and error bound (float64 x) in long double, or in the vectorised
-    double tier (``double``), for tests that hold the bounds against mpmath."""
+    """Every element's value and error bound (float64 x) for tests that hold the bounds against
+    mpmath, in one number system: ``"long double"`` (values and bounds as long doubles),
+    ``"double"`` (the block tier for float32 output) or ``"double-double"`` (the block tier for
+    float64 output: each value an (n, 2) row of its high and low part)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
-    out = np.empty(x.shape, dtype=np.float32 if double else np.float64)
+    block = tier != "long double"
+    out = np.empty(x.shape, dtype=np.float32 if tier == "double" else np.float64)
     uncertain = np.empty(x.shape, dtype=np.uint8)
-    pairs = np.empty(2 * x.size, dtype=np.float64 if double else LONG)
+    items = np.empty((x.size, 3 if block else 2), dtype=np.float64 if block else LONG)
     params = _params(code, values)
-    _vm.run(*code.args, params, code.registers, code.result, x, out, uncertain, int(double), pairs)
-    return pairs[0::2], pairs[1::2]
+    _vm.run(*code.args, params, code.registers, code.result, x, out, uncertain, int(block), items)
+    if tier == "double-double":
+        return items[:, :2], items[:, 2]
+    return items[:, 0], items[:, -1]
