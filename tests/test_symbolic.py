@@ -43,7 +43,9 @@ def _evaluate(expr, params, x):
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("record", RECORDS, ids=IDS)
 def test_derivation_agrees_with_the_kernels(record):
-    result = derive(actlab.get(record.name), budget=30)
+    # every record's derivation finishes in about a second but gelu_tanh's, which runs out of
+    # any budget tried (30 s here before): it is then checked on its raw derivative alone
+    result = derive(actlab.get(record.name), budget=10)
     f = actlab.get(record.name)
     kinks = [k.point(record.defaults) for k in record.kinks]
     points = [
