@@ -19,10 +19,15 @@
  *   with ln2/64 in three parts (the first 36 bits, so n L1 and h - n L1 are exact for
  *   |n| < 2^17), |r| <= 0.0055, error below 2^-104 |r|; 2^(j/64) from a table to 2^-106;
  *   e^r - 1 by Taylor to degree 11 (remainder below 2^-110 |r|), the terms from r^6 on in
- *   double (an error below 2^-98 |r|), the others in double-double: q = 2^(j/64) e^r - 1
+ *   double (an error below 2^-98 |r|), the others in double-double (its additions, which do
+ *   not cancel, with dd_add_small: 4u^2 each): q = 2^(j/64) e^r - 1
  *   within about 2^-96 of 1 + q, and, where |q| is small (j = 0: q = e^r - 1; else |q| >=
- *   0.003), within about 2^-95 of |q|. EXP_REL charges 2^-88 for q and for exp, expm1, sinh,
- *   cosh, tanh, sigmoid built from it.
+ *   0.003), within about 2^-95 of |q|. Without the table (x86-64 and x86-64-v3: GCC 12
+ *   vectorises no AVX2 gather in these loops) j = 0 and r = a - k ln2 with |r| <= 0.347 (ln2
+ *   in parts of 41 bits and on); q = expm1(r/256) by Taylor to degree 9 (remainder below
+ *   2^-107 of it), then q <- q (2 + q) eight times, each adding at most 7u^2 relative and
+ *   multiplying the relative error by at most 1.27 (|q| <= 0.42): about 2^-93. EXP_REL
+ *   charges 2^-88 for q and for exp, expm1, sinh, cosh, tanh, sigmoid built from it.
  * - log(a): y0 = log(h) in double (any accuracy), then one Newton step on exp:
  *   log a = y0 + log1p(d), d = a e^-y0 - 1 computed from e^-y0 = 2^k (1 + q) as
  *   (a 2^k - 1) + a 2^k q (each term within 40u^2 of the result's size), log1p(d) = d - d^2/2
@@ -84,6 +89,15 @@ RULE DD dd_add(DD x, DD y) /* AccurateDWPlusDW */
     DD s = two_sum(x.h, y.h), t = two_sum(x.l, y.l), v;
     v = fast_two_sum(s.h, s.l + t.h);
     return fast_two_sum(v.h, t.l + v.l);
+}
+
+/* x + y where |y| <= |x|/8 (no cancellation: the Taylor steps of exp): Fast2Sum of the high
+ * parts, the low parts added in double, within 4u^2 |x + y| (each of the two additions rounds
+ * a sum below 1.2u |x| by at most u of it) */
+RULE DD dd_add_small(DD x, DD y)
+{
+    DD s = fast_two_sum(x.h, y.h);
+    return fast_two_sum(s.h, s.l + (x.l + y.l));
 }
 
 RULE DD dd_add_d(DD x, double y) /* DWPlusFP */
@@ -215,7 +229,7 @@ RULE DD exp_parts(DD a, double *k_out, int table)
                    r.h * (0x1.a01a01a01a01ap-16 +
                           r.h * (0x1.71de3a556c734p-19 +
                                  r.h * (0x1.27e4fb7789f5cp-22 + r.h * 0x1.ae64567f544e4p-26))));
-        q = dd_add(c120, dd_mul_d(r, m));
+        q = dd_add_small(c120, dd_mul_d(r, m));
     } else {
         const double L1 = 0x1.62e42fefa3800p-1, L2 = 0x1.ef35793c76730p-45,
                      L3 = 0x1.f97b57a079a19p-103;
@@ -230,10 +244,10 @@ RULE DD exp_parts(DD a, double *k_out, int table)
                           r.h * (0x1.a01a01a01a01ap-16 + r.h * 0x1.71de3a556c734p-19)));
         q = dd_mul_d(r, m);
     }
-    q = dd_add(c24, table ? dd_mul(r, q) : q);
-    q = dd_add(c6, dd_mul(r, q));
+    q = dd_add_small(c24, table ? dd_mul(r, q) : q);
+    q = dd_add_small(c6, dd_mul(r, q));
     q = dd_add_d(dd_mul(r, q), 0.5);
-    q = dd_add(r, dd_mul(r, dd_mul(r, q)));
+    q = dd_add_small(r, dd_mul(r, dd_mul(r, q)));
     if (!table) { /* unrolled: a loop here would keep the enclosing one from vectorising */
 #define SQUARE q = dd_mul(q, dd_add_d(q, 2))
         SQUARE, SQUARE, SQUARE, SQUARE, SQUARE, SQUARE, SQUARE, SQUARE;
