@@ -293,8 +293,7 @@ RULE DD dd_log(DD a, double *step, int table)
     return dd_add_d(d, y0);
 }
 
-/* log(1 + a) for a in (-1, 1) (the caller checks; log(1 + a) beyond: the sum 1 + a, within
- * 2u^2, changes the log by at most 2u^2 < 3u^2 log(2)), likewise */
+/* log(1 + a) for a in (-0.5, 1) (the caller checks: rule_log_dd), likewise; there |k| <= 1 */
 RULE DD dd_log1p(DD a, double *step, int table)
 {
     double k, y0 = log1p(a.h), p;
@@ -408,12 +407,15 @@ RULE Out_dd rule_exp_dd(int table, int op, DD a, double ea)
 }
 
 /* log(a), log1p(a): rule_log's bounds; the value where a (1 + a) is finite and at least
- * 2^-1022 (log1p(a) for |a| >= 1 as log(1 + a)) */
+ * 2^-1022. log1p(a) outside (-0.5, 1) as log(1 + a): there 1 + a is exact in double-double
+ * below (a + 1's high part by Sterbenz), within 2u^2 above; inside dd_log1p's error stays
+ * near its size (as a -> -1 its d = 2^k (1 + s) - 1 would scale s's 2^-106 by 2^k ~ 1/(1 + a),
+ * beyond LOG_REL: found by a probe against mpmath) */
 RULE Out_dd rule_log_dd(int table, int shift, DD a, double ea)
 {
     DD w = shift ? dd_add_d(a, 1) : a, v;
     double low = w.h * (1 - 0x1p-40) - ea, prop, step;
-    int range = w.h >= 0x1p-1022 && w.h < (double)INFINITY, near = shift && fabs(a.h) < 1;
+    int range = w.h >= 0x1p-1022 && w.h < (double)INFINITY, near = shift && a.h > -0.5 && a.h < 1;
     Out_dd o;
     prop = low > 0 ? (ea != 0 ? ea / low : 0) : (double)INFINITY;
     double step1, step2; /* both computed: a choice between two calls keeps the loop scalar */
