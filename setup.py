@@ -49,7 +49,8 @@ def _links_libmvec(compiler) -> bool:
 
 
 def _accepts(compiler, flag: str) -> bool:
-    """Whether the compiler takes this flag (GCC-only flags are skipped elsewhere)."""
+    """Whether the compiler takes this flag (a GCC-only one is left out where another compiler
+    refuses it)."""
     with tempfile.TemporaryDirectory() as tmp:
         source = os.path.join(tmp, "flag.c")
         with open(source, "w") as handle:
@@ -103,6 +104,7 @@ setup(
                 "src/actlab/formula/_vm_eval.h",
                 "src/actlab/formula/_vm_block.h",
                 "src/actlab/formula/_vm_dd.h",
+                "src/actlab/formula/_vm_tier.h",
             ],
             # the error bounds assume every + - * / sqrt is one IEEE operation rounded to the
             # working type: no FMA contraction, no -ffast-math (docs/exact.md);

@@ -144,51 +144,21 @@ typedef struct {
 } Block;
 
 /* the block tier once per instruction set (chosen at import: init_block_tier) and number
- * system: double for float32 output, double-double for float64 */
+ * system (_vm_tier.h): double for float32 output, double-double for float64 */
 #define TARGET
 #define ISA _base
 #define DD_TABLE 0
-#define SYS _d
-#include "_vm_block.h"
-#undef SYS
-#define SYS _dd
-#define DOUBLE_DOUBLE
-#include "_vm_block.h"
-#undef DOUBLE_DOUBLE
-#undef SYS
-#undef TARGET
-#undef ISA
-#undef DD_TABLE
+#include "_vm_tier.h"
 #if defined(__GNUC__) && defined(__x86_64__)
 #define MULTI_ISA 1
 #define TARGET __attribute__((target("arch=x86-64-v3")))
 #define ISA _v3
 #define DD_TABLE 0 /* GCC 12 vectorises no AVX2 gather from these loops */
-#define SYS _d
-#include "_vm_block.h"
-#undef SYS
-#define SYS _dd
-#define DOUBLE_DOUBLE
-#include "_vm_block.h"
-#undef DOUBLE_DOUBLE
-#undef SYS
-#undef TARGET
-#undef ISA
-#undef DD_TABLE
+#include "_vm_tier.h"
 #define TARGET __attribute__((target("arch=x86-64-v4")))
 #define ISA _v4
 #define DD_TABLE 1
-#define SYS _d
-#include "_vm_block.h"
-#undef SYS
-#define SYS _dd
-#define DOUBLE_DOUBLE
-#include "_vm_block.h"
-#undef DOUBLE_DOUBLE
-#undef SYS
-#undef TARGET
-#undef ISA
-#undef DD_TABLE
+#include "_vm_tier.h"
 #endif
 
 typedef void (*EvalBlock)(const Instr *, Py_ssize_t, const double *, const double *,
@@ -234,19 +204,17 @@ static void init_block_tier(void)
 #endif
 }
 
-/* double-double has rules for every opcode but these (a program with one runs in long double) */
+/* the opcodes double-double has no rule for: a program with one runs float64 output in long
+ * double (the module's DD_LACKS, for vm.first_system) */
+static const int dd_lacks[] = {OP_SIN, OP_COS, OP_TAN, OP_ATAN, OP_ERF, OP_ERFC};
+#define N_DD_LACKS ((int)(sizeof dd_lacks / sizeof dd_lacks[0]))
+
 static int dd_capable(const Instr *code, Py_ssize_t count)
 {
     for (Py_ssize_t k = 0; k < count; k++)
-        switch (code[k].op) {
-        case OP_SIN:
-        case OP_COS:
-        case OP_TAN:
-        case OP_ATAN:
-        case OP_ERF:
-        case OP_ERFC:
-            return 0;
-        }
+        for (int j = 0; j < N_DD_LACKS; j++)
+            if (code[k].op == dd_lacks[j])
+                return 0;
     return 1;
 }
 
@@ -361,7 +329,7 @@ static PyObject *run(PyObject *self, PyObject *args)
         count = views[0].len / (Py_ssize_t)sizeof(Instr);
         xsingle = views[8].itemsize == 4;
         single = views[9].itemsize == 4;
-        blocks = first && (single || dd_capable(views[0].buf, views[0].len / 16));
+        blocks = first && (single || dd_capable(views[0].buf, count));
         if ((views[8].itemsize != 4 && views[8].itemsize != 8) ||
             (views[9].itemsize != 4 && views[9].itemsize != 8) ||
             views[9].len / views[9].itemsize != n || views[10].len != n || nregs < 1 ||
@@ -473,11 +441,21 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_vm", NULL, -1, meth
 
 PyMODINIT_FUNC PyInit__vm(void)
 {
-    PyObject *m = PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module), *lacks;
+    if (!m)
+        return NULL;
     init_block_tier();
-    if (m && (PyModule_AddIntConstant(m, "OP_COUNT", OP_COUNT) < 0 ||
-              PyModule_AddStringConstant(m, "BLOCK_ISA", tier.isa) < 0 ||
-              PyModule_AddIntConstant(m, "LIBMVEC", LIBMVEC) < 0)) {
+    lacks = PyTuple_New(N_DD_LACKS);
+    for (int j = 0; lacks && j < N_DD_LACKS; j++)
+        PyTuple_SET_ITEM(lacks, j, PyLong_FromLong(dd_lacks[j]));
+    if (!lacks || PyModule_AddObject(m, "DD_LACKS", lacks) < 0) {
+        Py_XDECREF(lacks);
+        Py_DECREF(m);
+        return NULL;
+    }
+    if (PyModule_AddIntConstant(m, "OP_COUNT", OP_COUNT) < 0 ||
+        PyModule_AddStringConstant(m, "BLOCK_ISA", tier.isa) < 0 ||
+        PyModule_AddIntConstant(m, "LIBMVEC", LIBMVEC) < 0) {
         Py_DECREF(m);
         return NULL;
     }

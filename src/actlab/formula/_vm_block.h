@@ -1,5 +1,5 @@
 /* The vectorised tier: the rules of a number system over a block of elements, one loop per
- * instruction, included by _vm.c once per number system and instruction set:
+ * instruction, included by _vm_tier.h once per number system for each instruction set:
  *   SYS     the rules' suffix: _d (double: float32 output) or _dd (double-double: float64
  *           output, _vm_dd.h), with VALUE their value type, DOUBLE_DOUBLE defined for _dd and
  *           DD_TABLE its way to exp (exp_parts);

@@ -257,10 +257,16 @@ RULE DD exp_parts(DD a, double *k_out, int table)
     return table ? dd_add(dd_add_d(t, -1), dd_mul(t, q)) : q; /* 2^(j/64) (1 + q) - 1 */
 }
 
+/* round(k/2) */
+RULE double half(double k)
+{
+    return (k * 0.5 + 0x1.8p52) - 0x1.8p52;
+}
+
 /* 2^k (1 + q) as one double-double (k in [-1074, 1024]: two halves, each a normal power) */
 RULE DD exp_join(DD q, double k)
 {
-    double k1 = (k * 0.5 + 0x1.8p52) - 0x1.8p52; /* round(k/2) */
+    double k1 = half(k);
     DD e = dd_add_d(q, 1);
     return dd_scale(dd_scale(e, pow2(k1)), pow2(k - k1));
 }
@@ -275,8 +281,7 @@ RULE DD expm1_join(DD q, double k)
 /* 2^k for an integer k in [-1074, 1022], as the product of two normal halves */
 RULE double pow2_wide(double k)
 {
-    double k1 = (k * 0.5 + 0x1.8p52) - 0x1.8p52;
-    return pow2(k1) * pow2(k - k1);
+    return pow2(half(k)) * pow2(k - half(k));
 }
 
 /* log(a) for a finite a with a.h normal (the caller checks), and |d|, the Newton step's size

@@ -194,8 +194,9 @@ def run(
     return uncertain.view(bool), d, ld, left
 
 
-#: the opcodes without a double-double rule: a program with one runs float64 output in long double
-_LONG_ONLY = {_OP[name] for name in ("sin", "cos", "tan", "atan", "erf", "erfc")}
+#: the opcodes without a double-double rule (the C module's list): a program with one runs
+#: float64 output in long double
+_LONG_ONLY = set(_vm.DD_LACKS) if AVAILABLE else set()
 
 
 def first_system(dtype: Any, code: Code | None = None) -> str:
