@@ -156,6 +156,7 @@ def test_hostile_input_is_rejected_clearly(text):
         ("2x", 2),
         ("x + foo(x)", 5),
         ("x*1e400", 3),
+        ("(-2)^x", 5),  # not real for most x (it failed to compile: "ImaginaryUnit")
     ],
 )
 def test_rejection_names_the_position(text, position):

@@ -45,7 +45,7 @@ def from_expression(expr: Any, name: str, text: str, values: Mapping[str, float]
 def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> Activation:
     names = tuple(values)
     stable = stabilize(expr)
-    derivative = stabilize(_shortest(stabilize(sympy.diff(stable, X))))
+    derivative = stabilize(_shortest(_fold_zero_branches(stabilize(sympy.diff(stable, X)))))
     elementary = to_elementary(expr)
     symbols = {n: param_symbol(n) for n in names}
 
@@ -78,6 +78,28 @@ def _shortest(expr: Any) -> Any:
     does not. ``together`` never expands powers (``cancel`` would: (x+1)^100 has 101 terms)."""
     combined = stabilize(sympy.together(expr))
     return combined if sympy.count_ops(combined) < sympy.count_ops(expr) else expr
+
+
+def _fold_zero_branches(expr: Any) -> Any:
+    """Each product with a piecewise factor that is 0 on a branch, as a piecewise of products:
+    the chain rule's ``max(x, 0)' / (2 sqrt(max(x, 0)))`` is 0/0 for x < 0, where the function
+    is constant and its slope 0; ``where(x > 0, 1/(2 sqrt(max(x, 0))), 0)`` is 0 there. Only
+    products with such a factor are split (SymPy's ``piecewise_fold`` of the whole derivative
+    would multiply out every pair of branches)."""
+
+    def zero_branch(node: Any) -> bool:
+        return isinstance(node, sympy.Piecewise) and any(v == 0 for v, _ in node.args)
+
+    def split(product: Any) -> Any:
+        i = next(i for i, a in enumerate(product.args) if zero_branch(a))
+        rest = sympy.Mul(*product.args[:i], *product.args[i + 1 :])
+        return sympy.Piecewise(
+            *((_fold_zero_branches(v * rest), c) for v, c in product.args[i].args)
+        )
+
+    return expr.replace(
+        lambda node: isinstance(node, sympy.Mul) and any(zero_branch(a) for a in node.args), split
+    )
 
 
 def _candidates(expr: Any) -> list[tuple[Any, Any]]:

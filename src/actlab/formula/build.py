@@ -44,7 +44,7 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "arctan": (1, 1, sp.atan),
     "erf": (1, 1, sp.erf),
     "erfc": (1, 1, erfc),
-    # derivative: the winner's, and at a tie the smaller slope (so max(x, 0) has ReLU's f'(0) = 0)
+    # derivative: the winner's; at a tie the slope from the left (max(x, 0)' = 0 at 0, ReLU's)
     "min": (2, 8, Min),
     "max": (2, 8, Max),
     "where": (3, 3, lambda c, a, b: sp.Piecewise((a, c), (b, True))),
@@ -236,6 +236,8 @@ def _power(base: Any, exponent: Any, pos: int) -> Any:
                 raise fail("zero to a non-positive power", pos)
             if b != 0 and not abs(e * math.log10(b)) <= MAX_LOG10:
                 raise fail(f"constant out of range (at most 1e{MAX_LOG10})", pos)
+    elif base.is_number and constant_value(base) < 0:
+        raise fail("a negative number to a variable power is not real (write -(2^x) for -2^x)", pos)
     return sp.Pow(base, exponent)
 
 

@@ -149,8 +149,12 @@ class _Extreme:
 class Max(_Extreme, sp.Max):
     """``max`` whose derivative is defined at a tie: SymPy's is ``H(a - b) a' + H(b - a) b'``,
     0 where a = b with H(0) = 0, which is wrong where the two slopes agree (``max(x, log1p(x))`` is
-    x, slope 1 at 0). Here a tie takes the smaller of the two slopes: their common value where
-    they agree, and where they don't (a kink) ReLU's convention, ``max(x, 0)' = 0`` at 0."""
+    x, slope 1 at 0). Here a tie takes the slope from the left: the smaller slope for max, the
+    larger for min (just left of the tie the argument that falls slower is the larger). Every
+    max and min of a formula then takes its left slope at once, so wherever the formula has a
+    derivative at a tie it gets it: ELU written ``max(x, 0) + min(exp(x) - 1, 0)`` has 0 + 1 at 0
+    (a tie each, slope 1 from both sides), not 0 + 0; at a true kink it is the left slope,
+    ReLU's convention ``max(x, 0)' = 0`` at 0."""
 
     base = sp.Max
 
@@ -159,7 +163,7 @@ class Max(_Extreme, sp.Max):
 
 
 class Min(_Extreme, sp.Min):
-    """``min`` with the same rule at a tie as :class:`Max` (the smaller slope)."""
+    """``min`` with the same rule at a tie as :class:`Max` (the slope from the left: the larger)."""
 
     base = sp.Min
 
@@ -174,7 +178,8 @@ def _tie_derivative(expr: Any, s: Any, *, larger: bool) -> Any:
     if da == db:
         return da
     wins = sp.StrictGreaterThan if larger else sp.StrictLessThan
-    tie = sp.Piecewise((da, wins(a, b)), (db, wins(b, a)), (sp.Min(da, db), True))
+    left = sp.Min(da, db) if larger else sp.Max(da, db)
+    tie = sp.Piecewise((da, wins(a, b)), (db, wins(b, a)), (left, True))
     # a condition on a piecewise operand comes out as ITE(...), which folding writes as and/or
     return sp.piecewise_fold(tie) if tie.has(sp.ITE) else tie
 
