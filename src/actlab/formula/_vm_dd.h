@@ -407,6 +407,11 @@ RULE Out_dd rule_exp_dd(int table, int op, DD a, double ea)
     scale = fabs(v.h) * SLACK;
     if (op == OP_EXPM1 || op == OP_SINH)
         scale = scale + 1;
+    if (op == OP_SIGMOID) /* |sigmoid'(s)| <= e^-|s| (e^-|a| e^d within d of a): t, clamped at
+                           * 745 (so at least e^-|a|) and up by its error and an underflow */
+        scale = t.h * SLACK + 0x1p-1074;
+    if (op == OP_LOG1PEXP) /* log1pexp' = sigmoid <= 1 */
+        scale = scale < 1 ? scale : 1;
     prop = ea == 0 ? 0 : (ea <= 1 ? scale * (ea * (1 + 2 * ea)) : (double)INFINITY);
     return finish_dd(v, range ? prop : (double)INFINITY, rel);
 }

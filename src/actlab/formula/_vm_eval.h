@@ -42,8 +42,9 @@ static REAL CAT(slope, SUFFIX)(int op, REAL va, REAL ea, REAL lib)
     case OP_SINH:
     case OP_COSH: /* |sinh'|, |cosh'| <= cosh(|t|) */
         return F(cosh)(far) * grow + ETA;
-    case OP_SIGMOID:
-    case OP_LOG1PEXP: { /* sigmoid' <= sigmoid, log1pexp' = sigmoid: increasing */
+    case OP_SIGMOID: /* sigmoid'(t) = sigmoid(t) sigmoid(-t) <= e^-|t|, decreasing in |t| */
+        return F(exp)(-low) * grow + ETA;
+    case OP_LOG1PEXP: { /* log1pexp' = sigmoid: increasing */
         REAL t = F(exp)(-F(fabs)(hi));
         return (hi >= 0 ? 1 : t) / (1 + t) * (1 + 2 * 64 * U) + ETA;
     }
@@ -129,7 +130,7 @@ RULE OUT CAT(rule_sqrt, SUFFIX)(REAL va, REAL ea)
  * for |t - a| <= d <= 1 the change is at most d (1 + 2d) (|f(a)| [+ 1]) */
 RULE OUT CAT(rule_exp, SUFFIX)(int op, REAL va, REAL ea)
 {
-    REAL lib = 16, scale, prop, v, t;
+    REAL lib = 16, scale, prop, v, t = 0;
     switch (op) {
     case OP_EXP:
         v = F(exp)(va);
@@ -158,6 +159,10 @@ RULE OUT CAT(rule_exp, SUFFIX)(int op, REAL va, REAL ea)
     scale = F(fabs)(v);
     if (op == OP_EXPM1 || op == OP_SINH)
         scale = scale + 1;
+    if (op == OP_SIGMOID) /* |sigmoid'(s)| <= e^-|s|: t, up by its error and an underflow */
+        scale = t * (1 + 2 * lib * U) + ETA;
+    if (op == OP_LOG1PEXP) /* log1pexp' = sigmoid <= 1 */
+        scale = scale < 1 ? scale : 1;
     if (ea == 0)
         prop = 0;
     else if (ea <= 1)

@@ -384,8 +384,11 @@ def _uncertain(
     todo = np.flatnonzero(uncertain)
     finite = np.isfinite(flat[todo])
     hard = todo[finite]
-    if hard.size:
-        result[hard] = evaluate(plan, flat[hard], values, result.dtype, fallback, tally, False)
+    if hard.size:  # each distinct input once (by its bits: f(-0) may differ from f(0))
+        bits, inverse = np.unique(flat[hard].view(_BITS[flat.dtype]), return_inverse=True)
+        points = bits.view(flat.dtype)
+        got = evaluate(plan, points, values, result.dtype, fallback, tally, False)
+        result[hard] = got[inverse.reshape(-1)]
     _non_finite(plan, fast, fallback, flat, result, todo[~finite], values)
 
 
@@ -411,6 +414,7 @@ def _non_finite(
 
 
 _COMPILED = (np.dtype(np.float32), np.dtype(np.float64))
+_BITS = {np.dtype(np.float32): np.uint32, np.dtype(np.float64): np.uint64}
 _DTYPES = set(_COMPILED)
 
 
