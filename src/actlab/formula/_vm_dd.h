@@ -407,6 +407,8 @@ RULE Out_dd rule_exp_dd(int table, int op, DD a, double ea)
     scale = fabs(v.h) * SLACK;
     if (op == OP_EXPM1 || op == OP_SINH)
         scale = scale + 1;
+    if (op == OP_EXPM1 && v.h < 0) /* expm1' = e^a = v + 1, up by v's error */
+        scale = (v.h + 1) * SLACK + 4 * rel * -v.h + 0x1p-1074;
     if (op == OP_SIGMOID) /* |sigmoid'(s)| <= e^-|s| (e^-|a| e^d within d of a): t, clamped at
                            * 745 (so at least e^-|a|) and up by its error and an underflow */
         scale = t.h * SLACK + 0x1p-1074;

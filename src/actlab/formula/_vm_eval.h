@@ -159,6 +159,8 @@ RULE OUT CAT(rule_exp, SUFFIX)(int op, REAL va, REAL ea)
     scale = F(fabs)(v);
     if (op == OP_EXPM1 || op == OP_SINH)
         scale = scale + 1;
+    if (op == OP_EXPM1 && v < 0) /* expm1' = e^a = v + 1, up by v's error (lib ulps) */
+        scale = (v + 1) * (1 + 2 * U) + 2 * lib * U * -v + ETA;
     if (op == OP_SIGMOID) /* |sigmoid'(s)| <= e^-|s|: t, up by its error and an underflow */
         scale = t * (1 + 2 * lib * U) + ETA;
     if (op == OP_LOG1PEXP) /* log1pexp' = sigmoid <= 1 */

@@ -20,7 +20,7 @@ import sympy
 from actlab.catalog import Activation, Function, Kink, Param, Properties
 from actlab.errors import ActlabError
 from actlab.formula import compile as compiler
-from actlab.formula import exact
+from actlab.formula import forms
 from actlab.formula.build import build, param_symbol
 from actlab.formula.functions import CatalogCall, X, to_elementary
 from actlab.formula.parser import Parsed
@@ -59,8 +59,8 @@ def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> A
         summary=f"Custom activation {text}",
         latex=sympy.latex(expr),
         derivative_latex=sympy.latex(sympy.diff(expr, X)),
-        forward=exact.kernel(stable, names),
-        derivative=exact.kernel(derivative, names),
+        forward=forms.best_kernel(stable, names, values),
+        derivative=forms.best_kernel(derivative, names, values),
         symbolic=symbolic,
         properties=Properties((-math.inf, math.inf), False, False, False, False, estimated=True),
         reference="user formula",
