@@ -32,9 +32,11 @@ import sympy as sp
 import actlab
 from actlab.catalog import _compiled
 from actlab.formula import exact, vm
+from actlab.formula.assemble import derivative_of
 from actlab.formula.build import build
 from actlab.formula.functions import X, to_elementary
 from actlab.formula.parser import parse
+from actlab.formula.rewrite import stabilize
 
 #: (formula, candidate inputs for mpmath in float64: where the formula cancels or overflows)
 FORMULAS: list[tuple[str, Callable[[int], np.ndarray]]] = [
@@ -152,6 +154,7 @@ def main() -> None:
                 f"{share:>8.1%}{hard}"
             )
     small(max(args.repeat, 25))
+    forms(args.repeat)
 
 
 def small(repeat: int) -> None:
@@ -172,6 +175,44 @@ def small(repeat: int) -> None:
                 print(
                     f"{formula:<36}{n:>5}{which:>4}{t_naive * 1e6:>10.1f}{t_exact * 1e6:>10.1f}"
                     f"{t_exact / t_naive:>8.1f}{t_numpy * 1e6:>10.1f}{t_numpy / t_naive:>9.1f}"
+                )
+
+
+#: formulas of exponentials alone, whose kernels have a second form (formula/forms.py)
+FORMS = [
+    "(exp(x)-exp(-x))/(exp(x)+exp(-x))",
+    "sinh(x)/cosh(x)",
+    "2*sigmoid(2*x)-1",
+    "x*tanh(log(1+exp(x)))",
+]
+
+
+def forms(repeat: int) -> None:
+    """actlab's kernel (the typed form, then its second form: formula/forms.py) against the exact
+    kernel of the typed form alone (for f', SymPy's derivative of it), on a grid over the whole
+    range: microseconds per element."""
+    print(f"\nwhole-range grid (1000 points), median of {repeat} alternating calls, us an element")
+    print(
+        f"{'formula':<36}{'dtype':<9}{'':>4}{'typed us':>10}{'actlab us':>10}{'typed/actlab':>13}"
+    )
+    for formula in FORMS:
+        f = actlab.get(formula)
+        stable = stabilize(build(parse(formula)))
+        typed = {"f": exact.kernel(stable, ()), "f'": exact.kernel(derivative_of(stable), ())}
+        chosen = {"f": f.record.forward, "f'": f.record.derivative}
+        for dtype in (np.float32, np.float64):
+            top = float(np.finfo(dtype).max) / 10
+            wide = np.geomspace(1e-30, top, 300)
+            x = np.concatenate([-wide, wide, np.linspace(-50, 50, 400)]).astype(dtype)
+            for which in ("f", "f'"):
+                runs = [
+                    lambda x, k=kernel: k(x, np.empty_like(x))
+                    for kernel in (typed[which], chosen[which])
+                ]
+                t_typed, t_chosen = race(runs, x, repeat)
+                print(
+                    f"{formula:<36}{dtype.__name__:<9}{which:>4}{t_typed / x.size * 1e6:>10.2f}"
+                    f"{t_chosen / x.size * 1e6:>10.2f}{t_typed / t_chosen:>13.1f}"
                 )
 
 

@@ -45,7 +45,7 @@ def from_expression(expr: Any, name: str, text: str, values: Mapping[str, float]
 def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> Activation:
     names = tuple(values)
     stable = stabilize(expr)
-    derivative = stabilize(_shortest(_fold_zero_branches(stabilize(sympy.diff(stable, X)))))
+    derivative = derivative_of(stable)
     elementary = to_elementary(expr)
     symbols = {n: param_symbol(n) for n in names}
 
@@ -59,8 +59,8 @@ def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> A
         summary=f"Custom activation {text}",
         latex=sympy.latex(expr),
         derivative_latex=sympy.latex(sympy.diff(expr, X)),
-        forward=forms.best_kernel(stable, names, values),
-        derivative=forms.best_kernel(derivative, names, values),
+        forward=forms.kernel(stable, names),
+        derivative=forms.kernel(derivative, names),
         symbolic=symbolic,
         properties=Properties((-math.inf, math.inf), False, False, False, False, estimated=True),
         reference="user formula",
@@ -70,6 +70,11 @@ def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> A
     )
     kinks = _kinks(stable, draft)
     return dataclasses.replace(draft, kinks=kinks, properties=_properties(draft, kinks))
+
+
+def derivative_of(stable: Any) -> Any:
+    """The derivative of a stabilised formula, as its exact kernel's candidates start from."""
+    return stabilize(_shortest(_fold_zero_branches(stabilize(sympy.diff(stable, X)))))
 
 
 def _shortest(expr: Any) -> Any:

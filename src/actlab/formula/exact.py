@@ -288,15 +288,18 @@ def _threshold(system: Any, dtype: Any) -> Any:
     return system.dtype(float(info.max)) + system.dtype(half)
 
 
-def kernel(expr: Any, params: Sequence[str]) -> Kernel:
+def kernel(expr: Any, params: Sequence[str], second: Any = None) -> Kernel:
     """A catalog-style kernel for ``expr``, within 1 ulp wherever the bound rules apply; the plain
-    compiled kernel where they do not (an expression with a node they don't know)."""
+    compiled kernel where they do not (an expression with a node they don't know). ``second``,
+    another form of the same function (:mod:`actlab.formula.forms`), gets what the compiled
+    float systems leave uncertain in ``expr`` before mpmath does."""
     fast = compiler.kernel(expr, params)
     try:
         plan = Plan(expr, params)
     except Unsupported:
         return fast
     code = vm.lower(plan)
+    other = _second_code(second, params) if code is not None else None
 
     def fallback(x: np.ndarray, values: dict[str, Any]) -> np.ndarray:
         out: np.ndarray = fast(x, np.empty_like(x), **values)
@@ -317,16 +320,19 @@ def kernel(expr: Any, params: Sequence[str]) -> Kernel:
             # writes out in place; Python only for what it leaves uncertain
             flat, result = x.reshape(-1), out.reshape(-1)
             uncertain, _, _, left = vm.run(code, flat, result, values)
+            if left and other is not None:
+                left = _run_second(other, flat, result, uncertain, values, None)
             if left:
                 with np.errstate(all="ignore"):
                     _uncertain(plan, fast, fallback, flat, result, uncertain, values, None)
                     nan_passing(flat, result)
             return out
         with np.errstate(all="ignore"):
-            _run(plan, fast, fallback, x, out, values, code=code)
+            _run(plan, fast, fallback, x, out, values, code=code, second=other)
         return out
 
     run.plan = plan  # type: ignore[attr-defined]
+    run.second = other  # type: ignore[attr-defined]
     run.fast = fast  # type: ignore[attr-defined]
     run.code = code  # type: ignore[attr-defined]
     return run
@@ -341,6 +347,7 @@ def _run(
     values: dict[str, Any],
     tally: Tally | None = None,
     code: vm.Code | None = None,
+    second: vm.Code | None = None,
 ) -> None:
     flat = np.ascontiguousarray(x).reshape(-1)
     scalar = not any(np.ndim(v) for v in values.values())
@@ -351,6 +358,8 @@ def _run(
         if tally is not None:
             tally.add(vm.first_system(out.dtype, code), in_double)
             tally.add(vm.LONG_DOUBLE, in_long)
+        if left and second is not None:
+            left = _run_second(second, flat, result, uncertain, values, tally)
         if left:
             _uncertain(plan, fast, fallback, flat, result, uncertain, values, tally)
         out[...] = nan_passing(x, result.reshape(x.shape))
@@ -367,6 +376,40 @@ def _run(
         result[where] = evaluate(plan, flat[where], inputs, out.dtype, fallback, tally)
         _non_finite(plan, fast, fallback, flat, result, np.flatnonzero(~finite), shaped)
     out[...] = nan_passing(x, result.reshape(x.shape))
+
+
+#: the tally's name for elements the second form's float systems certified
+SECOND = "second form"
+
+
+def _second_code(second: Any, params: Sequence[str]) -> vm.Code | None:
+    if second is None:
+        return None
+    try:
+        return vm.lower(Plan(second, params))
+    except Unsupported:
+        return None
+
+
+def _run_second(
+    code: vm.Code,
+    flat: np.ndarray,
+    result: np.ndarray,
+    uncertain: np.ndarray,
+    values: dict[str, Any],
+    tally: Tally | None,
+) -> int:
+    """The second form's compiled float systems on the elements left ``uncertain`` (updated):
+    returns how many are still uncertain."""
+    todo = np.flatnonzero(uncertain)
+    part = np.empty(todo.size, dtype=result.dtype)
+    still, _, _, left = vm.run(code, flat[todo], part, values)
+    settled = ~still
+    result[todo[settled]] = part[settled]
+    uncertain[todo[settled]] = False
+    if tally is not None:
+        tally.add(SECOND, int(settled.sum()))
+    return left
 
 
 def _uncertain(

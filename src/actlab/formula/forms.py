@@ -1,28 +1,27 @@
-"""A second algebraic form of a formula, and the choice between forms by measurement.
+"""A second algebraic form of a formula, tried where the first one leaves elements uncertain.
 
 The bounds of :mod:`actlab.formula.exact` make any form exact; they do not make it cheap. A form
 that cancels (the textbook tanh's derivative, ``((e^2x + 1)^2 - (e^2x - 1)^2) sigmoid(-2x)^2``,
-loses 2^-144 of itself at x = 50) sends its elements to mpmath, about 0.4 ms each. Formulas
-built from exponentials alone are rational functions of E = e^(g x) (g the common factor of the
-exponents): put over one denominator with SymPy's ``cancel``, the cancelling terms go away
-symbolically (that derivative is 4 E^2 / (E^2 + 1)^2), and written in E for x <= 0 and in
-1/E for x > 0 (numerator and denominator divided by E^n), no power of E overflows. Which form
-is better is measured, not guessed: each candidate runs the compiled tier's float systems on a
-fixed grid over the whole range in both dtypes, and the one leaving the fewest elements uncertain
-(then the fewest past the first system) wins; the form as written wins ties.
+loses 2^-144 of itself at x = 50) sends its elements to mpmath, tenths of a millisecond each.
+Formulas built from exponentials alone are rational functions of E = e^(g x) (g the common
+factor of the exponents): put over one denominator with SymPy's ``cancel``, the cancelling terms
+go away symbolically (that derivative is 4 E^2 / (E^2 + 1)^2), and written in E for x <= 0 and
+in 1/E for x > 0 (numerator and denominator divided by E^n), no power of E overflows. The form
+as typed stays the first (it is often the cheaper one per element: Mish as typed is one exp, one
+log and one tanh, its rational form two exps and two quotients); the second runs the compiled
+float systems only on the elements the first left, so an element's value never depends on the
+machine's speed or on the other elements.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from actlab.catalog.record import Kernel
-from actlab.formula import exact, vm
+from actlab.formula import exact
 from actlab.formula.functions import X, to_elementary
 from actlab.formula.rewrite import stabilize
 
@@ -76,29 +75,9 @@ def _exp_rational(expr: Any) -> Any | None:
     return sp.Piecewise((low, X <= 0), (high, True))
 
 
-def _probe(dtype: Any) -> np.ndarray:
-    top = math.log10(float(np.finfo(dtype).max)) - 0.5
-    wide = np.logspace(-top, top, 300)
-    near = np.linspace(-60.0, 60.0, 241)
-    return np.concatenate([-wide, wide, near]).astype(dtype)
-
-
-_PROBES = {np.dtype(t): _probe(t) for t in (np.float32, np.float64)}
-
-
-def best_kernel(expr: Any, params: Sequence[str], values: Mapping[str, float]) -> Kernel:
-    """The exact kernel of ``expr`` or of one of its :func:`variants`: the one that leaves the
-    fewest elements of the probe grid to mpmath, then to the second float system (``expr`` as
-    written on a tie, and always where the compiled tier is not available)."""
-    kernels = [exact.kernel(form, params) for form in [expr, *variants(expr)]]
-    codes: list[vm.Code] = [c for k in kernels if (c := getattr(k, "code", None)) is not None]
-    if len(kernels) == 1 or not vm.enabled() or len(codes) < len(kernels):
-        return kernels[0]
-    scores = []
-    for code in codes:
-        left = later = 0
-        for x in _PROBES.values():
-            _, _, in_long, uncertain = vm.run(code, x, np.empty_like(x), dict(values))
-            left, later = left + uncertain, later + in_long
-        scores.append((left, later))
-    return kernels[min(range(len(kernels)), key=lambda i: scores[i])]
+def kernel(expr: Any, params: Sequence[str]) -> Kernel:
+    """The exact kernel of ``expr``, with its rational form in e^(g x) (if it has one) as the
+    second form: what ``expr``'s compiled float systems leave uncertain goes to that form's
+    before mpmath."""
+    second = variants(expr)
+    return exact.kernel(expr, params, second[0] if second else None)
