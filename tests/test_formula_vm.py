@@ -433,3 +433,10 @@ def test_numpy_path_within_one_ulp_with_the_compiled_tier_off(formula, twin, dty
 
 def _plain(kernel):
     return lambda x, v: kernel.fast(x, np.empty_like(x), **v)
+
+
+def test_an_unknown_instruction_set_cap_is_refused(monkeypatch):
+    """ACTLAB_VM_ISA caps the block tier for tests; a value _vm.c does not know was ignored."""
+    monkeypatch.setenv("ACTLAB_VM_ISA", "avx9")
+    with pytest.raises(actlab.ActlabError, match="ACTLAB_VM_ISA='avx9' is not one of x86-64"):
+        actlab.get("x*sigmoid(x)+0.123456")

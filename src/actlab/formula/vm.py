@@ -19,12 +19,14 @@ and the NumPy tiers do all the work.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from actlab.catalog import _compiled
+from actlab.errors import ActlabError
 from actlab.formula.bounds import _UNARY, Plan
 from actlab.formula.functions import Log1pExp, Sigmoid, erfc, expm1, log1p
 from actlab.formula.numbers import LONG, FloatSystem
@@ -46,6 +48,8 @@ DOUBLE, DOUBLE_DOUBLE = "compiled float64", "compiled double-double"
 LONG_DOUBLE = "compiled long double"
 #: the extension was built, agrees with this table, and long double is wider than double
 AVAILABLE = _vm is not None and _vm.OP_COUNT == len(OPS) and LONG is not None
+#: what ACTLAB_VM_ISA may cap the block tier at (for tests of the narrower builds)
+ISAS = ("x86-64", "x86-64-v3", "x86-64-v4")
 
 _UNARY_OPS: dict[Any, str] = {
     sp.exp: "exp",
@@ -173,6 +177,9 @@ class Code:
 def lower(plan: Plan) -> Code | None:
     """The plan's C program, or None where the extension is absent or a step has no opcode (the
     NumPy tiers then evaluate it, as everywhere without the extension)."""
+    cap = os.environ.get("ACTLAB_VM_ISA")
+    if cap and cap not in ISAS:  # _vm.c would silently take the widest one
+        raise ActlabError(f"ACTLAB_VM_ISA={cap!r} is not one of {', '.join(ISAS)}")
     if not AVAILABLE:
         return None
     try:
