@@ -502,6 +502,26 @@ def test_max_and_min_of_several_arguments_and_at_infinity(formula, x, want):
 
 
 @pytest.mark.parametrize(
+    ("formula", "want"),
+    [
+        ("max(-x, x)", lambda x: abs(x)),
+        ("min(x, -x)", lambda x: -abs(x)),
+        ("max(x, 2-x)", lambda x: np.maximum(x, 2 - x)),
+        ("max(0.5*x, -0.5*x)", lambda x: 0.5 * abs(x)),
+        ("where(x > -x, x, 0)", lambda x: np.maximum(x, 0)),
+    ],
+)
+def test_max_min_and_comparisons_near_the_largest_float(formula, want):
+    """Where a - b overflows (|x| near the largest double), max and min still pick the larger
+    operand and a comparison its side: max(-x, x) at 1e308 was -1e308 (the double-double rule
+    took the sign of an overflowed difference)."""
+    big = np.finfo(np.float64).max
+    x = np.array([1e308, -1e308, big, -big, 9e307, -2.5])
+    with np.errstate(over="ignore"):
+        assert actlab.get(formula)(x).tolist() == want(x).tolist()
+
+
+@pytest.mark.parametrize(
     "formula",
     ["sqrt(x)^2", "(x^(1/3))^3", "exp(log(x))", "exp(2*log(x))", "log(x)-log(x)", "0*log(x)"],
 )
@@ -596,3 +616,89 @@ def test_a_rational_form_in_exp_is_offered_only_for_exponentials():
     )
     for text in ("x*log(1+exp(x))", "exp(x^2)", "max(x, exp(x))", "x^2+1", "exp(x*a); a=2"):
         assert variants(build(parse(text))) == [], text
+
+
+#: clamps and kinks at rational points, as users write hard sigmoid, hardswish, triangles
+CLAMPS = [
+    "max(0, min(1, 0.2*x + 0.5))",
+    "min(max(x+3, 0), 6)*x/6",
+    "max(0, 1 - abs(x))",
+    "where(x/3 + 1 > 0, x, 0)",
+]
+
+
+@pytest.mark.skipif(not vm_enabled(), reason="the compiled tier is not built or switched off")
+@pytest.mark.parametrize("formula", CLAMPS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clamps_and_rational_kinks_are_certified_without_mpmath(formula, dtype, monkeypatch):
+    """A comparison that is polynomial in x (through max, min, abs) is solved for x once, so a
+    tie at a kink (0.2x + 0.5 = 0 at x = -2.5) is decided exactly; a clamp's constant is exact
+    where the comparison is decided; an exact 0 times a slope is 0; exact sums and products of
+    doubles stay exact. Before, the kinks went to mpmath (about 6 ms an element, to its time
+    budget) and every clamped 0 of a float64 result to long double."""
+    from actlab.formula import exact
+
+    f = actlab.get(formula)
+    kinks = [-3.0, -2.5, -1.5, -1.0, 0.0, 1.0, 2.5, 3.0]
+    x = np.concatenate([np.linspace(-8, 8, 321), kinks, -np.geomspace(1e-3, 1e30, 50)])
+    x = x.astype(dtype)
+    want = {d: reference(f.record, {}, x, derivative=d) for d in (False, True)}
+    calls: list[int] = []
+    evaluate = exact.evaluate
+    monkeypatch.setattr(exact, "evaluate", lambda *a, **k: calls.append(1) or evaluate(*a, **k))
+    got = {False: f(x), True: f.derivative(x)}
+    assert not calls, formula
+    assert np.nanmax(ulp_error(got[False], want[False], dtype)) <= 1
+    smooth = ~np.isin(x, np.asarray(kinks, dtype=dtype))  # the derivative's convention at kinks
+    assert np.nanmax(ulp_error(got[True][smooth], np.asarray(want[True])[smooth], dtype)) <= 1
+
+
+@pytest.mark.parametrize(
+    ("formula", "slope"),
+    [
+        ("sqrt(relu(x))", 0.0),  # relu'(x) / (2 sqrt(relu(x))) was 0/0
+        ("sqrt(hardtanh(x) + 1)", 0.0),
+        ("sqrt(max(1 - x^2, 0))", 0.0),
+        ("sqrt(x*max(x, 0))", 0.0),
+        ("max(x, 0)*log(x)", math.nan),  # log(x) is not real there: the 0 branch keeps that
+    ],
+)
+def test_a_constant_branch_has_slope_0_where_the_formula_is_defined(formula, slope):
+    x = np.array([-5.0, -2.0, -1.5])
+    with np.errstate(all="raise"):
+        got = actlab.get(formula).derivative(x)
+    assert np.array_equal(got, np.full(3, slope), equal_nan=True), got
+
+
+def test_a_power_sympy_split_keeps_the_formula_s_domain():
+    """SymPy takes the factors it knows are >= 0 out of a root: sqrt(x*max(x, 0)) became
+    sqrt(x)*sqrt(max(x, 0)), NaN for x < 0 where the formula is sqrt(0) = 0."""
+    x = np.array([-3.0, -1e-300, 0.0, 4.0])
+    for formula, want in [("sqrt(x*max(x, 0))", [0, 0, 0, 4]), ("(x*max(x,0))^0.5", [0, 0, 0, 4])]:
+        with np.errstate(all="raise"):
+            assert actlab.get(formula)(x).tolist() == want, formula
+    # where the rest is negative and the factor positive, it is still undefined
+    assert np.isnan(actlab.get("sqrt(-x*max(x, 0)^2)")(np.array([1.0]))).all()
+
+
+@pytest.mark.parametrize("formula", ["exp(x)*sin(x)", "x^3*cos(x)"])
+def test_no_limit_where_the_far_values_oscillate_through_infinity(formula):
+    """e^x sin(x) is +-inf out there with the sign of sin(x): no limit at +inf (it read -inf:
+    the numeric rule took inf - -inf <= 1e-12 inf for agreement)."""
+    got = actlab.get(formula)(np.array([np.inf]))
+    assert np.isnan(got).all()
+
+
+def test_the_reference_handles_poles_and_huge_arguments():
+    """``actlab accuracy``'s reference: SymPy's 1/0 in a derivative (zoo) failed to print
+    (KeyError 'ComplexInfinity'); mpmath's erf raised OverflowError at e^(1.79e308); log(1 +
+    e^-1e300) was 0."""
+    x = np.array([-2.0, 3.0])
+    assert [float(v) for v in reference(actlab.get("sqrt(x*relu(x))").record, {}, x, False)] == [
+        0.0,
+        3.0,
+    ]
+    big = np.array([1.79e308])
+    assert float(reference(actlab.get("x*erf(exp(x))").record, {}, big, True)[0]) == 1.0
+    far = reference(actlab.get("sinh(x)*softplus(x)").record, {}, np.array([-1e300]), False)
+    assert float(far[0]) == -0.5

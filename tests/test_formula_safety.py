@@ -157,6 +157,9 @@ def test_hostile_input_is_rejected_clearly(text):
         ("x + foo(x)", 5),
         ("x*1e400", 3),
         ("(-2)^x", 5),  # not real for most x (it failed to compile: "ImaginaryUnit")
+        ("(-0.5)^(2*x)", 7),
+        ("0^x", 2),  # its bound read the constant log(0) (a traceback: 'NaN' has no _mpf_)
+        ("(x-x)^abs(x)", 6),
     ],
 )
 def test_rejection_names_the_position(text, position):

@@ -35,10 +35,24 @@ def _compiled(
     record: Activation, params: tuple[tuple[str, float], ...]
 ) -> tuple[Callable, Callable]:
     p = {k: sp.Float(v, 60) if v != int(v) else sp.Integer(int(v)) for k, v in params}
-    expr = record.symbolic(sp, _X, p)
-    deriv = sp.diff(expr, _X)
-    modules = [{"tanh": _tanh, "erfc": _erfc, **_REAL_ONLY}, "mpmath"]
-    return (sp.lambdify(_X, expr, modules), sp.lambdify(_X, deriv, modules))
+    expr = _log1p(record.symbolic(sp, _X, p))
+    deriv = _log1p(sp.diff(expr, _X))
+    modules = [{"tanh": _tanh, "erf": _erf, "erfc": _erfc, "exp": _exp, **_REAL_ONLY}, "mpmath"]
+    # SymPy's 1/0 (zoo, from 1/where(x > 0, x, 0)) has no printed form: undefined there
+    return tuple(
+        sp.lambdify(_X, e.xreplace({sp.zoo: sp.nan}), modules) for e in (expr, deriv)
+    )
+
+
+def _log1p(expr: Any) -> Any:
+    """``log(1 + u)`` as ``log1p(u)``: mpmath rounds 1 + e^-1e300 to 1 at any precision it is
+    given, so log(1 + exp(x)) far left was 0 (sinh(x) softplus(x) at -1e300: 0, not -1/2)."""
+    from sympy.codegen.cfunctions import log1p
+
+    def one_plus(e: Any) -> bool:
+        return isinstance(e, sp.log) and isinstance(e.args[0], sp.Add) and 1 in e.args[0].args
+
+    return expr.replace(one_plus, lambda e: log1p(e.args[0] - 1))
 
 
 def _real_only(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -80,6 +94,22 @@ def _tanh(y: mpmath.mpf) -> mpmath.mpf:
     if abs(y) > mpmath.mp.prec:
         return mpmath.sign(y) * (1 - 2 * mpmath.exp(-2 * abs(y)))
     return mpmath.tanh(y)
+
+
+def _exp(y: mpmath.mpf) -> mpmath.mpf:
+    # e^y for |y| beyond 2^4096 has an exponent mpmath cannot hold (exp(-e^(2x)) in the
+    # derivative of erf(e^x) at x = 1e300 ran for hours): 0 or inf, far past any float
+    if mpmath.isfinite(y) and mpmath.mag(y) > 4096:
+        return mpmath.mpf(0) if y < 0 else mpmath.inf
+    return mpmath.exp(y)
+
+
+def _erf(z: mpmath.mpf) -> mpmath.mpf:
+    # mpmath's erf raises OverflowError past about 2^1000 (erf(e^x) at x = 1e308); 1 - erf|z|
+    # is below 2^-(2^8192) from 2^4096 on
+    if mpmath.isfinite(z) and mpmath.mag(z) > 4096:
+        return mpmath.sign(z)
+    return mpmath.erf(z)
 
 
 def _erfc(z: mpmath.mpf) -> mpmath.mpf:

@@ -259,7 +259,9 @@ TARGET static int CAT(certify_block_dd, ISA)(const Block *blk, Py_ssize_t result
     {
         double r = rv[i], width, gap;
         int good;
-        width = certify_width_dd(dd(r, rl[i]), re[i]);
+        /* an exact value (bound 0: a constant branch, a clamp) needs no margin: ETA2 alone
+         * exceeds 2^-1074 and kept every exact 0 from certifying */
+        width = re[i] == 0 ? 0 : certify_width_dd(dd(r, rl[i]), re[i]);
         gap = fabs(r) * 0x1p-53;
         gap = gap > 0x1p-1074 ? gap : 0x1p-1074;
         good = (fabs(rl[i]) + width <= gap) & (fabs(r) < DBL_MAX);

@@ -324,17 +324,33 @@ RULE double certify_width_dd(DD v, double e)
     return (e + 4 * U2 * fabs(v.h) + ETA2) * SLACK;
 }
 
+/* exact operands that are doubles (x, x + 3, a dyadic constant): their sum and (away from
+ * underflow) product are exact in double-double, bound 0, so a cancellation to an exact 0 at
+ * a kink (hardswish'(-1.5) = (x + (x + 3))/6) certifies */
+#define DOUBLES(a, ea, b, eb) ((ea) == 0 && (eb) == 0 && (a).l == 0 && (b).l == 0)
+
 RULE Out_dd rule_add_dd(DD a, double ea, DD b, double eb)
 {
-    return finish_dd(dd_add(a, b), ea + eb, U2);
+    Out_dd o = finish_dd(dd_add(a, b), ea + eb, U2);
+    o.e = DOUBLES(a, ea, b, eb) && isfinite(o.v.h) ? 0 : o.e;
+    return o;
 }
 
 RULE Out_dd rule_mul_dd(DD a, double ea, DD b, double eb)
 {
     double e = eb != 0 ? fabs(a.h) * SLACK * eb : 0;
     double both = eb != 0 ? ea * eb : 0;
+    Out_dd o;
     e = ea != 0 ? e + fabs(b.h) * SLACK * ea + both : e;
-    return finish_dd(dd_mul(a, b), e, U2);
+    o = finish_dd(dd_mul(a, b), e, U2);
+    /* an exact 0 times a finite value (bounded) is an exact 0: a constant 0 branch times a
+     * slope */
+    o.e = ((a.h == 0 && ea == 0 && isfinite(b.h) && isfinite(eb)) ||
+           (b.h == 0 && eb == 0 && isfinite(a.h) && isfinite(ea)) ||
+           (DOUBLES(a, ea, b, eb) && fabs(o.v.h) >= 0x1p-900 && isfinite(o.v.h)))
+              ? 0
+              : o.e;
+    return o;
 }
 
 RULE Out_dd rule_recip_dd(DD a, double ea)
@@ -463,27 +479,36 @@ RULE Out_dd rule_sign_dd(int heaviside, DD a, double ea)
     return o;
 }
 
-/* max, min: a - b in double-double has the exact difference's sign */
+/* the sign of a - b for normalised double-doubles, from the parts (a - b itself overflows
+ * where |a|, |b| are near the largest double: max(x, -x) at 1e308 took -1e308): a.h > b.h
+ * means a >= b, as each low part is at most half an ulp of its high part */
+RULE int dd_order(DD a, DD b)
+{
+    return a.h != b.h ? (a.h > b.h) - (a.h < b.h) : (a.l > b.l) - (a.l < b.l);
+}
+
+/* max, min: exact, the operand the parts order picks */
 RULE Out_dd rule_max_dd(int is_max, DD a, double ea, DD b, double eb)
 {
     Out_dd o;
     int broken = !isfinite(ea) || !isfinite(eb) || isnan(a.h) || isnan(b.h);
-    DD d = dd_add(a, dd_neg(b));
-    o.v = (isnan(a.h) || isnan(b.h)) ? dd(NAN, 0) : (is_max == (d.h > 0) ? a : b);
-    o.e = broken ? (double)INFINITY : (ea > eb ? ea : eb);
+    int first = is_max == (dd_order(a, b) > 0);
+    int decided = fabs(dd_add(a, dd_neg(b)).h) * (1 - 0x1p-40) > ea + eb; /* as rule_max */
+    o.v = (isnan(a.h) || isnan(b.h)) ? dd(NAN, 0) : (first ? a : b);
+    o.e = broken ? (double)INFINITY : (decided ? (first ? ea : eb) : (ea > eb ? ea : eb));
     o.nan = 0;
     return o;
 }
 
-/* gt, ge, lt, le: decided where |a - b| exceeds its bound; o.v.h whether it holds, o.nan
- * whether it is decided */
+/* gt, ge, lt, le: decided where |a - b| exceeds its bound (an overflowing difference is not
+ * decided unless the operands are exact); o.v.h whether it holds (the sign of a - b from the
+ * parts), o.nan whether it is decided */
 RULE Out_dd rule_compare_dd(int op, DD a, double ea, DD b, double eb)
 {
     Out_dd o, d = finish_dd(dd_add(a, dd_neg(b)), ea + eb, U2);
-    int exact = ea == 0 && eb == 0; /* the difference's sign is exact */
-    double lhs = d.v.h;
-    o.v = dd(op == OP_GT ? lhs > 0 : op == OP_GE ? lhs >= 0 : op == OP_LT ? lhs < 0 : lhs <= 0, 0);
-    o.nan = exact || fabs(d.v.h) * (1 - 0x1p-40) > d.e || d.e == 0;
+    int exact = ea == 0 && eb == 0, sign = dd_order(a, b);
+    o.v = dd(op == OP_GT ? sign > 0 : op == OP_GE ? sign >= 0 : op == OP_LT ? sign < 0 : sign <= 0, 0);
+    o.nan = (exact && !isnan(a.h) && !isnan(b.h)) || fabs(d.v.h) * (1 - 0x1p-40) > d.e || d.e == 0;
     o.e = 0;
     return o;
 }

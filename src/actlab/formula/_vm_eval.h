@@ -95,7 +95,15 @@ RULE OUT FUNCTION(REAL v, REAL propagated, REAL lib)
 
 RULE OUT CAT(rule_add, SUFFIX)(REAL va, REAL ea, REAL vb, REAL eb)
 {
-    return FINISH(va + vb, ea + eb);
+    OUT o = FINISH(va + vb, ea + eb);
+#ifndef BLOCK
+    if (ea == 0 && eb == 0 && isfinite(o.v)) { /* exact operands: exact where TwoSum's error is
+                                                * 0 (x + 3 at x = -1.5; see rule_add_dd) */
+        REAL bb = o.v - va, err = (va - (o.v - bb)) + (vb - bb);
+        o.e = err == 0 ? 0 : o.e;
+    }
+#endif
+    return o;
 }
 
 /* |ab - va vb| <= |va| eb + |vb| ea + ea eb (an exact operand adds nothing: no 0 inf) */
@@ -103,8 +111,25 @@ RULE OUT CAT(rule_mul, SUFFIX)(REAL va, REAL ea, REAL vb, REAL eb)
 {
     REAL e = eb != 0 ? F(fabs)(va) * eb : 0;
     REAL both = eb != 0 ? ea * eb : 0;
+    OUT o;
     e = ea != 0 ? e + F(fabs)(vb) * ea + both : e;
-    return FINISH(va * vb, e);
+    o = FINISH(va * vb, e);
+    /* an exact 0 times a finite value (bounded) is an exact 0: a constant 0 branch times a
+     * slope */
+    o.e = ((va == 0 && ea == 0 && isfinite(vb) && isfinite(eb)) ||
+           (vb == 0 && eb == 0 && isfinite(va) && isfinite(ea)))
+              ? 0
+              : o.e;
+#ifndef BLOCK
+    if (ea == 0 && eb == 0 && F(fabs)(o.v) >= (REAL)0x1p-900 && isfinite(o.v)) {
+        int k; /* exact operands, one a power of two (a branch's slope 1 times x): exact */
+        o.e = (F(frexp)(va, &k) == (REAL)0.5 || F(frexp)(vb, &k) == (REAL)0.5 ||
+               F(frexp)(va, &k) == (REAL)-0.5 || F(frexp)(vb, &k) == (REAL)-0.5)
+                  ? 0
+                  : o.e;
+    }
+#endif
+    return o;
 }
 
 /* |1/b - 1/vb| <= eb / (|vb| (|vb| - eb)) while |vb| > eb (divided in turn: the product of
@@ -244,8 +269,12 @@ RULE OUT CAT(rule_max, SUFFIX)(int is_max, REAL va, REAL ea, REAL vb, REAL eb)
 {
     OUT o;
     int broken = !isfinite(ea) || !isfinite(eb) || isnan(va) || isnan(vb);
-    o.v = (isnan(va) || isnan(vb)) ? (REAL)NAN : (is_max == (va > vb) ? va : vb);
-    o.e = broken ? (REAL)INFINITY : (ea > eb ? ea : eb);
+    int first = is_max == (va > vb);
+    /* decided (the operands' intervals apart): the winner with its own bound, so a clamp to a
+     * constant is exact (max(0, 1 - |x|) far out); else the larger bound covers either */
+    int decided = F(fabs)(va - vb) * (1 - (REAL)0x1p-40) > ea + eb;
+    o.v = (isnan(va) || isnan(vb)) ? (REAL)NAN : (first ? va : vb);
+    o.e = broken ? (REAL)INFINITY : (decided ? (first ? ea : eb) : (ea > eb ? ea : eb));
     o.nan = 0;
     return o;
 }

@@ -22,7 +22,7 @@ from actlab.errors import ActlabError
 from actlab.formula import compile as compiler
 from actlab.formula import forms
 from actlab.formula.build import build, param_symbol
-from actlab.formula.functions import CatalogCall, X, to_elementary
+from actlab.formula.functions import CatalogCall, CatalogDerivative, X, log1p, to_elementary
 from actlab.formula.parser import Parsed
 from actlab.formula.rewrite import stabilize
 
@@ -86,25 +86,72 @@ def _shortest(expr: Any) -> Any:
 
 
 def _fold_zero_branches(expr: Any) -> Any:
-    """Each product with a piecewise factor that is 0 on a branch, as a piecewise of products:
-    the chain rule's ``max(x, 0)' / (2 sqrt(max(x, 0)))`` is 0/0 for x < 0, where the function
-    is constant and its slope 0; ``where(x > 0, 1/(2 sqrt(max(x, 0))), 0)`` is 0 there. Only
-    products with such a factor are split (SymPy's ``piecewise_fold`` of the whole derivative
-    would multiply out every pair of branches)."""
+    """Each product with a factor that is 0 on a branch and a factor that may be infinite
+    there, as a piecewise of products: the chain rule's ``max(x, 0)' / (2 sqrt(max(x, 0)))`` is
+    0/0 for x < 0, where the function is constant and its slope 0; ``where(x > 0, 1/(2
+    sqrt(max(x, 0))), 0)`` is 0 there. A factor 0 on a branch is a piecewise with a 0 branch,
+    ``max(0, g)`` or ``min(0, g)``, or a catalog derivative that is such a piecewise (relu',
+    hardtanh'). On the 0 branch the rest keeps its domain: ``max(x, 0)' log(x)`` stays NaN for
+    x < 0, where log(x) is not real. Only such products are split (SymPy's ``piecewise_fold``
+    of the whole derivative would multiply out every pair of branches)."""
 
-    def zero_branch(node: Any) -> bool:
-        return isinstance(node, sympy.Piecewise) and any(v == 0 for v, _ in node.args)
+    def branches(node: Any) -> Any:
+        """``node`` as a piecewise with a 0 branch, or None."""
+        if isinstance(node, CatalogDerivative):
+            node = node.elementary()
+        if isinstance(node, (sympy.Max, sympy.Min)) and len(node.args) == 2 and 0 in node.args:
+            g = node.args[1] if node.args[0] == 0 else node.args[0]
+            zero = sympy.Le(g, 0) if isinstance(node, sympy.Max) else sympy.Ge(g, 0)
+            return sympy.Piecewise((0, zero), (g, True))
+        if isinstance(node, sympy.Piecewise) and any(v == 0 for v, _ in node.args):
+            return node
+        return None
 
-    def split(product: Any) -> Any:
-        i = next(i for i, a in enumerate(product.args) if zero_branch(a))
-        rest = sympy.Mul(*product.args[:i], *product.args[i + 1 :])
-        return sympy.Piecewise(
-            *((_fold_zero_branches(v * rest), c) for v, c in product.args[i].args)
+    def unbounded(node: Any) -> bool:  # a quotient or a log: infinite where its argument is 0
+        return any(
+            isinstance(n, sympy.log) or (isinstance(n, sympy.Pow) and n.exp.is_negative)
+            for n in sympy.preorder_traversal(node)
         )
 
-    return expr.replace(
-        lambda node: isinstance(node, sympy.Mul) and any(zero_branch(a) for a in node.args), split
-    )
+    def foldable(node: Any) -> bool:
+        return (
+            isinstance(node, sympy.Mul)
+            and any(branches(a) is not None for a in node.args)
+            and unbounded(node)
+        )
+
+    def split(product: Any) -> Any:
+        i = next(i for i, a in enumerate(product.args) if branches(a) is not None)
+        rest = sympy.Mul(*product.args[:i], *product.args[i + 1 :])
+        pieces = branches(product.args[i]).args
+        return sympy.Piecewise(
+            *((_domain(rest) if v == 0 else _fold_zero_branches(v * rest), c) for v, c in pieces)
+        )
+
+    return expr.replace(foldable, split)
+
+
+def _domain(expr: Any) -> Any:
+    """0 where ``expr`` is real or infinite, NaN (the square root of a negative number) where
+    it is not real: where a log, a square root or a non-integer power takes a negative
+    argument, outside any piecewise (whose branches keep their own domains)."""
+    bases: list[Any] = []
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, sympy.Piecewise):
+            continue
+        if isinstance(node, sympy.log):
+            bases.append(node.args[0])
+        elif isinstance(node, log1p):
+            bases.append(node.args[0] + 1)
+        elif isinstance(node, sympy.Pow) and not node.exp.is_integer:
+            bases.append(node.base)
+        todo.extend(node.args)
+    bases = [b for b in dict.fromkeys(bases) if b.has(X) and not b.is_nonnegative]
+    if not bases:
+        return sympy.Integer(0)
+    return sympy.Piecewise(*((sympy.sqrt(b), sympy.Lt(b, 0)) for b in bases), (0, True))
 
 
 def _candidates(expr: Any) -> list[tuple[Any, Any]]:

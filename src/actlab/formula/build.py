@@ -32,7 +32,7 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "log": (1, 1, sp.log),
     "log1p": (1, 1, log1p),
     "expm1": (1, 1, expm1),
-    "sqrt": (1, 1, sp.sqrt),
+    "sqrt": (1, 1, lambda a: _unsplit(a, sp.Rational(1, 2), sp.sqrt(a))),
     "abs": (1, 1, sp.Abs),
     "sin": (1, 1, sp.sin),
     "cos": (1, 1, sp.cos),
@@ -238,7 +238,26 @@ def _power(base: Any, exponent: Any, pos: int) -> Any:
                 raise fail(f"constant out of range (at most 1e{MAX_LOG10})", pos)
     elif base.is_number and constant_value(base) < 0:
         raise fail("a negative number to a variable power is not real (write -(2^x) for -2^x)", pos)
-    return sp.Pow(base, exponent)
+    elif base.is_number and constant_value(base) == 0:
+        raise fail("zero to a variable power (0 where the power is positive, undefined below)", pos)
+    return _unsplit(base, exponent, sp.Pow(base, exponent))
+
+
+def _unsplit(base: Any, exponent: Any, power: Any) -> Any:
+    """``base^exponent`` defined where the formula is: SymPy takes the factors it knows are
+    >= 0 out of a power (``sqrt(x*max(x, 0))`` is ``sqrt(x)*sqrt(max(x, 0))``), which is not
+    real for x < 0, where the formula is sqrt(0) = 0. With N those factors and R the rest, the
+    power is N^e R^e where R > 0, undefined where R < 0 < N, and 0 where N = 0 (e > 0)."""
+    if not (isinstance(base, sp.Mul) and isinstance(power, sp.Mul) and exponent.is_positive):
+        return power
+    if exponent.is_integer or not base.has(X):
+        return power
+    kept = [f for f in base.args if not f.is_nonnegative]
+    n = sp.Mul(*(f for f in base.args if f.is_nonnegative))
+    r = sp.Mul(*kept)
+    if not kept or not n.has(X) or r.is_nonnegative:
+        return power
+    return sp.Piecewise((power, sp.Gt(r, 0)), (sp.sqrt(r), sp.Gt(n, 0)), (0, True))
 
 
 def _checked(expr: Any, pos: int) -> Any:

@@ -487,7 +487,8 @@ def _find_limit(
     if np.isnan(got).any():
         return math.nan
     first, last = got[0], got[-1]
-    if np.all((got == last) | (np.abs(got - last) <= 1e-12 * abs(last))):
+    close = np.abs(got - last) <= 1e-12 * abs(last) if math.isfinite(last) else False
+    if np.all((got == last) | close):  # (inf - -inf <= 1e-12 inf passed e^x sin(x) for -inf)
         return float(last)
     if np.all(np.abs(got) < 1e-200):
         return 0.0
@@ -497,9 +498,10 @@ def _find_limit(
     return math.nan
 
 
-#: where the numeric rule for a limit at +-inf looks (times the sign): four points, so that an
-#: oscillation rarely passes for growth or a limit
-FAR = (1e150, 1e200, 1e250, 1e300)
+#: where the numeric rule for a limit at +-inf looks (times the sign): eleven points, so that an
+#: oscillation rarely passes for growth or a limit (e^x sin(x), +-inf out there with the sign of
+#: sin, passed for -inf where four points all had sin < 0: one formula in 8; now one in 1024)
+FAR = tuple(10.0**k for k in range(150, 301, 15))
 
 
 def _contradicts(limit: float, got: np.ndarray) -> bool:
