@@ -39,9 +39,7 @@ def _compiled(
     deriv = _log1p(sp.diff(expr, _X))
     modules = [{"tanh": _tanh, "erf": _erf, "erfc": _erfc, "exp": _exp, **_REAL_ONLY}, "mpmath"]
     # SymPy's 1/0 (zoo, from 1/where(x > 0, x, 0)) has no printed form: undefined there
-    return tuple(
-        sp.lambdify(_X, e.xreplace({sp.zoo: sp.nan}), modules) for e in (expr, deriv)
-    )
+    return tuple(sp.lambdify(_X, e.xreplace({sp.zoo: sp.nan}), modules) for e in (expr, deriv))
 
 
 def _log1p(expr: Any) -> Any:
