@@ -702,3 +702,25 @@ def test_the_reference_handles_poles_and_huge_arguments():
     assert float(reference(actlab.get("x*erf(exp(x))").record, {}, big, True)[0]) == 1.0
     far = reference(actlab.get("sinh(x)*softplus(x)").record, {}, np.array([-1e300]), False)
     assert float(far[0]) == -0.5
+
+
+def test_formulas_build_under_a_callers_errstate_raise():
+    """The build's own checks (a catalog form against its kernel, kinks, properties) underflow
+    on purpose: under np.errstate(all="raise") 'sigmoid(x)' failed to build
+    (FloatingPointError in np.isclose)."""
+    with np.errstate(all="raise"):
+        for formula in ("sigmoid(x)", "x*sigmoid(1.702*x)", "gelu(x)", "mish(x)", "elu(x)"):
+            f = actlab.get(formula)
+            x = np.array([-1e300, -100.0, 0.0, 3.0, 1e300])
+            assert np.isfinite(f(x)).all() and np.isfinite(f.derivative(x)).all(), formula
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_exponential_identity_holds_where_its_terms_overflow(dtype):
+    """cosh(x)^2 - sinh(x)^2 is inf - inf from |x| = 710 on; its rational form in e^x is the
+    constant 1 (NaN before)."""
+    top = float(np.finfo(dtype).max)
+    x = np.array([-top, -1e4, -0.5, 0.0, 300.0, 1e4, top], dtype=dtype)
+    with np.errstate(all="raise"):
+        f = actlab.get("cosh(x)^2-sinh(x)^2")
+        assert f(x).tolist() == [1.0] * 7 and f.derivative(x).tolist() == [0.0] * 7

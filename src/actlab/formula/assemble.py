@@ -35,7 +35,10 @@ def make_record(parsed: Parsed, name: str) -> Activation:
 def from_expression(expr: Any, name: str, text: str, values: Mapping[str, float]) -> Activation:
     """The record of a SymPy expression in ``X`` we built (never a string), params ``values``."""
     try:
-        return _assemble(expr, name, text, values)
+        # the build's own numeric checks (a catalog form against its kernel, kinks, properties)
+        # underflow and overflow on purpose: a caller's np.errstate(all="raise") is not theirs
+        with np.errstate(all="ignore"):
+            return _assemble(expr, name, text, values)
     except (TypeError, ValueError, ArithmeticError, RecursionError, NotImplementedError) as exc:
         if isinstance(exc, ActlabError):
             raise

@@ -62,7 +62,9 @@ def _exp_rational(expr: Any) -> Any | None:
     p, q = sp.fraction(sp.cancel(sp.together(in_e)))
     p, q = sp.Poly(p, _E), sp.Poly(q, _E)
     n = max(p.degree(), q.degree())
-    if n > MAX_DEGREE or n < 1:
+    if n == 0:  # a constant: cosh(x)^2 - sinh(x)^2 is 1 (inf - inf far out)
+        return p.as_expr() / q.as_expr()
+    if n > MAX_DEGREE:
         return None
 
     def at(poly: Any, value: Any, flip: bool) -> Any:
