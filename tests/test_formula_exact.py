@@ -724,3 +724,20 @@ def test_an_exponential_identity_holds_where_its_terms_overflow(dtype):
     with np.errstate(all="raise"):
         f = actlab.get("cosh(x)^2-sinh(x)^2")
         assert f(x).tolist() == [1.0] * 7 and f.derivative(x).tolist() == [0.0] * 7
+
+
+def test_a_call_with_many_deep_cancellations_settles_them_all(monkeypatch):
+    """Each element that settles earns its call more mpmath time, without a cap: with a cap of
+    2 s a 20001-element call of gelu(x) - relu(x) (x Phi(-x) from a difference, thousands of
+    deep cancellations) left elements that one-element calls settled: values depended on the
+    batch."""
+    from actlab.formula import exact
+
+    # a fixed part far below the call's work (about 2 ms an element): the rest must be earned
+    monkeypatch.setattr(exact, "MPMATH_SECONDS", 0.2)
+    f = actlab.get("gelu(x)-relu(x)")
+    x = np.linspace(30.0, 38.0, 40)
+    together = f(x)
+    alone = np.concatenate([f(x[i : i + 1]) for i in range(0, x.size, 10)])
+    assert np.array_equal(together[::10], alone)
+    assert (together < 0).all()  # -x Phi(-x), not the rounded 0 of gelu(x) - x

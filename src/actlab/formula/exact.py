@@ -72,14 +72,14 @@ def systems(dtype: Any) -> list[Any]:
 #: sin(exp(exp(x))) would otherwise make mpmath work for minutes on numbers with thousands of
 #: digits). An ordinary hard element costs 0.1-0.3 ms, a deep cancellation settled at 2048 bits
 #: about 3 ms (the derivative of (1-exp(-2x))/(1+exp(-2x)) at x = -8000, which cancels by
-#: e^-16000): elements that settle earn several times what they cost even on a loaded machine,
-#: so the result does not depend on the machine's load; elements that never settle (a
-#: pathological formula's) get only the fixed part
+#: e^-16000): elements that settle earn many times what they cost even on a loaded machine,
+#: so the result depends neither on the machine's load nor on how many hard elements share the
+#: call (a cap on the earnings made a 20001-element call of gelu(x) - relu(x), thousands of
+#: deep cancellations, give up on elements a 400-element call settled); elements that never
+#: settle (a pathological formula's) get only the fixed part
 MPMATH_SECONDS = 2.0
 MPMATH_SECONDS_EACH = 0.001
-MPMATH_SECONDS_EARNED = 0.01
-#: what certified elements can add to one call's budget, at most (seconds)
-MPMATH_EARNED_AT_MOST = 2.0
+MPMATH_SECONDS_EARNED = 0.05
 #: elements per mpmath evaluation between two looks at the clock, at most; a chunk starts at one
 #: element and doubles while each takes under MPMATH_QUICK seconds
 MPMATH_CHUNK = 64
@@ -106,7 +106,7 @@ def evaluate(
         todo = float_tiers(plan, x, values, out, todo, tally)
     budget = MPMATH_SECONDS + MPMATH_SECONDS_EACH * todo.size
     prec, deadline = PRECISIONS[0], time.monotonic() + budget
-    latest = deadline + MPMATH_EARNED_AT_MOST
+    latest = deadline + MPMATH_SECONDS_EARNED * todo.size  # what every element could earn
     chunk = 1  # grows while chunks are quick: one pathological element can't overrun by much
     beyond: list[np.ndarray] = []  # past exp's 2^4096 guard: no precision settles them
     while todo.size and prec <= PRECISIONS[-1] and time.monotonic() < deadline:
