@@ -160,6 +160,8 @@ def test_hostile_input_is_rejected_clearly(text):
         ("(-0.5)^(2*x)", 7),
         ("0^x", 2),  # its bound read the constant log(0) (a traceback: 'NaN' has no _mpf_)
         ("(x-x)^abs(x)", 6),
+        ("softplus(x, beta=b); b=0", 18),  # a declared parameter out of range: inf everywhere
+        ("isru(x, alpha=2*a); a=-1", 16),
     ],
 )
 def test_rejection_names_the_position(text, position):

@@ -177,8 +177,9 @@ TARGET static void CAT(CAT(eval_block, SYS), ISA)(const Instr *code, Py_ssize_t 
         case OP_PW_STEP: /* the first piece whose condition holds (a: value, b: condition) */
             LOOP
             {
-                int take = ropen[i] && bk[i] && bval[i] && !runk[i];
-                runk[i] = runk[i] | (ropen[i] && !bk[i]);
+                /* an undefined condition (log(x) < 0 at x < 0): the result is undefined */
+                int take = ropen[i] && ((bk[i] && bval[i]) || bn[i]) && !runk[i];
+                runk[i] = runk[i] | (ropen[i] && !bk[i] && !bn[i]);
                 rv[i] = take ? av[i] : rv[i], re[i] = take ? ae[i] : re[i];
 #ifdef DOUBLE_DOUBLE
                 rl[i] = take ? al[i] : rl[i];

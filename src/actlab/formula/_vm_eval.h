@@ -407,8 +407,9 @@ static void EVAL(const Instr *code, Py_ssize_t n, const REAL *cv, const REAL *ce
             r->v = (REAL)NAN, r->e = inf, r->nan = 1, r->open = 1, r->unknown = 0;
             continue;
         case OP_PW_STEP: { /* the first piece whose condition holds (a: value, b: condition) */
-            int take = r->open && b->known && b->value && !r->unknown;
-            if (r->open && !b->known)
+            /* a condition that is undefined (log(x) < 0 at x < 0) makes the result undefined */
+            int take = r->open && ((b->known && b->value) || b->nan) && !r->unknown;
+            if (r->open && !b->known && !b->nan)
                 r->unknown = 1;
             if (take)
                 r->v = va, r->e = ea, r->nan = nan2, r->open = 0;

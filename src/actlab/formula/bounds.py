@@ -342,8 +342,10 @@ def piecewise(s: Any, *pieces: Any) -> Bounded:
     open_ = True  # elements still looking for their piece
     unknown: Any = False
     for value, cond in zip(pieces[0::2], pieces[1::2]):
-        take = open_ & cond.known & cond.value & ~_as_bool(unknown)
-        unknown = _either(unknown, open_ & ~_as_bool(cond.known))
+        # an undefined condition (log(x) < 0 at x < 0) makes the result undefined
+        undefined = _as_bool(cond.nan)
+        take = open_ & ((cond.known & cond.value) | undefined) & ~_as_bool(unknown)
+        unknown = _either(unknown, open_ & ~_as_bool(cond.known) & ~undefined)
         v = np.where(take, value.v, v)
         e = np.where(take, value.e, e)
         nan = np.where(take, _as_bool(value.nan) | _as_bool(cond.nan), nan)
@@ -472,7 +474,12 @@ class Plan:
         if isinstance(expr, (CatalogCall, CatalogDerivative)):
             from actlab.formula.rewrite import stabilize
 
-            return self._compile(stabilize(expr.elementary()))
+            form = stabilize(expr.elementary())
+            if isinstance(expr, CatalogDerivative):  # the chain rule's terms may cancel: isru'
+                # is 1/sqrt(1 + x^2) - x^2/(1 + x^2)^(3/2), over one denominator 1/(1+x^2)^(3/2)
+                combined = stabilize(sp.together(form))
+                form = combined if sp.count_ops(combined) < sp.count_ops(form) else form
+            return self._compile(form)
         if isinstance(expr, sp.Pow):
             return self._power(expr)
         if type(expr) in _RELATIONS:

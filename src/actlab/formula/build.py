@@ -216,9 +216,13 @@ class _Builder:
             value = self.expr(given[param.name])
             if value.has(X):
                 raise fail(f"{record.name}(): parameter {param.name} cannot depend on x", node.pos)
-            if value.is_number:
+            # a declared parameter is checked at its declared value (softplus(x, beta=b); b=0
+            # gave inf everywhere, where softplus(x, beta=0) is refused)
+            declared = {param_symbol(n): sp.Float(v) for n, v in self.params.items()}
+            at = value.xreplace(declared)
+            if at.is_number:
                 try:
-                    param.check(constant_value(value), record.name)
+                    param.check(constant_value(at), record.name)
                 except ActlabError as exc:
                     raise fail(str(exc), given[param.name].pos) from None
             values.append(value)

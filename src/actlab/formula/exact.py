@@ -492,7 +492,11 @@ def _find_limit(
         return float(last)
     if np.all(np.abs(got) < 1e-200):
         return 0.0
-    grows = np.all(np.abs(got[1:]) > np.abs(got[:-1])) and abs(last) > 1e100 * abs(first)
+    # growing by 1e100 overall; or past the largest float on the way (log(erfc(x)): -1e300, then
+    # -inf at 1e165 and beyond), which the strict comparison of two infinities missed
+    size = np.abs(got)
+    far = math.isinf(last) or abs(last) > 1e100 * abs(first)
+    grows = np.all((size[1:] > size[:-1]) | np.isinf(size[1:])) and far
     if np.all(np.sign(got) == np.sign(last)) and grows:
         return math.copysign(math.inf, last)
     return math.nan
@@ -506,7 +510,13 @@ FAR = tuple(10.0**k for k in range(150, 301, 15))
 
 def _contradicts(limit: float, got: np.ndarray) -> bool:
     """Whether certified exact values far out rule a limit out: infinite where they are all 0,
-    or finite where they are all infinite."""
+    or of the other sign and moving away from 0 (SymPy's +oo for log(erfc(x)) + x^2, whose
+    values fall like -log(x)); finite where they are all infinite, or all the same other value
+    (SymPy's 0 for log(1 - tanh(x)) + 2x at +oo, which is log 2 from x = 1e150 to 1e300)."""
     if math.isinf(limit):
-        return bool(np.all(got == 0))
-    return bool(np.all(np.isinf(got)))
+        other = np.all(np.sign(got) == -math.copysign(1.0, limit))
+        away = np.all(np.abs(got[1:]) >= np.abs(got[:-1]))
+        return bool(np.all(got == 0) or (other and away))
+    last = got[-1]
+    same = math.isfinite(last) and np.all(np.abs(got - last) <= 1e-12 * abs(last))
+    return bool(np.all(np.isinf(got)) or (same and abs(limit - last) > 1e-9 * abs(last)))

@@ -47,17 +47,23 @@ def _exp_rational(expr: Any) -> Any | None:
     if expr.has(*_KINKED) or not expr.has(X):
         return None
     e = to_elementary(expr).rewrite(sp.exp)
+    # a catalog parameter is a binary Float (softplus(x, 1.0)): its exact rational, so that
+    # exp(1.0*x) has the rational slope 1
+    e = e.xreplace({f: sp.Rational(f) for f in e.atoms(sp.Float) if f.is_finite})
     if {type(f) for f in e.atoms(sp.Function)} != {sp.exp}:
         return None
-    slopes = {sp.cancel(f.args[0] / X) for f in e.atoms(sp.exp)}
-    if not all(k.is_Rational and k != 0 for k in slopes):
+    # each exponent linear, a x + b (a rational, b a number: tanh(x) - tanh(x - 1)), so that
+    # exp(a x + b) is e^b E^(a/g)
+    lines = {f: f.args[0].as_independent(X, as_Add=True) for f in e.atoms(sp.exp)}
+    slopes = {f: sp.cancel(ax / X) for f, (b, ax) in lines.items()}
+    if not all(k.is_Rational and k != 0 and lines[f][0].is_number for f, k in slopes.items()):
         return None
-    g = sp.gcd(list(slopes)) if len(slopes) > 1 else next(iter(slopes))
-    g = abs(g)
-    if max(abs(k / g) for k in slopes) > MAX_DEGREE or sp.count_ops(e) > MAX_OPS:
+    values = list(set(slopes.values()))
+    g = abs(sp.gcd(values) if len(values) > 1 else values[0])
+    if max(abs(k / g) for k in values) > MAX_DEGREE or sp.count_ops(e) > MAX_OPS:
         return None  # SymPy's cancel is quick on what is left
-    in_e = e.replace(lambda f: isinstance(f, sp.exp), lambda f: _E ** (f.args[0] / X / g))
-    if in_e.has(sp.exp):
+    in_e = e.xreplace({f: sp.exp(lines[f][0]) * _E ** (slopes[f] / g) for f in lines})
+    if any(f.has(X) for f in in_e.atoms(sp.exp)):
         return None
     p, q = sp.fraction(sp.cancel(sp.together(in_e)))
     p, q = sp.Poly(p, _E), sp.Poly(q, _E)

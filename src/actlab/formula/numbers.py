@@ -60,6 +60,7 @@ class FloatSystem:
 
     def constant(self, expr: Any) -> tuple[Any, bool]:
         """A SymPy number in this system and whether it is exact."""
+        expr = _binary(expr)
         if isinstance(expr, sp.Rational) and _dyadic(expr) and abs(expr.p) < 2**52:
             return self.dtype(float(expr)), True
         return self.dtype(str(sp.Float(expr, 40))), False
@@ -118,6 +119,12 @@ class FloatSystem:
         argument's rounding to float64 (amplified by 2t^2 in erfc's tail) plus 64 float64 ulp."""
         scale = 64 + 4 * t * t if complement else 64
         return np.abs(value) * (scale * _U64) + 1e-300
+
+
+def _binary(expr: Any) -> Any:
+    """A SymPy Float as the rational it holds exactly (a catalog parameter, -1.0 or 0.01, is a
+    binary number: exact in every system, not a decimal known to u); anything else as it is."""
+    return sp.Rational(expr) if isinstance(expr, sp.Float) and expr.is_finite else expr
 
 
 def _dyadic(r: Any) -> bool:
@@ -300,6 +307,7 @@ class MpSystem:
         return np.asarray(_EXACT[kind](a, b, v)).astype(bool)
 
     def constant(self, expr: Any) -> tuple[Any, bool]:
+        expr = _binary(expr)
         if isinstance(expr, sp.Rational) and _dyadic(expr):
             exact = abs(expr.p) < 2 ** (self.prec - 1)
             return self.scalar(mpmath.mpf(expr.p) / expr.q), exact

@@ -15,6 +15,7 @@ pattern                        becomes                         why
 ``c + c*tanh(u)``              ``2c*sigmoid(2u)`` (and c - )   1 + tanh(u) cancels for u < -1
 ``2c - c*erfc(u)``             ``c*erfc(-u)``                  SymPy's own form of erfc(-u)
 ``c - c*sqrt(u)``              ``c*(1 - u)/(1 + sqrt(u))``     cancellation for u near 1
+``c*log1pexp(v) - c*v``        ``c*log1pexp(-v)``              cancellation for v > 1
 =============================  ==============================  ===================================
 
 ``c`` is any term free of x. The rules run on the formula before it is differentiated and again on
@@ -130,10 +131,19 @@ def _exp_times_sigmoid(expr: Any) -> Any:
 
 
 def _cancel(expr: Any) -> Any:
-    """``c + c*g`` -> a stable form, for the g of the table in the module docstring."""
+    """``c + c*g`` -> a stable form, for the g of the table in the module docstring; and
+    ``c log1pexp(v) - c v`` -> ``c log1pexp(-v)``."""
     terms = expr.args
     if len(terms) > 16:
         return None
+    for term in terms:  # log1pexp(v) = v + log1pexp(-v): x + log(1 + exp(-x)) cancels for x < 0
+        c, core = term.as_coeff_Mul()
+        if isinstance(core, Log1pExp):
+            v = core.args[0]
+            rest = expr - term
+            left = rest + c * v  # fewer terms: -c v was among them
+            if len(sp.Add.make_args(left)) < len(sp.Add.make_args(rest)) or left == 0:
+                return c * Log1pExp(-v) + left
     for i, const in enumerate(terms):
         if const.has(X):
             continue
