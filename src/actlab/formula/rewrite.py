@@ -15,7 +15,8 @@ pattern                        becomes                         why
 ``c + c*tanh(u)``              ``2c*sigmoid(2u)`` (and c - )   1 + tanh(u) cancels for u < -1
 ``2c - c*erfc(u)``             ``c*erfc(-u)``                  SymPy's own form of erfc(-u)
 ``c - c*sqrt(u)``              ``c*(1 - u)/(1 + sqrt(u))``     cancellation for u near 1
-``c*log1pexp(v) - c*v``        ``c*log1pexp(-v)``              cancellation for v > 1
+``c*log1pexp(v) - c*v``        ``c*log1pexp(-v)``              cancellation for v > 1 (also
+                                                               with the catalog's softplus)
 =============================  ==============================  ===================================
 
 ``c`` is any term free of x. The rules run on the formula before it is differentiated and again on
@@ -71,6 +72,16 @@ def _is_sigmoid(expr: Any) -> bool:
     if isinstance(expr, CatalogCall):
         return expr.record.name == "sigmoid" and len(expr.args) == 1
     return isinstance(expr, Sigmoid)
+
+
+def _is_softplus(expr: Any) -> bool:
+    return (
+        isinstance(expr, CatalogCall)
+        and expr.record.name == "softplus"
+        and len(expr.args) == 2
+        and expr.args[1].is_number
+        and expr.args[1] > 0
+    )
 
 
 def _split(expr: Any) -> tuple[Any, Any] | None:
@@ -138,6 +149,9 @@ def _cancel(expr: Any) -> Any:
         return None
     for term in terms:  # log1pexp(v) = v + log1pexp(-v): x + log(1 + exp(-x)) cancels for x < 0
         c, core = term.as_coeff_Mul()
+        if _is_softplus(core):  # softplus(u, beta) = log1pexp(beta u)/beta
+            u, beta = core.args
+            c, core = c / beta, Log1pExp(beta * u)
         if isinstance(core, Log1pExp):
             v = core.args[0]
             rest = expr - term
