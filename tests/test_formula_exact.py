@@ -563,12 +563,10 @@ def test_a_domain_sympy_simplified_away_still_holds(formula):
     assert not actlab.get("x*sqrt(3*x)").record.forward.plan.expr.has(sp.Piecewise)
 
 
-def test_hard_elements_reach_mpmath_once_per_distinct_input(monkeypatch):
-    """Repeated inputs (an image's pixel levels, a clipped batch) cost one mpmath evaluation
-    each; -0 and +0 are told apart (their bits differ)."""
+def _mpmath_sizes(monkeypatch) -> list[int]:
+    """How many elements each call of the mpmath tiers (exact.evaluate) gets, from now on."""
     from actlab.formula import exact
 
-    f = actlab.get("(1-cos(x))/x^2")  # cancels near 0: every element here is hard
     sizes: list[int] = []
     evaluate = exact.evaluate
 
@@ -577,6 +575,14 @@ def test_hard_elements_reach_mpmath_once_per_distinct_input(monkeypatch):
         return evaluate(plan, x, *args, **kwargs)
 
     monkeypatch.setattr(exact, "evaluate", spy)
+    return sizes
+
+
+def test_hard_elements_reach_mpmath_once_per_distinct_input(monkeypatch):
+    """Repeated inputs (an image's pixel levels, a clipped batch) cost one mpmath evaluation
+    each; -0 and +0 are told apart (their bits differ)."""
+    f = actlab.get("(1-cos(x))/x^2")  # cancels near 0: every element here is hard
+    sizes = _mpmath_sizes(monkeypatch)
     x = np.repeat([1e-5, 2e-5, -0.0, 0.0], 500)
     got = f(x)
     assert sizes[0] == 4
@@ -602,7 +608,6 @@ def test_exponential_forms_are_certified_without_mpmath(formula, dtype, monkeypa
     the elements the typed form's float systems leave: the textbook tanh's derivative (a
     difference of squares that cancels by e^-4|x|) sent 60% of a whole-range grid to mpmath,
     at about 0.4 ms an element."""
-    from actlab.formula import exact
 
     f = actlab.get(formula)
     top = 3e38 if dtype == np.float32 else 1e300
@@ -610,9 +615,7 @@ def test_exponential_forms_are_certified_without_mpmath(formula, dtype, monkeypa
     x = np.concatenate([-wide, wide, np.linspace(-60, 60, 241)]).astype(dtype)
     some = np.flatnonzero(np.abs(x) < 800)[::5]  # (mpmath's own exp(1e300) takes seconds)
     want = {d: reference(f.record, {}, x[some], derivative=d) for d in (False, True)}
-    calls: list[int] = []
-    evaluate = exact.evaluate
-    monkeypatch.setattr(exact, "evaluate", lambda *a, **k: calls.append(1) or evaluate(*a, **k))
+    calls = _mpmath_sizes(monkeypatch)
     got = {False: f(x), True: f.derivative(x)}
     assert not calls, formula
     for d in (False, True):
@@ -654,16 +657,13 @@ def test_clamps_and_rational_kinks_are_certified_without_mpmath(formula, dtype, 
     where the comparison is decided; an exact 0 times a slope is 0; exact sums and products of
     doubles stay exact. Before, the kinks went to mpmath (about 6 ms an element, to its time
     budget) and every clamped 0 of a float64 result to long double."""
-    from actlab.formula import exact
 
     f = actlab.get(formula)
     kinks = [-3.0, -2.5, -1.5, -1.0, 0.0, 1.0, 2.5, 3.0]
     x = np.concatenate([np.linspace(-8, 8, 321), kinks, -np.geomspace(1e-3, 1e30, 50)])
     x = x.astype(dtype)
     want = {d: reference(f.record, {}, x, derivative=d) for d in (False, True)}
-    calls: list[int] = []
-    evaluate = exact.evaluate
-    monkeypatch.setattr(exact, "evaluate", lambda *a, **k: calls.append(1) or evaluate(*a, **k))
+    calls = _mpmath_sizes(monkeypatch)
     got = {False: f(x), True: f.derivative(x)}
     assert not calls, formula
     assert np.nanmax(ulp_error(got[False], want[False], dtype)) <= 1
@@ -779,20 +779,13 @@ CHEAP = [
 @pytest.mark.parametrize("formula", CHEAP)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_common_forms_stay_out_of_mpmath(formula, dtype, monkeypatch):
-    from actlab.formula import exact
 
     f = actlab.get(formula)
     x = np.linspace(-50, 50, 1001).astype(dtype)
     x = x[np.abs(x - 3) > 1e-9]  # (hardtanh's kink at x = 3 is where its slope is a convention)
     some = x[::20]
     want = {d: reference(f.record, f.params, some, derivative=d) for d in (False, True)}
-    sizes: list[int] = []
-    evaluate = exact.evaluate
-    monkeypatch.setattr(
-        exact,
-        "evaluate",
-        lambda plan, xs, *a, **k: sizes.append(xs.size) or evaluate(plan, xs, *a, **k),
-    )
+    sizes = _mpmath_sizes(monkeypatch)
     with np.errstate(all="raise"):
         got = {False: f(x), True: f.derivative(x)}
     assert sum(sizes) <= 3, (formula, sizes)  # single points: log(0), the tie log(1) = 0

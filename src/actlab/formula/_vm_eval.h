@@ -123,10 +123,9 @@ RULE OUT CAT(rule_mul, SUFFIX)(REAL va, REAL ea, REAL vb, REAL eb)
 #ifndef BLOCK
     if (ea == 0 && eb == 0 && F(fabs)(o.v) >= (REAL)0x1p-900 && isfinite(o.v)) {
         int k; /* exact operands, one a power of two (a branch's slope 1 times x): exact */
-        o.e = (F(frexp)(va, &k) == (REAL)0.5 || F(frexp)(vb, &k) == (REAL)0.5 ||
-               F(frexp)(va, &k) == (REAL)-0.5 || F(frexp)(vb, &k) == (REAL)-0.5)
-                  ? 0
-                  : o.e;
+        int two = F(frexp)(F(fabs)(va), &k) == (REAL)0.5;
+        two = two || F(frexp)(F(fabs)(vb), &k) == (REAL)0.5;
+        o.e = two ? 0 : o.e;
     }
 #endif
     return o;

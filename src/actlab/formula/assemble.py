@@ -22,9 +22,9 @@ from actlab.errors import ActlabError
 from actlab.formula import compile as compiler
 from actlab.formula import forms
 from actlab.formula.build import build, param_symbol
-from actlab.formula.functions import CatalogCall, CatalogDerivative, X, log1p, to_elementary
+from actlab.formula.functions import CatalogCall, CatalogDerivative, X, domain_bases, to_elementary
 from actlab.formula.parser import Parsed
-from actlab.formula.rewrite import stabilize
+from actlab.formula.rewrite import shortest, stabilize
 
 
 def make_record(parsed: Parsed, name: str) -> Activation:
@@ -77,15 +77,7 @@ def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> A
 
 def derivative_of(stable: Any) -> Any:
     """The derivative of a stabilised formula, as its exact kernel's candidates start from."""
-    return stabilize(_shortest(_fold_zero_branches(stabilize(sympy.diff(stable, X)))))
-
-
-def _shortest(expr: Any) -> Any:
-    """``expr`` or its form over a common denominator, whichever is shorter: the quotient rule's
-    ``1/(1+|x|) - x*sign(x)/(1+|x|)^2`` cancels, ``(1 + |x| - |x|)/(1+|x|)^2`` = ``1/(1+|x|)^2``
-    does not. ``together`` never expands powers (``cancel`` would: (x+1)^100 has 101 terms)."""
-    combined = stabilize(sympy.together(expr))
-    return combined if sympy.count_ops(combined) < sympy.count_ops(expr) else expr
+    return stabilize(shortest(_fold_zero_branches(stabilize(sympy.diff(stable, X)))))
 
 
 def _fold_zero_branches(expr: Any) -> Any:
@@ -138,20 +130,7 @@ def _domain(expr: Any) -> Any:
     """0 where ``expr`` is real or infinite, NaN (the square root of a negative number) where
     it is not real: where a log, a square root or a non-integer power takes a negative
     argument, outside any piecewise (whose branches keep their own domains)."""
-    bases: list[Any] = []
-    todo = [expr]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, sympy.Piecewise):
-            continue
-        if isinstance(node, sympy.log):
-            bases.append(node.args[0])
-        elif isinstance(node, log1p):
-            bases.append(node.args[0] + 1)
-        elif isinstance(node, sympy.Pow) and not node.exp.is_integer:
-            bases.append(node.base)
-        todo.extend(node.args)
-    bases = [b for b in dict.fromkeys(bases) if b.has(X) and not b.is_nonnegative]
+    bases = [b for b in domain_bases(expr) if b.has(X) and not b.is_nonnegative]
     if not bases:
         return sympy.Integer(0)
     return sympy.Piecewise(*((sympy.sqrt(b), sympy.Lt(b, 0)) for b in bases), (0, True))

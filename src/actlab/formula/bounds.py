@@ -306,7 +306,7 @@ def solved_condition(relation: Any) -> Any:
             return relation
     try:
         solved = solve_univariate_inequality(relation, X, relational=True)
-    except Exception:  # SymPy gives up in many ways (NotImplementedError, ValueError, ...)
+    except Exception:  # SymPy's solver gives up by raising one of many error types
         return relation
     for node in sp.preorder_traversal(solved):
         if isinstance(node, sp.core.relational.Relational):
@@ -472,14 +472,12 @@ class Plan:
             truth = bool(expr)
             return self._leaf(lambda s, x, v: Condition(True, truth, False), ("bool", truth))
         if isinstance(expr, (CatalogCall, CatalogDerivative)):
-            from actlab.formula.rewrite import stabilize
+            from actlab.formula.rewrite import shortest, stabilize
 
             form = stabilize(expr.elementary())
-            if isinstance(expr, CatalogDerivative):  # the chain rule's terms may cancel: isru'
-                # is 1/sqrt(1 + x^2) - x^2/(1 + x^2)^(3/2), over one denominator 1/(1+x^2)^(3/2)
-                combined = stabilize(sp.together(form))
-                form = combined if sp.count_ops(combined) < sp.count_ops(form) else form
-            return self._compile(form)
+            # a derivative's chain-rule terms may cancel: isru' is 1/sqrt(1 + x^2) -
+            # x^2/(1 + x^2)^(3/2), over one denominator 1/(1 + x^2)^(3/2)
+            return self._compile(shortest(form) if isinstance(expr, CatalogDerivative) else form)
         if isinstance(expr, sp.Pow):
             return self._power(expr)
         if type(expr) in _RELATIONS:

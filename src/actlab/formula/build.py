@@ -17,7 +17,7 @@ import sympy as sp
 from actlab.catalog import Activation, lookup
 from actlab.errors import ActlabError
 from actlab.formula.compile import constant_value
-from actlab.formula.functions import Max, Min, X, call_class, erfc, expm1, log1p
+from actlab.formula.functions import Max, Min, X, call_class, domain_bases, erfc, expm1, log1p
 from actlab.formula.parser import Node, Parsed, Token, fail, literal_value
 
 #: the largest constant exponent: x^100 is fine, x^1e6 and 9^9^9 are not
@@ -90,19 +90,7 @@ def _still_guarded(expr: Any, base: Any) -> bool:
     branches and conditions hold only where they are taken."""
     coeff, rest = base.as_coeff_Mul()
     bases = {base, rest} if coeff > 0 else {base}
-    todo = [expr]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, sp.Piecewise):
-            continue
-        if isinstance(node, sp.log) and node.args[0] in bases:
-            return True
-        if isinstance(node, sp.Pow) and node.base in bases and not node.exp.is_integer:
-            return True
-        if isinstance(node, log1p) and node.args[0] + 1 in bases:
-            return True
-        todo.extend(node.args)
-    return False
+    return any(b in bases for b in domain_bases(expr))
 
 
 class _Builder:
@@ -209,6 +197,7 @@ class _Builder:
                 raise fail(f"{record.name}(): {key!r} {problem}", value.pos)
             given[key] = value
         values = [self.expr(node.args[0])]
+        declared = {param_symbol(n): sp.Float(v) for n, v in self.params.items()}
         for param in record.params:
             if param.name not in given:
                 values.append(sp.Float(param.default))
@@ -218,7 +207,6 @@ class _Builder:
                 raise fail(f"{record.name}(): parameter {param.name} cannot depend on x", node.pos)
             # a declared parameter is checked at its declared value (softplus(x, beta=b); b=0
             # gave inf everywhere, where softplus(x, beta=0) is refused)
-            declared = {param_symbol(n): sp.Float(v) for n, v in self.params.items()}
             at = value.xreplace(declared)
             if at.is_number:
                 try:

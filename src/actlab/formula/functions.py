@@ -30,6 +30,7 @@ __all__ = [
     "Sigmoid",
     "X",
     "catalog_call",
+    "domain_bases",
     "erfc",
     "expm1",
     "log1p",
@@ -199,6 +200,26 @@ def catalog_call(name: str, u: Any, *params: Any) -> Any:
 def call_class(record: Activation) -> type[CatalogCall]:
     """The opaque SymPy function class for a record (one per record, cached)."""
     return _classes(record)[0]
+
+
+def domain_bases(expr: Any) -> list[Any]:
+    """What must be >= 0 for ``expr`` to be real: the arguments of its logs (1 + u for
+    log1p(u)), square roots and non-integer powers, outside any piecewise (a where() branch
+    keeps its domain to where it is taken), each once."""
+    bases: list[Any] = []
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, sp.Piecewise):
+            continue
+        if isinstance(node, sp.log):
+            bases.append(node.args[0])
+        elif isinstance(node, log1p):
+            bases.append(node.args[0] + 1)
+        elif isinstance(node, sp.Pow) and not node.exp.is_integer:
+            bases.append(node.base)
+        todo.extend(node.args)
+    return list(dict.fromkeys(bases))
 
 
 def to_elementary(expr: Any) -> Any:

@@ -38,6 +38,15 @@ def stabilize(expr: Any) -> Any:
     return _walk(expr, memo)
 
 
+def shortest(expr: Any) -> Any:
+    """``expr`` or its stabilised form over a common denominator, whichever is shorter: the
+    quotient rule's ``1/(1+|x|) - x*sign(x)/(1+|x|)^2`` cancels, ``(1 + |x| - |x|)/(1+|x|)^2`` =
+    ``1/(1+|x|)^2`` does not. ``together`` never expands powers (``cancel`` would: (x+1)^100
+    has 101 terms)."""
+    combined = stabilize(sp.together(expr))
+    return combined if sp.count_ops(combined) < sp.count_ops(expr) else expr
+
+
 def _walk(expr: Any, memo: dict[Any, Any]) -> Any:
     done = memo.get(expr)
     if done is not None:
