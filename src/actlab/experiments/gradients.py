@@ -244,8 +244,11 @@ def _one(
                 for s in range(start, min(seeds, start + chunk))
             ]
         )
-        _x, cache, grads = _initial_pass(model, cfg, data)
-        rows.append(_statistics(model, cache, grads, depth))
+        # an activation that overflows (exp(exp(exp(x))) from x = 1.9 on) makes the passes
+        # and their statistics inf or NaN: reported as n/a, not as NumPy's warnings
+        with np.errstate(all="ignore"):
+            _x, cache, grads = _initial_pass(model, cfg, data)
+            rows.append(_statistics(model, cache, grads, depth))
         if start == 0:
             histogram, edges = _histograms(cache, depth)
         if cfg["steps"] and data is not None:
@@ -257,9 +260,10 @@ def _one(
     first = nn.init.lookup(cfg["init"]).variance(n0, width, sigma_w2, sigma_b2)
     later = nn.init.lookup(cfg["init"]).variance(width, width, sigma_w2, sigma_b2)
     q1 = first[0] * float(stats["input_ms"].mean()) + first[1]
-    prop = meanfield.propagate(f, depth, q1, *later)
-    top = float(stats["measured"][:, -1].mean()) if data is not None else float(prop.slope2[-1])
-    predicted = meanfield.predicted_gradient_variance(prop, top)
+    with np.errstate(all="ignore"):  # the theory overflows where the passes did: n/a too
+        prop = meanfield.propagate(f, depth, q1, *later)
+        top = float(stats["measured"][:, -1].mean()) if data is not None else float(prop.slope2[-1])
+        predicted = meanfield.predicted_gradient_variance(prop, top)
     peak = max_abs_derivative(f)
     bound = top * (later[0] * peak**2) ** np.arange(depth - 1, -1, -1.0)
     steps = _measured_steps(cfg["steps"]) if cfg["steps"] else []
