@@ -54,6 +54,7 @@ CORPUS = [
     ("x*tanh(softplus(x))", "mish"),
     ("x*((1+exp(x))^2-1)/((1+exp(x))^2+1)", "mish"),
     ("x*tanh(exp(x))", "tanhexp"),
+    ("x*(exp(2*exp(x))-1)/(exp(2*exp(x))+1)", "tanhexp"),  # NaN for x >= 2840: inf/inf
     ("(x+sqrt(x^2+4))/2", "squareplus"),
     ("0.5*(x+sqrt(x*x+b)); b=4", "squareplus"),
     ("x/sqrt(1+x^2)", "isru"),

@@ -162,6 +162,8 @@ def test_hostile_input_is_rejected_clearly(text):
         ("(x-x)^abs(x)", 6),
         ("softplus(x, beta=b); b=0", 18),  # a declared parameter out of range: inf everywhere
         ("isru(x, alpha=2*a); a=-1", 16),
+        ("hardtanh(x, min_val=1, max_val=-1)", 1),  # clips out of order, as actlab.get refuses
+        ("2*rrelu(x, upper=u, lower=0.3); u=0.1", 3),
     ],
 )
 def test_rejection_names_the_position(text, position):

@@ -150,7 +150,9 @@ def _slope(s: Any, fn: str, a: Bounded) -> Any:
         return s.exp(a.v + a.e)
     if fn in ("sinh", "cosh"):
         return s.cosh(abs(a.v) + a.e)
-    if fn in ("sigmoid", "log1pexp"):
+    if fn == "sigmoid":  # sigmoid' = sigmoid(t) sigmoid(-t) <= sigmoid(-|t|)
+        return s.sigmoid(-low)
+    if fn == "log1pexp":  # log1pexp' = sigmoid, increasing
         return s.sigmoid(a.v + a.e)
     if fn == "sech":
         return s.sech(low)
@@ -430,18 +432,24 @@ class Plan:
         #: the limits at +-inf and at singular points found so far (actlab.formula.exact,
         #: actlab.formula.singular), by side, point and parameters
         self.limits: dict[tuple[Any, ...], float] = {}
+        #: another form of the same function (actlab.formula.forms), for what this one leaves
+        self.second: Plan | None = None
         self._slots: dict[Any, int] = {}
         self.result = self._compile(expr)
 
     def __call__(self, system: Any, x: Any, values: dict[str, Any]) -> Bounded:
         """Evaluate at ``x`` (an array of the system) with parameter arrays/scalars ``values``."""
+        return self.steps_at(system, x, values)[self.result]
+
+    def steps_at(self, system: Any, x: Any, values: dict[str, Any]) -> list[Bounded]:
+        """Every step's result (``[self.result]`` is the value)."""
         results: list[Any] = []
         for fn, reads in self.steps:
             if reads and reads[0] < 0:  # a leaf
                 results.append(fn(system, x, values))
             else:
                 results.append(fn(system, *(results[i] for i in reads)))
-        return results[self.result]
+        return results
 
     def _add(self, fn: Callable[..., Any], reads: tuple[int, ...], op: Op) -> int:
         self.steps.append((fn, reads))

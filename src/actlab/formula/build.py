@@ -214,7 +214,22 @@ class _Builder:
                 except ActlabError as exc:
                     raise fail(str(exc), given[param.name].pos) from None
             values.append(value)
+        self._check_ordered(record, node, dict(zip((p.name for p in record.params), values[1:])))
         return call_class(record)(*values)
+
+    def _check_ordered(self, record: Activation, node: Node, values: dict[str, Any]) -> None:
+        """``hardtanh(x, min_val=1, max_val=-1)`` is refused as ``actlab.get`` refuses it, at
+        the declared values of the parameters."""
+        declared = {param_symbol(n): sp.Float(v) for n, v in self.params.items()}
+        at = {k: v.xreplace(declared) for k, v in values.items()}
+        for low, high in record.ordered:
+            if at[low].is_number and at[high].is_number:
+                try:
+                    record.check_ordered(
+                        {low: constant_value(at[low]), high: constant_value(at[high])}
+                    )
+                except ActlabError as exc:
+                    raise fail(str(exc), node.pos) from None
 
 
 def _power(base: Any, exponent: Any, pos: int) -> Any:

@@ -142,6 +142,13 @@ def evaluate(
         if tally is not None:
             tally.add(LIMIT, settled - todo.size)
     todo = np.concatenate([todo, *beyond])
+    if todo.size and plan.second is not None:
+        # the second form in mpmath where the first could not settle: written in e^(-g u) for
+        # u > 0, it has no exp past the 2^4096 guard (x*(e^(2e^x) - 1)/(e^(2e^x) + 1) at
+        # x = 3000, inf/inf in the first form, is x)
+        inputs = _pick(values, todo)
+        out[todo] = evaluate(plan.second, x[todo], inputs, dtype, fallback, tally, False)
+        todo = todo[:0]
     if todo.size:
         if tally is not None:
             tally.uncertain += todo.size
@@ -199,6 +206,9 @@ def _pick(values: dict[str, Any], index: np.ndarray) -> dict[str, Any]:
     return {k: v[index] if np.ndim(v) else v for k, v in values.items()}
 
 
+_isinf = np.frompyfunc(mpmath.isinf, 1, 1)
+
+
 def _tier(
     plan: Plan,
     system: Any,
@@ -215,7 +225,8 @@ def _tier(
     local = values if whole else _pick(values, index)
     xa = system.array(xs)  # first: the mpmath system takes its shape from x
     args = {k: system.array(v) if np.ndim(v) else system.scalar(float(v)) for k, v in local.items()}
-    result = plan(system, xa, args)
+    steps = plan.steps_at(system, xa, args)
+    result = steps[plan.result]
     ok, rounded = certify(system, result, out.dtype, xs.shape)
     if whole:
         out[ok] = rounded[ok]
@@ -226,9 +237,13 @@ def _tier(
     if not isinstance(system, MpSystem):
         return index[~ok], 0, index[:0]
     # mpmath never overflows: an infinite value comes from exp's (sinh's, cosh's) limit past
-    # 2^4096 (numbers._limits; log(0) is NaN there), which no precision changes. Such an
-    # element stays uncertain (the plain kernel's value), without climbing to 16384 bits.
-    infinite = ~ok & np.array([mpmath.isinf(v) for v in np.broadcast_to(result.v, ok.shape)])
+    # 2^4096 (numbers._limits; log(0) is NaN there), which no precision changes. An element
+    # with one among its steps (inf/inf is NaN at every precision) stays uncertain in this form
+    # (the second form's value, else the plain kernel's) without climbing to 16384 bits.
+    infinite = np.zeros(ok.shape, dtype=bool)
+    for step in steps:
+        if isinstance(step, Bounded):
+            infinite |= ~ok & np.broadcast_to(_isinf(step.v), ok.shape).astype(bool)
     rest = ~ok & ~infinite
     return index[rest], _needed(system, result, rest, out.dtype), index[infinite]
 
@@ -299,7 +314,8 @@ def kernel(expr: Any, params: Sequence[str], second: Any = None) -> Kernel:
     except Unsupported:
         return fast
     code = vm.lower(plan)
-    other = _second_code(second, params) if code is not None else None
+    plan.second = _second_plan(second, params)
+    other = vm.lower(plan.second) if code is not None and plan.second is not None else None
 
     def fallback(x: np.ndarray, values: dict[str, Any]) -> np.ndarray:
         out: np.ndarray = fast(x, np.empty_like(x), **values)
@@ -382,11 +398,11 @@ def _run(
 SECOND = "second form"
 
 
-def _second_code(second: Any, params: Sequence[str]) -> vm.Code | None:
+def _second_plan(second: Any, params: Sequence[str]) -> Plan | None:
     if second is None:
         return None
     try:
-        return vm.lower(Plan(second, params))
+        return Plan(second, params)
     except Unsupported:
         return None
 

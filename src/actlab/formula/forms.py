@@ -43,7 +43,7 @@ def variants(expr: Any) -> list[Any]:
 
 
 def _exp_rational(expr: Any) -> Any | None:
-    """``expr`` as P(E)/Q(E) for x <= 0 and P~(1/E)/Q~(1/E) for x > 0, E = e^(g x), or None."""
+    """``expr`` as P(E)/Q(E) for u <= 0 and P~(1/E)/Q~(1/E) for u > 0, E = e^(g u), or None."""
     if expr.has(*_KINKED) or not expr.has(X):
         return None
     e = to_elementary(expr).rewrite(sp.exp)
@@ -52,35 +52,43 @@ def _exp_rational(expr: Any) -> Any | None:
     e = e.xreplace({f: sp.Rational(f) for f in e.atoms(sp.Float) if f.is_finite})
     if {type(f) for f in e.atoms(sp.Function)} != {sp.exp}:
         return None
-    # each exponent linear, a x + b (a rational, b a number: tanh(x) - tanh(x - 1)), so that
-    # exp(a x + b) is e^b E^(a/g)
-    lines = {f: f.args[0].as_independent(X, as_Add=True) for f in e.atoms(sp.exp)}
-    slopes = {f: sp.cancel(ax / X) for f, (b, ax) in lines.items()}
-    if not all(k.is_Rational and k != 0 and lines[f][0].is_number for f, k in slopes.items()):
+    # each outermost exponent a u + b for one expression u of x (x itself, or e^x in
+    # x*(e^(2e^x) - 1)/(e^(2e^x) + 1)), a rational, b a number (tanh(x) - tanh(x - 1)), so that
+    # exp(a u + b) is e^b E^(a/g), E = e^(g u)
+    inner = set().union(*(f.args[0].atoms(sp.exp) for f in e.atoms(sp.exp)))
+    lines = {f: f.args[0].as_independent(X, as_Add=True) for f in e.atoms(sp.exp) - inner}
+    parts = {f: ax.as_coeff_Mul() for f, (b, ax) in lines.items()}
+    slopes = {f: k for f, (k, u) in parts.items()}
+    inside = {u for k, u in parts.values()}
+    if len(inside) != 1 or not all(
+        k.is_Rational and k != 0 and lines[f][0].is_number for f, k in slopes.items()
+    ):
         return None
+    (u,) = inside
     values = list(set(slopes.values()))
     g = abs(sp.gcd(values) if len(values) > 1 else values[0])
     if max(abs(k / g) for k in values) > MAX_DEGREE or sp.count_ops(e) > MAX_OPS:
         return None  # SymPy's cancel is quick on what is left
     in_e = e.xreplace({f: sp.exp(lines[f][0]) * _E ** (slopes[f] / g) for f in lines})
-    if any(f.has(X) for f in in_e.atoms(sp.exp)):
+    # what is left of x outside E is a coefficient: x itself, or an exp inside u (x e^x E^2)
+    if any(f.has(X) and f not in u.atoms(sp.exp) for f in in_e.atoms(sp.exp)):
         return None
     p, q = sp.fraction(sp.cancel(sp.together(in_e)))
     p, q = sp.Poly(p, _E), sp.Poly(q, _E)
     n = max(p.degree(), q.degree())
     if n == 0:  # a constant: cosh(x)^2 - sinh(x)^2 is 1 (inf - inf far out)
         return p.as_expr() / q.as_expr()
-    if n > MAX_DEGREE:
-        return None
+    if n > MAX_DEGREE or (q.degree() == 0 and len(p.terms()) == 1):
+        return None  # too long, or a monomial (exp(a x), x e^(x^2)): nothing to cancel
 
     def at(poly: Any, value: Any, flip: bool) -> Any:
         coeffs = poly.all_coeffs()[::-1]  # constant first
         terms = [c * _E ** (n - i if flip else i) for i, c in enumerate(coeffs)]
         return sp.horner(sp.Add(*terms), _E).xreplace({_E: value})
 
-    low = at(p, sp.exp(g * X), False) / at(q, sp.exp(g * X), False)
-    high = at(p, sp.exp(-g * X), True) / at(q, sp.exp(-g * X), True)
-    return sp.Piecewise((low, X <= 0), (high, True))
+    low = at(p, sp.exp(g * u), False) / at(q, sp.exp(g * u), False)
+    high = at(p, sp.exp(-g * u), True) / at(q, sp.exp(-g * u), True)
+    return sp.Piecewise((low, u <= 0), (high, True))
 
 
 def kernel(expr: Any, params: Sequence[str]) -> Kernel:
