@@ -94,7 +94,7 @@ def first_share(f: actlab.Function, x: np.ndarray) -> float:
         exact._run(
             kernel.plan, kernel.fast, _fallback(kernel), x, np.empty_like(x), {}, tally, kernel.code
         )
-    first = vm.first_system(x.dtype, kernel.code)
+    first = vm.first_system(x.dtype)
     if not vm.enabled():
         first = exact.systems(x.dtype)[0].name
     return tally.certified.get(first, 0) / x.size

@@ -192,6 +192,47 @@ def test_double_double_bounds_hold_against_mpmath(name):
     assert np.median(widths) <= 2.0**-80
 
 
+#: the functions float64 output's block tier takes through long double's rules (rule_ld_dd)
+_LD_IN_DD = {
+    "sin": (mpmath.sin, 1e6),
+    "cos": (mpmath.cos, 1e6),
+    "tan": (mpmath.tan, 1e6),
+    "atan": (mpmath.atan, 1e300),
+    "erf": (mpmath.erf, 120),
+    "erfc": (mpmath.erfc, 120),
+}
+
+
+@compiled
+@pytest.mark.parametrize("name", sorted(_LD_IN_DD))
+def test_double_double_long_double_rules_hold_against_mpmath(name):
+    """Their double-double value and bound, from long double's rule on the argument rounded to
+    long double: the exact value lies within the bound, on a program where the argument carries
+    an error (x/3 + x^2/7) and one where it is exact, and the bound is tight enough to certify
+    float64 (2^-58 of the value at the median: long double's 64 bits, 16 ulp allowed)."""
+    fn, limit = _LD_IN_DD[name]
+    xs = np.concatenate([_points(limit), [0.0, 1e-310, -1e-310, 26.5, 27.2, -5.0]])
+    for formula, inner in (
+        (f"{name}(x)", lambda t: t),
+        (f"{name}(x/3+x^2/7)", lambda t: t / 3 + t**2 / 7),
+    ):
+        code = actlab.get(formula).record.forward.code
+        parts, bounds = vm.trace(code, xs, {}, tier="double-double")
+        checked, widths = 0, []
+        with mpmath.workdps(80):
+            for x, (high, low), bound in zip(xs, parts, bounds):
+                want = fn(inner(mpmath.mpf(float(x))))
+                if not np.isfinite(bound) or not np.isfinite(high):
+                    continue  # left to long double: no claim
+                got = mpmath.mpf(float(high)) + mpmath.mpf(float(low))
+                assert abs(got - want) <= bound, f"{formula} at {x!r}: error beyond the bound"
+                checked += 1
+                if abs(want) > mpmath.mpf(2) ** -960:
+                    widths.append(float(bound / abs(want)))
+        assert checked > 300, formula
+        assert np.median(widths) <= 2.0**-58, formula
+
+
 @compiled
 def test_double_double_exp_table_is_exact():
     """The table of 2^(j/64) that the AVX-512 build's exp reads, within 2^-106 of mpmath's."""
@@ -363,20 +404,23 @@ def test_sigmoid_softplus_expm1_bounds_with_argument_errors(formula, tier):
 
 @pytest.mark.skipif(not vm.enabled(), reason="the compiled tier is not built or switched off")
 def test_compiled_tier_is_used_and_erf_needs_no_mpmath():
-    """Float32 output runs in double; float64 in double-double, or long double where the
-    program has a function without a double-double rule (erf)."""
+    """Float32 output runs in double; float64 in double-double (erf and sin through long
+    double's rules), and what that leaves in long double."""
     x = np.random.default_rng(0).normal(scale=4, size=2000)
-    for formula, dtype, system in (
-        ("tanh(erf(x)+x)", np.float32, vm.DOUBLE),
-        ("tanh(erf(x)+x)", np.float64, vm.LONG_DOUBLE),
-        ("x*tanh(log(1+exp(x)))", np.float64, vm.DOUBLE_DOUBLE),
-        ("(exp(x)-exp(-x))/(exp(x)+exp(-x))", np.float64, vm.DOUBLE_DOUBLE),
+    for formula, dtype, systems in (
+        ("tanh(erf(x)+x)", np.float32, {vm.DOUBLE}),
+        ("tanh(erf(x)+x)", np.float64, {vm.DOUBLE_DOUBLE}),
+        ("x/2*(1+erf(x/sqrt(2)))", np.float64, {vm.DOUBLE_DOUBLE, vm.LONG_DOUBLE}),
+        ("sin(x)+x", np.float64, {vm.DOUBLE_DOUBLE, vm.LONG_DOUBLE}),
+        ("x*tanh(log(1+exp(x)))", np.float64, {vm.DOUBLE_DOUBLE}),
+        ("(exp(x)-exp(-x))/(exp(x)+exp(-x))", np.float64, {vm.DOUBLE_DOUBLE}),
     ):
         kernel = actlab.get(formula).record.forward
         tally = exact.Tally()
         out = np.empty(x.shape, dtype=dtype)
         exact._run(kernel.plan, kernel.fast, None, x.astype(dtype), out, {}, tally, kernel.code)
-        assert set(tally.certified) == {system} and tally.uncertain == 0, formula
+        assert set(tally.certified) <= systems and tally.uncertain == 0, formula
+        assert tally.certified[vm.first_system(dtype)] >= 0.95 * x.size, formula
 
 
 @compiled

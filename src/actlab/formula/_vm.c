@@ -11,10 +11,10 @@
  *                  instruction over 256 elements, vectorised (libmvec's exp, log, ... where
  *                  setup.py found it), compiled for three instruction sets, one picked at
  *                  import;
- *   double-double  float64 output: the same block tier, for programs without sin, cos, tan,
- *                  atan, erf, erfc (dd_capable);
+ *   double-double  float64 output: the same block tier (sin, cos, tan, atan, erf, erfc
+ *                  through long double's rules: rule_ld_dd);
  *   long double    (x86: 64-bit significand, glibc's expl, logl, erfl, ...) one element at a
- *                  time: what the block tier left, and float64 output of the other programs.
+ *                  time: what the block tier left.
  *
  * An element neither certifies is marked uncertain; exact.py sends it on to mpmath. Compiled
  * with -ffp-contract=off and without -ffast-math (setup.py): every + - * / sqrt is one IEEE
@@ -127,10 +127,56 @@ double erfc(double);
 #define U ((double)DBL_EPSILON / 2)
 #define ETA ((double)DBL_MIN)
 #define ERF_LIB 16
+#define ERF_DECAY(m2) exp(-(m2))
 #include "_vm_eval.h"
 
 /* double-double: the rules for float64 output (_vm_dd.h) */
 #include "_vm_dd.h"
+
+#undef BLOCK
+#undef REAL
+#undef F
+#undef SUFFIX
+#undef U
+#undef ETA
+#undef ERF_LIB
+#undef ERF_DECAY
+
+/* long double: glibc's ldbl-96 functions; erfl/erfcl are allowed 16 ulp like the rest
+ * (glibc's tables list at most 4 for them; tests/test_formula_vm.py measures them) */
+#define REAL long double
+#define F(fn) fn##l
+#define SUFFIX _ld
+#define U ((long double)LDBL_EPSILON / 2)
+#define ETA ((long double)LDBL_MIN)
+#define ERF_LIB 16
+/* e^(-m^2) for erf's slope bound in double where it has no subnormal (expl costs 3 times exp):
+ * within 1 ulp of e^(-m^2 (1 + 2^-53)), which the bound's factor 2.26 = 2 (2/sqrt(pi)) covers */
+#define ERF_DECAY(m2) ((m2) < 700 ? (long double)exp(-(double)(m2)) : expl(-(m2)))
+#include "_vm_eval.h"
+
+/* sin, cos, tan, atan, erf, erfc for float64 output (double-double has no rule of its own for
+ * them): long double's rules (glibc's ldbl-96 functions, the far-end slopes) on the argument
+ * rounded to long double, h + l rounded once (within 2^-64 of itself, added to its bound with
+ * room for the bound's own rounding); the value, 64 bits, is split into two doubles exactly
+ * (h its double rounding, l = v - h: 11 bits, exact, but for a value below 2^-1011 whose l
+ * falls under double's subnormals, within 2^-1075: one DBL_TRUE_MIN covers it), the bound
+ * rounded up by 2^-50 (two roundings to double, 2^-53 each). The value has long double's
+ * precision, not double-double's: what its 11 spare bits cannot certify goes on (long double,
+ * then mpmath) as before. */
+RULE Out_dd rule_ld_dd(int op, DD a, double ea)
+{
+    long double t = (long double)a.h + (long double)a.l;
+    long double et = ((long double)ea + fabsl(t) * 0x1p-63L) * (1 + 0x1p-60L);
+    Out_ld o = op == OP_TAN   ? rule_tan_ld(t, et)
+               : op == OP_ERF ? rule_erf_ld(OP_ERF, t, et)
+               : op == OP_ERFC ? rule_erf_ld(OP_ERFC, t, et)
+                               : rule_slope1_ld(op, t, et);
+    double h = (double)o.v;
+    Out_dd r = {{h, (double)(o.v - (long double)h)}, (double)o.e * (1 + 0x1p-50) + DBL_TRUE_MIN,
+                o.nan};
+    return r;
+}
 
 /* the block tier's flags: as wide as a double, so that each loop has one vector length */
 typedef int64_t Flag;
@@ -203,38 +249,6 @@ static void init_block_tier(void)
     }
 #endif
 }
-
-/* the opcodes double-double has no rule for: a program with one runs float64 output in long
- * double (the module's DD_LACKS, for vm.first_system) */
-static const int dd_lacks[] = {OP_SIN, OP_COS, OP_TAN, OP_ATAN, OP_ERF, OP_ERFC};
-#define N_DD_LACKS ((int)(sizeof dd_lacks / sizeof dd_lacks[0]))
-
-static int dd_capable(const Instr *code, Py_ssize_t count)
-{
-    for (Py_ssize_t k = 0; k < count; k++)
-        for (int j = 0; j < N_DD_LACKS; j++)
-            if (code[k].op == dd_lacks[j])
-                return 0;
-    return 1;
-}
-
-#undef BLOCK
-#undef REAL
-#undef F
-#undef SUFFIX
-#undef U
-#undef ETA
-#undef ERF_LIB
-
-/* long double: glibc's ldbl-96 functions; erfl/erfcl are allowed 16 ulp like the rest
- * (glibc's tables list at most 4 for them; tests/test_formula_vm.py measures them) */
-#define REAL long double
-#define F(fn) fn##l
-#define SUFFIX _ld
-#define U ((long double)LDBL_EPSILON / 2)
-#define ETA ((long double)LDBL_MIN)
-#define ERF_LIB 16
-#include "_vm_eval.h"
 
 static int get(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t itemsize, const char *what)
 {
@@ -329,7 +343,7 @@ static PyObject *run(PyObject *self, PyObject *args)
         count = views[0].len / (Py_ssize_t)sizeof(Instr);
         xsingle = views[8].itemsize == 4;
         single = views[9].itemsize == 4;
-        blocks = first && (single || dd_capable(views[0].buf, count));
+        blocks = first;
         if ((views[8].itemsize != 4 && views[8].itemsize != 8) ||
             (views[9].itemsize != 4 && views[9].itemsize != 8) ||
             views[9].len / views[9].itemsize != n || views[10].len != n || nregs < 1 ||
@@ -441,18 +455,10 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_vm", NULL, -1, meth
 
 PyMODINIT_FUNC PyInit__vm(void)
 {
-    PyObject *m = PyModule_Create(&module), *lacks;
+    PyObject *m = PyModule_Create(&module);
     if (!m)
         return NULL;
     init_block_tier();
-    lacks = PyTuple_New(N_DD_LACKS);
-    for (int j = 0; lacks && j < N_DD_LACKS; j++)
-        PyTuple_SET_ITEM(lacks, j, PyLong_FromLong(dd_lacks[j]));
-    if (!lacks || PyModule_AddObject(m, "DD_LACKS", lacks) < 0) {
-        Py_XDECREF(lacks);
-        Py_DECREF(m);
-        return NULL;
-    }
     if (PyModule_AddIntConstant(m, "OP_COUNT", OP_COUNT) < 0 ||
         PyModule_AddStringConstant(m, "BLOCK_ISA", tier.isa) < 0 ||
         PyModule_AddIntConstant(m, "LIBMVEC", LIBMVEC) < 0) {

@@ -250,7 +250,7 @@ RULE OUT CAT(rule_erf, SUFFIX)(int op, REAL va, REAL ea)
     REAL v = op == OP_ERF ? F(erf)(va) : F(erfc)(va);
     REAL m = F(fabs)(va) - ea;
     m = m > 0 ? m : 0;
-    return FUNCTION(v, ea != 0 ? (REAL)2.26 * ea * F(exp)(-(m * m)) : 0, ERF_LIB);
+    return FUNCTION(v, ea != 0 ? (REAL)2.26 * ea * ERF_DECAY(m * m) : 0, ERF_LIB);
 }
 
 /* sign, Heaviside: exact where the sign of a is decided */

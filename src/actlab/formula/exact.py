@@ -372,7 +372,7 @@ def _run(
         # the compiled tier: float systems in C, one call; mpmath for what it leaves
         uncertain, in_double, in_long, left = vm.run(code, flat, result, values)
         if tally is not None:
-            tally.add(vm.first_system(out.dtype, code), in_double)
+            tally.add(vm.first_system(out.dtype), in_double)
             tally.add(vm.LONG_DOUBLE, in_long)
         if left and second is not None:
             left = _run_second(second, flat, result, uncertain, values, tally)

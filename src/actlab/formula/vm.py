@@ -201,19 +201,9 @@ def run(
     return uncertain.view(bool), d, ld, left
 
 
-#: the opcodes without a double-double rule (the C module's list): a program with one runs
-#: float64 output in long double
-_LONG_ONLY = set(_vm.DD_LACKS) if AVAILABLE else set()
-
-
-def first_system(dtype: Any, code: Code | None = None) -> str:
-    """The tally name of the number system that runs first for this output dtype (and program:
-    float64 output of one with sin, cos, tan, atan, erf or erfc starts in long double)."""
-    if np.dtype(dtype) == np.float32:
-        return DOUBLE
-    if code is not None and _LONG_ONLY & set(code.code[0::4].tolist()):
-        return LONG_DOUBLE
-    return DOUBLE_DOUBLE
+def first_system(dtype: Any) -> str:
+    """The tally name of the number system that runs first for this output dtype."""
+    return DOUBLE if np.dtype(dtype) == np.float32 else DOUBLE_DOUBLE
 
 
 def _params(code: Code, values: dict[str, Any]) -> np.ndarray:
