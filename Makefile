@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # setup.py builds the optional compiled kernels (src/actlab/catalog/_fast.c,
 # src/actlab/formula/_vm.c) in place
 $(STAMP): pyproject.toml setup.py src/actlab/catalog/_fast.c src/actlab/formula/_vm.c \
-		src/actlab/formula/_vm_eval.h src/actlab/formula/_vm_block.h src/actlab/formula/_vm_dd.h \
+		src/actlab/formula/_vm_eval.h src/actlab/formula/_vm_block.h src/actlab/formula/_vm_dd.h src/actlab/formula/_vm_erf.h \
 		src/actlab/formula/_vm_tier.h
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	# torch is pinned so pip takes the local CPU build instead of resolving a CUDA one.

@@ -104,6 +104,7 @@ setup(
                 "src/actlab/formula/_vm_eval.h",
                 "src/actlab/formula/_vm_block.h",
                 "src/actlab/formula/_vm_dd.h",
+                "src/actlab/formula/_vm_erf.h",
                 "src/actlab/formula/_vm_tier.h",
             ],
             # the error bounds assume every + - * / sqrt is one IEEE operation rounded to the

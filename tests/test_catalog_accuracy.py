@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -133,3 +134,12 @@ def test_declared_properties(record):
     if props.saturating:
         d = np.abs(f.derivative(np.array([-1e3, 1e3])))
         assert d.min() < 1e-6
+
+
+def test_reference_resolves_a_zero_divisor_at_higher_precision():
+    """log1p(erf(x))' = erf'(x)/(1 + erf(x)): at x = -14, 1 + erf(x) is 0 below 85 digits; the
+    reference takes the next precision instead of calling the value undefined (a generated
+    formula failed on that, with actlab's 28.07 right)."""
+    f = actlab.get("log1p(erf(x))")
+    (value,) = reference(f.record, f.params, np.array([-14.0]), True)
+    assert abs(value - mpmath.mpf("28.0710687026275")) < 1e-12

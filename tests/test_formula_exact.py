@@ -202,6 +202,24 @@ def _kinks(f, xs: np.ndarray) -> np.ndarray:
     )
 
 
+@pytest.mark.parametrize(
+    "formula", ["log1p(erf(x))", "log1p(tanh(x))", "log1p(-sigmoid(x))", "log1p(-exp(x))"]
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log1p_next_to_minus_one_is_exact(formula, dtype):
+    """log1p(v) where 1 + v cancels past any precision mpmath is given (1 + erf(-107) is
+    10^-4975: -inf, where the value is -11454.2), and near 0, where log(1 + v) would lose v."""
+    f = actlab.get(formula)
+    xs = np.array([-800, -107, -60, -14, -0.5, -1e-30, 1e-30, 0.3, 14, 60, 107, 800], dtype=dtype)
+    for derivative in (False, True):
+        with np.errstate(all="raise"):
+            got = f.derivative(xs) if derivative else f(xs)
+        exact = reference(f.record, f.params, xs, derivative)
+        errors = ulp_error(got, exact, dtype)
+        worst = int(np.argmax(errors))
+        assert errors[worst] <= 1.0, f"{formula} {derivative}: {errors[worst]} at {xs[worst]}"
+
+
 def test_accuracy_cli_measures_a_formula(capsys):
     from actlab.cli import main
 

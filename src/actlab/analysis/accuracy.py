@@ -39,7 +39,37 @@ def _compiled(
     deriv = _log1p(sp.diff(expr, _X))
     modules = [{"tanh": _tanh, "erf": _erf, "erfc": _erfc, "exp": _exp, **_REAL_ONLY}, "mpmath"]
     # SymPy's 1/0 (zoo, from 1/where(x > 0, x, 0)) has no printed form: undefined there
-    return tuple(sp.lambdify(_X, e.xreplace({sp.zoo: sp.nan}), modules) for e in (expr, deriv))
+    return tuple(
+        sp.lambdify(_X, _erf_sums(e.xreplace({sp.zoo: sp.nan})), modules) for e in (expr, deriv)
+    )
+
+
+def _erf_sums(expr: Any) -> Any:
+    """``1 + erf(u)`` as ``erfc(-u)`` and ``1 - erf(u)`` as ``erfc(u)`` (inside ``log1p`` too):
+    1 + erf(x) at x = -60 is 10^-1565, past the precisions tried (log1p(erf(x)) read -inf there,
+    its exact value -3604.67). ``erfc(-u)`` stays unevaluated (SymPy would write 2 - erfc(u))."""
+    from sympy.codegen.cfunctions import log1p
+
+    def erfc_of(term: Any) -> Any:
+        """erfc(v) with 1 + term = erfc(v), or None."""
+        if isinstance(term, sp.erf):
+            return sp.erfc(-term.args[0], evaluate=False)
+        if isinstance(-term, sp.erf):
+            return sp.erfc((-term).args[0], evaluate=False)
+        return None
+
+    def rewrite(e: Any) -> Any:
+        if isinstance(e, log1p) and erfc_of(e.args[0]) is not None:
+            return sp.log(erfc_of(e.args[0]), evaluate=False)
+        if isinstance(e, sp.Add) and sp.Integer(1) in e.args:
+            rest = [t for t in e.args if t != 1]
+            for i, term in enumerate(rest):
+                if erfc_of(term) is not None:
+                    others = rest[:i] + rest[i + 1 :]
+                    return sp.Add(erfc_of(term), *others, evaluate=False)
+        return e
+
+    return expr.replace(lambda e: isinstance(e, (log1p, sp.Add)), rewrite)
 
 
 def _log1p(expr: Any) -> Any:
@@ -167,13 +197,18 @@ def _adaptive(fn: Callable, x: float) -> mpmath.mpf:
     if 0 < abs(x) < 1:
         start += int(-math.log10(abs(x)))
     previous = None
-    for dps in (start, 2 * start, max(4 * start, 1280)):
+    precisions = (start, 2 * start, max(4 * start, 1280))
+    for dps in precisions:
         with mpmath.workdps(dps):
             try:
                 value = _real(fn(mpmath.mpf(x)))
             except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: max()
-                # of a complex (undefined) value
-                return mpmath.mpf("nan")
+                # of a complex (undefined) value; a 0 divisor may be a cancellation that a higher
+                # precision resolves (1 + erf(x) at x = -14 below 85 digits, in log1p(erf(x))')
+                if dps == precisions[-1]:
+                    return mpmath.mpf("nan")
+                previous = None
+                continue
             if previous is not None and _agree(previous, value):
                 return value
             previous = value

@@ -11,8 +11,8 @@
  *                  instruction over 256 elements, vectorised (libmvec's exp, log, ... where
  *                  setup.py found it), compiled for three instruction sets, one picked at
  *                  import;
- *   double-double  float64 output: the same block tier (sin, cos, tan, atan, erf, erfc
- *                  through long double's rules: rule_ld_dd);
+ *   double-double  float64 output: the same block tier (sin, cos, tan, atan through long
+ *                  double's rules: rule_ld_dd);
  *   long double    (x86: 64-bit significand, glibc's expl, logl, erfl, ...) one element at a
  *                  time: what the block tier left.
  *
@@ -155,23 +155,20 @@ double erfc(double);
 #define ERF_DECAY(m2) ((m2) < 700 ? (long double)exp(-(double)(m2)) : expl(-(m2)))
 #include "_vm_eval.h"
 
-/* sin, cos, tan, atan, erf, erfc for float64 output (double-double has no rule of its own for
- * them): long double's rules (glibc's ldbl-96 functions, the far-end slopes) on the argument
- * rounded to long double, h + l rounded once (within 2^-64 of itself, added to its bound with
- * room for the bound's own rounding); the value, 64 bits, is split into two doubles exactly
- * (h its double rounding, l = v - h: 11 bits, exact, but for a value below 2^-1011 whose l
- * falls under double's subnormals, within 2^-1075: one DBL_TRUE_MIN covers it), the bound
- * rounded up by 2^-50 (two roundings to double, 2^-53 each). The value has long double's
- * precision, not double-double's: what its 11 spare bits cannot certify goes on (long double,
- * then mpmath) as before. */
+/* sin, cos, tan, atan for float64 output (double-double has no rule of its own for them):
+ * long double's rules (glibc's ldbl-96 functions, the far-end slopes) on the argument rounded
+ * to long double, h + l rounded once (within 2^-64 of itself, added to its bound with room for
+ * the bound's own rounding); the value, 64 bits, is split into two doubles exactly (h its
+ * double rounding, l = v - h: 11 bits, exact, but for a value below 2^-1011 whose l falls under
+ * double's subnormals, within 2^-1075: one DBL_TRUE_MIN covers it), the bound rounded up by
+ * 2^-50 (two roundings to double, 2^-53 each). The value has long double's precision, not
+ * double-double's: what its 11 spare bits cannot certify goes on (long double, then mpmath) as
+ * before. */
 RULE Out_dd rule_ld_dd(int op, DD a, double ea)
 {
     long double t = (long double)a.h + (long double)a.l;
     long double et = ((long double)ea + fabsl(t) * 0x1p-63L) * (1 + 0x1p-60L);
-    Out_ld o = op == OP_TAN   ? rule_tan_ld(t, et)
-               : op == OP_ERF ? rule_erf_ld(OP_ERF, t, et)
-               : op == OP_ERFC ? rule_erf_ld(OP_ERFC, t, et)
-                               : rule_slope1_ld(op, t, et);
+    Out_ld o = op == OP_TAN ? rule_tan_ld(t, et) : rule_slope1_ld(op, t, et);
     double h = (double)o.v;
     Out_dd r = {{h, (double)(o.v - (long double)h)}, (double)o.e * (1 + 0x1p-50) + DBL_TRUE_MIN,
                 o.nan};

@@ -126,14 +126,14 @@ TARGET static void CAT(CAT(eval_block, SYS), ISA)(const Instr *code, Py_ssize_t 
         ONE_ARG(OP_LOG1PEXP, exp, EXTRA OP_LOG1PEXP,);
         ONE_ARG(OP_LOG, log, EXTRA 0,);
         ONE_ARG(OP_LOG1P, log, EXTRA 1,);
-#ifdef DOUBLE_DOUBLE /* the rest through long double's rules (rule_ld_dd: a scalar loop) */
+#ifdef DOUBLE_DOUBLE /* trigonometric ones through long double's rules (rule_ld_dd) */
         ONE_ARG(OP_TANH, tanh, EXTRA);
         ONE_ARG(OP_SIN, ld, OP_SIN,);
         ONE_ARG(OP_COS, ld, OP_COS,);
         ONE_ARG(OP_ATAN, ld, OP_ATAN,);
         ONE_ARG(OP_TAN, ld, OP_TAN,);
-        ONE_ARG(OP_ERF, ld, OP_ERF,);
-        ONE_ARG(OP_ERFC, ld, OP_ERFC,);
+        ONE_ARG(OP_ERF, erf, EXTRA OP_ERF,);
+        ONE_ARG(OP_ERFC, erf, EXTRA OP_ERFC,);
 #else
         ONE_ARG(OP_SIN, slope1, OP_SIN,);
         ONE_ARG(OP_COS, slope1, OP_COS,);

@@ -458,6 +458,78 @@ RULE Out_dd rule_log_dd(int table, int shift, DD a, double ea)
     return o;
 }
 
+#include "_vm_erf.h"
+/* erf and erfc, for t = |a| (tools/erf_tables.py makes the tables and says how):
+ * - t < 1/2: erf(t) = (2/sqrt(pi)) t P(t^2), P's terms from z^4 on in double (below 2^-15.8 of
+ *   P: their roundings below 2^-68 of it), the first four in double-double; erfc = 1 - erf;
+ * - 1/2 <= t < 27.25: erfc(t) = e^(-t^2) erfcx(t), erfcx's Taylor polynomial about its
+ *   interval's centre c (the double with t's sign, exponent and next four bits, then a one:
+ *   t - c is exact by Sterbenz), d = t - c in double-double, |d| <= c/33: terms from d^3 on in
+ *   double (below 2^-15 of erfcx), the first three in double-double; erf = 1 - erfc >= 0.52;
+ * - t >= 27.25: erfc(t) < e^(-742.5)/(27.25 sqrt(pi)) < 2^-1074, so 0, and erf 1, within
+ *   ETA2; negative a: erf(-t) = -erf(t), erfc(-t) = 2 - erfc(t).
+ * Truncation: below 2^-75 (measured in mpmath by the script); t^2 is within 4u^2 of itself, which
+ * moves e^(-t^2) by at most 742.6 4u^2 < 2^-94; exp EXP_REL; the double-double steps 2^-101
+ * each. ERF_REL charges 2^-62, some 16 times the sum. The argument's error: erf's slope is at
+ * most (2/sqrt(pi)) e^(-m^2), m the smallest |t| in the interval, charged as 2.26 ea e^(-m^2)
+ * with e^(-m^2) in double (libm's exp: the factor two covers its error; where it underflows
+ * the change is below erfc(m) < 2^-1074, within ETA2). tests/test_formula_vm.py holds the
+ * values and bounds against mpmath. */
+#define ERF_REL 0x1p-62
+RULE Out_dd rule_erf_dd(int table, int op, DD a, double ea)
+{
+    int negative = a.h < 0;
+    DD t = negative ? dd_neg(a) : a, z, q, small, big, e2, d, erf_t, erfc_t;
+    double th = t.h, k, tail, centre, m, prop;
+    int near = th < 0.5, far = !(th < 27.25), j;
+    uint64_t bits;
+    /* t < 1/2 */
+    z = dd_mul(near ? t : dd(0.5, 0), near ? t : dd(0.5, 0));
+    /* unrolled: a loop here would keep the enclosing one from vectorising */
+#define STEP(n) tail = fma(tail, z.h, ERF_SERIES_TAIL[n])
+    tail = ERF_SERIES_TAIL[11];
+    STEP(10), STEP(9), STEP(8), STEP(7), STEP(6), STEP(5), STEP(4), STEP(3), STEP(2), STEP(1);
+    STEP(0);
+#undef STEP
+    q = dd_add(dd(ERF_SERIES_HI[3], ERF_SERIES_LO[3]), dd_mul_d(z, tail));
+    q = dd_add(dd(ERF_SERIES_HI[2], ERF_SERIES_LO[2]), dd_mul(z, q));
+    q = dd_add(dd(ERF_SERIES_HI[1], ERF_SERIES_LO[1]), dd_mul(z, q));
+    q = dd_add_d(dd_mul(z, q), 1);
+    small = dd_mul(dd_mul(near ? t : dd(0.5, 0), dd(TWO_OVER_SQRT_PI_DD[0],
+                                                    TWO_OVER_SQRT_PI_DD[1])), q);
+    /* 1/2 <= t < 27.25 (a stand-in elsewhere, NaN included: the index stays in the table) */
+    DD tb = (!near && !far) ? t : dd(0.5, 0);
+    memcpy(&bits, &tb.h, sizeof bits);
+    j = (int)((bits >> 52) - (uint64_t)(1023 + ERFCX_FIRST_OCTAVE)) * 16 + (int)((bits >> 48) & 15);
+    bits = (bits & 0xffff000000000000u) | 0x0000800000000000u;
+    memcpy(&centre, &bits, sizeof centre);
+    d = two_sum(tb.h - centre, tb.l);
+#define STEP(n) tail = fma(tail, d.h, ERFCX_TAIL[n][j])
+    tail = ERFCX_TAIL[11][j];
+    STEP(10), STEP(9), STEP(8), STEP(7), STEP(6), STEP(5), STEP(4), STEP(3), STEP(2), STEP(1);
+    STEP(0);
+#undef STEP
+    q = dd_add(dd(ERFCX_HI[2][j], ERFCX_LO[2][j]), dd_mul_d(d, tail));
+    q = dd_add(dd(ERFCX_HI[1][j], ERFCX_LO[1][j]), dd_mul(d, q));
+    q = dd_add(dd(ERFCX_HI[0][j], ERFCX_LO[0][j]), dd_mul(d, q));
+    e2 = exp_parts(dd_neg(dd_mul(tb, tb)), &k, table);
+    e2 = exp_join(e2, k);
+    big = dd_mul(e2, q);
+    erf_t = near ? small : (far ? dd(1, 0) : dd_add_d(dd_neg(big), 1));
+    erfc_t = near ? dd_add_d(dd_neg(small), 1) : (far ? dd(0, 0) : big);
+    if (op == OP_ERF)
+        q = negative ? dd_neg(erf_t) : erf_t;
+    else
+        q = negative ? dd_add_d(dd_neg(erfc_t), 2) : erfc_t;
+    q = th == th ? q : dd(th, th); /* NaN stays NaN */
+    m = th * (1 - 0x1p-40) - ea;
+    m = m > 0 ? m : 0;
+    prop = ea == 0 ? 0 : 2.26 * ea * exp(-(m * m));
+    Out_dd o = finish_dd(q, prop, ERF_REL);
+    o.e = (th == 0 && ea == 0) ? 0 : o.e; /* erf(0) = 0, erfc(0) = 1 */
+    return o;
+}
+
 /* tanh(b) = -t/(2 + t), t = e^-2b - 1, for b = |a|: |tanh'| <= 1 */
 RULE Out_dd rule_tanh_dd(int table, DD a, double ea)
 {

@@ -5,6 +5,7 @@ pattern                        becomes                         why
 =============================  ==============================  ===================================
 ``log(1 + exp(u))``            ``log1pexp(u)`` (logaddexp)     exp overflows for u > 709
 ``log(1 + u)``                 ``log1p(u)``                    1 + u rounds away u when |u| << 1
+``log1p(v)``, v below -1/2     ``log`` of 1 + v's stable form  1 + v cancels (log1p(erf(u)), u << 0)
 ``log(sigmoid(u))``            ``-log1pexp(-u)``               sigmoid underflows to 0 for u < -745
 ``c/(c + c*exp(u))``           ``sigmoid(-u)``                 exp overflows: inf/inf = NaN
 ``exp(u)*sigmoid(-u)``         ``sigmoid(u)``                  the same, after the rule above
@@ -68,6 +69,8 @@ def _walk(expr: Any, memo: dict[Any, Any]) -> Any:
 def _rule(expr: Any) -> Any:
     if isinstance(expr, sp.log):
         return _log(expr.args[0])
+    if isinstance(expr, log1p):
+        return _log1p(expr.args[0])
     if isinstance(expr, sp.Pow):
         return _reciprocal(expr)
     if isinstance(expr, sp.Add):
@@ -113,6 +116,16 @@ def _log(arg: Any) -> Any:
     if isinstance(rest, sp.exp):
         return Log1pExp(rest.args[0])
     return log1p(rest)
+
+
+def _log1p(v: Any) -> Any:
+    """``log1p(v)`` as ``log`` of a stable form of 1 + v where v < -1/2 (log1p(erf(x)) at
+    x = -107: 1 + erf(x) is 10^-4975, past mpmath's precisions; log(erfc(-x)) is exact), and
+    as itself above, where log(1 + small) would lose v's digits."""
+    stable = _stable_sum(v)
+    if stable is None:
+        return None
+    return sp.Piecewise((sp.log(stable), v < sp.Rational(-1, 2)), (log1p(v), True))
 
 
 def _reciprocal(expr: Any) -> Any:
