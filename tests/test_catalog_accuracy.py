@@ -143,3 +143,14 @@ def test_reference_resolves_a_zero_divisor_at_higher_precision():
     f = actlab.get("log1p(erf(x))")
     (value,) = reference(f.record, f.params, np.array([-14.0]), True)
     assert abs(value - mpmath.mpf("28.0710687026275")) < 1e-12
+
+
+def test_reference_derivative_is_undefined_where_the_function_is():
+    """max(x, log(x)) is undefined at x = -1 (log), and so is its slope: SymPy's derivative picks
+    its branch by comparisons that are False on NaN (the reference read -1); sinh(exp(x)) at
+    1e15 is infinite (mpmath's sinh ran out of memory there)."""
+    f = actlab.get("max(x, log(x))")
+    slope = reference(f.record, f.params, np.array([-1.0, 0.5]), True)
+    assert mpmath.isnan(slope[0]) and slope[1] == 1
+    g = actlab.get("sinh(exp(x))")
+    assert reference(g.record, g.params, np.array([1e15]), False) == [mpmath.inf]

@@ -39,9 +39,14 @@ def _compiled(
     deriv = _log1p(sp.diff(expr, _X))
     modules = [{"tanh": _tanh, "erf": _erf, "erfc": _erfc, "exp": _exp, **_REAL_ONLY}, "mpmath"]
     # SymPy's 1/0 (zoo, from 1/where(x > 0, x, 0)) has no printed form: undefined there
-    return tuple(
+    forward, slope = (
         sp.lambdify(_X, _erf_sums(e.xreplace({sp.zoo: sp.nan})), modules) for e in (expr, deriv)
     )
+    # branches are picked by comparisons, which are False on NaN: a derivative with branches
+    # is checked against f's domain (the others are NaN where f is, by arithmetic)
+    if deriv.has(sp.Piecewise, sp.Heaviside, sp.Max, sp.Min):
+        slope = _where_defined(forward, slope)
+    return forward, slope
 
 
 def _erf_sums(expr: Any) -> Any:
@@ -108,8 +113,23 @@ def _nan_first(pick: Callable[..., Any]) -> Callable[..., Any]:
     return extremum
 
 
+def _sinh(y: mpmath.mpf) -> mpmath.mpf:
+    # as _exp: sinh(exp(x)) at x = 1e15 ran out of memory
+    if mpmath.isfinite(y) and mpmath.mag(y) > 4096:
+        return mpmath.inf if y > 0 else -mpmath.inf
+    return mpmath.sinh(y)
+
+
+def _cosh(y: mpmath.mpf) -> mpmath.mpf:
+    if mpmath.isfinite(y) and mpmath.mag(y) > 4096:
+        return mpmath.inf
+    return mpmath.cosh(y)
+
+
 _REAL_ONLY = {
     **{name: _real_only(getattr(mpmath, name)) for name in ("log", "sqrt", "log1p")},
+    "sinh": _sinh,
+    "cosh": _cosh,
     "max": _nan_first(max),
     "min": _nan_first(min),
 }
@@ -164,6 +184,20 @@ def reference(
         if mpmath.isnan(values[i]) and math.isfinite(x):
             values[i] = _limit(record, key, fn, float(x), derivative)
     return values
+
+
+def _where_defined(forward: Callable, derivative: Callable) -> Callable:
+    """f' where f is defined, NaN where f is not: SymPy's derivative of max(x, log(x)) picks a
+    branch by comparisons that are False on NaN, and read -1 at x = -1, where log(x) is not
+    real."""
+
+    def slope(t: Any) -> Any:
+        value = forward(t)
+        if isinstance(value, mpmath.mpc) or mpmath.isnan(value):
+            return mpmath.mpf("nan")
+        return derivative(t)
+
+    return slope
 
 
 def _limit(

@@ -164,16 +164,16 @@ TARGET static void CAT(CAT(eval_block, SYS), ISA)(const Instr *code, Py_ssize_t 
         case OP_AND: /* a known False decides it */
             LOOP
             {
-                int decisive = (ak[i] && !aval[i]) || (bk[i] && !bval[i]);
-                rval[i] = aval[i] & bval[i], rk[i] = (ak[i] && bk[i]) || decisive;
+                Flag decisive = (ak[i] & !aval[i]) | (bk[i] & !bval[i]);
+                rval[i] = aval[i] & bval[i], rk[i] = (ak[i] & bk[i]) | decisive;
                 rn[i] = an[i] | bn[i];
             }
             break;
         case OP_OR: /* a known True decides it */
             LOOP
             {
-                int decisive = (ak[i] && aval[i]) || (bk[i] && bval[i]);
-                rval[i] = aval[i] | bval[i], rk[i] = (ak[i] && bk[i]) || decisive;
+                Flag decisive = (ak[i] & aval[i]) | (bk[i] & bval[i]);
+                rval[i] = aval[i] | bval[i], rk[i] = (ak[i] & bk[i]) | decisive;
                 rn[i] = an[i] | bn[i];
             }
             break;
@@ -184,8 +184,8 @@ TARGET static void CAT(CAT(eval_block, SYS), ISA)(const Instr *code, Py_ssize_t 
             LOOP
             {
                 /* an undefined condition (log(x) < 0 at x < 0): the result is undefined */
-                int take = ropen[i] && ((bk[i] && bval[i]) || bn[i]) && !runk[i];
-                runk[i] = runk[i] | (ropen[i] && !bk[i] && !bn[i]);
+                Flag take = ropen[i] & ((bk[i] & bval[i]) | (bn[i] != 0)) & !runk[i];
+                runk[i] = runk[i] | (ropen[i] & !bk[i] & !bn[i]);
                 rv[i] = take ? av[i] : rv[i], re[i] = take ? ae[i] : re[i];
 #ifdef DOUBLE_DOUBLE
                 rl[i] = take ? al[i] : rl[i];

@@ -327,12 +327,15 @@ RULE double certify_width_dd(DD v, double e)
 /* exact operands that are doubles (x, x + 3, a dyadic constant): their sum and (away from
  * underflow) product are exact in double-double, bound 0, so a cancellation to an exact 0 at
  * a kink (hardswish'(-1.5) = (x + (x + 3))/6) certifies */
-#define DOUBLES(a, ea, b, eb) ((ea) == 0 && (eb) == 0 && (a).l == 0 && (b).l == 0)
+#define DOUBLES(a, ea, b, eb) (((ea) == 0) & ((eb) == 0) & ((a).l == 0) & ((b).l == 0))
+/* isfinite as a comparison; these tests combine with & and |, not && and ||: GCC 12 keeps a
+ * loop with short-circuit chains scalar (the product's rule ran one element at a time) */
+#define FINITE(v) (fabs(v) < (double)INFINITY)
 
 RULE Out_dd rule_add_dd(DD a, double ea, DD b, double eb)
 {
     Out_dd o = finish_dd(dd_add(a, b), ea + eb, U2);
-    o.e = DOUBLES(a, ea, b, eb) && isfinite(o.v.h) ? 0 : o.e;
+    o.e = DOUBLES(a, ea, b, eb) & FINITE(o.v.h) ? 0 : o.e;
     return o;
 }
 
@@ -345,9 +348,9 @@ RULE Out_dd rule_mul_dd(DD a, double ea, DD b, double eb)
     o = finish_dd(dd_mul(a, b), e, U2);
     /* an exact 0 times a finite value (bounded) is an exact 0: a constant 0 branch times a
      * slope */
-    o.e = ((a.h == 0 && ea == 0 && isfinite(b.h) && isfinite(eb)) ||
-           (b.h == 0 && eb == 0 && isfinite(a.h) && isfinite(ea)) ||
-           (DOUBLES(a, ea, b, eb) && fabs(o.v.h) >= 0x1p-900 && isfinite(o.v.h)))
+    o.e = (((a.h == 0) & (ea == 0) & FINITE(b.h) & FINITE(eb)) |
+           ((b.h == 0) & (eb == 0) & FINITE(a.h) & FINITE(ea)) |
+           (DOUBLES(a, ea, b, eb) & (fabs(o.v.h) >= 0x1p-900) & FINITE(o.v.h)))
               ? 0
               : o.e;
     return o;
@@ -563,10 +566,10 @@ RULE int dd_order(DD a, DD b)
 RULE Out_dd rule_max_dd(int is_max, DD a, double ea, DD b, double eb)
 {
     Out_dd o;
-    int broken = !isfinite(ea) || !isfinite(eb) || isnan(a.h) || isnan(b.h);
+    int broken = !FINITE(ea) | !FINITE(eb) | isnan(a.h) | isnan(b.h);
     int first = is_max == (dd_order(a, b) > 0);
     int decided = fabs(dd_add(a, dd_neg(b)).h) * (1 - 0x1p-40) > ea + eb; /* as rule_max */
-    o.v = (isnan(a.h) || isnan(b.h)) ? dd(NAN, 0) : (first ? a : b);
+    o.v = (isnan(a.h) | isnan(b.h)) ? dd(NAN, 0) : (first ? a : b);
     o.e = broken ? (double)INFINITY : (decided ? (first ? ea : eb) : (ea > eb ? ea : eb));
     o.nan = 0;
     return o;
@@ -578,9 +581,10 @@ RULE Out_dd rule_max_dd(int is_max, DD a, double ea, DD b, double eb)
 RULE Out_dd rule_compare_dd(int op, DD a, double ea, DD b, double eb)
 {
     Out_dd o, d = finish_dd(dd_add(a, dd_neg(b)), ea + eb, U2);
-    int exact = ea == 0 && eb == 0, sign = dd_order(a, b);
+    int exact = (ea == 0) & (eb == 0), sign = dd_order(a, b);
     o.v = dd(op == OP_GT ? sign > 0 : op == OP_GE ? sign >= 0 : op == OP_LT ? sign < 0 : sign <= 0, 0);
-    o.nan = (exact && !isnan(a.h) && !isnan(b.h)) || fabs(d.v.h) * (1 - 0x1p-40) > d.e || d.e == 0;
+    o.nan = (exact & !isnan(a.h) & !isnan(b.h)) | (fabs(d.v.h) * (1 - 0x1p-40) > d.e) |
+             (d.e == 0);
     o.e = 0;
     return o;
 }

@@ -267,12 +267,12 @@ RULE OUT CAT(rule_sign, SUFFIX)(int heaviside, REAL va, REAL ea)
 RULE OUT CAT(rule_max, SUFFIX)(int is_max, REAL va, REAL ea, REAL vb, REAL eb)
 {
     OUT o;
-    int broken = !isfinite(ea) || !isfinite(eb) || isnan(va) || isnan(vb);
+    int broken = !isfinite(ea) | !isfinite(eb) | isnan(va) | isnan(vb);
     int first = is_max == (va > vb);
     /* decided (the operands' intervals apart): the winner with its own bound, so a clamp to a
      * constant is exact (max(0, 1 - |x|) far out); else the larger bound covers either */
     int decided = F(fabs)(va - vb) * (1 - (REAL)0x1p-40) > ea + eb;
-    o.v = (isnan(va) || isnan(vb)) ? (REAL)NAN : (first ? va : vb);
+    o.v = (isnan(va) | isnan(vb)) ? (REAL)NAN : (first ? va : vb);
     o.e = broken ? (REAL)INFINITY : (decided ? (first ? ea : eb) : (ea > eb ? ea : eb));
     o.nan = 0;
     return o;
@@ -283,13 +283,13 @@ RULE OUT CAT(rule_max, SUFFIX)(int is_max, REAL va, REAL ea, REAL vb, REAL eb)
 RULE OUT CAT(rule_compare, SUFFIX)(int op, REAL va, REAL ea, REAL vb, REAL eb)
 {
     OUT o, d = FINISH(va - vb, ea + eb);
-    int exact = ea == 0 && eb == 0; /* exact operands: compare them directly */
+    int exact = (ea == 0) & (eb == 0); /* exact operands: compare them directly */
     REAL lhs = exact ? va : d.v, rhs = exact ? vb : 0;
     o.v = op == OP_GT   ? lhs > rhs
           : op == OP_GE ? lhs >= rhs
           : op == OP_LT ? lhs < rhs
                         : lhs <= rhs;
-    o.nan = exact || F(fabs)(d.v) > d.e || d.e == 0; /* an exact tie (bound 0) is decided too */
+    o.nan = exact | (F(fabs)(d.v) > d.e) | (d.e == 0); /* an exact tie (bound 0) is decided too */
     o.e = 0;
     return o;
 }
