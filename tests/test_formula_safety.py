@@ -226,3 +226,10 @@ def test_random_text_never_crashes(text):
         actlab.get(text)
     except actlab.ActlabError as exc:
         assert _one_line(str(exc))
+
+
+@pytest.mark.parametrize("text", ["1e-301*x", "x+1e16"])
+def test_a_literal_out_of_range_says_which_range(text):
+    """1e-301 is too small, not too big: the message gives both ends (it said 'at most 1e+15')."""
+    with pytest.raises(actlab.ActlabError, match=r"0, or 1e-300 to 1e\+15 in size"):
+        actlab.get(text)

@@ -272,7 +272,10 @@ class _Parser:
 def literal_value(token: Token) -> Fraction:
     """The exact value of a number literal, after checking its size (no huge powers of ten)."""
     mantissa, _, exponent = token.text.lower().partition("e")
-    too_big = fail(f"number {token.text[:30]} is out of range (at most {MAX_NUMBER:g})", token.pos)
+    too_big = fail(
+        f"number {token.text[:30]} is out of range (0, or 1e-300 to {MAX_NUMBER:g} in size)",
+        token.pos,
+    )
     if len(token.text) > MAX_NUMBER_CHARS or (exponent and abs(int(exponent)) > 300):
         raise too_big
     value = Fraction(mantissa) * Fraction(10) ** int(exponent or 0)
