@@ -113,15 +113,21 @@ def _nan_first(pick: Callable[..., Any]) -> Callable[..., Any]:
     return extremum
 
 
+def _past_guard(y: mpmath.mpf) -> bool:
+    """|y| beyond 2^4096: exp, sinh, cosh and erf there are at their limits far past any float,
+    and mpmath would build numbers it cannot hold."""
+    return bool(mpmath.isfinite(y)) and mpmath.mag(y) > 4096
+
+
 def _sinh(y: mpmath.mpf) -> mpmath.mpf:
     # as _exp: sinh(exp(x)) at x = 1e15 ran out of memory
-    if mpmath.isfinite(y) and mpmath.mag(y) > 4096:
+    if _past_guard(y):
         return mpmath.inf if y > 0 else -mpmath.inf
     return mpmath.sinh(y)
 
 
 def _cosh(y: mpmath.mpf) -> mpmath.mpf:
-    if mpmath.isfinite(y) and mpmath.mag(y) > 4096:
+    if _past_guard(y):
         return mpmath.inf
     return mpmath.cosh(y)
 
@@ -147,7 +153,7 @@ def _tanh(y: mpmath.mpf) -> mpmath.mpf:
 def _exp(y: mpmath.mpf) -> mpmath.mpf:
     # e^y for |y| beyond 2^4096 has an exponent mpmath cannot hold (exp(-e^(2x)) in the
     # derivative of erf(e^x) at x = 1e300 ran for hours): 0 or inf, far past any float
-    if mpmath.isfinite(y) and mpmath.mag(y) > 4096:
+    if _past_guard(y):
         return mpmath.mpf(0) if y < 0 else mpmath.inf
     return mpmath.exp(y)
 
@@ -155,7 +161,7 @@ def _exp(y: mpmath.mpf) -> mpmath.mpf:
 def _erf(z: mpmath.mpf) -> mpmath.mpf:
     # mpmath's erf raises OverflowError past about 2^1000 (erf(e^x) at x = 1e308); 1 - erf|z|
     # is below 2^-(2^8192) from 2^4096 on
-    if mpmath.isfinite(z) and mpmath.mag(z) > 4096:
+    if _past_guard(z):
         return mpmath.sign(z)
     return mpmath.erf(z)
 

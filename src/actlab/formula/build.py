@@ -198,9 +198,11 @@ class _Builder:
             given[key] = value
         values = [self.expr(node.args[0])]
         declared = {param_symbol(n): sp.Float(v) for n, v in self.params.items()}
+        numbers: dict[str, float] = {}  # each parameter's value where it is a number
         for param in record.params:
             if param.name not in given:
                 values.append(sp.Float(param.default))
+                numbers[param.name] = param.default
                 continue
             value = self.expr(given[param.name])
             if value.has(X):
@@ -209,27 +211,20 @@ class _Builder:
             # gave inf everywhere, where softplus(x, beta=0) is refused)
             at = value.xreplace(declared)
             if at.is_number:
+                numbers[param.name] = constant_value(at)
                 try:
-                    param.check(constant_value(at), record.name)
+                    param.check(numbers[param.name], record.name)
                 except ActlabError as exc:
                     raise fail(str(exc), given[param.name].pos) from None
             values.append(value)
-        self._check_ordered(record, node, dict(zip((p.name for p in record.params), values[1:])))
-        return call_class(record)(*values)
-
-    def _check_ordered(self, record: Activation, node: Node, values: dict[str, Any]) -> None:
-        """``hardtanh(x, min_val=1, max_val=-1)`` is refused as ``actlab.get`` refuses it, at
-        the declared values of the parameters."""
-        declared = {param_symbol(n): sp.Float(v) for n, v in self.params.items()}
-        at = {k: v.xreplace(declared) for k, v in values.items()}
-        for low, high in record.ordered:
-            if at[low].is_number and at[high].is_number:
+        # clips in order (hardtanh(x, min_val=1, max_val=-1)), as actlab.get refuses them
+        for pair in record.ordered:
+            if set(pair) <= set(numbers):
                 try:
-                    record.check_ordered(
-                        {low: constant_value(at[low]), high: constant_value(at[high])}
-                    )
+                    record.check_ordered({name: numbers[name] for name in pair})
                 except ActlabError as exc:
                     raise fail(str(exc), node.pos) from None
+        return call_class(record)(*values)
 
 
 def _power(base: Any, exponent: Any, pos: int) -> Any:

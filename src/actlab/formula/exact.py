@@ -241,7 +241,7 @@ def _tier(
     # with one among its steps (inf/inf is NaN at every precision) stays uncertain in this form
     # (the second form's value, else the plain kernel's) without climbing to 16384 bits.
     infinite = np.zeros(ok.shape, dtype=bool)
-    for step in steps:
+    for step in steps if not ok.all() else ():
         if isinstance(step, Bounded):
             infinite |= ~ok & np.broadcast_to(_isinf(step.v), ok.shape).astype(bool)
     rest = ~ok & ~infinite
