@@ -145,13 +145,16 @@ def _limits(
         lambda e: e.is_Pow and e.base.is_number and e.base.is_positive and not e.exp.is_number,
         lambda e: sp.exp(e.exp * sp.log(e.base)),
     )
+    # a catalog parameter's float (softplus's beta = 1.0) as the exact rational it stands for:
+    # SymPy's limit is several times slower through Floats
+    form = form.xreplace({f: sp.Rational(float(f)) for f in form.atoms(sp.Float)})
     at = sp.oo * int(math.copysign(1, point)) if math.isinf(point) else sp.Rational(point)
     if math.isinf(point):
         form = _far_branches(sp, form, at)
     out: dict[str, float | None] = {}
     for side in sides:
         try:
-            limit = _bounded(sp, sp.limit(form, X, at, side))
+            limit = _bounded(sp, _termwise(sp, form, at, side))
             if limit.has(sp.AccumBounds):  # SymPy's interval arithmetic may just be loose:
                 simpler = sp.trigsimp(form)  # sin(x)^2 + cos(x)^2 gave AccumBounds(0, 2)
                 if simpler != form:
@@ -161,6 +164,27 @@ def _limits(
             continue
         out[side] = _real(sp, limit)
     return out
+
+
+def _termwise(sp: Any, form: Any, at: Any, side: str) -> Any:
+    """The limit of a sum as the sum of its terms' limits where they are finite real numbers,
+    plus the limit of the other terms taken together (``cos(x)/x - sin(x)/x**2`` at 0 is two
+    infinities that cancel). The same value as SymPy's limit of the whole sum, many times
+    faster: a derivative such as that of ``x*tanh(softplus(x)) + sin(x)/x`` took SymPy 1-3 s as
+    one expression (past the budget, so its value at 0 stayed NaN), 0.06 s term by term."""
+    from actlab.formula.functions import X
+
+    terms = sp.Add.make_args(form)
+    if len(terms) == 1:
+        return sp.limit(form, X, at, side)
+    settled, rest = sp.Integer(0), []
+    for term in terms:
+        limit = sp.limit(term, X, at, side)
+        if limit.is_extended_real and limit.is_finite and not limit.has(sp.AccumBounds):
+            settled += limit
+        else:
+            rest.append(term)
+    return settled + (sp.limit(sp.Add(*rest), X, at, side) if rest else 0)
 
 
 def _far_branches(sp: Any, form: Any, at: Any) -> Any:
