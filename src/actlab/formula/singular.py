@@ -150,7 +150,7 @@ def _limits(
     form = form.xreplace({f: sp.Rational(float(f)) for f in form.atoms(sp.Float)})
     at = sp.oo * int(math.copysign(1, point)) if math.isinf(point) else sp.Rational(point)
     if math.isinf(point):
-        form = _far_branches(sp, form, at)
+        form, at = _erf_tails(sp, _far_branches(sp, form, at), at)
     out: dict[str, float | None] = {}
     for side in sides:
         try:
@@ -223,6 +223,44 @@ def _far_branches(sp: Any, form: Any, at: Any) -> Any:
 
     form = form.rewrite(sp.Piecewise) if form.has(sp.Max, sp.Min, sp.Heaviside) else form
     return form.replace(lambda e: isinstance(e, sp.Piecewise), branch)
+
+
+def _erf_tails(sp: Any, form: Any, at: Any) -> tuple[Any, Any]:
+    """``form`` as x -> ``at`` (+-oo) rewritten so that SymPy sees erf's tails: SymPy leaves
+    lim log(erfc(x)) unevaluated and then calls log(erfc(x)) + x**2 +oo (it falls like -log x).
+    The limit at -oo is taken as the limit at +oo of f(-x); erf(u) with u -> +oo is written
+    1 - erfc(u); and each erfc(v) with v -> +oo is e^(-v^2) times erfcx(v) = e^(v^2) erfc(v),
+    with the logs of those products split, so that e^(-v^2) cancels what it cancels
+    (log(erfc(x)) + x**2 becomes log(e^(x^2) erfc(x)), whose limit SymPy finds: -oo). Each
+    step is an identity, so where SymPy found the limit before it finds the same one."""
+    from actlab.formula.functions import X
+
+    if not form.has(sp.erf, sp.erfc):
+        return form, at
+    if at == -sp.oo:
+        form, at = form.xreplace({X: -X}), sp.oo
+
+    def toward_oo(u: Any) -> bool:
+        try:
+            return bool(sp.limit(u, X, at) == sp.oo)
+        except Exception:
+            return False
+
+    form = form.replace(
+        lambda e: isinstance(e, sp.erf) and toward_oo(e.args[0]), lambda e: 1 - sp.erfc(e.args[0])
+    )
+    scaled: dict[Any, Any] = {}
+
+    def split(e: Any) -> Any:
+        v = e.args[0]
+        if not toward_oo(v):
+            return e
+        w = sp.Dummy(positive=True)
+        scaled[w] = sp.Mul(sp.exp(v**2), e, evaluate=False)
+        return sp.exp(-(v**2)) * w
+
+    form = form.replace(lambda e: isinstance(e, sp.erfc), split)
+    return sp.expand_log(form).xreplace(scaled), at
 
 
 def _bounded(sp: Any, limit: Any) -> Any:
