@@ -1112,6 +1112,72 @@ CLONES static void bent_identity_derivative_loop(const float *x, float *out, Py_
     }
 }
 
+/* The algebraic squashers (squashing.py) in double, rounded once: d = 1 + |x| and each
+ * quotient are single double roundings, so the result is within 0.5 ulp plus 2^-51 relative
+ * (the NumPy kernels' two-sum corrections make float64 exact; float32 needs none of them).
+ * softsign: x / d, x clamped at +-2^60, past which it rounds to +-1 in float32 (inf / inf would
+ * be NaN); Elliott: h = 1 / (2d) for x < 0, 1 - h above (h <= 1/2: no cancellation), 0 and 1 at
+ * -inf and +inf; their derivatives 1/d^2 and 1/(2 d^2), 0 at +-inf. NaN propagates. */
+CLONES static void softsign_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double xc = xd > 0x1p60 ? 0x1p60 : (xd < -0x1p60 ? -0x1p60 : xd);
+        out[i] = (float)(xc / (1.0 + __builtin_fabs(xc)));
+    }
+}
+
+CLONES static void softsign_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double s = 1.0 / (1.0 + __builtin_fabs((double)x[i]));
+        out[i] = (float)(s * s);
+    }
+}
+
+CLONES static void elliott_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xd = x[i];
+        double h = 0.5 / (1.0 + __builtin_fabs(xd));
+        out[i] = (float)(xd < 0.0 ? h : 1.0 - h);
+    }
+}
+
+CLONES static void elliott_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double s = 1.0 / (1.0 + __builtin_fabs((double)x[i]));
+        out[i] = (float)(0.5 * (s * s));
+    }
+}
+
+/* SQNL t (1 - |t|/4), t = clip(x, -2, 2), and its derivative 1 - |t|/2: exact in double (t has
+ * 24 bits), rounded once */
+CLONES static void sqnl_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double t = x[i];
+        t = t > 2.0 ? 2.0 : (t < -2.0 ? -2.0 : t);
+        out[i] = (float)(t * (1.0 - 0.25 * __builtin_fabs(t)));
+    }
+}
+
+CLONES static void sqnl_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    LOOP_PRAGMA
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double t = x[i];
+        t = t > 2.0 ? 2.0 : (t < -2.0 ? -2.0 : t);
+        out[i] = (float)(1.0 - 0.5 * __builtin_fabs(t));
+    }
+}
+
 /* x - tanh x in float32 arithmetic, odd, from a = |x|:
  * - a < 1: x^3 P(x^2), P fitted (Lawson, against mpmath) to (x - tanh x)/x^3 with P(0) = 1/3
  *   carried as hi + lo: 0.1 ulp relative (degree 7; tanh's poles at +-i pi/2 are 2.5 from the
@@ -1466,6 +1532,12 @@ UNARY(hardswish)
 UNARY(serf)
 UNARY(serf_derivative)
 UNARY(hardswish_derivative)
+UNARY(softsign)
+UNARY(softsign_derivative)
+UNARY(elliott)
+UNARY(elliott_derivative)
+UNARY(sqnl)
+UNARY(sqnl_derivative)
 
 static PyObject *py_threshold(PyObject *self, PyObject *args)
 {
@@ -1564,6 +1636,12 @@ static PyMethodDef methods[] = {
     ENTRY(hardswish, "hardswish(x, out)"),
     ENTRY(serf, "serf(x, out)"),
     ENTRY(serf_derivative, "serf_derivative(x, out)"),
+    ENTRY(softsign, "softsign(x, out)"),
+    ENTRY(softsign_derivative, "softsign_derivative(x, out)"),
+    ENTRY(elliott, "elliott(x, out)"),
+    ENTRY(elliott_derivative, "elliott_derivative(x, out)"),
+    ENTRY(sqnl, "sqnl(x, out)"),
+    ENTRY(sqnl_derivative, "sqnl_derivative(x, out)"),
     ENTRY(hardswish_derivative, "hardswish_derivative(x, out)"),
     {NULL, NULL, 0, NULL},
 };

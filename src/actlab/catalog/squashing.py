@@ -38,6 +38,7 @@ def _one_plus_abs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return d, np.where(np.isinf(a), 0.0, error)  # inf - inf is no error
 
 
+@compiled("softsign")
 @blocked(size=FLOAT_BLOCK)
 def _softsign(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # q = x / d, corrected by -q e / d for the rounding of d: monotonic where the plain quotient
@@ -70,11 +71,14 @@ def _reciprocal_square(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
+@compiled("softsign_derivative")
 @blocked(size=FLOAT_BLOCK)
+@via_float64  # float32 arithmetic left 1.5 ulp (the C loop rounds once)
 def _softsign_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return _reciprocal_square(x, out)
 
 
+@compiled("elliott")
 @blocked(size=FLOAT_BLOCK)
 def _elliott(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # s = 1 / (2 (1 + |x|)) is f(x) for x < 0 and 1 - f(x) for x >= 0; 1/2 + x/(2(1+|x|))
@@ -86,7 +90,9 @@ def _elliott(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.abs(np.subtract(np.greater_equal(x, 0.0), out, out=out), out=out)
 
 
+@compiled("elliott_derivative")
 @blocked(size=FLOAT_BLOCK)
+@via_float64
 def _elliott_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     _reciprocal_square(x, out)
     return np.multiply(out, 0.5, out=out)
@@ -177,6 +183,7 @@ def _isrlu_derivative(x: np.ndarray, out: np.ndarray, alpha: Any) -> np.ndarray:
     return np.maximum(out, np.greater_equal(x, 0.0), out=out)
 
 
+@compiled("sqnl")
 @blocked(size=FLOAT_BLOCK)
 def _sqnl(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # t (1 - |t|/4) with t = clip(x, -2, 2): |t|/4 is exact, so one rounding in 1 - |t|/4
@@ -187,6 +194,7 @@ def _sqnl(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.multiply(t, factor, out=out)
 
 
+@compiled("sqnl_derivative")
 @blocked
 def _sqnl_derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     # 1 - |t|/2 is a single rounding (|t|/2 is exact), so it stays accurate as it nears 0 at +-2
