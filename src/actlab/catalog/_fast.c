@@ -4,8 +4,8 @@
  * (polynomials with a bit-cast 2^k, no libm calls, so the compiler vectorises the loop):
  * - in double, rounded once to float32: double carries 29 bits more than float32 needs, the
  *   polynomials are accurate to ~5e-11 relative (0.001 float32 ulp), so the result is within
- *   ~0.501 ulp. Every derivative loop, and the forward loops of ISRU/ISRLU, exponential and
- *   gaussian.
+ *   ~0.501 ulp. Every derivative loop, and the forward loops of ISRU/ISRLU, exponential,
+ *   gaussian, softsign, Elliott and SQNL.
  * - in float32 arithmetic (_f32.h), twice double's SIMD width, where the double loop cost more
  *   than three copies of memory traffic: the forward loops of sigmoid, SiLU, softplus,
  *   log-sigmoid, the ELU family, Mish, TanhExp, GELU and its tanh form, Serf, tanhshrink,
