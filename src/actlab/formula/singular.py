@@ -178,12 +178,15 @@ def _termwise(sp: Any, form: Any, at: Any, side: str) -> Any:
     if len(terms) == 1:
         return sp.limit(form, X, at, side)
     settled, rest = sp.Integer(0), []
-    for term in terms:
-        limit = sp.limit(term, X, at, side)
-        if limit.is_extended_real and limit.is_finite and not limit.has(sp.AccumBounds):
-            settled += limit
-        else:
-            rest.append(term)
+    try:
+        for term in terms:
+            limit = sp.limit(term, X, at, side)
+            if limit.is_extended_real and limit.is_finite and not limit.has(sp.AccumBounds):
+                settled += limit
+            else:
+                rest.append(term)
+    except Exception:  # SymPy gave up on a term: the whole sum may still go
+        return sp.limit(form, X, at, side)
     return settled + (sp.limit(sp.Add(*rest), X, at, side) if rest else 0)
 
 
