@@ -826,3 +826,25 @@ def test_common_forms_stay_out_of_mpmath(formula, dtype, monkeypatch):
         assert np.nanmax(np.where(np.isnan(errors), 0, errors)) <= 1, (formula, d)
     if formula.startswith("max(log"):  # undefined where log(x) is (the reference says 0 or 1/x)
         assert np.isnan(got[False][x < 0]).all() and np.isnan(got[True][x < 0]).all()
+
+
+def test_a_written_number_is_its_decimal_and_a_parameter_its_double():
+    """docs/formulas.md: 1.702 typed in a formula is 1702/1000; declared after ';' or given to
+    the catalog it is the double nearest that. Far out, e^(1.702 x) tells them apart (about
+    170 ulp at x = -400), and each form is exact for its own number."""
+    x = np.array([-400.0, -30.0, 2.0])
+    with mpmath.workdps(60):
+        for beta, forms in (
+            (mpmath.mpf("1.702"), ["x*sigmoid(1.702*x)", "x/(1+exp(-1.702*x))"]),
+            (mpmath.mpf(1.702), ["x*sigmoid(b*x); b=1.702", "silu(beta=1.702)"]),
+        ):
+            exact = [mpmath.mpf(t) / (1 + mpmath.exp(-beta * mpmath.mpf(t))) for t in x]
+            for form in forms:
+                errors = ulp_error(actlab.get(form)(x), exact, np.float64)
+                assert errors.max() <= 1.0, (form, errors)
+    apart = ulp_error(
+        actlab.get("x*sigmoid(1.702*x)")(x[:1]),
+        [mpmath.mpf(float(actlab.get("silu(beta=1.702)")(x[:1])[0]))],
+        np.float64,
+    )
+    assert apart[0] > 50
