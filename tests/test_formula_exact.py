@@ -340,6 +340,9 @@ SINGULAR = [
     ("log(erfc(x))+x^2", np.inf, -np.inf, 0.0),
     ("log1p(erf(x))+x^2", -np.inf, -np.inf, 0.0),
     ("log(erfc(x))+x^2+log(x)", np.inf, -0.5723649429247001, 0.0),  # -log(pi)/2
+    # SELU's 31-digit constants reach SymPy as exact rationals, not rounded to doubles first
+    # (their double product is 1 ulp below -lambda alpha)
+    ("selu(x)", -np.inf, -1.7580993408473768, 0.0),
     # SymPy's limit of 3**x as x -> -oo is oo: taken as exp(x log 3) (and an infinite limit
     # where every exact value far out is 0 is not believed)
     ("3^x", -np.inf, 0.0, 0.0),
@@ -848,3 +851,27 @@ def test_a_written_number_is_its_decimal_and_a_parameter_its_double():
         np.float64,
     )
     assert apart[0] > 50
+
+
+def test_min_of_apart_operands_is_the_smaller_one_exactly(monkeypatch):
+    """CELU by hand with its alpha declared (the comparison does not solve for x, so min stays
+    min): at x = 1e20 .. 1e300, e^(x/a) is past every float, and min(0, a*(e^(x/a) - 1)) is 0
+    with no error since the intervals are apart; it took the bound of the huge operand and
+    went on to the singular-point machinery (0.2 s an element)."""
+    from actlab.formula import singular
+
+    called = []
+    original = singular.resolve
+
+    def resolve(plan, x, values, out, todo, settle):
+        called.append(todo.size)
+        return original(plan, x, values, out, todo, settle)
+
+    monkeypatch.setattr(singular, "resolve", resolve)
+    f = actlab.get("max(0,x)+min(0,a*(exp(x/a)-1)); a=2")
+    x = np.array([1e20, 1e100, 1e300, -1e300, -3.0])
+    with np.errstate(all="raise"):
+        got = f(x)
+    assert got[:3].tolist() == x[:3].tolist()
+    assert got[3] == -2.0 and abs(got[4] - 2 * math.expm1(-1.5)) <= abs(np.spacing(got[4]))
+    assert not any(called), called

@@ -364,7 +364,10 @@ def _as_bool(a: Any) -> Any:
 
 
 def extremum(s: Any, *args: Bounded, largest: bool) -> Bounded:
-    """max/min: exact (no rounding), error at most the largest operand error."""
+    """max/min: exact (no rounding), error at most the largest operand error; of two operands
+    whose intervals are apart, the one picked with its own error (min(0, 2*expm1(x/2)) at
+    x = 1e120 is 0 exactly, though the other operand's bound is 1e217147...: it went on to
+    the limit machinery, 0.2 s an element)."""
     pick = np.maximum if largest else np.minimum
     v = functools.reduce(pick, (a.v for a in args))
     errors = [a.e for a in args if not _zero(a.e)]
@@ -372,6 +375,15 @@ def extremum(s: Any, *args: Bounded, largest: bool) -> Bounded:
     if errors:  # mpmath's max() skips a NaN operand (an uncertain 1/0): never certify past one
         broken = functools.reduce(np.logical_or, (~s.finite(a.e) | s.nan(a.v) for a in args))
         e = np.where(broken, s.inf, e)
+        if len(args) == 2:
+            a, b = args
+            # |a - b| rounded down by its rounding, the bounds' sum rounded up by theirs:
+            # NaN or an infinite bound fails the comparison
+            gap = abs(a.v - b.v) * (1 - 2 * s.u)
+            apart = s.boolean(gap > (a.e + b.e) * (1 + 4 * s.u)) & ~broken
+            takes_a = s.boolean(a.v > b.v if largest else a.v < b.v)
+            own = np.where(takes_a, a.e, b.e)
+            e = np.where(apart, own, e)
     return Bounded(v, e, functools.reduce(_either, (a.nan for a in args)))
 
 

@@ -145,9 +145,10 @@ def _limits(
         lambda e: e.is_Pow and e.base.is_number and e.base.is_positive and not e.exp.is_number,
         lambda e: sp.exp(e.exp * sp.log(e.base)),
     )
-    # a catalog parameter's float (softplus's beta = 1.0) as the exact rational it stands for:
-    # SymPy's limit is several times slower through Floats
-    form = form.xreplace({f: sp.Rational(float(f)) for f in form.atoms(sp.Float)})
+    # a Float (softplus's beta = 1.0, SELU's 31-digit constants) as the exact rational of its
+    # own value: SymPy's limit is several times slower through Floats (rounded to doubles
+    # first, SELU's lambda alpha was the double product, 1 ulp off at -inf)
+    form = form.xreplace({f: sp.Rational(f) for f in form.atoms(sp.Float)})
     at = sp.oo * int(math.copysign(1, point)) if math.isinf(point) else sp.Rational(point)
     if math.isinf(point):
         form, at = _erf_tails(sp, _far_branches(sp, form, at), at)
