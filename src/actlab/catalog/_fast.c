@@ -1118,6 +1118,17 @@ CLONES static void bent_identity_derivative_loop(const float *x, float *out, Py_
  * softsign: x / d, x clamped at +-2^60, past which it rounds to +-1 in float32 (inf / inf would
  * be NaN); Elliott: h = 1 / (2d) for x < 0, 1 - h above (h <= 1/2: no cancellation), 0 and 1 at
  * -inf and +inf; their derivatives 1/d^2 and 1/(2 d^2), 0 at +-inf. NaN propagates. */
+/* 1 / (1 + |x|), one rounding each for the sum and the quotient; SQNL's t = clip(x, -2, 2) */
+INLINE double inverse_one_plus_abs(double x)
+{
+    return 1.0 / (1.0 + __builtin_fabs(x));
+}
+
+INLINE double clip2(double x)
+{
+    return x > 2.0 ? 2.0 : (x < -2.0 ? -2.0 : x);
+}
+
 CLONES static void softsign_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
@@ -1132,7 +1143,7 @@ CLONES static void softsign_derivative_loop(const float *x, float *out, Py_ssize
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
-        double s = 1.0 / (1.0 + __builtin_fabs((double)x[i]));
+        double s = inverse_one_plus_abs(x[i]);
         out[i] = (float)(s * s);
     }
 }
@@ -1141,9 +1152,8 @@ CLONES static void elliott_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double h = 0.5 / (1.0 + __builtin_fabs(xd));
-        out[i] = (float)(xd < 0.0 ? h : 1.0 - h);
+        double h = 0.5 * inverse_one_plus_abs(x[i]);
+        out[i] = (float)(x[i] < 0.0f ? h : 1.0 - h);
     }
 }
 
@@ -1151,19 +1161,18 @@ CLONES static void elliott_derivative_loop(const float *x, float *out, Py_ssize_
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
-        double s = 1.0 / (1.0 + __builtin_fabs((double)x[i]));
+        double s = inverse_one_plus_abs(x[i]);
         out[i] = (float)(0.5 * (s * s));
     }
 }
 
-/* SQNL t (1 - |t|/4), t = clip(x, -2, 2), and its derivative 1 - |t|/2: exact in double (t has
- * 24 bits), rounded once */
+/* SQNL t (1 - |t|/4) and its derivative 1 - |t|/2: exact in double (t has 24 bits), rounded
+ * once */
 CLONES static void sqnl_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
-        double t = x[i];
-        t = t > 2.0 ? 2.0 : (t < -2.0 ? -2.0 : t);
+        double t = clip2(x[i]);
         out[i] = (float)(t * (1.0 - 0.25 * __builtin_fabs(t)));
     }
 }
@@ -1171,11 +1180,8 @@ CLONES static void sqnl_loop(const float *x, float *out, Py_ssize_t n)
 CLONES static void sqnl_derivative_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double t = x[i];
-        t = t > 2.0 ? 2.0 : (t < -2.0 ? -2.0 : t);
-        out[i] = (float)(1.0 - 0.5 * __builtin_fabs(t));
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = (float)(1.0 - 0.5 * __builtin_fabs(clip2(x[i])));
 }
 
 /* x - tanh x in float32 arithmetic, odd, from a = |x|:
