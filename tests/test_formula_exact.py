@@ -418,6 +418,31 @@ def test_past_the_limit_of_exp_no_precision_is_tried_twice(monkeypatch):
     assert max(tried) > exact.PRECISIONS[0] and got[0] == np.log(1e-45)
 
 
+def test_exact_operands_stay_exact_element_by_element_in_mpmath(monkeypatch):
+    """CELU by hand with a declared alpha at x = 1e300: x/a is x times the exact reciprocal of
+    a = 2, so e^(x/a) has only exp's own error and min(0, a (e^(x/a) - 1)) is 0 at mpmath's
+    first precision; the reciprocal's rounding (and exactness lost between steps held as
+    arrays) had sent it to 16384 bits, 0.1 s an element (24 s for a whole-range grid)."""
+    from actlab.formula import exact
+
+    tried = []
+
+    class Recording(exact.MpSystem):
+        def __init__(self, prec: int) -> None:
+            tried.append(prec)
+            super().__init__(prec)
+
+    f = actlab.get("max(0,x)+min(0,a*(exp(x/a)-1)); a=2")
+    monkeypatch.setattr(exact, "MpSystem", Recording)
+    x = np.array([1e300, 3e250, 1e5])
+    for dtype in (np.float64, np.float32):
+        got = f(x.astype(dtype) if dtype == np.float64 else np.array([3e38, 1e20], dtype))
+        want = x if dtype == np.float64 else np.array([3e38, 1e20], dtype)
+        assert np.array_equal(got, want)
+    assert f.derivative(x).tolist() == [1.0, 1.0, 1.0]
+    assert set(tried) <= {exact.PRECISIONS[0]}
+
+
 def _inf(x: np.ndarray, values: dict) -> np.ndarray:
     return np.full(x.shape, np.inf)
 

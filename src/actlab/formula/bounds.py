@@ -83,30 +83,32 @@ def _finish(s: Any, v: Any, e: Any, nan: Any = False) -> Bounded:
     return Bounded(v, (e + s.u * abs(v) + s.eta) * s.grow, nan)
 
 
-def _exact_operands(s: Any, kind: str, a: Bounded, b: Bounded, v: Any) -> Bounded | None:
-    """In a system that can tell (mpmath), the sum or product of two exact operands with no
-    rounding error of its own is exact: ``x*x`` stays exact at 128 bits, so ``exp(x^2)`` at
-    x = 1e30 is certified there instead of at 16384 bits (its u|v| of 1e60 2^-128 was 3e21)."""
-    if not (hasattr(s, "exact") and _zero(a.e) and _zero(b.e)):
-        return None
-    exact = s.exact(kind, a.v, b.v, v)
-    rounded = _finish(s, v, 0, _either(a.nan, b.nan))
+def _exact_where(s: Any, kind: str, operands: tuple[Bounded, ...], rounded: Bounded) -> Bounded:
+    """In a system that can tell (mpmath), the sum or product of exact operands (the reciprocal
+    of one) with no rounding error of its own is exact, element by element: ``x*x`` stays exact
+    at 128 bits, so ``exp(x^2)`` at x = 1e30 is certified there instead of at 16384 bits (its
+    u|v| of 1e60 2^-128 was 3e21); ``x/a`` with a declared a = 2 likewise, so ``e^(x/a)`` at
+    x = 1e300 is certified at 128 bits (it climbed to 16384, 0.1 s an element)."""
+    if not hasattr(s, "exact"):
+        return rounded
+    both: Any = True
+    for a in operands:
+        both = both & (True if _zero(a.e) else np.asarray(a.e == 0).astype(bool))
+    if not np.any(both):
+        return rounded
+    first, second = operands[0], operands[-1]
+    exact = both & s.exact(kind, first.v, second.v, rounded.v)
     return rounded._replace(e=np.where(exact, s.scalar(0), rounded.e))
 
 
 def add(s: Any, a: Bounded, b: Bounded) -> Bounded:
     v = a.v + b.v
-    exact = _exact_operands(s, "add", a, b, v)
-    if exact is not None:
-        return exact
-    return _finish(s, v, a.e + b.e if not (_zero(a.e) and _zero(b.e)) else 0, _either(a.nan, b.nan))
+    e = a.e + b.e if not (_zero(a.e) and _zero(b.e)) else 0
+    return _exact_where(s, "add", (a, b), _finish(s, v, e, _either(a.nan, b.nan)))
 
 
 def mul(s: Any, a: Bounded, b: Bounded) -> Bounded:
     v = a.v * b.v
-    exact = _exact_operands(s, "mul", a, b, v)
-    if exact is not None:
-        return exact
     e: Any = 0
     if not _zero(b.e):
         e = abs(a.v) * b.e
@@ -114,18 +116,18 @@ def mul(s: Any, a: Bounded, b: Bounded) -> Bounded:
         e = e + abs(b.v) * a.e
         if not _zero(b.e):
             e = e + a.e * b.e
-    return _finish(s, v, e, _either(a.nan, b.nan))
+    return _exact_where(s, "mul", (a, b), _finish(s, v, e, _either(a.nan, b.nan)))
 
 
 def reciprocal(s: Any, b: Bounded) -> Bounded:
     v = s.reciprocal(b.v)  # 1/0 is uncertain (its limit comes from the compiled kernel)
     if _zero(b.e):
-        return _finish(s, v, 0, b.nan)
+        return _exact_where(s, "reciprocal", (b,), _finish(s, v, 0, b.nan))
     room = abs(b.v) - b.e
     ok = s.boolean(room > 0)
     # divided in turn: the product |v| room could overflow and the bound become 0
     e = np.where(ok, b.e / np.where(ok, abs(b.v), 1) / np.where(ok, room, 1), s.inf)
-    return _finish(s, v, e, b.nan)
+    return _exact_where(s, "reciprocal", (b,), _finish(s, v, e, b.nan))
 
 
 def _within_one(s: Any, d: Any, bound: Any) -> Any:

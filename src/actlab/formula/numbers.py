@@ -199,6 +199,12 @@ def _exp(t: Any) -> Any:
     return mpmath.exp(t)
 
 
+def _expm1(t: Any) -> Any:
+    """mpmath's expm1, through _exp above 1 (where e^t - 1 doesn't cancel): mpmath's own takes
+    its integer path for a huge integer argument (min(0, a (e^(x/a) - 1)) at x = 1e300: 0.1 s)."""
+    return _exp(t) - 1 if t > 1 else mpmath.expm1(t)
+
+
 def _log(t: Any) -> Any:
     """mpmath's log, NaN at 0 (uncertain) instead of -inf: the exact argument may be nonzero at a
     higher precision, and an infinite mpmath value must mean exp's limit (exact._tier)."""
@@ -263,7 +269,15 @@ def _exact_one(fn: Callable[..., Any]) -> Any:
     )
 
 
-_EXACT = {"add": _exact_one(mpmath.fadd), "mul": _exact_one(mpmath.fmul)}
+def _exact_reciprocal(a: Any, _: Any, v: Any) -> bool:
+    return bool(mpmath.isfinite(v)) and v != 0 and mpmath.fmul(v, a, exact=True) == 1
+
+
+_EXACT = {
+    "add": _exact_one(mpmath.fadd),
+    "mul": _exact_one(mpmath.fmul),
+    "reciprocal": np.frompyfunc(_exact_reciprocal, 3, 1),
+}
 
 
 class MpSystem:
@@ -302,8 +316,9 @@ class MpSystem:
         return out
 
     def exact(self, kind: str, a: Any, b: Any, v: Any) -> np.ndarray:
-        """Where ``v``, the rounded sum or product of the exact ``a`` and ``b``, is exact (the
-        product of two floats fits in 106 bits: x^2 at 128 bits has no rounding error)."""
+        """Where ``v``, the rounded sum or product of the exact ``a`` and ``b`` (the reciprocal
+        of ``a``), is exact (the product of two floats fits in 106 bits: x^2 at 128 bits has no
+        rounding error; 1/2 is 0.5)."""
         return np.asarray(_EXACT[kind](a, b, v)).astype(bool)
 
     def constant(self, expr: Any) -> tuple[Any, bool]:
@@ -337,7 +352,7 @@ class MpSystem:
         return self.array(a)
 
     exp = _lifted(_exp, _exp_guard)
-    expm1 = _lifted(mpmath.expm1, _limits(_constant(-1), _INF))
+    expm1 = _lifted(_expm1, _limits(_constant(-1), _INF))
     log = _lifted(_log)
     log1p = _lifted(_log1p)
     sqrt = _lifted(mpmath.sqrt)
