@@ -41,6 +41,8 @@ from actlab.formula.numbers import LONG, FloatSystem, MpSystem
 
 #: mpmath working precisions tried in turn (bits)
 PRECISIONS = (128, 256, 512, 1024, 2048, 4096, 8192, 16384)
+#: the most one Ziv step multiplies the precision by
+JUMP = 4
 #: elements per block in the first tier: the temporaries stay in cache
 BLOCK = 1 << 14
 
@@ -132,9 +134,12 @@ def evaluate(
             chunk = min(2 * chunk, MPMATH_CHUNK) if quick else 1
         todo = np.concatenate(left) if left else todo[:0]
         # Ziv: the next precision is what the least demanding element left still lacks (at
-        # least double), so a deep cancellation costs one jump instead of many doublings
+        # least double, at most 4 times: an error that exp amplified, e^(x/a) at x = 1e300
+        # with an inexact 1/a, shrinks far faster than in proportion and asks for 16384 bits
+        # where 2048 do), so a deep cancellation costs a few jumps instead of many doublings
         need = min((n for n in needs if n), default=0)
-        prec = next((p for p in PRECISIONS if p >= max(2 * prec, need)), PRECISIONS[-1] + 1)
+        need = min(max(2 * prec, need), JUMP * prec)
+        prec = next((p for p in PRECISIONS if p >= need), PRECISIONS[-1] + 1)
     # an element left when the budget ran out was slow, not singular: no limit is tried
     if todo.size and limits and time.monotonic() < deadline:
         settled = todo.size
