@@ -463,6 +463,41 @@ def test_an_error_exp_amplified_climbs_in_steps_not_to_the_top(monkeypatch):
     assert max(tried) <= 2048
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sin_of_a_huge_exact_argument_climbs_until_it_settles(dtype):
+    """sin(e^x) at x = 2840 (e^x = 2^4097): mpmath's sin was cut off at |t| = 2^4096 (NaN at
+    every precision), so float64 kept the plain kernel's value, -0.114 where the value is
+    0.372 (float32: NaN); the cut is now t's own precision, and 8192 bits settle it."""
+    f = actlab.get("sin(exp(x))")
+    x = np.array([2840.0, 5000.0], dtype)
+    with mpmath.workprec(20000):
+        want = [mpmath.sin(mpmath.exp(mpmath.mpf(float(v)))) for v in x]
+    assert ulp_error(f(x), want, dtype).max() <= 1
+    assert f.derivative(x).tolist() == [np.inf, np.inf]
+
+
+@pytest.mark.parametrize(
+    ("formula", "dtype", "point", "others"),
+    [
+        ("(x+sqrt(x^2+4))/2", np.float64, -1e300, [-1e200]),
+        ("x*(1+x/sqrt(1+x^2))/2", np.float32, -2.279668e34, [-1e20, -3e30]),
+    ],
+)
+def test_an_element_does_not_depend_on_the_rest_of_the_batch(formula, dtype, point, others):
+    """mpmath's next precision was the least demanding element's need, for the whole batch, so
+    the precision that settled an element (hence which of two faithful roundings it got:
+    (x+sqrt(x^2+4))/2 at -1e300 is 0.468 ulp from one and 0.532 from the other) depended on
+    its neighbours; each element now climbs on its own bound."""
+    f = actlab.get(formula)
+    alone = f(np.array([point], dtype))
+    beside = f(np.array([point, *others], dtype))
+    assert alone[0] == beside[0]
+    rng = np.random.default_rng(3)
+    top = 300 if dtype == np.float64 else 37
+    x = -(10 ** rng.uniform(5, top, 40)).astype(dtype)
+    assert np.array_equal(f(x), np.concatenate([f(x[i : i + 1]) for i in range(x.size)]))
+
+
 def _inf(x: np.ndarray, values: dict) -> np.ndarray:
     return np.full(x.shape, np.inf)
 

@@ -107,39 +107,50 @@ def evaluate(
     if floats:
         todo = float_tiers(plan, x, values, out, todo, tally)
     budget = MPMATH_SECONDS + MPMATH_SECONDS_EACH * todo.size
-    prec, deadline = PRECISIONS[0], time.monotonic() + budget
+    deadline = time.monotonic() + budget
     latest = deadline + MPMATH_SECONDS_EARNED * todo.size  # what every element could earn
     chunk = 1  # grows while chunks are quick: one pathological element can't overrun by much
     beyond: list[np.ndarray] = []  # past exp's 2^4096 guard: no precision settles them
-    while todo.size and prec <= PRECISIONS[-1] and time.monotonic() < deadline:
+    # Ziv, element by element: each climbs from the first precision to what its own bound says
+    # it still lacks (at least double, at most 4 times: an error that exp amplified, e^(x/a)
+    # at x = 1e300 with an inexact 1/a, shrinks far faster than in proportion and asks for
+    # 16384 bits where 2048 do), so a deep cancellation costs a few jumps instead of many
+    # doublings, and which precision settles an element (hence which of two faithful
+    # roundings it gets) depends on that element alone, never on the others of the batch
+    precs = np.full(todo.size, PRECISIONS[0])
+    spent: list[np.ndarray] = []  # past the last precision
+    while todo.size and time.monotonic() < deadline:
+        prec = int(precs.min())
+        group, waiting, later = todo[precs == prec], todo[precs != prec], precs[precs != prec]
         left, needs = [], []
         start = 0
-        while start < todo.size:
+        while start < group.size:
             if time.monotonic() >= deadline:  # out of time: the rest keeps the plain value
-                left.append(todo[start:])
+                left.append(group[start:])
+                needs.append(np.full(group.size - start, prec))
                 break
             began = time.monotonic()
             with mpmath.workprec(prec):
                 rest, need, infinite = _tier(
-                    plan, MpSystem(prec), x, values, todo[start : start + chunk], out, tally
+                    plan, MpSystem(prec), x, values, group[start : start + chunk], out, tally
                 )
             left.append(rest)
-            beyond.append(infinite)
             needs.append(need)
-            done = min(chunk, todo.size - start) - rest.size - infinite.size  # certified
+            beyond.append(infinite)
+            done = min(chunk, group.size - start) - rest.size - infinite.size  # certified
             earned = MPMATH_SECONDS_EARNED * done
             deadline = min(deadline + earned, latest)
             start += chunk
             quick = time.monotonic() - began < MPMATH_QUICK
             chunk = min(2 * chunk, MPMATH_CHUNK) if quick else 1
-        todo = np.concatenate(left) if left else todo[:0]
-        # Ziv: the next precision is what the least demanding element left still lacks (at
-        # least double, at most 4 times: an error that exp amplified, e^(x/a) at x = 1e300
-        # with an inexact 1/a, shrinks far faster than in proportion and asks for 16384 bits
-        # where 2048 do), so a deep cancellation costs a few jumps instead of many doublings
-        need = min((n for n in needs if n), default=0)
-        need = min(max(2 * prec, need), JUMP * prec)
-        prec = next((p for p in PRECISIONS if p >= need), PRECISIONS[-1] + 1)
+        rest = np.concatenate(left) if left else group[:0]
+        need = np.clip(np.concatenate(needs) if needs else rest[:0], 2 * prec, JUMP * prec)
+        step = np.searchsorted(PRECISIONS, need)  # the first precision at least the need
+        top = step >= len(PRECISIONS)
+        spent.append(rest[top])
+        nexts = np.asarray(PRECISIONS)[np.minimum(step, len(PRECISIONS) - 1)][~top]
+        todo, precs = np.concatenate([waiting, rest[~top]]), np.concatenate([later, nexts])
+    todo = np.concatenate([todo, *spent])
     # an element left when the budget ran out was slow, not singular: no limit is tried
     if todo.size and limits and time.monotonic() < deadline:
         settled = todo.size
@@ -222,9 +233,9 @@ def _tier(
     index: np.ndarray,
     out: np.ndarray,
     tally: Tally | None,
-) -> tuple[np.ndarray, int, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate ``index`` in ``system``; write the certified ones; return the rest (for mpmath:
-    the precision the next try needs, and apart those whose value is infinite)."""
+    the precision each of the rest needs next, and apart those whose value is infinite)."""
     whole = index.size == x.size
     xs = x if whole else x[index]
     local = values if whole else _pick(values, index)
@@ -240,7 +251,7 @@ def _tier(
     if tally is not None:
         tally.add(system.name, int(np.count_nonzero(ok)))
     if not isinstance(system, MpSystem):
-        return index[~ok], 0, index[:0]
+        return index[~ok], index[:0], index[:0]
     # mpmath never overflows: an infinite value comes from exp's (sinh's, cosh's) limit past
     # 2^4096 (numbers._limits; log(0) is NaN there), which no precision changes. An element
     # with one among its steps (inf/inf is NaN at every precision) stays uncertain in this form
@@ -253,21 +264,20 @@ def _tier(
     return index[rest], _needed(system, result, rest, out.dtype), index[infinite]
 
 
-def _needed(system: MpSystem, b: Bounded, left: np.ndarray, dtype: Any) -> int:
-    """The working precision at which the least demanding uncertain element would certify if
-    its error shrank in proportion: bits = prec + log2(bound / target ulp) + 16."""
-    if not left.any():
-        return 0
+def _needed(system: MpSystem, b: Bounded, left: np.ndarray, dtype: Any) -> np.ndarray:
+    """For each uncertain element (``left``), the working precision at which it would certify
+    if its error shrank in proportion: bits = prec + log2(bound / target ulp) + 16 (twice the
+    precision where there is no estimate: an overflow or an undecided branch)."""
     info = np.finfo(dtype)
     v = np.broadcast_to(b.v, left.shape)[left]
     e = np.broadcast_to(np.asarray(b.e, dtype=object), left.shape)[left]
-    best = PRECISIONS[-1]
-    for value, bound in zip(v, e):
-        if not (mpmath.isfinite(value) and mpmath.isfinite(bound)) or bound == 0:
-            return 2 * system.prec  # overflow or an undecided branch: no estimate
-        scale = max(abs(value) * float(info.eps), mpmath.mpf(float(info.smallest_subnormal)))
-        best = min(best, system.prec + int(mpmath.log(bound / scale, 2)) + 16)
-    return best
+    needs = np.full(v.size, 2 * system.prec)
+    for i, (value, bound) in enumerate(zip(v, e)):
+        if mpmath.isfinite(value) and mpmath.isfinite(bound) and bound != 0:
+            scale = max(abs(value) * float(info.eps), mpmath.mpf(float(info.smallest_subnormal)))
+            bits = system.prec + int(mpmath.log(bound / scale, 2)) + 16
+            needs[i] = min(bits, 2 * PRECISIONS[-1])
+    return needs
 
 
 def certify(system: Any, b: Bounded, dtype: Any, shape: tuple[int, ...]) -> tuple[Any, Any]:

@@ -169,6 +169,16 @@ def _limits(low: Any, high: Any) -> Callable[[Any], Any]:
     return guard
 
 
+def _periodic(t: Any) -> Any:
+    """sin, cos, tan: NaN (uncertain) for |t| beyond 2^prec, where t's own rounding is more than
+    a period and the value is spent effort; below, mpmath reduces t exactly (sin(e^x) at
+    x = 2840, e^x = 2^4097, settles at 8192 bits; a fixed 2^4096 cut had left it to the plain
+    kernel's value)."""
+    if mpmath.isfinite(t) and abs(t) > mpmath.ldexp(1, mpmath.mp.prec):
+        return mpmath.nan
+    return None
+
+
 def _constant(value: Any) -> Callable[[Any], Any]:
     return lambda t: mpmath.mpf(value)
 
@@ -356,9 +366,9 @@ class MpSystem:
     log = _lifted(_log)
     log1p = _lifted(_log1p)
     sqrt = _lifted(mpmath.sqrt)
-    sin = _lifted(mpmath.sin, _limits(_constant("nan"), _constant("nan")))
-    cos = _lifted(mpmath.cos, _limits(_constant("nan"), _constant("nan")))
-    tan = _lifted(mpmath.tan, _limits(_constant("nan"), _constant("nan")))
+    sin = _lifted(mpmath.sin, _periodic)
+    cos = _lifted(mpmath.cos, _periodic)
+    tan = _lifted(mpmath.tan, _periodic)
     tanh = _lifted(mpmath.tanh, _saturating(lambda p: p + 64))
     sinh = _lifted(_sinh, _limits(_constant("-inf"), _INF))
     cosh = _lifted(_cosh, _limits(_INF, _INF))
