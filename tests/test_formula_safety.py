@@ -178,6 +178,27 @@ def test_length_cap():
         parse(ok + "+x")
 
 
+def test_kinks_nested_past_the_cap_are_refused_at_once():
+    """Each max/min/abs level doubles the derivative's cases: max nested 7 deep took seconds
+    to build and 11 deep two minutes; past 6 the parser refuses, naming the outermost call."""
+    from actlab.formula.parser import MAX_KINKS
+
+    nested = "max(" * MAX_KINKS + "x,0)" + "".join(f",{k}-x)" for k in range(1, MAX_KINKS))
+    wide = "max(" + ",".join(f"{k}-x" for k in range(MAX_KINKS + 1)) + ")"
+    assert nested.count("max") == MAX_KINKS
+    parse(nested)  # at the cap: accepted
+    parse(wide)
+    for text in ("abs(" + nested + "-1)", "max(" + ",".join(f"{k}-x" for k in range(8)) + ")"):
+        with pytest.raises(actlab.ActlabError, match=r"nested 7 deep .* at position 1\b"):
+            parse(text)
+    parse("+".join(f"max(x-{k},0)" for k in range(8)))  # side by side: not nested
+
+
+def test_a_parameter_that_is_not_a_number_is_named():
+    with pytest.raises(actlab.ActlabError, match=r"parameter b='abc' is not a number"):
+        actlab.define("not_a_number_swish", "x*sigmoid(b*x)", b="abc")
+
+
 def test_no_python_evaluation_anywhere():
     """The package never hands a string to eval/exec/sympify (checked in its source)."""
     import actlab.formula as pkg

@@ -326,3 +326,16 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize("spec", ["(exp(x)-exp(-x))/(exp(x)+exp(-x))", "gelu"])
+def test_exact_path_promotes_integers_and_refuses_complex(spec):
+    """An integer tensor gives torch's default float dtype, as torch.sigmoid does (the exact
+    path cast its float result back to the integers: tanh of [1, 2, -3] was [0, 0, 0]); a
+    complex tensor is refused in one line (its imaginary part was dropped with a warning)."""
+    module = at.Activation(spec, exact=True)
+    got = module(torch.tensor([1, 2, -3]))
+    want = module(torch.tensor([1.0, 2.0, -3.0]))
+    assert got.dtype == torch.get_default_dtype() and torch.equal(got, want)
+    with pytest.raises(actlab.ActlabError, match=r"real tensors, got torch\.complex64"):
+        module(torch.tensor([1 + 1j]))

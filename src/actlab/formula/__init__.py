@@ -69,7 +69,11 @@ def define(name: str, formula: str, **params: float) -> Function:
     if name in RESERVED:
         raise ActlabError(f"{name!r} is a reserved name in formulas")
     parsed = parse(formula)
-    values = {**parsed.params, **{k: float(v) for k, v in params.items()}}
+    try:
+        values = {**parsed.params, **{k: float(v) for k, v in params.items()}}
+    except (TypeError, ValueError):
+        bad = next(k for k, v in params.items() if not _is_number(v))
+        raise ActlabError(f"parameter {bad}={params[bad]!r} is not a number") from None
     existing = next((r for r in _records() if name in (r.name, *r.aliases)), None)
     if existing is not None and not existing.formula:
         raise ActlabError(f"the name {name!r} is already taken by a catalog activation")
@@ -77,3 +81,11 @@ def define(name: str, formula: str, **params: float) -> Function:
     register(new, replace=existing is not None)
     _record.cache_clear()  # formulas that call this name must see the new definition
     return Function(new)
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True

@@ -29,6 +29,9 @@ from actlab.formula.rewrite import stabilize
 MAX_DEGREE = 8
 #: the most operations in a formula tried (SymPy's cancel is quick below)
 MAX_OPS = 80
+#: the deepest nesting of functions tried: each tanh written in exps holds its argument four
+#: times (tanh nested 9 deep took 27 s to build)
+MAX_DEPTH = 3
 _E = sp.Symbol("E", positive=True)
 _KINKED = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside)
 
@@ -44,7 +47,7 @@ def variants(expr: Any) -> list[Any]:
 
 def _exp_rational(expr: Any) -> Any | None:
     """``expr`` as P(E)/Q(E) for u <= 0 and P~(1/E)/Q~(1/E) for u > 0, E = e^(g u), or None."""
-    if expr.has(*_KINKED) or not expr.has(X):
+    if expr.has(*_KINKED) or not expr.has(X) or _depth(expr) > MAX_DEPTH:
         return None
     e = to_elementary(expr).rewrite(sp.exp)
     # a catalog parameter is a binary Float (softplus(x, 1.0)): its exact rational, so that
@@ -89,6 +92,12 @@ def _exp_rational(expr: Any) -> Any | None:
     low = at(p, sp.exp(g * u), False) / at(q, sp.exp(g * u), False)
     high = at(p, sp.exp(-g * u), True) / at(q, sp.exp(-g * u), True)
     return sp.Piecewise((low, u <= 0), (high, True))
+
+
+def _depth(expr: Any) -> int:
+    """How deep functions nest in ``expr`` (x*tanh(log(1 + exp(x))) is 3)."""
+    inner = max((_depth(a) for a in expr.args), default=0)
+    return inner + 1 if isinstance(expr, sp.Function) else inner
 
 
 def kernel(expr: Any, params: Sequence[str]) -> Kernel:

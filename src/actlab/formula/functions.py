@@ -179,7 +179,10 @@ def _tie_derivative(expr: Any, s: Any, *, larger: bool) -> Any:
     if da == db:
         return da
     wins = sp.StrictGreaterThan if larger else sp.StrictLessThan
-    left = sp.Min(da, db) if larger else sp.Max(da, db)
+    # SymPy compares its arguments to build a Min or a Max: with piecewise slopes (nested max)
+    # that took seconds per level, so only numbers are compared here
+    numbers = da.is_number and db.is_number
+    left = (sp.Min if larger else sp.Max)(da, db, evaluate=numbers)
     tie = sp.Piecewise((da, wins(a, b)), (db, wins(b, a)), (left, True))
     # a condition on a piecewise operand comes out as ITE(...), which folding writes as and/or
     return sp.piecewise_fold(tie) if tie.has(sp.ITE) else tie

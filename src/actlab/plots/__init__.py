@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +35,10 @@ def pyplot() -> Any:
     return plt
 
 
+#: the widest --xlim a plot takes
+XLIM_MAX = 1e300
+
+
 def plot_activations(
     specs: Sequence[str] | None = None,
     *,
@@ -48,8 +51,9 @@ def plot_activations(
     marked (their values are computed by :func:`actlab.analysis.properties.max_slope`).
     """
     a, b = xlim
-    if not (math.isfinite(a) and math.isfinite(b) and a < b):
-        raise ActlabError(f"--xlim needs two finite numbers A < B, got {a:g} {b:g}")
+    # past 1e300 the span b - a (and Matplotlib's tick arithmetic) overflows
+    if not (-XLIM_MAX <= a < b <= XLIM_MAX):
+        raise ActlabError(f"--xlim needs two numbers A < B within +-{XLIM_MAX:g}, got {a:g} {b:g}")
     plt = pyplot()
     functions = [actlab.get(s) for s in (specs or CLASSIC)]
     x = np.linspace(a, b, 2001)

@@ -232,8 +232,8 @@ class SampledFn(torch.autograd.Function):
         if work.dtype not in (torch.float32, torch.float64):
             work = work.float()
         y, dy = fn.sample(work.numpy(), rng)
-        ctx.save_for_backward(torch.from_numpy(np.asarray(dy)).to(x.dtype))
-        return torch.from_numpy(np.asarray(y)).to(x.dtype)
+        ctx.save_for_backward(torch.from_numpy(np.asarray(dy)).to(_out_dtype(x)))
+        return torch.from_numpy(np.asarray(y)).to(_out_dtype(x))
 
     @staticmethod
     @torch.autograd.function.once_differentiable
@@ -260,10 +260,19 @@ def _from_numpy(
     """Run a NumPy kernel on a CPU tensor without copying it (bfloat16 goes through float32)."""
     if x.device.type != "cpu":
         raise ActlabError(f"the NumPy path needs CPU tensors, got {x.device}")
+    dtype = _out_dtype(x)
     work = x.detach()
     if work.dtype not in (torch.float16, torch.float32, torch.float64):
         work = work.float()
     out = np.asarray(kernel(work.numpy()))
     if out.dtype != work.numpy().dtype:
         out = out.astype(work.numpy().dtype)  # float64 parameter arrays promote float32 input
-    return torch.from_numpy(out).to(x.dtype)
+    return torch.from_numpy(out).to(dtype)
+
+
+def _out_dtype(x: torch.Tensor) -> torch.dtype:
+    """The result's dtype: the input's, or torch's default for an integer tensor (as
+    ``torch.sigmoid`` promotes); a complex tensor is refused."""
+    if x.is_complex():
+        raise ActlabError(f"activations take real tensors, got {x.dtype}")
+    return x.dtype if x.is_floating_point() else torch.get_default_dtype()
