@@ -248,3 +248,18 @@ def test_limits_at_infinity_match_sympy(formula):
 
     f = actlab.get(formula)
     assert_limits(f, f.record.symbolic(sp, _X, {k: sp.Float(v) for k, v in f.params.items()}))
+
+
+def test_the_accuracy_reference_reduces_a_huge_periodic_argument():
+    """The mpmath reference of sin(e^x): at x = 2840 (e^x = 2^4097) it climbs to the bits the
+    argument needs; at x = 1e300 it has no value (NaN) instead of reducing by a 10^300-bit pi
+    (`actlab accuracy --formula "sin(exp(x))"` ran past 10 minutes)."""
+    import mpmath
+
+    from actlab.analysis.accuracy import reference
+
+    record = actlab.get("sin(exp(x))").record
+    got = reference(record, {}, np.array([2840.0, 1e300]), derivative=False)
+    with mpmath.workprec(20000):
+        want = mpmath.sin(mpmath.exp(2840))
+    assert abs(got[0] - want) < 1e-30 and mpmath.isnan(got[1])

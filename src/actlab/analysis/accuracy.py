@@ -132,8 +132,35 @@ def _cosh(y: mpmath.mpf) -> mpmath.mpf:
     return mpmath.cosh(y)
 
 
+class _Beyond(ValueError):
+    """An argument past the working precision; ``bits`` is what would hold it."""
+
+    def __init__(self, bits: int) -> None:
+        super().__init__(f"needs {bits} bits")
+        self.bits = bits
+
+
+#: the most bits the reference climbs to for a periodic function's argument (sin(e^x) up to
+#: x = 11356, as the formula tier)
+_PERIODIC_BITS = 16384 + 256
+
+
+def _periodic(fn: Callable) -> Callable:
+    """sin, cos, tan, refused (ValueError: no value at this precision) beyond 2^prec, where
+    the argument's own rounding is more than a period: mpmath would reduce sin(e^x) at
+    x = 1e300 by a 10^300-bit pi (`accuracy --formula "sin(exp(x))"` ran past 10 minutes)."""
+
+    def guarded(t: mpmath.mpf) -> mpmath.mpf:
+        if mpmath.isfinite(t) and abs(t) > mpmath.ldexp(1, mpmath.mp.prec):
+            raise _Beyond(int(mpmath.log(abs(t), 2)) + 128)
+        return fn(t)
+
+    return guarded
+
+
 _REAL_ONLY = {
     **{name: _real_only(getattr(mpmath, name)) for name in ("log", "sqrt", "log1p")},
+    **{name: _periodic(getattr(mpmath, name)) for name in ("sin", "cos", "tan")},
     "sinh": _sinh,
     "cosh": _cosh,
     "max": _nan_first(max),
@@ -237,11 +264,18 @@ def _adaptive(fn: Callable, x: float) -> mpmath.mpf:
     if 0 < abs(x) < 1:
         start += int(-math.log10(abs(x)))
     previous = None
-    precisions = (start, 2 * start, max(4 * start, 1280))
+    precisions = [start, 2 * start, max(4 * start, 1280)]
     for dps in precisions:
         with mpmath.workdps(dps):
             try:
                 value = _real(fn(mpmath.mpf(x)))
+            except _Beyond as beyond:  # sin(e^x) past 2^prec: two tries where it fits
+                digits = beyond.bits * 100 // 332 + 30
+                if beyond.bits > _PERIODIC_BITS or dps >= digits:
+                    return mpmath.mpf("nan")
+                precisions[precisions.index(dps) + 1 :] = [digits, digits + 30]
+                previous = None
+                continue
             except (ZeroDivisionError, ValueError, OverflowError, TypeError):  # TypeError: max()
                 # of a complex (undefined) value; a 0 divisor may be a cancellation that a higher
                 # precision resolves (1 + erf(x) at x = -14 below 85 digits, in log1p(erf(x))')
