@@ -98,6 +98,21 @@ def test_split_specs() -> None:
         "max(x, 0.1*x)",
         "elu(alpha=2)",
     )
+    # a formula's parameters after ';' are comma-separated too (docs/formulas.md)
+    assert split_specs("x*sigmoid(b*x)+c*x; b=2, c=0.1,relu") == (
+        "x*sigmoid(b*x)+c*x; b=2, c=0.1",
+        "relu",
+    )
+
+
+@pytest.mark.parametrize(
+    ("activations", "needle"),
+    [("relu,,tanh", "an empty item"), ("relu,max(x,0", "unbalanced parentheses")],
+)
+def test_bad_activation_lists_say_what_is_wrong(capsys, activations, needle) -> None:
+    assert main(["compare", "--activations", activations]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err
 
 
 def test_diverging_runs_are_reported_not_warned(tmp_path: Path, capsys) -> None:

@@ -78,3 +78,35 @@ def _parse_args(record: Activation, text: str | None) -> dict[str, float]:
         if math.isinf(values[key]) and "inf" not in raw.lower():
             raise ActlabError(f"{record.name}: parameter {key}={raw.strip()} overflows a float")
     return values
+
+
+#: a formula's parameter assignment, ``name=``: after a ';' it continues the formula
+_ASSIGNMENT = re.compile(r"\s*[A-Za-z_]\w*\s*=")
+
+
+def split_specs(text: str) -> list[str]:
+    """A comma-separated list of specs, split at commas outside parentheses; after a formula's
+    ';' a piece of the form ``name=value`` continues its parameters. Empty pieces stay (each
+    caller says what it makes of them); unbalanced parentheses are refused.
+
+    >>> split_specs("relu, max(x, 0.1*x) ,elu(alpha=2),x*sigmoid(b*x)+c*x; b=2, c=0.1,tanh")
+    ['relu', 'max(x, 0.1*x)', 'elu(alpha=2)', 'x*sigmoid(b*x)+c*x; b=2, c=0.1', 'tanh']
+    """
+    pieces, depth, current = [], 0, ""
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            pieces.append(current)
+            current = ""
+        else:
+            current += ch
+    pieces.append(current)
+    if depth != 0:
+        raise ActlabError(f"unbalanced parentheses in {text!r}")
+    specs: list[str] = []
+    for piece in pieces:
+        if specs and ";" in specs[-1] and _ASSIGNMENT.match(piece):
+            specs[-1] += "," + piece
+        else:
+            specs.append(piece)
+    return [spec.strip() for spec in specs]

@@ -11,6 +11,7 @@ from actlab.bench import kernels
 from actlab.cli.jsonout import json_text
 from actlab.errors import ActlabError
 from actlab.limits import check_count as count
+from actlab.spec import split_specs
 
 
 def add_parser(sub: Any) -> None:
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     count(args.threads, "--threads", 1, 1024)
     only = None
     if args.only:
-        wanted = [spec for item in args.only for spec in split_specs(item)]
+        wanted = [spec for item in args.only for spec in split_specs(item) if spec]
         only = list(dict.fromkeys(actlab.get(spec).spec for spec in wanted))
     regimes = {"cache": args.cache_size, "dram": args.size}
     if args.regime != "both":
@@ -87,18 +88,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print("\n".join(table_lines(bench)))
     return 0
-
-
-def split_specs(text: str) -> list[str]:
-    """``"relu,elu(alpha=2, ),tanh"`` -> specs, split at commas outside parentheses."""
-    specs, depth, start = [], 0, 0
-    for i, ch in enumerate(text + ","):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if ch == "," and depth == 0:
-            if text[start:i].strip():
-                specs.append(text[start:i].strip())
-            start = i + 1
-    return specs
 
 
 def table_lines(bench: kernels.KernelBench) -> list[str]:

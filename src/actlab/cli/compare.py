@@ -131,25 +131,17 @@ def executor_from(args: argparse.Namespace) -> Any:
 
 
 def split_specs(text: str) -> tuple[str, ...]:
-    """Split on commas outside parentheses: ``relu,leaky_relu(0.1),max(x, 0.1*x)``.
+    """--activations as specs (:func:`actlab.spec.split_specs`).
 
     >>> split_specs("relu, max(x, 0.1*x) ,elu(alpha=2)")
     ('relu', 'max(x, 0.1*x)', 'elu(alpha=2)')
     """
-    parts: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if ch == "," and depth == 0:
-            parts.append("".join(current).strip())
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current).strip())
-    if depth != 0:
-        raise ActlabError(f"--activations has unbalanced parentheses: {text!r}")
-    return tuple(parts)
+    from actlab.spec import split_specs as split
+
+    try:
+        return tuple(split(text))
+    except ActlabError as exc:
+        raise ActlabError(f"--activations: {exc}") from None
 
 
 def config_from(args: argparse.Namespace) -> Any:

@@ -40,16 +40,10 @@ def add_parser(sub: Any) -> None:
 
 
 def split_specs(text: str) -> list[str]:
-    """Split on commas outside parentheses: "elu(alpha=1, ...),relu" -> two specs."""
-    specs, depth, current = [], 0, ""
-    for ch in text:
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            specs.append(current.strip())
-            current = ""
-        else:
-            current += ch
-    specs.append(current.strip())
+    """Activation specs (:func:`actlab.spec.split_specs`), none of them empty."""
+    from actlab.spec import split_specs as split
+
+    specs = split(text)
     if not all(specs):
         raise ActlabError(f"empty activation in {text!r}")
     return specs

@@ -91,8 +91,10 @@ class StudyConfig:
         return cfg
 
     def validate(self) -> None:
-        if not self.activations or any(not a for a in self.activations):
+        if not self.activations:
             raise ActlabError("--activations needs at least one activation spec")
+        if any(not a for a in self.activations):
+            raise ActlabError("--activations has an empty item (two commas in a row?)")
         seen: dict[str, str] = {}
         for spec in self.activations:
             # unknown names and bad formulas fail here, before any training; aliases and
