@@ -34,6 +34,8 @@ COMMANDS = (
 
 
 _NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.I)
+#: a formula written with a leading minus (-x*sigmoid(x)), which argparse takes for an option
+_FORMULA_LIKE = re.compile(r"^-[^-=]*(x|\()")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,9 +48,21 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_NUMBER
+        self._args: list[str] = []
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        # a formula that starts with '-' reads as an option: say where it goes
+        dashed = [a for a in self._args if _FORMULA_LIKE.match(a)]
+        if dashed:
+            message += (
+                f" ({dashed[0]!r} starts with '-' and reads as an option: put it after '--',"
+                " or write --option=VALUE)"
+            )
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._args = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
 
 def build_parser() -> argparse.ArgumentParser:
