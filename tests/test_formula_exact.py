@@ -498,6 +498,18 @@ def test_an_element_does_not_depend_on_the_rest_of_the_batch(formula, dtype, poi
     assert np.array_equal(f(x), np.concatenate([f(x[i : i + 1]) for i in range(x.size)]))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_catalog_default_parameter_is_exact_in_the_formula(dtype):
+    """softplus's default beta reached SymPy as the Float 1.0, which evaluated e^40 to 15
+    digits: softplus(x+40)-40 at 0 was -7e-17 (the value is 4.2e-18), x-softplus(40) at 40
+    was 0. The default is now the exact rational of its double."""
+    exact = float(mpmath.log1p(mpmath.exp(-40)))
+    got = actlab.get("softplus(x+40)-40")(np.array([0.0], dtype))
+    assert ulp_error(got, [mpmath.mpf(exact)], dtype).max() <= 1
+    got = actlab.get("x-softplus(40)")(np.array([40.0], dtype))
+    assert ulp_error(got, [mpmath.mpf(-exact)], dtype).max() <= 1
+
+
 def _inf(x: np.ndarray, values: dict) -> np.ndarray:
     return np.full(x.shape, np.inf)
 

@@ -257,7 +257,15 @@ def _dummies(record: Activation) -> tuple[Any, dict[str, Any]]:
 
 
 def _substitute(form: Any, u: Any, p: dict[str, Any], record: Activation, args: Any) -> Any:
-    """Put the call's arguments in place of the dummies ``u`` and ``p`` of ``form``."""
+    """Put the call's arguments in place of the dummies ``u`` and ``p`` of ``form``; a float
+    parameter (a default, 1.0) as the exact rational of its double: with a Float SymPy
+    evaluates what it touches to 15 digits (softplus(x + 40) became
+    1.0 log(2.3538526683702e17 e^x + 1), and softplus(x + 40) - 40 lost its cancellation)."""
     mapping = {u: args[0]}
-    mapping.update({p[param.name]: value for param, value in zip(record.params, args[1:])})
+    mapping.update(
+        {
+            p[param.name]: sp.Rational(value) if isinstance(value, sp.Float) else value
+            for param, value in zip(record.params, args[1:])
+        }
+    )
     return form.xreplace(mapping)
