@@ -274,13 +274,20 @@ def _sech(t: Any) -> Any:
 
 
 def _exact_one(fn: Callable[..., Any]) -> Any:
-    return np.frompyfunc(
-        lambda a, b, v: bool(mpmath.isfinite(v)) and fn(a, b, exact=True) == v, 3, 1
-    )
+    def one(a: Any, b: Any, v: Any) -> bool:
+        try:
+            return bool(mpmath.isfinite(v)) and fn(a, b, exact=True) == v
+        except (OverflowError, MemoryError):  # sinh(1e200) + 1 exactly: 2^(1e200) bits
+            return False
+
+    return np.frompyfunc(one, 3, 1)
 
 
 def _exact_reciprocal(a: Any, _: Any, v: Any) -> bool:
-    return bool(mpmath.isfinite(v)) and v != 0 and mpmath.fmul(v, a, exact=True) == 1
+    try:
+        return bool(mpmath.isfinite(v)) and v != 0 and mpmath.fmul(v, a, exact=True) == 1
+    except (OverflowError, MemoryError):
+        return False
 
 
 _EXACT = {
