@@ -46,6 +46,11 @@ class CatalogCall(sp.Function):
     def eval(cls, *args: Any) -> None:
         return None  # never evaluated symbolically: numbers go through the catalog kernel
 
+    def _eval_is_extended_real(self) -> bool:
+        # an activation is real on the real line: SymPy's derivative of abs(sigmoid(x)) was
+        # written with re() and im() of an unknown function, which nothing compiles
+        return True
+
     def fdiff(self, argindex: int = 1) -> Any:
         if argindex == 1:
             return _classes(self.record)[1](*self.args)
@@ -68,6 +73,9 @@ class CatalogDerivative(sp.Function):
     @classmethod
     def eval(cls, *args: Any) -> None:
         return None
+
+    def _eval_is_extended_real(self) -> bool:
+        return True  # as CatalogCall's
 
     def fdiff(self, argindex: int = 1) -> Any:
         return sp.diff(self.elementary(), self.args[argindex - 1])
@@ -123,6 +131,9 @@ class erfc(sp.Function):
     @classmethod
     def eval(cls, u: Any) -> None:
         return None
+
+    def _eval_is_extended_real(self) -> Any:
+        return self.args[0].is_extended_real  # abs(erfc(x))' needs it (re() otherwise)
 
     def fdiff(self, argindex: int = 1) -> Any:
         return -2 * sp.exp(-(self.args[0] ** 2)) / sp.sqrt(sp.pi)
