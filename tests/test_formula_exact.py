@@ -518,6 +518,22 @@ def test_an_exactness_check_that_cannot_fit_is_not_exact():
     assert f(np.array([0.0, -1e200])).tolist() == [2.0, 1.0]
 
 
+@pytest.mark.parametrize(
+    ("formula", "sign"),
+    [
+        ("max(min(0.5, atan(x)), 1/x)", -1),
+        ("max(min(0.5, x), 1/x)", -1),
+        ("min(max(-1, x), 1/x)", 1),
+    ],
+)
+def test_a_limit_at_infinity_the_far_values_rule_out_is_not_taken(formula, sign):
+    """SymPy's limit of max(min(0.5, atan(x)), 1/x) at -oo is -pi/2, but the exact values at
+    -1e150 ... -1e300 are 1/x, below 1e-100 and shrinking: the limit is 0 (it read -1.5708; the
+    other two read NaN; a helper's probe)."""
+    got = actlab.get(formula)(np.array([sign * np.inf]))
+    assert got.tolist() == [0.0]
+
+
 def _inf(x: np.ndarray, values: dict) -> np.ndarray:
     return np.full(x.shape, np.inf)
 

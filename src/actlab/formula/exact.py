@@ -521,7 +521,7 @@ def _find_limit(
     close = np.abs(got - last) <= 1e-12 * abs(last) if math.isfinite(last) else False
     if np.all((got == last) | close):  # (inf - -inf <= 1e-12 inf passed e^x sin(x) for -inf)
         return float(last)
-    if np.all(np.abs(got) < 1e-200):
+    if np.all(np.abs(got) < 1e-200) or _vanishing(got):
         return 0.0
     # growing by 1e100 overall; or past the largest float on the way (log(erfc(x)): -1e300, then
     # -inf at 1e165 and beyond), which the strict comparison of two infinities missed
@@ -550,4 +550,15 @@ def _contradicts(limit: float, got: np.ndarray) -> bool:
         return bool(np.all(got == 0) or (other and away))
     last = got[-1]
     same = math.isfinite(last) and np.all(np.abs(got - last) <= 1e-12 * abs(last))
-    return bool(np.all(np.isinf(got)) or (same and abs(limit - last) > 1e-9 * abs(last)))
+    # all below 1e-100 and shrinking: a limit of any size is ruled out (SymPy's -pi/2 for
+    # max(min(0.5, atan(x)), 1/x) at -oo, whose values are 1/x)
+    vanishing = _vanishing(got) and abs(limit) > 1e-100
+    return bool(
+        np.all(np.isinf(got)) or (same and abs(limit - last) > 1e-9 * abs(last)) or vanishing
+    )
+
+
+def _vanishing(got: np.ndarray) -> bool:
+    """Far values all below 1e-100 in size and shrinking outwards: the limit is 0."""
+    size = np.abs(got)
+    return bool(np.all(size < 1e-100) and np.all(size[1:] <= size[:-1]))
