@@ -398,17 +398,10 @@ def test_past_the_limit_of_exp_no_precision_is_tried_twice(monkeypatch):
     still climbs (log(exp(x)-cos(x)) at x = 1e-45 settles at 256 bits)."""
     from actlab.formula import exact
 
-    tried = []
-
-    class Recording(exact.MpSystem):
-        def __init__(self, prec: int) -> None:
-            tried.append(prec)
-            super().__init__(prec)
-
     plan, other = (
         actlab.get(f).record.forward.plan for f in ("exp(exp(exp(x)))", "log(exp(x)-cos(x))")
     )
-    monkeypatch.setattr(exact, "MpSystem", Recording)
+    tried = _record_precisions(monkeypatch)
     tally = exact.Tally()
     with np.errstate(all="ignore"):
         got = exact.evaluate(plan, np.array([1000.0, 2000.0]), {}, np.float64, _inf, tally)
@@ -418,6 +411,21 @@ def test_past_the_limit_of_exp_no_precision_is_tried_twice(monkeypatch):
     assert max(tried) > exact.PRECISIONS[0] and got[0] == np.log(1e-45)
 
 
+def _record_precisions(monkeypatch) -> list[int]:
+    """The mpmath working precisions the exact tiers try from now on, in order."""
+    from actlab.formula import exact
+
+    tried: list[int] = []
+
+    class Recording(exact.MpSystem):
+        def __init__(self, prec: int) -> None:
+            tried.append(prec)
+            super().__init__(prec)
+
+    monkeypatch.setattr(exact, "MpSystem", Recording)
+    return tried
+
+
 def test_exact_operands_stay_exact_element_by_element_in_mpmath(monkeypatch):
     """CELU by hand with a declared alpha at x = 1e300: x/a is x times the exact reciprocal of
     a = 2, so e^(x/a) has only exp's own error and min(0, a (e^(x/a) - 1)) is 0 at mpmath's
@@ -425,15 +433,8 @@ def test_exact_operands_stay_exact_element_by_element_in_mpmath(monkeypatch):
     arrays) had sent it to 16384 bits, 0.1 s an element (24 s for a whole-range grid)."""
     from actlab.formula import exact
 
-    tried = []
-
-    class Recording(exact.MpSystem):
-        def __init__(self, prec: int) -> None:
-            tried.append(prec)
-            super().__init__(prec)
-
     f = actlab.get("max(0,x)+min(0,a*(exp(x/a)-1)); a=2")
-    monkeypatch.setattr(exact, "MpSystem", Recording)
+    tried = _record_precisions(monkeypatch)
     x = np.array([1e300, 3e250, 1e5])
     for dtype in (np.float64, np.float32):
         got = f(x.astype(dtype) if dtype == np.float64 else np.array([3e38, 1e20], dtype))
@@ -447,17 +448,9 @@ def test_an_error_exp_amplified_climbs_in_steps_not_to_the_top(monkeypatch):
     """With a = 0.1, x/a at x = 1e300 carries the reciprocal's rounding, which exp amplifies
     to a bound of e^(1e262) at 128 bits: the proportional estimate asked for 16384 bits (20 ms
     an element, 8 s a whole-range grid), where 2048 settle it; a step is now at most 4x."""
-    from actlab.formula import exact
-
-    tried = []
-
-    class Recording(exact.MpSystem):
-        def __init__(self, prec: int) -> None:
-            tried.append(prec)
-            super().__init__(prec)
 
     f = actlab.get("max(0,x)+min(0,a*(exp(x/a)-1)); a=0.1")
-    monkeypatch.setattr(exact, "MpSystem", Recording)
+    tried = _record_precisions(monkeypatch)
     x = np.array([1e300, 3e250])
     assert np.array_equal(f(x), x)
     assert max(tried) <= 2048
