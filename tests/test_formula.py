@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 
 import mpmath
@@ -274,3 +275,31 @@ def test_abs_of_a_catalog_call_builds(text):
     inner = actlab.get(text[4:-1])
     assert np.array_equal(f(x), np.abs(inner(x)))
     assert np.array_equal(f.derivative(x), np.sign(inner(x)) * inner.derivative(x))
+
+
+@pytest.mark.parametrize("text", ["abs(sqrt(x))", "abs(log(x))", "abs(x^1.5 - 1)"])
+def test_abs_of_a_value_real_where_defined_builds(text):
+    """abs(sqrt(x))' was written by SymPy with atan2 (x may be negative, so sqrt(x) was not
+    known real): "cannot compile atan2". abs' is sign(u) u' for every formula's u."""
+    f = actlab.get(text)
+    x = np.array([0.25, 2.0, 9.0])
+    inner = actlab.get(text[4:-1])
+    assert np.array_equal(f(x), np.abs(inner(x)))
+    assert np.array_equal(f.derivative(x), np.sign(inner(x)) * inner.derivative(x))
+    assert np.isnan(f(np.array([-1.0]))[0])  # undefined where its argument is
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "value", "slope"),
+    [
+        # a power's domain guard on a where() came out as SymPy's ITE ("cannot compile ITE")
+        ("where(x <= 1, x, 3)^1.5", [0.25, 2.0], [0.125, 3**1.5], [0.75, 0.0]),
+        # max(0, e^x)' folded to a where() with no branch left (a TypeError from SymPy)
+        ("max(exp(x), 2)/x", [-1.0, 1.0], [-2.0, math.e], [-2.0, 0.0]),
+    ],
+)
+def test_formulas_sympy_rewrote_out_of_reach_build(text, x, value, slope):
+    f = actlab.get(text)
+    points = np.array(x)
+    np.testing.assert_allclose(f(points), value, rtol=1e-15)
+    np.testing.assert_allclose(f.derivative(points), slope, rtol=1e-15, atol=1e-300)

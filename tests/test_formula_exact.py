@@ -359,6 +359,16 @@ SINGULAR = [
     ("sin(x)^2+cos(x)^2", np.inf, 1.0, 0.0),
     ("x*(2+sin(x))", np.inf, np.inf, np.nan),
     ("exp(x)*(2+cos(x))", np.inf, np.inf, np.inf),
+    # a continuous function of a part with a finite limit: SymPy's limit of atan(atan(x)) at oo
+    # is atan(AccumBounds(-pi/2, pi/2)), an oscillation (NaN) where the value is atan(pi/2)
+    ("atan(atan(x))", np.inf, 1.0038848218538872, 0.0),
+    ("atan(atan(x))", -np.inf, -1.0038848218538872, 0.0),
+    ("cosh(atan(atan(x)))", np.inf, 1.547657737556848, 0.0),
+    # a max or min whose two sides tie at the point: the branch that holds beside it (x -
+    # tanh(x) > 0 just above 0), then its limit (SymPy's limit gives up on Min: NaN)
+    ("min(x, tanh(x))/x", 0.0, 1.0, 0.0),
+    ("min(x, tanh(x))/x", -0.0, 1.0, 0.0),
+    ("max(x, sin(x))/x", 0.0, 1.0, 0.0),
 ]
 
 

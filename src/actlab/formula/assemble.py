@@ -118,7 +118,8 @@ def _fold_zero_branches(expr: Any) -> Any:
     def split(product: Any) -> Any:
         i = next(i for i, a in enumerate(product.args) if branches(a) is not None)
         rest = sympy.Mul(*product.args[:i], *product.args[i + 1 :])
-        pieces = branches(product.args[i]).args
+        node = branches(product.args[i])  # one branch where the other's condition is decided
+        pieces = node.args if isinstance(node, sympy.Piecewise) else ((node, sympy.true),)
         return sympy.Piecewise(
             *((_domain(rest) if v == 0 else _fold_zero_branches(v * rest), c) for v, c in pieces)
         )

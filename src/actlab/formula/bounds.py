@@ -566,7 +566,8 @@ class Plan:
         if isinstance(expr, (sp.And, sp.Or, sp.Not)):
             kind = type(expr)
             return lambda s, *c: logic(kind, *c), ("logic", kind)
-        key = type(expr) if type(expr) in _UNARY else expr.func
+        # by class, then its bases (formula.functions' Abs is SymPy's with its own derivative)
+        key = next((k for k in type(expr).__mro__ if k in _UNARY), expr.func)
         rule = _UNARY.get(key)
         if rule is None:
             raise Unsupported(f"formula: no error bound for {type(expr).__name__}")

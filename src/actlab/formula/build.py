@@ -17,7 +17,7 @@ import sympy as sp
 from actlab.catalog import Activation, lookup
 from actlab.errors import ActlabError
 from actlab.formula.compile import constant_value
-from actlab.formula.functions import Max, Min, X, call_class, domain_bases, erfc, expm1, log1p
+from actlab.formula.functions import Abs, Max, Min, X, call_class, domain_bases, erfc, expm1, log1p
 from actlab.formula.parser import Node, Parsed, Token, fail, literal_value
 
 #: the largest constant exponent: x^100 is fine, x^1e6 and 9^9^9 are not
@@ -33,7 +33,7 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "log1p": (1, 1, log1p),
     "expm1": (1, 1, expm1),
     "sqrt": (1, 1, lambda a: _unsplit(a, sp.Rational(1, 2), sp.sqrt(a))),
-    "abs": (1, 1, sp.Abs),
+    "abs": (1, 1, Abs),
     "sin": (1, 1, sp.sin),
     "cos": (1, 1, sp.cos),
     "tan": (1, 1, sp.tan),
@@ -69,7 +69,10 @@ def build(parsed: Parsed) -> Any:
     unused = sorted(set(parsed.params) - builder.used)
     if unused:
         raise ActlabError(f"formula: parameter {unused[0]!r} is not used in the formula")
-    return _guarded(expr, builder.domain)
+    # a condition on a piecewise value (a where() under a power's domain guard) becomes SymPy's
+    # ITE, which no evaluator compiles: the same condition in and/or/not
+    guarded = _guarded(expr, builder.domain)
+    return guarded.replace(lambda e: isinstance(e, sp.ITE), lambda e: e.to_nnf())
 
 
 def _guarded(expr: Any, domain: list[Any]) -> Any:

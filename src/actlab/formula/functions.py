@@ -158,6 +158,24 @@ class _Extreme:
         return value
 
 
+class Abs(sp.Abs):
+    """``abs`` of a formula's value, which is real wherever it is defined: the derivative is
+    sign(u) u'. SymPy's own, for an argument it cannot prove real (``sqrt(x)``, ``log(x)``:
+    x may be negative), is written with re(), im() and atan2, which no evaluator compiles."""
+
+    def __new__(cls, *args: Any, **options: Any) -> Any:
+        if not options.get("evaluate", True):
+            return super().__new__(cls, *args, **options)
+        value = sp.Abs(*args, **options)
+        if type(value) is sp.Abs:
+            return super().__new__(cls, *value.args, evaluate=False)
+        return value
+
+    def _eval_derivative(self, s: Any) -> Any:
+        u = self.args[0]
+        return sp.sign(u) * sp.diff(u, s)
+
+
 class Max(_Extreme, sp.Max):
     """``max`` whose derivative is defined at a tie: SymPy's is ``H(a - b) a' + H(b - a) b'``,
     0 where a = b with H(0) = 0, which is wrong where the two slopes agree (``max(x, log1p(x))`` is

@@ -149,22 +149,67 @@ def _limits(
     # own value: SymPy's limit is several times slower through Floats (rounded to doubles
     # first, SELU's lambda alpha was the double product, 1 ulp off at -inf)
     form = form.xreplace({f: sp.Rational(f) for f in form.atoms(sp.Float)})
-    at = sp.oo * int(math.copysign(1, point)) if math.isinf(point) else sp.Rational(point)
-    if math.isinf(point):
-        form, at = _erf_tails(sp, _far_branches(sp, form, at), at)
+    point_at = sp.oo * int(math.copysign(1, point)) if math.isinf(point) else sp.Rational(point)
     out: dict[str, float | None] = {}
     for side in sides:
         try:
-            limit = _bounded(sp, _termwise(sp, form, at, side))
+            near, at = _branches(sp, form, point_at, side), point_at
+            if math.isinf(point):
+                near, at = _erf_tails(sp, near, at)
+            limit = _bounded(sp, _termwise(sp, near, at, side))
             if limit.has(sp.AccumBounds):  # SymPy's interval arithmetic may just be loose:
-                simpler = sp.trigsimp(form)  # sin(x)^2 + cos(x)^2 gave AccumBounds(0, 2)
-                if simpler != form:
+                simpler = sp.trigsimp(near)  # sin(x)^2 + cos(x)^2 gave AccumBounds(0, 2)
+                if simpler != near:
                     limit = _bounded(sp, sp.limit(simpler, X, at, side))
+            if limit.has(sp.AccumBounds):
+                limit = _continuous(sp, near, at, side) or limit
         except Exception:  # SymPy gives up in many ways (NotImplementedError, ValueError, ...)
             out[side] = None
             continue
         out[side] = _real(sp, limit)
     return out
+
+
+def _continuous(sp: Any, form: Any, at: Any, side: str) -> Any:
+    """lim f(u) as f(lim u), where u's limit is a finite real number and f is continuous there
+    (sums, products, positive bases to a power, and the elementary functions below where they
+    are finite), or None. SymPy's own limit of atan(atan(x)) as x -> oo is
+    atan(AccumBounds(-pi/2, pi/2)), an oscillation, where the value is atan(pi/2)."""
+    from actlab.formula.functions import X
+
+    continuous = (
+        sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.atan, sp.sinh, sp.cosh, sp.tanh, sp.asinh,
+        sp.erf, sp.erfc, sp.Abs,
+    )  # fmt: skip
+
+    def finite(value: Any) -> bool:
+        return bool(
+            value is not None
+            and not value.has(sp.AccumBounds)
+            and value.is_extended_real
+            and value.is_finite
+        )
+
+    def lim(e: Any) -> Any:
+        if not e.has(X):
+            return e
+        plain = sp.limit(e, X, at, side)
+        if finite(plain):
+            return plain
+        if e.is_Add or e.is_Mul:
+            parts = [lim(a) for a in e.args]
+            return None if None in parts else e.func(*parts)
+        if e.is_Pow:
+            base, power = lim(e.base), lim(e.exp)
+            return base**power if finite(base) and base.is_positive and finite(power) else None
+        if isinstance(e, continuous) and len(e.args) == 1:
+            inner = lim(e.args[0])
+            value = e.func(inner) if finite(inner) else None
+            return value if finite(value) else None
+        return None
+
+    found = lim(form)
+    return found if finite(found) else None
 
 
 def _termwise(sp: Any, form: Any, at: Any, side: str) -> Any:
@@ -191,42 +236,49 @@ def _termwise(sp: Any, form: Any, at: Any, side: str) -> Any:
     return settled + (sp.limit(sp.Add(*rest), X, at, side) if rest else 0)
 
 
-def _far_branches(sp: Any, form: Any, at: Any) -> Any:
+def _branches(sp: Any, form: Any, at: Any, side: str) -> Any:
     """``form`` with each piecewise part (where, max, min, Heaviside) replaced by the branch that
-    holds for every x beyond some point towards ``at`` (+-oo), where that is decided: SymPy's
-    limit gives up on Piecewise (``where(x > 0, log(x), 0)`` as x -> oo)."""
+    holds for every x near ``at`` on ``side`` ("-": below it, "+": above; towards +-oo: beyond
+    some point), where that is decided: SymPy's limit gives up on Piecewise
+    (``where(x > 0, log(x), 0)`` as x -> oo, ``min(x, tanh(x))/x`` at 0). A condition whose two
+    sides tie at ``at`` is decided by the sign of their difference near it (x - tanh(x) is
+    positive just above 0)."""
     from actlab.formula.functions import X
 
-    def eventually(cond: Any) -> bool | None:
+    def near(cond: Any) -> bool | None:
         if cond in (sp.true, sp.false):
             return bool(cond)
         if isinstance(cond, sp.Not):
-            inner = eventually(cond.args[0])
+            inner = near(cond.args[0])
             return None if inner is None else not inner
         if isinstance(cond, (sp.And, sp.Or)):
-            parts = [eventually(c) for c in cond.args]
+            parts = [near(c) for c in cond.args]
             if isinstance(cond, sp.And):
                 return False if False in parts else (None if None in parts else True)
             return True if True in parts else (None if None in parts else False)
         if isinstance(cond, sp.core.relational.Relational):
-            gap = sp.limit(cond.lhs - cond.rhs, X, at)
+            difference = cond.lhs - cond.rhs
+            gap = sp.limit(difference, X, at, side)
+            if gap == 0:  # a tie: the sign of the difference near the point
+                gap = sp.limit(sp.sign(difference), X, at, side)
             if gap.is_extended_real is not True or gap == 0:
-                return None  # a tie or no limit: undecided
+                return None  # no limit, or equal near the point: undecided
             holds = cond.func(gap, 0)
             return bool(holds) if holds in (sp.true, sp.false) else None
         return None
 
-    def branch(pw: Any) -> Any:
-        for value, cond in pw.args:
-            truth = eventually(cond)
+    def branch(part: Any) -> Any:  # the part itself where undecided
+        pw = part if isinstance(part, sp.Piecewise) else part.rewrite(sp.Piecewise)
+        for value, cond in pw.args if isinstance(pw, sp.Piecewise) else ():
+            truth = near(cond)
             if truth is None:
-                return pw
+                return part
             if truth:
                 return value
-        return pw
+        return part
 
-    form = form.rewrite(sp.Piecewise) if form.has(sp.Max, sp.Min, sp.Heaviside) else form
-    return form.replace(lambda e: isinstance(e, sp.Piecewise), branch)
+    kinds = (sp.Piecewise, sp.Max, sp.Min, sp.Heaviside)
+    return form.replace(lambda e: isinstance(e, kinds), branch)
 
 
 def _erf_tails(sp: Any, form: Any, at: Any) -> tuple[Any, Any]:
