@@ -102,6 +102,21 @@ def test_derive_text_shows_steps_and_piecewise_branches(capsys):
     assert r"\frac" in capsys.readouterr().out
 
 
+@pytest.mark.timeout(120)
+def test_derive_writes_branches_as_intervals_and_a_point_branch_as_the_slope(capsys):
+    """ELU by max and min: SymPy's branches read (x <= 0) & ~((x <= 0) & (exp(x) >= 1)), and
+    the branch at x = 0 alone (every argument ties) was differentiated as the constant 0, where
+    f' is 1 (eval's value: both sides have slope 1)."""
+    spec = "max(x, 0) + min(exp(x) - 1, 0)"
+    assert main(["derive", spec]) == 0
+    out = capsys.readouterr().out
+    assert "where x < 0:  f(x) = exp(x) - 1" in out and "where x > 0:  f(x) = x" in out
+    assert "f'(0):  1" in out
+    result = derive(actlab.get(spec))
+    at_zero = next(b for b in result.branches if b.condition == sp.Eq(X, 0))
+    assert float(at_zero.derivative) == actlab.get(spec).derivative(np.array([0.0]))[0] == 1
+
+
 def test_derive_rejects_bad_input_with_one_line(capsys):
     assert main(["derive", "x +"]) == 2
     err = capsys.readouterr().err

@@ -16,9 +16,11 @@ SymPy's simplify and solve have no time bound of their own, so the work runs und
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from actlab.catalog import Function
@@ -73,7 +75,7 @@ def derive(function: Function, budget: float = BUDGET) -> Derivation:
     '1 - f**2'
     """
     f, defaults = symbolic(function)
-    finished, result = within(budget, _derive, function.spec, f, defaults)
+    finished, result = within(budget, _derive, function.spec, f, defaults, function.derivative)
     if finished and result is not None:
         return result
     raw = sp.diff(f, X)
@@ -98,9 +100,11 @@ def symbolic(function: Function) -> tuple[Any, dict[Any, float]]:
     return record.symbolic(sp, X, values), defaults
 
 
-def _derive(spec: str, f: Any, defaults: dict[Any, float]) -> Derivation:
+def _derive(
+    spec: str, f: Any, defaults: dict[Any, float], slope: Callable[[np.ndarray], np.ndarray]
+) -> Derivation:
     pieces = _pieces(f)
-    branches = [_branch(cond, g, defaults) for g, cond in pieces]
+    branches = [_point(cond, g, slope) or _branch(cond, g, defaults) for g, cond in pieces]
     if len(branches) == 1:
         derivative, of_f = branches[0].derivative, branches[0].derivative_of_f
     else:
@@ -119,9 +123,57 @@ def _pieces(f: Any) -> list[tuple[Any, Any]]:
         return [(f, None)]
     pieces, before = [], sp.false
     for g, cond in folded.args:  # first match wins: make each condition exclude earlier ones
-        pieces.append((g, sp.And(cond, sp.Not(before))))
+        where = _readable(sp.And(cond, sp.Not(before)))
+        if where != sp.false:  # a branch no x reaches
+            pieces.append((g, where))
         before = sp.Or(before, cond)
     return pieces
+
+
+def _readable(condition: Any) -> Any:
+    """A branch's condition as intervals of x where SymPy can solve it (``x < 0`` for
+    ``(x <= 0) & ~((x <= 0) & (exp(x) >= 1))``), else as it is (a parameter's bounds)."""
+    try:
+        where = condition.as_set()
+    except (NotImplementedError, TypeError, ValueError):
+        return condition
+    if where == sp.S.EmptySet:
+        return sp.false
+    if not isinstance(where, (sp.Interval, sp.Union, sp.FiniteSet)):
+        return condition
+    relation = where.as_relational(X)
+    # x > 0, not SymPy's 0 < x
+    return relation.replace(
+        lambda e: isinstance(e, sp.core.relational.Relational) and e.rhs == X, lambda e: e.reversed
+    )
+
+
+def _point(condition: Any, g: Any, slope: Callable[[np.ndarray], np.ndarray]) -> Branch | None:
+    """A branch that holds at single points only (ELU written ``max(x, 0) + min(exp(x) - 1,
+    0)`` has one at x = 0, where both arguments of each max and min tie): f' there is not the
+    derivative of that branch's expression (a constant's 0) but the slope of f, which is what
+    the kernel computes (1 for this ELU: both sides have slope 1); None for other branches."""
+    if condition is None or condition == sp.true:
+        return None
+    try:
+        where = condition.as_set()
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+    if not isinstance(where, sp.FiniteSet) or not all(p.is_real for p in where):
+        return None
+    points = sorted(where, key=float)
+    values = slope(np.array([float(p) for p in points]))
+    slopes = [_number(v) for v in values.tolist()]
+    cases = [(v, sp.Eq(X, p)) for v, p in zip(slopes, points)]
+    derivative = slopes[0] if len(cases) == 1 else sp.Piecewise(*cases)
+    title = "At a single point: f' is the slope of f there, as actlab computes it"
+    steps = [Step(title, [(f"f'({sp.sstr(p)})", v) for v, p in zip(slopes, points)])]
+    return Branch(condition, g, derivative, None, steps)
+
+
+def _number(value: float) -> Any:
+    """A float as SymPy shows it: 1, -1/2 where the float is that short, else a Float."""
+    return sp.nsimplify(value, rational=True) if len(repr(value)) <= 8 else sp.Float(value)
 
 
 def _branch(condition: Any, g: Any, defaults: dict[Any, float]) -> Branch:
