@@ -91,6 +91,8 @@ def test_eval_values_and_negative_numbers(capsys):
         (["plot", "--xlim", "a", "2"], "invalid float value"),
         (["plot", "--xlim", "-1e308", "1e308", "-o", "f.png"], "within +-1e+300"),
         (["eval", "-x*sigmoid(x)", "1"], "starts with '-' and reads as an option: put it after"),
+        (["eval", "x", "--", "--"], "eval needs at least one value"),  # exited 0, silent
+        (["accuracy", "--formula", "x", "--only", "relu"], "does not go with --formula"),
         (["bench", "kernels", "--only", "relux"], "did you mean relu"),
         (["bench", "kernels", "--size", "0"], "--size"),
         (["bench", "kernels", "--repeat", "0"], "--repeat"),

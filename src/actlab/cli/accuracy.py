@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.extra <= MAX_EXTRA:
         raise ActlabError(f"--extra must be 0..{MAX_EXTRA}, got {args.extra}")
+    if args.formula and args.only is not None:
+        raise ActlabError("--only picks catalog activations; it does not go with --formula")
     if args.formula:
         functions = [actlab.get(text) for text in args.formula]  # every spec checked first
         results = []

@@ -151,6 +151,8 @@ def parse_values(values: list[str], dtype: str) -> np.ndarray:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    if not args.values:  # `actlab eval x -- --`: argparse takes the second -- as the values' end
+        raise ActlabError("eval needs at least one value to evaluate at")
     f = actlab.get(args.spec)
     x = parse_values(args.values, args.dtype)
     y = f.derivative(x) if args.derivative else f(x)
