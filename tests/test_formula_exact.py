@@ -387,6 +387,18 @@ def test_singular_points_and_infinities_take_the_limit(formula, at, value, slope
             assert have == dtype(want) or abs(have - want) <= np.spacing(dtype(want)), (formula, at)
 
 
+def test_a_singular_point_gets_its_limit_among_many():
+    """sin(pi x)/sin(pi x/2) is 0/0 at every even integer: on the 41 integers of [-20, 20] only
+    8 points per call got a limit, from the left, so 0 (the eleventh) stayed NaN in that call
+    and was 2 alone."""
+    f = actlab.get("sin(pi*x)/sin(pi*x/2)")
+    x = np.arange(-20.0, 21.0)
+    with np.errstate(all="raise"):
+        got = f(x)
+    want = np.where(x % 2 == 0, 2 * np.cos(np.pi * x / 2), 0.0)  # 2cos(pi x/2) at even x
+    np.testing.assert_array_equal(got, want)
+
+
 def test_singular_limits_need_an_isolated_point():
     """sin(exp(exp(x))) at x = 10 needs more than 16384 bits: its neighbours are uncertain
     too, so it is no point singularity and keeps the plain value (no SymPy limit tried)."""

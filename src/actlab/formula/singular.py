@@ -38,8 +38,10 @@ import numpy as np
 
 from actlab.formula.budget import within
 
-#: at most this many distinct points per call get a limit (each costs a SymPy computation)
-POINTS = 8
+#: at most this many distinct points per call get a limit (each costs a SymPy computation),
+#: nearest 0 first (sin(pi x)/sin(pi x/2) on the integers of [-20, 20] has 21 such points; 0,
+#: once the eleventh from the left, was left NaN)
+POINTS = 64
 #: seconds for the SymPy limits of one point (both sides), and for all points of one call
 SECONDS = 2.0
 SECONDS_PER_CALL = 4.0
@@ -63,7 +65,7 @@ def resolve(
     key_values = tuple(sorted((k, float(v)) for k, v in values.items()))
     deadline = time.monotonic() + SECONDS_PER_CALL
     # distinct points, +0 and -0 apart (where the two sides differ, a zero's sign picks one)
-    points = sorted({_signed(p) for p in x[todo].tolist()})
+    points = sorted({_signed(p) for p in x[todo].tolist()}, key=lambda s: (abs(s[0]), s[1]))
     answers: dict[tuple[float, float], float] = {}
     for signed in points[:POINTS]:
         point = math.copysign(signed[0], signed[1])
