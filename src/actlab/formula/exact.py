@@ -31,6 +31,7 @@ from typing import Any
 
 import mpmath
 import numpy as np
+import sympy
 
 from actlab.catalog._numeric import nan_passing
 from actlab.catalog.record import Kernel
@@ -150,7 +151,8 @@ def evaluate(
         spent.append(rest[top])
         nexts = np.asarray(PRECISIONS)[np.minimum(step, len(PRECISIONS) - 1)][~top]
         todo, precs = np.concatenate([waiting, rest[~top]]), np.concatenate([later, nexts])
-    todo = np.concatenate([todo, *spent])
+    lost = np.concatenate(spent) if spent else todo[:0]
+    todo = np.concatenate([todo, lost])
     # an element left when the budget ran out was slow, not singular: no limit is tried
     if todo.size and limits and time.monotonic() < deadline:
         settled = todo.size
@@ -169,7 +171,15 @@ def evaluate(
         if tally is not None:
             tally.uncertain += todo.size
         out[todo] = fallback(x[todo], _pick(values, todo))
+        if lost.size and plan.expr is not None and plan.expr.has(*_PERIODIC):
+            # sin, cos or tan of an argument past 2^16384 (sin(e^x) for x > 11356): no
+            # precision within reach reduces it, and the plain kernel's long double value is
+            # noise there (-0.998 where the value is -0.565): NaN says it is not known
+            out[todo[np.isin(todo, lost)]] = np.nan
     return out
+
+
+_PERIODIC = (sympy.sin, sympy.cos, sympy.tan)
 
 
 #: the tally's name for elements whose value is the formula's limit at a singular point
