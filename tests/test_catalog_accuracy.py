@@ -154,3 +154,23 @@ def test_reference_derivative_is_undefined_where_the_function_is():
     assert mpmath.isnan(slope[0]) and slope[1] == 1
     g = actlab.get("sinh(exp(x))")
     assert reference(g.record, g.params, np.array([1e15]), False) == [mpmath.inf]
+
+
+@pytest.mark.parametrize("beta", [0.3, 0.7, 1.9])
+def test_silu_derivative_at_other_betas(beta):
+    """silu'(x) = g(beta x) took beta*x rounded: g ~ u e^u far left moves by |u| times that
+    rounding (59.8 ulp at x = -59.4 for beta = 1.9, float64); now corrected to first order."""
+    f = actlab.get(f"silu({beta})")
+    xs = np.linspace(-60.0, 20.0, 321)
+    ref = reference(f.record, {"beta": beta}, xs, True)
+    errors = ulp_error(f.derivative(xs), ref, np.float64)
+    assert errors.max() <= MAX_ULP, (beta, float(xs[int(np.argmax(errors))]))
+
+
+def test_a_kink_parameter_that_is_no_float32_number_stays_where_it_is():
+    """hardtanh(min_val=-0.7) on float32 -0.7 (-0.69999999, inside the window): the slope is 1.
+    NumPy 2 compared np.float32(-0.7) == -0.7 in float32 (True), so the kernel took -0.7 as a
+    float32 number and read the point as the kink, slope 0."""
+    f = actlab.get("hardtanh(min_val=-0.7, max_val=0.7)")
+    x = np.array([-0.7, 0.7], dtype=np.float32)  # -0.69999999, 0.69999999: both inside
+    assert f.derivative(x).tolist() == [1.0, 1.0]

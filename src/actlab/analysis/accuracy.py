@@ -37,7 +37,12 @@ def _compiled(
     p = {k: sp.Float(v, 60) if v != int(v) else sp.Integer(int(v)) for k, v in params}
     expr = _log1p(record.symbolic(sp, _X, p))
     deriv = _log1p(sp.diff(expr, _X))
-    modules = [{"tanh": _tanh, "erf": _erf, "erfc": _erfc, "exp": _exp, **_REAL_ONLY}, "mpmath"]
+    expr, deriv = _real_powers(expr), _real_powers(deriv)
+    modules = [
+        {"tanh": _tanh, "erf": _erf, "erfc": _erfc, "exp": _exp, "real_pow": _real_pow},
+        _REAL_ONLY,
+        "mpmath",
+    ]
     # SymPy's 1/0 (zoo, from 1/where(x > 0, x, 0)) has no printed form: undefined there
     forward, slope = (
         sp.lambdify(_X, _erf_sums(e.xreplace({sp.zoo: sp.nan})), modules) for e in (expr, deriv)
@@ -47,6 +52,24 @@ def _compiled(
     if deriv.has(sp.Piecewise, sp.Heaviside, sp.Max, sp.Min):
         slope = _where_defined(forward, slope)
     return forward, slope
+
+
+def _real_powers(expr: Any) -> Any:
+    """Each power with a non-integer exponent of a base in x as ``real_pow`` (below): mpmath's
+    (-2)^1.5 is complex, and abs() or a square made it real again (abs(x^1.5) had a value at
+    x = -28, where the formula has none)."""
+    real_pow = sp.Function("real_pow")
+    return expr.replace(
+        lambda e: isinstance(e, sp.Pow) and not e.exp.is_integer and e.base.has(_X),
+        lambda e: real_pow(e.base, e.exp),
+    )
+
+
+def _real_pow(base: Any, exponent: Any) -> Any:
+    """base^exponent, NaN where it is not real (a negative base, a non-integer exponent)."""
+    if isinstance(base, mpmath.mpc) or base < 0:
+        return mpmath.mpf("nan")
+    return base**exponent
 
 
 def _erf_sums(expr: Any) -> Any:

@@ -113,8 +113,8 @@ def _fits_float32(value: Any) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _float_fits_float32(value: float) -> bool:
-    with np.errstate(over="ignore"):
-        return bool(np.float32(value) == value)
+    with np.errstate(over="ignore"):  # as Python floats: NumPy 2 compares np.float32(0.7) ==
+        return float(np.float32(value)) == value  # 0.7 in float32, where it is True
 
 
 @functools.lru_cache(maxsize=32)

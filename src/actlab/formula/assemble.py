@@ -49,7 +49,7 @@ def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> A
     names = tuple(values)
     stable = stabilize(expr)
     derivative = derivative_of(stable)
-    elementary = to_elementary(expr)
+    elementary = _keep_domain(to_elementary(expr), expr)
     symbols = {n: param_symbol(n) for n in names}
 
     def symbolic(sp: Any, x: Any, p: Mapping[str, Any]) -> Any:
@@ -73,6 +73,20 @@ def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> A
     )
     kinks = _kinks(stable, draft)
     return dataclasses.replace(draft, kinks=kinks, properties=_properties(draft, kinks))
+
+
+def _keep_domain(elementary: Any, expr: Any) -> Any:
+    """``elementary`` undefined (the square root of a negative) where ``expr`` is, though SymPy
+    simplified the reason away: expm1(log1p(x)) is exp(log(1 + x)) - 1, which is x at once, so
+    the symbolic form (the accuracy reference, derive) had a value at x = -2, where the formula
+    and its kernel have none."""
+    kept = domain_bases(elementary)
+    for base in domain_bases(expr):
+        plain = to_elementary(base)
+        if plain.free_symbols and not plain.is_nonnegative and plain not in kept:
+            undefined = sympy.sqrt(plain)  # where plain < 0
+            elementary = sympy.Piecewise((elementary, sympy.Ge(plain, 0)), (undefined, True))
+    return elementary
 
 
 def derivative_of(stable: Any) -> Any:
