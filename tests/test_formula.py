@@ -303,3 +303,19 @@ def test_formulas_sympy_rewrote_out_of_reach_build(text, x, value, slope):
     points = np.array(x)
     np.testing.assert_allclose(f(points), value, rtol=1e-15)
     np.testing.assert_allclose(f.derivative(points), slope, rtol=1e-15, atol=1e-300)
+
+
+@pytest.mark.parametrize(
+    ("text", "x"), [("abs(x^1.5)", -28.0), ("expm1(log1p(x))^2", -2.0), ("abs(sinh(x^1.5))", -5.0)]
+)
+def test_the_accuracy_reference_is_undefined_where_the_formula_is(text, x):
+    """mpmath's (-28)^1.5 is complex and abs() made it real; SymPy wrote expm1(log1p(x)) as x:
+    the reference had values where the formula (and actlab's NaN) has none."""
+    from actlab.analysis.accuracy import reference
+
+    f = actlab.get(text)
+    points = np.array([x, 0.5])
+    for derivative in (False, True):
+        got = reference(f.record, {}, points, derivative)
+        assert mpmath.isnan(got[0]) and not mpmath.isnan(got[1])
+    assert np.isnan(f(points[:1]))[0]
