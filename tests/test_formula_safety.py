@@ -6,6 +6,7 @@ import os
 import re
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -192,6 +193,19 @@ def test_kinks_nested_past_the_cap_are_refused_at_once():
         with pytest.raises(actlab.ActlabError, match=r"nested 7 deep .* at position 1\b"):
             parse(text)
     parse("+".join(f"max(x-{k},0)" for k in range(8)))  # side by side: not nested
+
+
+@pytest.mark.timeout(60)
+def test_a_catalog_call_on_a_constant_builds_at_once():
+    """max(where(x > 2, softsign(pi), 10/x), 0) ran for minutes: SymPy compared the opaque
+    softsign(pi) with the max's other operand; a call on a constant is its exact value now."""
+    import time
+
+    start = time.monotonic()
+    f = actlab.get("max(where(x > 2, softsign(pi), 10/x), 0)")
+    assert time.monotonic() - start < 20
+    got = f(np.array([-1.0, 0.5, 3.0]))
+    np.testing.assert_allclose(got, [0.0, 20.0, np.pi / (1 + np.pi)], rtol=1e-15)
 
 
 def test_a_parameter_that_is_not_a_number_is_named():

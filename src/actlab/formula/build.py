@@ -227,7 +227,11 @@ class _Builder:
                     record.check_ordered({name: numbers[name] for name in pair})
                 except ActlabError as exc:
                     raise fail(str(exc), node.pos) from None
-        return call_class(record)(*values)
+        call = call_class(record)(*values)
+        # a call on a constant (softsign(pi)) as its exact value (pi/(1 + pi)): SymPy cannot
+        # order an opaque function of a number, and comparing one with a max's operands
+        # (max(where(x > 2, softsign(pi), 10/x), 0)'s derivative) ran for minutes
+        return call if values[0].has(X) else call.elementary()
 
 
 def _power(base: Any, exponent: Any, pos: int) -> Any:
