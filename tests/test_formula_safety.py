@@ -206,6 +206,11 @@ def test_a_catalog_call_on_a_constant_builds_at_once():
     assert time.monotonic() - start < 20
     got = f(np.array([-1.0, 0.5, 3.0]))
     np.testing.assert_allclose(got, [0.0, 20.0, np.pi / (1 + np.pi)], rtol=1e-15)
+    # a constant with SELU's float constants inside a call: SymPy evaluated the outer call to
+    # 15 digits ('Float' object has no attribute 'elementary' once calls on constants folded)
+    value = actlab.get("x*sigmoid(selu(1.5))")(np.array([1.0]))[0]
+    exact = 0.828644584292266026115  # 1/(1 + e^(-1.5 lambda)), mpmath
+    assert abs(value - exact) <= np.spacing(exact)
 
 
 def test_a_parameter_that_is_not_a_number_is_named():

@@ -227,11 +227,15 @@ class _Builder:
                     record.check_ordered({name: numbers[name] for name in pair})
                 except ActlabError as exc:
                     raise fail(str(exc), node.pos) from None
-        call = call_class(record)(*values)
+        if values[0].has(X):
+            return call_class(record)(*values)
         # a call on a constant (softsign(pi)) as its exact value (pi/(1 + pi)): SymPy cannot
         # order an opaque function of a number, and comparing one with a max's operands
-        # (max(where(x > 2, softsign(pi), 10/x), 0)'s derivative) ran for minutes
-        return call if values[0].has(X) else call.elementary()
+        # (max(where(x > 2, softsign(pi), 10/x), 0)'s derivative) ran for minutes. A float in
+        # it (SELU's 31-digit constants: sigmoid(selu(1.5))) as the rational it holds, or SymPy
+        # would evaluate the call to 15 digits at once
+        u = values[0].xreplace({f: sp.Rational(f) for f in values[0].atoms(sp.Float)})
+        return call_class(record)(u, *values[1:]).elementary()
 
 
 def _power(base: Any, exponent: Any, pos: int) -> Any:
