@@ -387,6 +387,33 @@ def test_singular_points_and_infinities_take_the_limit(formula, at, value, slope
             assert have == dtype(want) or abs(have - want) <= np.spacing(dtype(want)), (formula, at)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_where_branch_domain_does_not_leak_into_a_folded_condition(dtype):
+    """min(where(x > 10, sqrt(x), cos(x)), g)' folds into conditions such as
+    (x <= 10) | (sqrt(x) < g): sqrt(x) is undefined for x < 0, but the defined x <= 10 decides
+    the or. The undefined operand made the whole condition undefined: NaN for every x < 0."""
+    f = actlab.get("min(where(x > 10, sqrt(x), cos(x)), erf(softsign(x)))")
+    x = np.array([-16.087544358741305, -3.0, 2.0, 12.0], dtype=dtype)
+    with np.errstate(all="raise"):
+        got = f.derivative(x)
+    want = -np.sin(x[:3].astype(np.float64))  # cos' where cos < g
+    np.testing.assert_allclose(got[:3], want.astype(dtype), rtol=2e-7)
+    assert np.isfinite(got[3])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("formula", ["sigmoid(log(x))", "softplus(log(x))", "tanhexp(log(x))"])
+def test_a_catalog_call_keeps_its_arguments_domain(formula, dtype):
+    """sigmoid(u) = 1/(1 + e^-u) with u = log(x) is x/(1 + x) to SymPy, defined at x < 0: the
+    exact tier read 1.1145 at x = -9.73 (the plain kernel NaN; a randomized sweep)."""
+    f = actlab.get(formula)
+    x = np.array([-9.73, -0.5, 2.0], dtype=dtype)
+    with np.errstate(all="raise"):
+        got, slope = f(x), f.derivative(x)
+    assert np.isnan(got[:2]).all() and np.isnan(slope[:2]).all()
+    assert np.isfinite(got[2]) and np.isfinite(slope[2])
+
+
 def test_a_singular_point_gets_its_limit_among_many():
     """sin(pi x)/sin(pi x/2) is 0/0 at every even integer: on the 41 integers of [-20, 20] only
     8 points per call got a limit, from the left, so 0 (the eleventh) stayed NaN in that call

@@ -14,8 +14,15 @@ from typing import Any
 import numpy as np
 
 from actlab.catalog._compiled import compiled
-from actlab.catalog._dd import exact_multiplier, precise_kernel, scaled, two_prod
-from actlab.catalog._numeric import stable_sigmoid
+from actlab.catalog._dd import (
+    exact_multiplier,
+    precise_kernel,
+    scaled,
+    times_exp,
+    two_prod,
+    where_apply,
+)
+from actlab.catalog._numeric import TINY_EXP, stable_sigmoid
 from actlab.catalog.record import Activation, Kink, Param, Properties
 
 # torch.nn.SELU's constants (Klambauer et al. 2017, to 31 digits)
@@ -46,6 +53,8 @@ def _elu_derivative(x: np.ndarray, out: np.ndarray, precise: bool, alpha: Any) -
     np.exp(out, out=out)
     out *= alpha
     out[x > 0] = 1.0
+    if precise and np.ndim(alpha) == 0:  # alpha e^x where e^x alone is subnormal (alpha = 10:
+        where_apply(x < TINY_EXP, x, out, lambda t: times_exp(alpha, t))  # 4.7 ulp at -745.2)
     return out
 
 

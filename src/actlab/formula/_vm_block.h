@@ -165,16 +165,19 @@ TARGET static void CAT(CAT(eval_block, SYS), ISA)(const Instr *code, Py_ssize_t 
             LOOP
             {
                 Flag decisive = (ak[i] & !aval[i]) | (bk[i] & !bval[i]);
+                /* undefined unless a defined operand decides it (bounds.logic) */
+                Flag settled = (ak[i] & !aval[i] & !an[i]) | (bk[i] & !bval[i] & !bn[i]);
                 rval[i] = aval[i] & bval[i], rk[i] = (ak[i] & bk[i]) | decisive;
-                rn[i] = an[i] | bn[i];
+                rn[i] = (an[i] | bn[i]) & !settled;
             }
             break;
         case OP_OR: /* a known True decides it */
             LOOP
             {
                 Flag decisive = (ak[i] & aval[i]) | (bk[i] & bval[i]);
+                Flag settled = (ak[i] & aval[i] & !an[i]) | (bk[i] & bval[i] & !bn[i]);
                 rval[i] = aval[i] | bval[i], rk[i] = (ak[i] & bk[i]) | decisive;
-                rn[i] = an[i] | bn[i];
+                rn[i] = (an[i] | bn[i]) & !settled;
             }
             break;
         case OP_PW_INIT:

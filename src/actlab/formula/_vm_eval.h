@@ -397,9 +397,12 @@ static void EVAL(const Instr *code, Py_ssize_t n, const REAL *cv, const REAL *ce
         case OP_OR: { /* And: a known False decides it; Or: a known True */
             int is_or = in->op == OP_OR;
             int decisive = (a->known && a->value == is_or) || (b->known && b->value == is_or);
+            /* undefined unless a defined operand decides it (bounds.logic) */
+            int settled = (a->known && a->value == is_or && !a->nan)
+                || (b->known && b->value == is_or && !b->nan);
             r->value = is_or ? (a->value | b->value) : (a->value & b->value);
             r->known = (unsigned char)((a->known && b->known) || decisive);
-            r->nan = nan2;
+            r->nan = (unsigned char)(settled ? 0 : nan2);
             continue;
         }
         case OP_PW_INIT:

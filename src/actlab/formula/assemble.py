@@ -22,7 +22,14 @@ from actlab.errors import ActlabError
 from actlab.formula import compile as compiler
 from actlab.formula import forms
 from actlab.formula.build import build, param_symbol
-from actlab.formula.functions import CatalogCall, CatalogDerivative, X, domain_bases, to_elementary
+from actlab.formula.functions import (
+    CatalogCall,
+    CatalogDerivative,
+    X,
+    domain_bases,
+    keep_domain,
+    to_elementary,
+)
 from actlab.formula.parser import Parsed
 from actlab.formula.rewrite import shortest, stabilize
 
@@ -49,7 +56,10 @@ def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> A
     names = tuple(values)
     stable = stabilize(expr)
     derivative = derivative_of(stable)
-    elementary = _keep_domain(to_elementary(expr), expr)
+    # expm1(log1p(x)) is exp(log(1 + x)) - 1, which SymPy makes x at once: the symbolic form
+    # (the accuracy reference, derive) keeps the formula's domain (NaN at x = -2)
+    bases = [to_elementary(b) for b in domain_bases(expr)]
+    elementary = keep_domain(to_elementary(expr), bases)
     symbols = {n: param_symbol(n) for n in names}
 
     def symbolic(sp: Any, x: Any, p: Mapping[str, Any]) -> Any:
@@ -73,20 +83,6 @@ def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> A
     )
     kinks = _kinks(stable, draft)
     return dataclasses.replace(draft, kinks=kinks, properties=_properties(draft, kinks))
-
-
-def _keep_domain(elementary: Any, expr: Any) -> Any:
-    """``elementary`` undefined (the square root of a negative) where ``expr`` is, though SymPy
-    simplified the reason away: expm1(log1p(x)) is exp(log(1 + x)) - 1, which is x at once, so
-    the symbolic form (the accuracy reference, derive) had a value at x = -2, where the formula
-    and its kernel have none."""
-    kept = domain_bases(elementary)
-    for base in domain_bases(expr):
-        plain = to_elementary(base)
-        if plain.free_symbols and not plain.is_nonnegative and plain not in kept:
-            undefined = sympy.sqrt(plain)  # where plain < 0
-            elementary = sympy.Piecewise((elementary, sympy.Ge(plain, 0)), (undefined, True))
-    return elementary
 
 
 def derivative_of(stable: Any) -> Any:

@@ -17,7 +17,17 @@ import sympy as sp
 from actlab.catalog import Activation, lookup
 from actlab.errors import ActlabError
 from actlab.formula.compile import constant_value
-from actlab.formula.functions import Abs, Max, Min, X, call_class, domain_bases, erfc, expm1, log1p
+from actlab.formula.functions import (
+    Abs,
+    Max,
+    Min,
+    X,
+    call_class,
+    erfc,
+    expm1,
+    keep_domain,
+    log1p,
+)
 from actlab.formula.parser import Node, Parsed, Token, fail, literal_value
 
 #: the largest constant exponent: x^100 is fine, x^1e6 and 9^9^9 are not
@@ -71,29 +81,8 @@ def build(parsed: Parsed) -> Any:
         raise ActlabError(f"formula: parameter {unused[0]!r} is not used in the formula")
     # a condition on a piecewise value (a where() under a power's domain guard) becomes SymPy's
     # ITE, which no evaluator compiles: the same condition in and/or/not
-    guarded = _guarded(expr, builder.domain)
+    guarded = keep_domain(expr, builder.domain)
     return guarded.replace(lambda e: isinstance(e, sp.ITE), lambda e: e.to_nnf())
-
-
-def _guarded(expr: Any, domain: list[Any]) -> Any:
-    """``expr`` undefined (NaN) where the formula as typed is, though SymPy simplified the
-    reason away: ``sqrt(x)^2`` is x, ``exp(log(x))`` is x and ``log(x) - log(x)`` is 0 at
-    construction, all defined at x = -1. Each base that had to be >= 0 (under a square root, a
-    log, a non-integer power) and no longer is under one becomes a condition, with
-    ``sqrt(base)`` (undefined there) as the other branch."""
-    lost = [b for b in dict.fromkeys(domain) if b.free_symbols and not _still_guarded(expr, b)]
-    for base in lost:
-        expr = sp.Piecewise((expr, sp.Ge(base, 0)), (sp.sqrt(base), True))
-    return expr
-
-
-def _still_guarded(expr: Any, base: Any) -> bool:
-    """Whether ``expr`` still takes a square root, log or non-integer power of ``base`` (or of
-    a positive multiple of it: sqrt(3*x) is sqrt(3)*sqrt(x)) outside any where(), whose
-    branches and conditions hold only where they are taken."""
-    coeff, rest = base.as_coeff_Mul()
-    bases = {base, rest} if coeff > 0 else {base}
-    return any(b in bases for b in domain_bases(expr))
 
 
 class _Builder:

@@ -254,6 +254,22 @@ def domain_bases(expr: Any) -> list[Any]:
     return list(dict.fromkeys(bases))
 
 
+def keep_domain(expr: Any, bases: list[Any]) -> Any:
+    """``expr`` undefined (NaN) where any of ``bases`` is negative, though SymPy simplified the
+    reason away: ``sqrt(x)^2`` is x, ``exp(log(x))`` is x, ``log(x) - log(x)`` is 0 at
+    construction, and sigmoid(u) = 1/(1 + e^-u) of u = log(x) is x/(1 + x), all defined at
+    x = -1. Each base that had to be >= 0 (under a square root, a log, a non-integer power) and
+    no longer is under one in ``expr`` (nor a positive multiple of it: sqrt(3x) is sqrt(3)
+    sqrt(x)) becomes a condition, with ``sqrt(base)`` (undefined there) as the other branch."""
+    kept = set(domain_bases(expr))
+    for base in dict.fromkeys(bases):
+        coeff, rest = base.as_coeff_Mul()
+        if not base.free_symbols or base in kept or (coeff > 0 and rest in kept):
+            continue
+        expr = sp.Piecewise((expr, sp.Ge(base, 0)), (sp.sqrt(base), True))
+    return expr
+
+
 def to_elementary(expr: Any) -> Any:
     """``expr`` with every opaque function replaced by its elementary symbolic form."""
     stable = (CatalogCall, CatalogDerivative, Log1pExp, Sigmoid, erfc)
