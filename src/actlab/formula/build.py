@@ -40,8 +40,11 @@ MAX_LOG10 = 300
 FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "exp": (1, 1, sp.exp),
     "log": (1, 1, sp.log),
-    "log1p": (1, 1, log1p),
-    "expm1": (1, 1, expm1),
+    # inverses of each other, as SymPy does log(exp(u)) = u: log1p(expm1(u)) at u = -2e85 is
+    # log1p(-1 + e^u), whose e^u no precision holds (-inf where the value is u); the domain
+    # of expm1(log1p(u)), u >= -1, is kept (keep_domain)
+    "log1p": (1, 1, lambda a: a.args[0] if isinstance(a, expm1) else log1p(a)),
+    "expm1": (1, 1, lambda a: a.args[0] if isinstance(a, log1p) else expm1(a)),
     "sqrt": (1, 1, lambda a: _unsplit(a, sp.Rational(1, 2), sp.sqrt(a))),
     "abs": (1, 1, Abs),
     "sin": (1, 1, sp.sin),

@@ -246,7 +246,9 @@ def _tier(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate ``index`` in ``system``; write the certified ones; return the rest (for mpmath:
     the precision each of the rest needs next, and apart those whose value is infinite)."""
-    whole = index.size == x.size
+    # the whole array in order (the first tier); the mpmath loop's groups can come reordered
+    # ([1, 0]: an element's results went to its neighbour, and one kept np.empty's garbage)
+    whole = index.size == x.size and bool(np.all(index[1:] > index[:-1]))
     xs = x if whole else x[index]
     local = values if whole else _pick(values, index)
     xa = system.array(xs)  # first: the mpmath system takes its shape from x
