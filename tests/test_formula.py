@@ -319,3 +319,15 @@ def test_the_accuracy_reference_is_undefined_where_the_formula_is(text, x):
         got = reference(f.record, {}, points, derivative)
         assert mpmath.isnan(got[0]) and not mpmath.isnan(got[1])
     assert np.isnan(f(points[:1]))[0]
+
+
+def test_the_accuracy_reference_differentiates_abs_of_any_argument():
+    """softsign(erfc(x^1.5))': SymPy wrote |u|' with re(), im() and atan2 for a u it could not
+    prove real, and the reference raised a TypeError at every point (NaN: no value)."""
+    from actlab.analysis.accuracy import reference
+
+    f = actlab.get("softsign(erfc(x^1.5))")
+    x = np.array([1e-40, 0.5, 2.0])
+    want = reference(f.record, {}, x, True)
+    assert all(not mpmath.isnan(w) for w in want)
+    np.testing.assert_allclose(f.derivative(x), [float(w) for w in want], rtol=1e-15)

@@ -35,7 +35,13 @@ def _compiled(
     record: Activation, params: tuple[tuple[str, float], ...]
 ) -> tuple[Callable, Callable]:
     p = {k: sp.Float(v, 60) if v != int(v) else sp.Integer(int(v)) for k, v in params}
+    from actlab.formula.functions import Abs
+
+    # |u|' as sign(u) u', as the kernels take it: SymPy's own, for a u it cannot prove real
+    # (erfc(x^1.5) in softsign(erfc(x^1.5))), is written with re(), im() and atan2, which
+    # mpmath took through complex values (a TypeError: the reference had no value anywhere)
     expr = _log1p(record.symbolic(sp, _X, p))
+    expr = expr.replace(lambda e: type(e) is sp.Abs, lambda e: Abs(e.args[0]))
     deriv = _log1p(sp.diff(expr, _X))
     expr, deriv = _real_powers(expr), _real_powers(deriv)
     modules = [
