@@ -253,6 +253,9 @@ def _branches(sp: Any, form: Any, at: Any, side: str) -> Any:
         if isinstance(cond, sp.Not):
             inner = near(cond.args[0])
             return None if inner is None else not inner
+        if isinstance(cond, sp.ITE):  # a condition on a catalog call's own branches (elu's)
+            first = near(cond.args[0])
+            return None if first is None else near(cond.args[1] if first else cond.args[2])
         if isinstance(cond, (sp.And, sp.Or)):
             parts = [near(c) for c in cond.args]
             if isinstance(cond, sp.And):
