@@ -273,3 +273,9 @@ def test_a_literal_out_of_range_says_which_range(text):
     """1e-301 is too small, not too big: the message gives both ends (it said 'at most 1e+15')."""
     with pytest.raises(actlab.ActlabError, match=r"0, or 1e-300 to 1e\+15 in size"):
         actlab.get(text)
+
+
+def test_a_long_literal_says_it_is_too_long():
+    """SELU's lambda as torch writes it (31 digits) was refused as 'out of range'."""
+    with pytest.raises(actlab.ActlabError, match=r"too long \(at most 24 characters; declare"):
+        actlab.get("x*1.0507009873554804934193349852946")

@@ -296,7 +296,13 @@ def literal_value(token: Token) -> Fraction:
         f"number {token.text[:30]} is out of range (0, or 1e-300 to {MAX_NUMBER:g} in size)",
         token.pos,
     )
-    if len(token.text) > MAX_NUMBER_CHARS or (exponent and abs(int(exponent)) > 300):
+    if len(token.text) > MAX_NUMBER_CHARS:  # SELU's 31-digit constant read "out of range"
+        raise fail(
+            f"number {token.text[:30]}... is too long (at most {MAX_NUMBER_CHARS} characters;"
+            " declare it as a parameter after ';' to give more digits)",
+            token.pos,
+        )
+    if exponent and abs(int(exponent)) > 300:
         raise too_big
     value = Fraction(mantissa) * Fraction(10) ** int(exponent or 0)
     if abs(value) > MAX_NUMBER or (value and abs(value) < Fraction(1, 10**300)):
