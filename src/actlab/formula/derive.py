@@ -104,7 +104,10 @@ def _derive(
     spec: str, f: Any, defaults: dict[Any, float], slope: Callable[[np.ndarray], np.ndarray]
 ) -> Derivation:
     pieces = _pieces(f)
-    branches = [_point(cond, g, slope) or _branch(cond, g, defaults) for g, cond in pieces]
+    branches = [
+        _branch(cond, g, defaults) if points is None else _point(cond, g, points, slope)
+        for g, cond, points in pieces
+    ]
     if len(branches) == 1:
         derivative, of_f = branches[0].derivative, branches[0].derivative_of_f
     else:
@@ -114,54 +117,52 @@ def _derive(
     return Derivation(spec, f, derivative, of_f, branches)
 
 
-def _pieces(f: Any) -> list[tuple[Any, Any]]:
-    """``(expression, condition)`` per branch; one piece with condition None when smooth."""
+def _pieces(f: Any) -> list[tuple[Any, Any, list[Any] | None]]:
+    """``(expression, condition, points)`` per branch, ``points`` the x it holds at where
+    those are finitely many (else None); one piece with condition None when smooth."""
     kinked = (sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside)
     folded = sp.piecewise_fold(f.rewrite(sp.Piecewise)) if f.has(*kinked) else f
     folded = sp.piecewise_fold(folded)
     if not isinstance(folded, sp.Piecewise):
-        return [(f, None)]
+        return [(f, None, None)]
     pieces, before = [], sp.false
     for g, cond in folded.args:  # first match wins: make each condition exclude earlier ones
-        where = _readable(sp.And(cond, sp.Not(before)))
+        where, points = _readable(sp.And(cond, sp.Not(before)))
         if where != sp.false:  # a branch no x reaches
-            pieces.append((g, where))
+            pieces.append((g, where, points))
         before = sp.Or(before, cond)
     return pieces
 
 
-def _readable(condition: Any) -> Any:
+def _readable(condition: Any) -> tuple[Any, list[Any] | None]:
     """A branch's condition as intervals of x where SymPy can solve it (``x < 0`` for
-    ``(x <= 0) & ~((x <= 0) & (exp(x) >= 1))``), else as it is (a parameter's bounds)."""
+    ``(x <= 0) & ~((x <= 0) & (exp(x) >= 1))``), else as it is (a parameter's bounds); and
+    its points where it holds at finitely many real x. SymPy's as_set raises
+    NotImplementedError (or TypeError, ValueError) for what it cannot solve."""
     try:
         where = condition.as_set()
     except (NotImplementedError, TypeError, ValueError):
-        return condition
+        return condition, None
     if where == sp.S.EmptySet:
-        return sp.false
+        return sp.false, None
     if not isinstance(where, (sp.Interval, sp.Union, sp.FiniteSet)):
-        return condition
+        return condition, None
     relation = where.as_relational(X)
     # x > 0, not SymPy's 0 < x
-    return relation.replace(
+    relation = relation.replace(
         lambda e: isinstance(e, sp.core.relational.Relational) and e.rhs == X, lambda e: e.reversed
     )
+    single = isinstance(where, sp.FiniteSet) and all(p.is_real for p in where)
+    return relation, sorted(where, key=float) if single else None
 
 
-def _point(condition: Any, g: Any, slope: Callable[[np.ndarray], np.ndarray]) -> Branch | None:
-    """A branch that holds at single points only (ELU written ``max(x, 0) + min(exp(x) - 1,
-    0)`` has one at x = 0, where both arguments of each max and min tie): f' there is not the
-    derivative of that branch's expression (a constant's 0) but the slope of f, which is what
-    the kernel computes (1 for this ELU: both sides have slope 1); None for other branches."""
-    if condition is None or condition == sp.true:
-        return None
-    try:
-        where = condition.as_set()
-    except (NotImplementedError, TypeError, ValueError):
-        return None
-    if not isinstance(where, sp.FiniteSet) or not all(p.is_real for p in where):
-        return None
-    points = sorted(where, key=float)
+def _point(
+    condition: Any, g: Any, points: list[Any], slope: Callable[[np.ndarray], np.ndarray]
+) -> Branch:
+    """A branch that holds at single ``points`` only (ELU written ``max(x, 0) + min(exp(x) -
+    1, 0)`` has one at x = 0, where both arguments of each max and min tie): f' there is not
+    the derivative of that branch's expression (a constant's 0) but the slope of f, which is
+    what the kernel computes (1 for this ELU: both sides have slope 1)."""
     values = slope(np.array([float(p) for p in points]))
     slopes = [_number(v) for v in values.tolist()]
     cases = [(v, sp.Eq(X, p)) for v, p in zip(slopes, points)]
