@@ -135,6 +135,10 @@ def evaluate(
                 rest, need, infinite = _tier(
                     plan, MpSystem(prec), x, values, group[start : start + chunk], out, tally
                 )
+                if rest.size and plan.second is not None and prec == PRECISIONS[0]:
+                    rest, need = _also_second(
+                        plan.second, MpSystem(prec), x, values, rest, need, out, tally
+                    )
             left.append(rest)
             needs.append(need)
             beyond.append(infinite)
@@ -180,6 +184,26 @@ def evaluate(
 
 
 _PERIODIC = (sympy.sin, sympy.cos, sympy.tan)
+
+
+def _also_second(
+    second: Plan,
+    system: MpSystem,
+    x: np.ndarray,
+    values: dict[str, Any],
+    rest: np.ndarray,
+    need: np.ndarray,
+    out: np.ndarray,
+    tally: Tally | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The second form at the first mpmath precision on what the first form left (``rest``,
+    each needing ``need`` bits next in the first form): returns what is still left. Where the
+    first form cancels deeply and the second does not (gelu(x) - x far right cancels by
+    e^(-x^2/2) as typed, not as -x erfc(x/sqrt 2)/2), one evaluation here saves a climb to
+    thousands of bits; the climb goes on in the first form for the rest."""
+    left, _, infinite = _tier(second, system, x, values, rest, out, tally)
+    keep = np.isin(rest, left) | np.isin(rest, infinite)
+    return rest[keep], need[keep]
 
 
 #: the tally's name for elements whose value is the formula's limit at a singular point

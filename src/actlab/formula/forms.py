@@ -11,6 +11,10 @@ as typed stays the first (it is often the cheaper one per element: Mish as typed
 log and one tanh, its rational form two exps and two quotients); the second runs the compiled
 float systems only on the elements the first left, so an element's value never depends on the
 machine's speed or on the other elements.
+
+A formula not made of exponentials alone gets its collected form instead (:func:`_collected`):
+the catalog calls written out and each sum collected, so that a call's own stable form that
+cancels against the rest of the formula (x - gelu(x), x - silu(x)) is rewritten as a whole.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import sympy as sp
 
 from actlab.catalog.record import Kernel
 from actlab.formula import exact
-from actlab.formula.functions import X, to_elementary
+from actlab.formula.functions import X, domain_bases, keep_domain, to_elementary
 from actlab.formula.rewrite import stabilize
 
 #: the largest power of E kept (a higher one is a long polynomial: not worth it)
@@ -37,12 +41,51 @@ _KINKED = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside)
 
 
 def variants(expr: Any) -> list[Any]:
-    """Other forms of ``expr`` worth measuring (none when it is not made of exponentials)."""
+    """Other forms of ``expr`` worth measuring: its rational form in e^(g x) where it is made of
+    exponentials, else its collected form (where that differs)."""
     try:
         form = _exp_rational(expr)
+        if form is None:
+            form = _collected(expr)
     except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, TypeError, ValueError):
         return []
     return [] if form is None else [stabilize(form)]
+
+
+def _collected(expr: Any) -> Any | None:
+    """``expr`` with its catalog calls written out and each sum collected, innermost first (its
+    terms multiplied out, their common factors taken out, the rewrites run on it), or None where
+    that changes nothing. A call's own stable form can cancel against the rest of the formula:
+    gelu(x) - x is x (1 + erf(x/sqrt 2))/2 - x, which collects to -x erfc(x/sqrt 2)/2, and
+    x - silu(x) to x sigmoid(-x); the rewrites know each sum left. Powers of sums are not
+    multiplied out ((x + 1)^100 would have 101 terms), nor a quotient's denominator, and long
+    formulas are not tried."""
+    if not expr.has(X) or sp.count_ops(expr) > MAX_OPS or _depth(expr) > 2 * MAX_DEPTH:
+        return None
+    form = _collect(to_elementary(expr))
+    # a branch SymPy evaluated to 0/0 (sqrt(x relu(x))' for x <= 0 is sqrt(0) (...)/0) is a
+    # limit to take, not a value: that form is not used
+    if sp.count_ops(form) > 2 * MAX_OPS or form.has(sp.nan, sp.zoo, sp.oo):
+        return None
+    # the domain collected alike: log(x - gelu(x)) needs x - gelu(x) >= 0, decided as
+    # x erfc(x/sqrt 2)/2 >= 0 (as typed it cancels as the log's argument does)
+    bases = [_collect(to_elementary(b)) for b in domain_bases(expr)]
+    form = keep_domain(form, [b for b in bases if not b.is_nonnegative])
+    # a condition on a piecewise base is an ITE, which no evaluator compiles: and/or/not
+    form = form.replace(lambda e: isinstance(e, sp.ITE), lambda e: e.to_nnf())
+    return None if form == stabilize(expr) else form
+
+
+def _collect(expr: Any) -> Any:
+    """Each sum of ``expr`` collected, innermost first, after a piecewise's branches are put in
+    its place (log1p(elu(x)) is log1p(expm1(x)) for x <= 0, which is x)."""
+
+    def collect(total: Any) -> Any:
+        flat = sp.Add(*(sp.expand_mul(t, deep=False) for t in total.args))
+        return stabilize(sp.factor_terms(flat))
+
+    folded = sp.piecewise_fold(expr)
+    return stabilize(folded.replace(lambda e: isinstance(e, sp.Add), collect))
 
 
 def _exp_rational(expr: Any) -> Any | None:

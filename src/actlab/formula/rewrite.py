@@ -6,6 +6,8 @@ pattern                        becomes                         why
 ``log(1 + exp(u))``            ``log1pexp(u)`` (logaddexp)     exp overflows for u > 709
 ``log(1 + u)``                 ``log1p(u)``                    1 + u rounds away u when |u| << 1
 ``log1p(v)``, v below -1/2     ``log`` of 1 + v's stable form  1 + v cancels (log1p(erf(u)), u << 0)
+``log1p(expm1(u))``            ``u``                           e^u - 1 + 1 loses u for u < -745
+``c + c*expm1(u)``             ``c*exp(u)``                    the same
 ``log(sigmoid(u))``            ``-log1pexp(-u)``               sigmoid underflows to 0 for u < -745
 ``c/(c + c*exp(u))``           ``sigmoid(-u)``                 exp overflows: inf/inf = NaN
 ``exp(u)*sigmoid(-u)``         ``sigmoid(u)``                  the same, after the rule above
@@ -122,6 +124,8 @@ def _log1p(v: Any) -> Any:
     """``log1p(v)`` as ``log`` of a stable form of 1 + v where v < -1/2 (log1p(erf(x)) at
     x = -107: 1 + erf(x) is 10^-4975, past mpmath's precisions; log(erfc(-x)) is exact), and
     as itself above, where log(1 + small) would lose v's digits."""
+    if isinstance(v, expm1):  # exactly u: e^u - 1 > -1 for every real u
+        return v.args[0]
     stable = _stable_sum(v)
     if stable is None:
         return None
@@ -199,6 +203,8 @@ def _stable_sum(ratio: Any) -> Any:
     if float(abs(coeff)) == 1.0:  # a float 1.0 (a parameter's value) would hide the pattern below
         ratio = core if coeff > 0 else -core
     negated = -ratio
+    if isinstance(ratio, expm1):
+        return sp.exp(ratio.args[0])
     if isinstance(negated, sp.exp):
         return -expm1(negated.args[0])
     if isinstance(ratio, sp.tanh):
