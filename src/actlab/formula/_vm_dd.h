@@ -567,7 +567,8 @@ RULE Out_dd rule_max_dd(int is_max, DD a, double ea, DD b, double eb)
 {
     Out_dd o;
     int broken = !FINITE(ea) | !FINITE(eb) | isnan(a.h) | isnan(b.h);
-    int first = is_max == (dd_order(a, b) > 0);
+    int order = dd_order(a, b); /* a tie of -0 and +0: max +0, min -0 (as rule_max) */
+    int first = order ? is_max == (order > 0) : is_max != !!signbit(a.h);
     int decided = fabs(dd_add(a, dd_neg(b)).h) * (1 - 0x1p-40) > ea + eb; /* as rule_max */
     o.v = (isnan(a.h) | isnan(b.h)) ? dd(NAN, 0) : (first ? a : b);
     o.e = broken ? (double)INFINITY : (decided ? (first ? ea : eb) : (ea > eb ? ea : eb));

@@ -268,7 +268,9 @@ RULE OUT CAT(rule_max, SUFFIX)(int is_max, REAL va, REAL ea, REAL vb, REAL eb)
 {
     OUT o;
     int broken = !isfinite(ea) | !isfinite(eb) | isnan(va) | isnan(vb);
-    int first = is_max == (va > vb);
+    /* a tie of -0 and +0 as IEEE 754-2019's maximum and minimum: max +0, min -0, in either
+     * order (SymPy orders the operands its own way) */
+    int first = va == vb ? is_max != !!signbit(va) : is_max == (va > vb);
     /* decided (the operands' intervals apart): the winner with its own bound, so a clamp to a
      * constant is exact (max(0, 1 - |x|) far out); else the larger bound covers either */
     int decided = F(fabs)(va - vb) * (1 - (REAL)0x1p-40) > ea + eb;

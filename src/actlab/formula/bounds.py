@@ -33,6 +33,7 @@ import numpy as np
 import sympy as sp
 
 from actlab.errors import ActlabError
+from actlab.formula.compile import extreme
 from actlab.formula.functions import (
     CatalogCall,
     CatalogDerivative,
@@ -375,8 +376,7 @@ def extremum(s: Any, *args: Bounded, largest: bool) -> Bounded:
     whose intervals are apart, the one picked with its own error (min(0, 2*expm1(x/2)) at
     x = 1e120 is 0 exactly, though the other operand's bound is 1e217147...: it went on to
     the limit machinery, 0.2 s an element)."""
-    pick = np.maximum if largest else np.minimum
-    v = functools.reduce(pick, (a.v for a in args))
+    v = functools.reduce(lambda p, q: extreme(p, q, largest), (a.v for a in args))
     errors = [a.e for a in args if not _zero(a.e)]
     e = functools.reduce(np.maximum, errors) if errors else 0
     if errors:  # mpmath's max() skips a NaN operand (an uncertain 1/0): never certify past one

@@ -110,8 +110,8 @@ _UNARY: dict[type, Callable[[Any], Any]] = {
     sp.Heaviside: lambda u, *at_zero: np.heaviside(u, 0.0),
 }
 _VARIADIC: dict[type, Callable[..., Any]] = {
-    sp.Max: lambda *a: functools.reduce(np.maximum, a),
-    sp.Min: lambda *a: functools.reduce(np.minimum, a),
+    sp.Max: lambda *a: functools.reduce(lambda p, q: extreme(p, q, True), a),
+    sp.Min: lambda *a: functools.reduce(lambda p, q: extreme(p, q, False), a),
 }
 _RELATIONS: dict[type, Callable[[Any, Any], Any]] = {
     sp.StrictGreaterThan: np.greater,
@@ -370,3 +370,15 @@ def _checked_form(expr: Any) -> Any:
         got = program(x.astype(EXTENDED), {}).astype(np.float64)
     close = np.isclose(got, want, rtol=1e-14, atol=0) | (np.isnan(got) & np.isnan(want))
     return form if close.all() else None
+
+
+def extreme(v: Any, w: Any, largest: bool) -> Any:
+    """max/min of two values; of -0 and +0 as IEEE 754-2019's maximum and minimum (max +0,
+    min -0) in either order and every dtype: NumPy's loops return either zero (1/min(x, 0) at
+    x = -0 was +inf in float64 and -inf in float32). mpmath has no signed zero."""
+    m = np.maximum(v, w) if largest else np.minimum(v, w)
+    if np.asarray(m).dtype.kind != "f":
+        return m
+    negative = np.signbit(v) & np.signbit(w) if largest else np.signbit(v) | np.signbit(w)
+    zero = (v == 0) & (w == 0)
+    return np.where(zero, np.where(negative, -abs(m), abs(m)), m)
