@@ -982,6 +982,111 @@ def test_a_call_with_many_deep_cancellations_settles_them_all(monkeypatch):
     assert (together < 0).all()  # -x Phi(-x), not the rounded 0 of gelu(x) - x
 
 
+def _deep(text: str, x: float) -> tuple[float, float]:
+    """Value and slope at x of a formula whose typed form cancels by thousands of bits there,
+    from its collected form by hand, in mpmath at 60 digits."""
+    mp = mpmath.mp.clone()
+    mp.dps = 60
+    forms = {
+        "log(x-gelu(x))": lambda t: mp.log(t * mp.erfc(t / mp.sqrt(2)) / 2),
+        "log(x-serf(x))": lambda t: mp.log(t * mp.erfc(mp.log1p(mp.exp(t)))),
+        "log(x-silu(x))": lambda t: mp.log(t) - mp.log1p(mp.exp(t)),
+        "log(1-mish(x)/x)": lambda t: mp.log(2) - mp.log1p(mp.exp(2 * mp.log1p(mp.exp(t)))),
+        "log1p(elu(x))": lambda t: t,
+        "log(1+expm1(x))": lambda t: t,
+    }
+    fn = forms[text]
+    return float(fn(mp.mpf(x))), float(mp.diff(fn, mp.mpf(x)))
+
+
+@pytest.mark.parametrize(
+    "formula, x",
+    [
+        ("log(x-gelu(x))", 140.0),  # x erfc(x/sqrt 2)/2: e^-9800 from a difference
+        ("log(x-serf(x))", 100.0),
+        ("log(x-silu(x))", 12000.0),  # x sigmoid(-x): past 16384 bits as typed
+        ("log(1-mish(x)/x)", 6000.0),
+        ("log1p(elu(x))", -12000.0),  # log1p(expm1(x)) for x <= 0
+        ("log(1+expm1(x))", -12000.0),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_catalog_call_cancelling_against_the_formula_is_collected(formula, x, dtype, monkeypatch):
+    """A catalog call is its own stable form, but the formula around it can cancel it:
+    x - gelu(x) is x - x (1 + erf(x/sqrt 2))/2, e^-9800 at x = 140 from two numbers near 140.
+    The second form writes the calls out and collects each sum (x erfc(x/sqrt 2)/2). These read
+    -inf where the cancellation is past 16384 bits, or where mpmath's time ran out before
+    climbing that far (log(x-gelu(x)), depending on the machine's speed): here the time budget
+    is cut to almost nothing, and each settles at mpmath's first precision or before."""
+    from actlab.formula import exact
+
+    monkeypatch.setattr(exact, "MPMATH_SECONDS", 0.01)
+    monkeypatch.setattr(exact, "MPMATH_SECONDS_EACH", 0.0)
+    value, slope = _deep(formula, x)
+    f = actlab.get(formula)
+    tried = _record_precisions(monkeypatch)
+    point = np.array([x], dtype=dtype)
+    with np.errstate(all="raise"):
+        got = (f(point)[0], f.derivative(point)[0])
+    for have, want in zip(got, (value, slope)):
+        assert ulp_error(np.array([have], dtype), np.array([want]), dtype)[0] <= 1, (have, want)
+    assert set(tried) <= {exact.PRECISIONS[0]}
+
+
+def test_a_collected_call_leaves_mpmath_one_precision(monkeypatch):
+    """gelu(x) - x on 1001 points of [-100, 100] took 17 s a call: each element right of 8
+    climbed mpmath's precisions through the typed form's cancellation (most to a result that
+    rounds to -0)."""
+    from actlab.formula import exact
+
+    f = actlab.get("gelu(x)-x")
+    x = np.linspace(-100, 100, 1001)
+    tried = _record_precisions(monkeypatch)
+    got = f(x)
+    assert set(tried) <= {exact.PRECISIONS[0]}
+    some = x[(x > 5) & (x < 37)][::7]  # where -x erfc(x/sqrt 2)/2 is a normal float
+    with mpmath.workdps(50):
+        want = [float(-t * mpmath.erfc(mpmath.mpf(t) / mpmath.sqrt(2)) / 2) for t in some]
+    assert np.max(ulp_error(got[np.isin(x, some)], np.array(want), np.float64)) <= 1
+    assert np.all(got[x > 39] == 0) and np.all(np.signbit(got[x > 39]))
+
+
+def test_the_collected_form_writes_calls_out_and_keeps_the_domain():
+    from actlab.formula.build import build
+    from actlab.formula.forms import variants
+    from actlab.formula.parser import parse
+
+    (form,) = variants(build(parse("log(x-gelu(x))")))
+    assert not form.has(sp.erf) and "erfc" in str(form)  # log(x erfc(x/sqrt 2)/2)
+    f = actlab.get("log(x-gelu(x))")
+    assert np.isnan(f(np.array([-3.0, -200.0]))).all()  # x - gelu(x) < 0 for x < 0
+    (form,) = variants(build(parse("x-silu(x)")))
+    assert "sigmoid(-x)" in str(form)
+
+
+@pytest.mark.parametrize(
+    "formula, want",
+    [
+        ("1/min(x,0)", [-np.inf, np.inf]),  # min(-0, +0) is -0: the left side's 1/x
+        ("1/max(x,0)", [np.inf, np.inf]),  # max(-0, +0) is +0
+        ("1/min(0,x)", [-np.inf, np.inf]),
+    ],
+)
+def test_a_max_or_min_of_zeros_has_one_sign_in_every_dtype(formula, want):
+    """The plain kernel picks up a tie of -0 and +0 where no tier settles 1/0 (the right side
+    is 1/0 throughout, not an isolated point): NumPy's minimum returned +0 in float64 and -0 in
+    float32, so 1/min(x, 0) at -0 was +inf in one dtype and -inf in the other. Ties of zeros
+    follow IEEE 754-2019's maximum and minimum, in the compiled tiers and without them."""
+    from actlab.catalog import _compiled
+
+    f = actlab.get(formula)
+    for dtype in (np.float64, np.float32):
+        x = np.array([-0.0, 0.0], dtype=dtype)
+        assert f(x).tolist() == want, (formula, dtype)
+        with _compiled.disabled():
+            assert f(x).tolist() == want, (formula, dtype, "NumPy tiers")
+
+
 #: forms a probe found sending hundreds of elements of [-50, 50] to mpmath, each with its cause
 CHEAP = [
     "x+log(1+exp(-x))",  # log1pexp(v) - v is log1pexp(-v): no cancellation for x < 0
