@@ -28,7 +28,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from actlab import data
@@ -181,7 +181,8 @@ class RayExecutor:
     def close(self) -> None:
         """Shut down the Ray this executor started (a cluster it joined keeps running)."""
         if self._started:
-            _ray().shutdown()
+            with _quiet_native_stderr():
+                _ray().shutdown()
         self._started = False
         self._ray = None
 
@@ -336,3 +337,24 @@ def _give_up(where: str, seconds: float) -> None:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """File descriptor 2 to /dev/null for the duration: Ray's C++ core logs straight to it while
+    it shuts down (``task_manager.cc: Failed to push error to driver`` after a SIGTERM, a race
+    in its teardown), past Python's sys.stderr, and the command's own one-line message is all
+    the user should see. Python's own stderr is flushed first and comes back after."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 (a daemon): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
