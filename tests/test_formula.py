@@ -289,6 +289,17 @@ def test_abs_of_a_value_real_where_defined_builds(text):
     assert np.isnan(f(np.array([-1.0]))[0])  # undefined where its argument is
 
 
+def test_abs_that_sympy_rebuilds_keeps_its_derivative():
+    """x - softplus(x) is rewritten as -log1pexp(-x), and SymPy makes abs(-1.0*u) 1.0*Abs(u):
+    its own Abs, whose derivative (u not known real) is re() and im(), so that
+    log(abs(x-softplus(x))) did not build ("cannot compile im")."""
+    f = actlab.get("log(abs(x-softplus(x)))")
+    x = np.array([-30.0, 0.0, 2.0, 100.0])
+    gap = np.log1p(np.exp(-x))  # softplus(x) - x, > 0
+    assert np.allclose(f(x), np.log(gap), rtol=1e-14)
+    assert np.allclose(f.derivative(x), -1 / (1 + np.exp(x)) / gap, rtol=1e-14)
+
+
 @pytest.mark.parametrize(
     ("text", "x", "value", "slope"),
     [

@@ -169,7 +169,12 @@ class Abs(sp.Abs):
         value = sp.Abs(*args, **options)
         if type(value) is sp.Abs:
             return super().__new__(cls, *value.args, evaluate=False)
-        return value
+        # SymPy's own inside what it made: abs(-1.0*u) is 1.0*Abs(u) (log(abs(x-softplus(x)))
+        # could not compile its derivative's re() and im())
+        return value.replace(
+            lambda e: type(e) is sp.Abs,
+            lambda e: super(Abs, cls).__new__(cls, *e.args, evaluate=False),
+        )
 
     def _eval_derivative(self, s: Any) -> Any:
         u = self.args[0]

@@ -32,7 +32,7 @@ from typing import Any
 
 import sympy as sp
 
-from actlab.formula.functions import CatalogCall, Log1pExp, Sigmoid, X, erfc, expm1, log1p
+from actlab.formula.functions import Abs, CatalogCall, Log1pExp, Sigmoid, X, erfc, expm1, log1p
 
 
 def stabilize(expr: Any) -> Any:
@@ -154,7 +154,7 @@ def _exp_times_sigmoid(expr: Any) -> Any:
         if isinstance(f, sp.sign) and f.args[0] in factors:
             rest = [h for k, h in enumerate(factors) if k != i]
             rest.remove(f.args[0])
-            return sp.Mul(*rest, sp.Abs(f.args[0]))
+            return sp.Mul(*rest, Abs(f.args[0]))
     for i, f in enumerate(factors):
         if not isinstance(f, sp.exp):
             continue
