@@ -1064,6 +1064,19 @@ def test_the_collected_form_writes_calls_out_and_keeps_the_domain():
     assert "sigmoid(-x)" in str(form)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_derivative_that_is_0_over_0_on_a_constant_branch_takes_the_collected_slope(dtype):
+    """sqrt(x*relu(x))' is sqrt(x relu(x)) (x relu'(x) + relu(x))/(2 x relu(x)) by the chain
+    rule, 0/0 for x < 0 where the function is the constant 0: it was NaN there. The forward
+    collected is |x| for x > 0 and 0 elsewhere; its derivative is the second form."""
+    f = actlab.get("sqrt(x*relu(x))")
+    top = float(np.finfo(dtype).max)
+    x = np.array([-top, -3.0, -1e-30, 1e-30, 2.0, top], dtype=dtype)
+    with np.errstate(all="raise"):
+        got = f.derivative(x)
+    assert got.tolist() == np.where(x > 0, 1.0, 0.0).tolist()
+
+
 @pytest.mark.parametrize(
     "formula, want",
     [

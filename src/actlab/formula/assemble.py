@@ -73,7 +73,7 @@ def _assemble(expr: Any, name: str, text: str, values: Mapping[str, float]) -> A
         latex=sympy.latex(expr),
         derivative_latex=sympy.latex(sympy.diff(expr, X)),
         forward=forms.kernel(stable, names),
-        derivative=forms.kernel(derivative, names),
+        derivative=forms.kernel(derivative, names, of=stable),
         symbolic=symbolic,
         properties=Properties((-math.inf, math.inf), False, False, False, False, estimated=True),
         reference="user formula",

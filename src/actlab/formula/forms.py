@@ -26,7 +26,7 @@ import sympy as sp
 
 from actlab.catalog.record import Kernel
 from actlab.formula import exact
-from actlab.formula.functions import X, domain_bases, keep_domain, to_elementary
+from actlab.formula.functions import Abs, X, domain_bases, keep_domain, to_elementary
 from actlab.formula.rewrite import stabilize
 
 #: the largest power of E kept (a higher one is a long polynomial: not worth it)
@@ -143,9 +143,20 @@ def _depth(expr: Any) -> int:
     return inner + 1 if isinstance(expr, sp.Function) else inner
 
 
-def kernel(expr: Any, params: Sequence[str]) -> Kernel:
-    """The exact kernel of ``expr``, with its rational form in e^(g x) (if it has one) as the
-    second form: what ``expr``'s compiled float systems leave uncertain goes to that form's
-    before mpmath."""
+def kernel(expr: Any, params: Sequence[str], of: Any = None) -> Kernel:
+    """The exact kernel of ``expr``, with another form (:func:`variants`) as the second form:
+    what ``expr``'s compiled float systems leave uncertain goes to that form's before mpmath.
+    ``expr`` the derivative of ``of`` without such a form: the derivative of ``of``'s collected
+    form, if that has one (sqrt(x*relu(x))' is sqrt(x relu(x)) (x relu'(x) + relu(x))/(2 x
+    relu(x)), 0/0 for x < 0, where the function is constant; collected, sqrt(x relu(x)) is |x|
+    for x > 0 and 0 elsewhere, whose slope is 0 there)."""
     second = variants(expr)
+    forward = _collected(of) if not second and of is not None else None
+    if forward is not None:
+        # abs' as sign(u) u' (SymPy's goes through re() and im() where u may be complex)
+        slope = sp.diff(forward.replace(lambda e: type(e) is sp.Abs, lambda e: Abs(*e.args)), X)
+        collected = _collected(slope)
+        slope = slope if collected is None else collected
+        if not slope.has(sp.nan, sp.zoo, sp.oo):
+            second = [stabilize(slope)]
     return exact.kernel(expr, params, second[0] if second else None)
