@@ -35,6 +35,7 @@ CORPUS = [
     ("log(1+exp(x))", "softplus"),
     ("log(exp(x)+1)", "softplus"),
     ("x+log(1+exp(-x))", "softplus"),
+    ("max(x,0)+log1p(exp(-abs(x)))", "softplus"),  # the stable form: slope 1/2 at 0 too
     ("-log(sigmoid(-x))", "softplus"),
     ("log(1+exp(2*x))/2", "softplus(beta=2)"),
     ("-log(1+exp(-x))", "log_sigmoid"),
@@ -323,8 +324,8 @@ SINGULAR = [
     ("1/x", -0.0, -np.inf, -np.inf),
     # kinks: two finite sides keep the tie convention (the smaller slope)
     ("max(0, min(1, 0.2*x+0.5))", -2.5, 0.0, 0.0),
-    ("abs(2*x-1)", 0.5, 0.0, 0.0),
-    ("(x+abs(x))/2", 0.0, 0.0, 0.5),
+    ("abs(2*x-1)", 0.5, 0.0, -2.0),  # abs is max(u, -u): the left slope, as max's
+    ("(x+abs(x))/2", 0.0, 0.0, 0.0),
     # +-inf: the limit, however slowly it is approached (SymPy's, not a numeric guess)
     ("log(x)", np.inf, np.inf, 0.0),
     ("log(x)", -np.inf, np.nan, 0.0),  # undefined for x < 0 (its derivative 1/x is not)

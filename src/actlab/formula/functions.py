@@ -177,8 +177,13 @@ class Abs(sp.Abs):
         )
 
     def _eval_derivative(self, s: Any) -> Any:
+        # |u| is max(u, -u), and at u = 0 takes its slope from the left as max and min do,
+        # -|u'|: the stable softplus max(x, 0) + log1p(exp(-abs(x))) has slope 0 + 1/2 at 0,
+        # where sign(0) = 0 gave 0 + 0
         u = self.args[0]
-        return sp.sign(u) * sp.diff(u, s)
+        du = sp.diff(u, s)
+        left = sp.Min(du, -du, evaluate=du.is_number)
+        return sp.Piecewise((du, sp.Gt(u, 0)), (-du, sp.Lt(u, 0)), (left, True))
 
 
 class Max(_Extreme, sp.Max):
