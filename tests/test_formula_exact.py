@@ -1052,6 +1052,24 @@ def test_a_collected_call_leaves_mpmath_one_precision(monkeypatch):
     assert np.all(got[x > 39] == 0) and np.all(np.signbit(got[x > 39]))
 
 
+def test_the_reference_collects_what_cancels_past_its_precisions():
+    """``actlab accuracy --formula "log(x-gelu(x))"`` reported "wrong kind" from x = 88 on: its
+    mpmath reference climbs to about 1400 digits, and x - gelu(x) there is e^-4418 from two
+    numbers near 94 (log(0), NaN). Where the formula as written gives 0, +-inf or NaN, the
+    reference tries the same function collected."""
+    from actlab.analysis.accuracy import reference as fresh
+
+    f = actlab.get("log(x-gelu(x))")
+    x = np.array([94.0, 140.0, -3.0])
+    for derivative in (False, True):
+        got = fresh(f.record, {}, x, derivative)
+        assert derivative or mpmath.isnan(got[2])  # x - gelu(x) < 0 for x < 0: undefined
+        for have, t in zip(got[:2], x[:2]):
+            value, slope = _deep("log(x-gelu(x))", t)
+            want = slope if derivative else value
+            assert abs(float(have) - want) <= 1e-15 * abs(want), (t, derivative)
+
+
 def test_the_collected_form_writes_calls_out_and_keeps_the_domain():
     from actlab.formula.build import build
     from actlab.formula.forms import variants

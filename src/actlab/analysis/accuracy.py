@@ -37,9 +37,9 @@ def _compiled(
     p = {k: sp.Float(v, 60) if v != int(v) else sp.Integer(int(v)) for k, v in params}
     from actlab.formula.functions import Abs
 
-    # |u|' as sign(u) u', as the kernels take it: SymPy's own, for a u it cannot prove real
-    # (erfc(x^1.5) in softsign(erfc(x^1.5))), is written with re(), im() and atan2, which
-    # mpmath took through complex values (a TypeError: the reference had no value anywhere)
+    # |u|' as the kernels take it (formula.functions.Abs): SymPy's own, for a u it cannot
+    # prove real (erfc(x^1.5) in softsign(erfc(x^1.5))), is written with re(), im() and atan2,
+    # which mpmath took through complex values (a TypeError: the reference had no value)
     expr = _log1p(record.symbolic(sp, _X, p))
     expr = expr.replace(lambda e: type(e) is sp.Abs, lambda e: Abs(e.args[0]))
     deriv = _log1p(sp.diff(expr, _X))
@@ -53,11 +53,54 @@ def _compiled(
     forward, slope = (
         sp.lambdify(_X, _erf_sums(e.xreplace({sp.zoo: sp.nan})), modules) for e in (expr, deriv)
     )
-    # branches are picked by comparisons, which are False on NaN: a derivative with branches
-    # is checked against f's domain (the others are NaN where f is, by arithmetic)
+    return forward, _branches_in_domain(deriv, forward, slope)
+
+
+def _branches_in_domain(deriv: Any, forward: Callable, slope: Callable) -> Callable:
+    """Branches are picked by comparisons, which are False on NaN: a derivative with branches
+    is checked against f's domain (the others are NaN where f is, by arithmetic, or are the
+    derivative's own value, as in the kernels: log(x)' is 1/x at x = -1)."""
     if deriv.has(sp.Piecewise, sp.Heaviside, sp.Max, sp.Min):
-        slope = _where_defined(forward, slope)
-    return forward, slope
+        return _where_defined(forward, slope)
+    return slope
+
+
+@functools.cache
+def _collected(
+    record: Activation, params: tuple[tuple[str, float], ...]
+) -> tuple[Callable, Callable] | None:
+    """A formula's forward and derivative with each sum collected (:mod:`actlab.formula.forms`),
+    for mpmath: a sum that cancels as written (2 - erfc(-u) - 1 ...) is one that does not
+    (erfc(u)); None where collecting changes nothing."""
+    from actlab.formula import forms
+    from actlab.formula.functions import Abs
+
+    p = {k: sp.Float(v, 60) if v != int(v) else sp.Integer(int(v)) for k, v in params}
+    expr = record.symbolic(sp, _X, p)
+    expr = expr.replace(lambda e: type(e) is sp.Abs, lambda e: Abs(e.args[0]))
+    collected = forms._collected(expr)
+    if collected is None:
+        return None
+    deriv = sp.diff(collected, _X)
+    deriv = forms._collected(deriv) or deriv
+    modules = [
+        {
+            "tanh": _tanh,
+            "erf": _erf,
+            "erfc": _erfc,
+            "exp": _exp,
+            "real_pow": _real_pow,
+            "Log1pExp": lambda v: mpmath.log1p(_exp(v)),
+            "sigmoid": lambda v: 1 / (1 + _exp(-v)),
+        },
+        _REAL_ONLY,
+        "mpmath",
+    ]
+    forward, slope = (
+        sp.lambdify(_X, _real_powers(e).xreplace({sp.zoo: sp.nan}), modules)
+        for e in (collected, deriv)
+    )
+    return forward, _branches_in_domain(deriv, forward, slope)
 
 
 def _real_powers(expr: Any) -> Any:
@@ -242,6 +285,22 @@ def reference(
     key = tuple(sorted(params.items()))
     fn = _compiled(record, key)[1 if derivative else 0]
     values = [_adaptive(fn, float(x)) for x in xs]
+    suspect = [
+        i
+        for i, v in enumerate(values)
+        if (not mpmath.isfinite(v) or v == 0) and abs(float(xs[i])) > _EXACT_UP_TO
+    ]
+    collected = _collected(record, key) if suspect and record.formula else None
+    if collected is not None:
+        # past where the starting precision follows e^(-x^2/2), a value of 0, +-inf or NaN may
+        # be a cancellation beyond the precisions tried (x - gelu(x) at x = 94 is e^-4418 from
+        # two numbers near 94): the same function collected (formula/forms.py, as the kernels'
+        # second form) where it has a finite non-zero value
+        other = collected[1 if derivative else 0]
+        for i in suspect:
+            value = _adaptive(other, float(xs[i]))
+            if mpmath.isfinite(value) and value != 0:
+                values[i] = value
     for i, x in enumerate(xs):
         if mpmath.isnan(values[i]) and math.isfinite(x):
             values[i] = _limit(record, key, fn, float(x), derivative)
@@ -284,11 +343,15 @@ def _limit(
     return mpmath.mpf(value) if value is not None else mpmath.mpf("nan")
 
 
+#: |x| up to which the starting precision holds e^x and e^(-x^2/2) (800 = 40^2/2)
+_EXACT_UP_TO = 40.0
+
+
 def _adaptive(fn: Callable, x: float) -> mpmath.mpf:
     # 1 + e^x rounds to 1 below -2.3*dps (and 1 - erf(x) below -1.5 sqrt(dps)): start precise
     # enough that e^x or e^{-x^2/2} survives wherever it still matters, or two low precisions
     # agree on the same wrong value (mish'(-200) = x e^x instead of (1 + x) e^x)
-    start = 40 + int(min(max(abs(x), x * x / 2), 800.0) / 2.3)
+    start = 40 + int(min(max(abs(x), x * x / 2), _EXACT_UP_TO**2 / 2) / 2.3)
     # and 1 + x rounds x away below 10^-dps (log(1 + x) + x at x = 1e-169): keep x's digits
     if 0 < abs(x) < 1:
         start += int(-math.log10(abs(x)))

@@ -4,6 +4,7 @@
 pattern                        becomes                         why
 =============================  ==============================  ===================================
 ``log(1 + exp(u))``            ``log1pexp(u)`` (logaddexp)     exp overflows for u > 709
+``log1p(exp(u))``              ``log1pexp(u)``                 the same
 ``log(1 + u)``                 ``log1p(u)``                    1 + u rounds away u when |u| << 1
 ``log1p(v)``, v below -1/2     ``log`` of 1 + v's stable form  1 + v cancels (log1p(erf(u)), u << 0)
 ``log1p(expm1(u))``            ``u``                           e^u - 1 + 1 loses u for u < -745
@@ -126,6 +127,8 @@ def _log1p(v: Any) -> Any:
     as itself above, where log(1 + small) would lose v's digits."""
     if isinstance(v, expm1):  # exactly u: e^u - 1 > -1 for every real u
         return v.args[0]
+    if isinstance(v, sp.exp):  # log1p(exp(u)) is log(1 + exp(u)): exp overflows for u > 709
+        return Log1pExp(v.args[0])
     stable = _stable_sum(v)
     if stable is None:
         return None
