@@ -146,8 +146,10 @@ def _compile(e: sp.Basic, index: dict[sp.Symbol, int]) -> Evaluator:
         pick = torch.maximum if isinstance(e, sp.Max) else torch.minimum
         parts = [_compile(a, index) for a in e.args]
         return _fold(parts, lambda env, a, b: pick(_tensor(a, env[_LIKE]), _tensor(b, env[_LIKE])))
-    if isinstance(e, sp.Function) and type(e) in _FUNCTIONS:
-        fn = _FUNCTIONS[type(e)]
+    # by class, then its bases (formula.functions' Abs is SymPy's with its own derivative)
+    known = next((k for k in type(e).__mro__ if k in _FUNCTIONS), None)
+    if isinstance(e, sp.Function) and known is not None:
+        fn = _FUNCTIONS[known]
         args = [_compile(a, index) for a in e.args]
         first, rest = args[0], args[1:]
         return lambda env: fn(_tensor(first(env), env[_LIKE]), *(a(env) for a in rest))
