@@ -34,35 +34,8 @@ _X = sp.Symbol("x", real=True)
 def _compiled(
     record: Activation, params: tuple[tuple[str, float], ...]
 ) -> tuple[Callable, Callable]:
-    p = {k: sp.Float(v, 60) if v != int(v) else sp.Integer(int(v)) for k, v in params}
-    from actlab.formula.functions import Abs
-
-    # |u|' as the kernels take it (formula.functions.Abs): SymPy's own, for a u it cannot
-    # prove real (erfc(x^1.5) in softsign(erfc(x^1.5))), is written with re(), im() and atan2,
-    # which mpmath took through complex values (a TypeError: the reference had no value)
-    expr = _log1p(record.symbolic(sp, _X, p))
-    expr = expr.replace(lambda e: type(e) is sp.Abs, lambda e: Abs(e.args[0]))
-    deriv = _log1p(sp.diff(expr, _X))
-    expr, deriv = _real_powers(expr), _real_powers(deriv)
-    modules = [
-        {"tanh": _tanh, "erf": _erf, "erfc": _erfc, "exp": _exp, "real_pow": _real_pow},
-        _REAL_ONLY,
-        "mpmath",
-    ]
-    # SymPy's 1/0 (zoo, from 1/where(x > 0, x, 0)) has no printed form: undefined there
-    forward, slope = (
-        sp.lambdify(_X, _erf_sums(e.xreplace({sp.zoo: sp.nan})), modules) for e in (expr, deriv)
-    )
-    return forward, _branches_in_domain(deriv, forward, slope)
-
-
-def _branches_in_domain(deriv: Any, forward: Callable, slope: Callable) -> Callable:
-    """Branches are picked by comparisons, which are False on NaN: a derivative with branches
-    is checked against f's domain (the others are NaN where f is, by arithmetic, or are the
-    derivative's own value, as in the kernels: log(x)' is 1/x at x = -1)."""
-    if deriv.has(sp.Piecewise, sp.Heaviside, sp.Max, sp.Min):
-        return _where_defined(forward, slope)
-    return slope
+    expr = _log1p(_symbolic(record, params))
+    return _to_mpmath(expr, _log1p(sp.diff(expr, _X)))
 
 
 @functools.cache
@@ -73,16 +46,26 @@ def _collected(
     for mpmath: a sum that cancels as written (2 - erfc(-u) - 1 ...) is one that does not
     (erfc(u)); None where collecting changes nothing."""
     from actlab.formula import forms
-    from actlab.formula.functions import Abs
+
+    form = forms.collected(_symbolic(record, params))
+    if form is None:
+        return None
+    slope = forms.collected_slope(form)
+    return _to_mpmath(form, sp.nan if slope is None else slope)
+
+
+def _symbolic(record: Activation, params: tuple[tuple[str, float], ...]) -> Any:
+    """The record's symbolic form at ``params``, with |u|' as the kernels take it
+    (:func:`actlab.formula.functions.our_abs`: softsign(erfc(x^1.5))' had no reference value,
+    mpmath took SymPy's re() and im() through complex values)."""
+    from actlab.formula.functions import our_abs
 
     p = {k: sp.Float(v, 60) if v != int(v) else sp.Integer(int(v)) for k, v in params}
-    expr = record.symbolic(sp, _X, p)
-    expr = expr.replace(lambda e: type(e) is sp.Abs, lambda e: Abs(e.args[0]))
-    collected = forms._collected(expr)
-    if collected is None:
-        return None
-    deriv = sp.diff(collected, _X)
-    deriv = forms._collected(deriv) or deriv
+    return our_abs(record.symbolic(sp, _X, p))
+
+
+def _to_mpmath(expr: Any, deriv: Any) -> tuple[Callable, Callable]:
+    """f and f' as mpmath functions of x."""
     modules = [
         {
             "tanh": _tanh,
@@ -96,11 +79,17 @@ def _collected(
         _REAL_ONLY,
         "mpmath",
     ]
+    # SymPy's 1/0 (zoo, from 1/where(x > 0, x, 0)) has no printed form: undefined there
     forward, slope = (
-        sp.lambdify(_X, _real_powers(e).xreplace({sp.zoo: sp.nan}), modules)
-        for e in (collected, deriv)
+        sp.lambdify(_X, _erf_sums(_real_powers(e).xreplace({sp.zoo: sp.nan})), modules)
+        for e in (expr, deriv)
     )
-    return forward, _branches_in_domain(deriv, forward, slope)
+    # branches are picked by comparisons, which are False on NaN: a derivative with branches
+    # is checked against f's domain (the others are NaN where f is, by arithmetic, or are the
+    # derivative's own value, as in the kernels: log(x)' is 1/x at x = -1)
+    if deriv.has(sp.Piecewise, sp.Heaviside, sp.Max, sp.Min):
+        slope = _where_defined(forward, slope)
+    return forward, slope
 
 
 def _real_powers(expr: Any) -> Any:

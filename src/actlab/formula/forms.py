@@ -12,7 +12,7 @@ log and one tanh, its rational form two exps and two quotients); the second runs
 float systems only on the elements the first left, so an element's value never depends on the
 machine's speed or on the other elements.
 
-A formula not made of exponentials alone gets its collected form instead (:func:`_collected`):
+A formula not made of exponentials alone gets its collected form instead (:func:`collected`):
 the catalog calls written out and each sum collected, so that a call's own stable form that
 cancels against the rest of the formula (x - gelu(x), x - silu(x)) is rewritten as a whole.
 """
@@ -26,7 +26,7 @@ import sympy as sp
 
 from actlab.catalog.record import Kernel
 from actlab.formula import exact
-from actlab.formula.functions import Abs, X, domain_bases, keep_domain, to_elementary
+from actlab.formula.functions import X, domain_bases, keep_domain, our_abs, to_elementary
 from actlab.formula.rewrite import stabilize
 
 #: the largest power of E kept (a higher one is a long polynomial: not worth it)
@@ -46,13 +46,13 @@ def variants(expr: Any) -> list[Any]:
     try:
         form = _exp_rational(expr)
         if form is None:
-            form = _collected(expr)
+            form = collected(expr)
     except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, TypeError, ValueError):
         return []
     return [] if form is None else [stabilize(form)]
 
 
-def _collected(expr: Any) -> Any | None:
+def collected(expr: Any) -> Any | None:
     """``expr`` with its catalog calls written out and each sum collected, innermost first (its
     terms multiplied out, their common factors taken out, the rewrites run on it), or None where
     that changes nothing. A call's own stable form can cancel against the rest of the formula:
@@ -151,12 +151,17 @@ def kernel(expr: Any, params: Sequence[str], of: Any = None) -> Kernel:
     relu(x)), 0/0 for x < 0, where the function is constant; collected, sqrt(x relu(x)) is |x|
     for x > 0 and 0 elsewhere, whose slope is 0 there)."""
     second = variants(expr)
-    forward = _collected(of) if not second and of is not None else None
-    if forward is not None:
-        # abs' as sign(u) u' (SymPy's goes through re() and im() where u may be complex)
-        slope = sp.diff(forward.replace(lambda e: type(e) is sp.Abs, lambda e: Abs(*e.args)), X)
-        collected = _collected(slope)
-        slope = slope if collected is None else collected
-        if not slope.has(sp.nan, sp.zoo, sp.oo):
-            second = [stabilize(slope)]
+    forward = collected(of) if not second and of is not None else None
+    slope = collected_slope(forward) if forward is not None else None
+    if slope is not None:
+        second = [stabilize(slope)]
     return exact.kernel(expr, params, second[0] if second else None)
+
+
+def collected_slope(form: Any) -> Any | None:
+    """The derivative of a collected ``form``, collected again; None where a branch of it is
+    0/0 (a limit, not a value)."""
+    slope = sp.diff(our_abs(form), X)
+    again = collected(slope)
+    slope = slope if again is None else again
+    return None if slope.has(sp.nan, sp.zoo, sp.oo) else slope

@@ -171,10 +171,7 @@ class Abs(sp.Abs):
             return super().__new__(cls, *value.args, evaluate=False)
         # SymPy's own inside what it made: abs(-1.0*u) is 1.0*Abs(u) (log(abs(x-softplus(x)))
         # could not compile its derivative's re() and im())
-        return value.replace(
-            lambda e: type(e) is sp.Abs,
-            lambda e: super(Abs, cls).__new__(cls, *e.args, evaluate=False),
-        )
+        return our_abs(value)
 
     def _eval_derivative(self, s: Any) -> Any:
         # |u| is max(u, -u), and at u = 0 takes its slope from the left as max and min do,
@@ -184,6 +181,12 @@ class Abs(sp.Abs):
         du = sp.diff(u, s)
         left = sp.Min(du, -du, evaluate=du.is_number)
         return sp.Piecewise((du, sp.Gt(u, 0)), (-du, sp.Lt(u, 0)), (left, True))
+
+
+def our_abs(expr: Any) -> Any:
+    """``expr`` with SymPy's own Abs as :class:`Abs`: |u|' as the kernels take it (SymPy's, for
+    a u it cannot prove real, goes through re(), im() and atan2, which nothing compiles)."""
+    return expr.replace(lambda e: type(e) is sp.Abs, lambda e: Abs(*e.args, evaluate=False))
 
 
 class Max(_Extreme, sp.Max):
