@@ -2,10 +2,11 @@
 
     PYTHONPATH=src python benchmarks/float32_bounds.py [--points N] [--seed S]
 
-For each loop in ``actlab.catalog._compiled.FLOAT32_BOUNDS``: the bound its comment in _fast.c
-derives, and the worst error measured on 4N float32 inputs (uniform on [-110, 40], [-5, 5] and
-[-20, 0], log-uniform magnitudes 2^-30..2^7 of either sign) against the float64 kernel, whose
-1e-15 relative error is exact at float32's scale; the worst point is re-measured against mpmath.
+For each loop in ``actlab.catalog._compiled.FLOAT32_BOUNDS`` (forward) and
+``FLOAT32_DERIVATIVE_BOUNDS`` (derivative, marked '): the bound its comment in _fast.c derives,
+and the worst error measured on 4N float32 inputs (uniform on [-110, 40], [-5, 5] and [-20, 0],
+log-uniform magnitudes 2^-30..2^7 of either sign) against the float64 kernel, whose 1e-15
+relative error is exact at float32's scale; the worst point is re-measured against mpmath.
 """
 
 from __future__ import annotations
@@ -43,17 +44,23 @@ def main() -> int:
     print(f"{len(x):,} float32 inputs, seed {args.seed}\n")
     print("| loop | stated bound (ulp) | worst measured (ulp) | at x | mpmath there (ulp) |")
     print("|---|---:|---:|---:|---:|")
-    for name, bound in _compiled.FLOAT32_BOUNDS.items():
+    loops = [(name, bound, False) for name, bound in _compiled.FLOAT32_BOUNDS.items()]
+    loops += [(name, bound, True) for name, bound in _compiled.FLOAT32_DERIVATIVE_BOUNDS.items()]
+    for name, bound, derivative in loops:
         f = actlab.get(name)
-        got, want = f(x).astype(np.float64), f(x.astype(np.float64))
+        evaluate = f.derivative if derivative else f
+        got, want = evaluate(x).astype(np.float64), evaluate(x.astype(np.float64))
         spacing = np.spacing(np.abs(want.astype(np.float32))).astype(np.float64)
         errors = np.abs(got - want) / np.maximum(spacing, 2.0**-149)
         errors[np.isnan(got) & np.isnan(want)] = 0.0
         worst = int(np.argmax(errors))
         at = x[worst : worst + 1]
-        exact = ulp_error(f(at), reference(f.record, f.record.defaults, at, False), np.float32)
+        exact = ulp_error(
+            evaluate(at), reference(f.record, f.record.defaults, at, derivative), np.float32
+        )
+        label = f"{name}'" if derivative else name
         print(
-            f"| `{name}` | {bound:g} | {errors[worst]:.2f} | {float(at[0]):.7g} | {exact[0]:.2f} |"
+            f"| `{label}` | {bound:g} | {errors[worst]:.2f} | {float(at[0]):.7g} | {exact[0]:.2f} |"
         )
     return 0
 

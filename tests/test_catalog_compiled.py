@@ -22,6 +22,16 @@ from actlab.catalog import _compiled
 RECORDS = list(actlab.records())
 
 FLOAT32_FORWARD = _compiled.FLOAT32_BOUNDS
+FLOAT32_DERIVATIVE = _compiled.FLOAT32_DERIVATIVE_BOUNDS
+#: every float32-arithmetic loop: (record name, which)
+FLOAT32_LOOPS = [
+    *((name, "forward") for name in sorted(FLOAT32_FORWARD)),
+    *((name, "derivative") for name in sorted(FLOAT32_DERIVATIVE)),
+]
+
+
+def _evaluate(f, x: np.ndarray, which: str) -> np.ndarray:
+    return f(x) if which == "forward" else f.derivative(x)
 
 
 def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -51,13 +61,14 @@ def test_compiled_and_numpy_kernels_agree(record):
     assert _compiled.enabled()
     for got, want, which in zip(fast, slow, ("forward", "derivative")):
         steps = _ulps(got, want)
-        bound = FLOAT32_FORWARD.get(record.name, 0.5) + 0.5 if which == "forward" else 1
+        bounds = FLOAT32_FORWARD if which == "forward" else FLOAT32_DERIVATIVE
+        bound = bounds.get(record.name, 0.5) + 0.5
         assert steps.max() <= bound, f"{which}: {steps.max()} ulp apart at x = {x[steps.argmax()]}"
 
 
 @pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled kernels were not built")
-@pytest.mark.parametrize("name", sorted(FLOAT32_FORWARD))
-def test_float32_loops_keep_their_bound_on_a_dense_sample(name):
+@pytest.mark.parametrize(("name", "which"), FLOAT32_LOOPS)
+def test_float32_loops_keep_their_bound_on_a_dense_sample(name, which):
     """4M float32 inputs against the float64 kernel (1e-15: exact at float32's scale)."""
     rng = np.random.default_rng(7)
     n = 1 << 20
@@ -65,22 +76,24 @@ def test_float32_loops_keep_their_bound_on_a_dense_sample(name):
     parts.append(2.0 ** rng.uniform(-30, 7, n) * rng.choice([-1, 1], n))
     x = np.concatenate(parts).astype(np.float32)
     f = actlab.get(name)
-    got, want = f(x).astype(np.float64), f(x.astype(np.float64))
+    got = _evaluate(f, x, which).astype(np.float64)
+    want = _evaluate(f, x.astype(np.float64), which)
     ulp = np.maximum(np.spacing(np.abs(want.astype(np.float32))).astype(np.float64), 2.0**-149)
     errors = np.abs(got - want) / ulp
     worst = int(np.argmax(errors))
-    assert errors[worst] <= FLOAT32_FORWARD[name], f"{errors[worst]:.3f} ulp at x = {x[worst]!r}"
+    bound = (FLOAT32_FORWARD if which == "forward" else FLOAT32_DERIVATIVE)[name]
+    assert errors[worst] <= bound, f"{errors[worst]:.3f} ulp at x = {x[worst]!r}"
 
 
 @pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled kernels were not built")
-@pytest.mark.parametrize("name", sorted(FLOAT32_FORWARD))
-def test_float32_loops_keep_signed_zeros_and_limits(name):
+@pytest.mark.parametrize(("name", "which"), FLOAT32_LOOPS)
+def test_float32_loops_keep_signed_zeros_and_limits(name, which):
     """-0, +0, the infinities and NaN give the NumPy kernel's values, the zeros' signs included."""
     f = actlab.get(name)
     x = np.array([-0.0, 0.0, -np.inf, np.inf, np.nan, -1e30, 1e30], dtype=np.float32)
-    got = f(x)
+    got = _evaluate(f, x, which)
     with _compiled.disabled():
-        want = f(x)
+        want = _evaluate(f, x, which)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.signbit(got[:4]), np.signbit(want[:4]))
 
@@ -100,9 +113,10 @@ def test_narrow_and_wide_blocks_give_the_same_bits(spec):
     x = np.random.default_rng(0).uniform(-reach, reach, 1 << 14).astype(np.float32)
     spoiled = x.copy()
     spoiled[::1024] = np.nan  # every block wide
-    narrow, wide = f(x), f(spoiled)
     keep = ~np.isnan(spoiled)
-    np.testing.assert_array_equal(narrow[keep], wide[keep])
+    for which in ("forward", "derivative"):
+        narrow, wide = _evaluate(f, x, which), _evaluate(f, spoiled, which)
+        np.testing.assert_array_equal(narrow[keep], wide[keep])
 
 
 EXTREME_PARAMS = [
@@ -125,13 +139,17 @@ def test_float32_loops_at_far_parameters(spec):
     specials = [0.0, -0.0, np.inf, -np.inf, np.nan, 3.4e38, -3.4e38, 1e-45, -1e-45]
     x = np.concatenate([rng.uniform(-300, 300, 3000), magnitudes, specials]).astype(np.float32)
     f = actlab.get(spec)
+    name = f.record.name
     for order in (np.sort(x), x):  # sorted: whole blocks narrow or wide; mixed: all wide
-        fast = f(order)
-        with _compiled.disabled():
-            slow = f(order)
-        steps = _ulps(fast, slow)
-        bound = FLOAT32_FORWARD[f.record.name] + 0.5
-        assert steps.max() <= bound, f"{steps.max()} ulp apart at x = {order[steps.argmax()]!r}"
+        for which, bounds in (("forward", FLOAT32_FORWARD), ("derivative", FLOAT32_DERIVATIVE)):
+            fast = _evaluate(f, order, which)
+            with _compiled.disabled():
+                slow = _evaluate(f, order, which)
+            steps = _ulps(fast, slow)
+            bound = bounds.get(name, 0.5) + 0.5
+            assert steps.max() <= bound, (
+                f"{which}: {steps.max()} ulp apart at x = {order[steps.argmax()]!r}"
+            )
 
 
 def test_params_the_loops_do_not_take_fall_back_to_numpy():

@@ -4,14 +4,16 @@
  * (polynomials with a bit-cast 2^k, no libm calls, so the compiler vectorises the loop):
  * - in double, rounded once to float32: double carries 29 bits more than float32 needs, the
  *   polynomials are accurate to ~5e-11 relative (0.001 float32 ulp), so the result is within
- *   ~0.501 ulp. Every derivative loop, and the forward loops of ISRU/ISRLU, exponential,
+ *   ~0.501 ulp. Most derivative loops, and the forward loops of ISRU/ISRLU, exponential,
  *   gaussian, softsign, Elliott and SQNL.
  * - in float32 arithmetic (_f32.h), twice double's SIMD width, where the double loop cost more
  *   than three copies of memory traffic: the forward loops of sigmoid, SiLU, softplus,
  *   log-sigmoid, the ELU family, Mish, TanhExp, GELU and its tanh form, Serf, tanhshrink,
- *   arctan, squareplus and the bent identity. Each states its error bound (1 to 3.5 ulp) from
- *   its roundings; tests/test_catalog_compiled.py holds each to it on 4M inputs against the
- *   float64 kernel.
+ *   arctan, squareplus and the bent identity, and the derivative loops of SiLU and GELU (where
+ *   the double loops made forward+backward slower than torch's). Each states its error bound
+ *   (1 to 3.55 ulp) from its roundings; tests/test_catalog_compiled.py holds each to it on 4M
+ *   inputs against the float64 kernel. A derivative's zero is a factor of the float32 form
+ *   (x - x0 with x0 as hi + lo), so the result keeps its relative accuracy through it.
  * The compiler may fuse a * b + c into one FMA where the CPU has it: in the double loops that
  * changes the last float64 bits only; the float32 loops count on it (FMA_CLONES).
  *
@@ -392,7 +394,8 @@ static void silu_loop(const float *x, float *out, Py_ssize_t n, double beta)
 }
 
 /* d/dx x sigmoid(u), u = beta x: (1 + e + u e)/(1+e)^2 for u >= 0, e (1 + e + u)/(1+e)^2 below */
-CLONES static void silu_derivative_loop(const float *x, float *out, Py_ssize_t n, double beta)
+CLONES static void silu_beta_derivative_loop(
+    const float *x, float *out, Py_ssize_t n, double beta)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -403,6 +406,65 @@ CLONES static void silu_derivative_loop(const float *x, float *out, Py_ssize_t n
         double num = u >= 0.0 ? d + u * e : e * (d + u);
         out[i] = (float)(num / (d * d));
     }
+}
+
+/* SiLU' (beta = 1) in float32 arithmetic, e = e^{-|x|} = (1 + tail) 2^k, w = 1/(1 + e)^2 from
+ * 1 + e = d + rho exactly (Fast2Sum) and d^2 = dd + its FMA error, with a Newton step (within
+ * 0.75 ulp of 1/(1 + e)^2 for the e given).
+ * - x >= 0: w (1 + e + x e), three positive terms: within e's 1 ulp (its effect on the result
+ *   is at most 1), w's 0.75, the sum's and the product's 0.5 each: 2.75 ulp;
+ * - x < 0: w ((1 + x) + e) (1 + tail) 2^k, 1 + x exact for x in [-2, -1/2] (Sterbenz), the
+ *   factor 1 + tail never rounded, 2^k applied last (a subnormal result rounds once). The sum
+ *   cancels at the zero x0 = -1.2784645..., where e/|1 + x + e| magnifies e's error; on
+ *   [-1.75, -0.85] (magnification up to 0.75 at the ends, 0.3 and 0.74) the result is instead
+ *   (x - x0) W(x - x0), x - X0_HI exact (Sterbenz), W of degree 8 (Lawson, float32
+ *   coefficients: 0.22 u, 1.3 u with Horner's roundings): within 2.3 ulp there. Elsewhere below
+ *   0: e's error moves w and the sum in opposite directions (|-2e/(1 + e) + e/(1 + x + e)| <= 1
+ *   outside the interval), with w's 0.75, the sum's, the two products' and tail's 0.3: 3.55 ulp.
+ * x is clamped at +-110 in a wide block (e^-110 110 rounds to 0; +inf gives 1, -inf -0). */
+#define SILU_D_X0_HI -0x1.474974p+0f
+#define SILU_D_X0_LO 0x1.bdf6fap-27f
+
+INLINE float silu_one_derivative_f(float v, int wide)
+{
+    float vc = wide ? (v > 110.0f ? 110.0f : (v < -110.0f ? -110.0f : v)) : v;
+    float a = abs_f(vc);
+    int32_t k;
+    float tail = exp_tail_f(reduce_f(-a, &k));
+    float e = e_f(1.0f + tail, k, wide);
+    float d = 1.0f + e;
+    float rho = e - (d - 1.0f);
+    float dd = d * d;
+    float dd_lo = fma_f(d, d, -dd) + 2.0f * d * rho;
+    float w = 1.0f / dd;
+    w = fma_f(w, fma_f(-w, dd, 1.0f) - w * dd_lo, w);
+    float right = w * (d + fma_f(vc, e, rho));
+    float q = w * ((1.0f + vc) + e);
+    float left = scale_f(fma_f(q, tail, q), k, wide);
+    /* near the zero: (x - x0) W(x - x0) */
+    float z = (vc - SILU_D_X0_HI) - SILU_D_X0_LO;
+    float r = -0x1.264cdp-15f;
+    r = fma_f(r, z, 0x1.6b7ceep-13f);
+    r = fma_f(r, z, 0x1.a16d3p-11f);
+    r = fma_f(r, z, 0x1.0d3cc6p-13f);
+    r = fma_f(r, z, -0x1.b0f3a4p-8f);
+    r = fma_f(r, z, -0x1.f2d1aap-7f);
+    r = fma_f(r, z, 0x1.353eacp-6f);
+    r = fma_f(r, z, 0x1.2c5634p-3f);
+    r = fma_f(r, z, 0x1.be141p-3f);
+    float root = z * r;
+    float below = vc >= -1.75f && vc <= -0.85f ? root : left;
+    return v >= 0.0f ? right : below;
+}
+
+BLOCKED_UNARY(silu_one_derivative)
+
+static void silu_derivative_loop(const float *x, float *out, Py_ssize_t n, double beta)
+{
+    if (beta == 1.0)
+        silu_one_derivative_loop(x, out, n);
+    else
+        silu_beta_derivative_loop(x, out, n, beta);
 }
 
 /* log1p(e)/beta + max(x, 0), e = e^{-|u + lo|} = p 2^k, u + lo = beta x, in float32 arithmetic
@@ -645,25 +707,64 @@ FLAT_FMA_CLONES static void gelu_loop(const float *x, float *out, Py_ssize_t n)
         out[i] = gelu_f(x[i]);
 }
 
-#define INV_SQRT2 0.70710678118654752440
-#define INV_SQRT_2PI 0.39894228040143267794
 
-/* GELU' = Phi(x) + x phi(x); for x < 0 as e^{-x^2/2} (erfcx(z)/2 + x/sqrt(2 pi)): the sum
- * cancels at the zero (x = -0.75), but e^{-x^2/2} multiplies it, so exp_d's error is not
- * magnified (erfcx_d's 3.6e-12 is, inside the sum) */
-CLONES static void gelu_derivative_loop(const float *x, float *out, Py_ssize_t n)
+/* GELU' = Phi(x) + x phi(x) in float32 arithmetic. With a = |x|, GELU'(-a) = T(a) and
+ * GELU'(a) = 1 - T(a), T(a) = Phi(-a) - a phi(a), which is 1/2 at 0, 0 at a0 = 0.7517915...
+ * and negative beyond, -a phi(a) (1 - 1/a^2 + ...) far out. T = e^{-a^2/2} (a0 - a) J(a) with
+ * J = (erfcx(a/sqrt 2)/2 - a/sqrt(2 pi))/(a0 - a) smooth and positive (0.665 at 0, 1/sqrt(2 pi)
+ * far out): the zero is a factor, a0 - a = (A0_HI - a) + A0_LO exact to a rounding (the first
+ * difference is exact for a in [a0/2, 2 a0], Sterbenz), so T keeps its relative accuracy
+ * through the zero. J is a degree-10 polynomial in t = (a - 5/2)/(a + 5/2) (Lawson's fit for
+ * relative error with float32 coefficients: 0.2 u, 1.05 u with Horner's roundings; t's three
+ * roundings move J by about 0.4 u more); e^{-a^2/2} = (1 + tail) 2^k as in gelu_f, with a^2 =
+ * h + l exact, (1 + tail) never rounded (tail within 0.3 u); the products (a0 - a) J and
+ * ((a0 - a) J)(1 + tail) round once each, and 2^k, applied last, rounds only a subnormal T.
+ * x <= 0: within 1.45 u + 0.5 (a0 - a) + 0.5 + 0.3 + 0.5 ulp, about 3.3 ulp.
+ * x > 0: 1 - T with T in [-0.13, 1/2]: for x >= 1/2 |T| <= 0.15 is damped in the sum (within
+ * 1 ulp); below 1/2 as 1/2 + x G(x^2) (G degree 5 in x^2, within 1.2 u, the FMA rounds once:
+ * within 1 ulp). a is clamped at 15, where T rounds to -0 (+inf gives 1); NaN propagates. */
+#define GELU_D_A0_HI 0x1.80ead2p-1f
+#define GELU_D_A0_LO -0x1.a03fd4p-27f
+
+INLINE float gelu_derivative_f(float v)
+{
+    float a = abs_f(v);
+    float ac = a > 15.0f ? 15.0f : a;
+    float h = ac * ac;
+    float l = fma_f(ac, ac, -h);
+    int32_t k;
+    float tail = exp_tail_f(reduce_f(-0.5f * h, &k) - 0.5f * l); /* e^{-a^2/2} = (1 + tail) 2^k */
+    /* J(t), coefficients scaled by 2^-64 (exact), so that 2^(k + 64) is a normal number */
+    float t = (ac - 2.5f) / (ac + 2.5f);
+    float j = 0x1.6374d4p-83f;
+    j = fma_f(j, t, -0x1.352ff8p-81f);
+    j = fma_f(j, t, -0x1.d1db84p-79f);
+    j = fma_f(j, t, -0x1.84a4bep-81f);
+    j = fma_f(j, t, 0x1.80fedcp-76f);
+    j = fma_f(j, t, 0x1.db49e8p-76f);
+    j = fma_f(j, t, -0x1.65772cp-73f);
+    j = fma_f(j, t, -0x1.275a34p-72f);
+    j = fma_f(j, t, 0x1.6eb56cp-69f);
+    j = fma_f(j, t, -0x1.082e3ap-67f);
+    j = fma_f(j, t, 0x1.f568ecp-66f);
+    float jd = fma_f(j, GELU_D_A0_HI - ac, j * GELU_D_A0_LO); /* (a0 - a) J */
+    float tv = fma_f(jd, tail, jd) * pow2_f(k + 64);
+    /* 0 <= x < 1/2: 1/2 + x G(x^2) */
+    float g = -0x1.bee98p-14f;
+    g = fma_f(g, h, 0x1.2e1bd4p-10f);
+    g = fma_f(g, h, -0x1.373e3p-7f);
+    g = fma_f(g, h, 0x1.ea385cp-5f);
+    g = fma_f(g, h, -0x1.105838p-2f);
+    g = fma_f(g, h, 0x1.988454p-1f);
+    float right = ac < 0.5f ? fma_f(ac, g, 0.5f) : 1.0f - tv;
+    return v > 0.0f ? right : tv;
+}
+
+FLAT_FMA_CLONES static void gelu_derivative_loop(const float *x, float *out, Py_ssize_t n)
 {
     LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double xd = x[i];
-        double xc = xd > 36.0 ? 36.0 : (xd < -36.0 ? -36.0 : xd);
-        double a = xc < 0.0 ? -xc : xc;
-        double gauss = exp_d(-0.5 * a * a);
-        double half = 0.5 * erfcx_d(a * INV_SQRT2);
-        double right = (1.0 - half * gauss) + xc * INV_SQRT_2PI * gauss;
-        double left = gauss * (half + xc * INV_SQRT_2PI);
-        out[i] = (float)(xd >= 0.0 ? right : left);
-    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        out[i] = gelu_derivative_f(x[i]);
 }
 
 /* Mish x tanh(softplus(x)). With w = e^x and q = (1 + w)^2 = e^{2 softplus}: tanh = (q - 1)/(q + 1)

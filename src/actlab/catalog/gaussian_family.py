@@ -73,6 +73,8 @@ def _gelu_derivative(x: np.ndarray, out: np.ndarray, precise: bool) -> np.ndarra
     if not precise:  # float32: Phi(x) + x phi(x) in plain float64
         np.multiply(xc * _INV_SQRT_2PI, np.exp(-0.5 * xc * xc), out=out)
         out += 0.5 * sc.erfc(xc * -_INV_SQRT2)
+        # far left the derivative is negative: -0 where it underflows (0 + -0 gave +0)
+        np.negative(out, out=out, where=(out == 0) & (xc < 0))
         return out
     # x >= 0: Phi(x) + x phi(x), two positive terms
     t = np.abs(xc)
