@@ -321,26 +321,54 @@ INLINE float sigmoid_f(float u, int wide)
 
 BLOCKED_UNARY(sigmoid)
 
-/* sigmoid'(u) = e / (1 + e)^2 */
-CLONES static void sigmoid_derivative_loop(const float *x, float *out, Py_ssize_t n)
+/* 1/(1 + e)^2 for e in [0, 1]: 1 + e = d + rho exactly (Fast2Sum), d^2 = dd + dd_lo (its FMA
+ * error, with 2 d rho), and one Newton step from the quotient's remainder: within 0.6 ulp for the
+ * e given */
+INLINE float recip_square_one_plus_f(float e)
 {
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double e = exp_d(-clamp_abs(x[i], 200.0));
-        double d = 1.0 + e;
-        out[i] = (float)(e / (d * d));
-    }
+    float d = 1.0f + e;
+    float rho = e - (d - 1.0f);
+    float dd = d * d;
+    float dd_lo = fma_f(d, d, -dd) + 2.0f * d * rho;
+    float w = 1.0f / dd;
+    return fma_f(w, fma_f(-w, dd, 1.0f) - w * dd_lo, w);
 }
 
-/* tanh'(x) = 4e / (1 + e)^2, e = exp(-2|x|) (|x| > 53: float32 0) */
-CLONES static void tanh_derivative_loop(const float *x, float *out, Py_ssize_t n)
+/* 2^shift e/(1 + e)^2 for e = e^x, x <= 0 (callers clamp), in float32 arithmetic: e = (1 +
+ * tail) 2^k, w = 1/(1 + e)^2 (0.6 ulp; e's rounding, 0.5 + tail's 0.3, moves it by 2e/(1 + e)
+ * <= 1 times that), the factor 1 + tail never rounded, the product rounded once and 2^(k +
+ * shift) applied last (a subnormal result rounds once): within 0.6 + 0.8 + 0.3 + 0.5 = 2.2 ulp.
+ * sigmoid'(u) = bell(-|u|), tanh'(x) = 4 bell(-2|x|): no sum, nothing cancels */
+INLINE float bell_f(float x, int32_t shift, int wide)
 {
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double e = exp_d(-2.0 * clamp_abs(x[i], 60.0));
-        double d = 1.0 + e;
-        out[i] = (float)(4.0 * e / (d * d));
-    }
+    int32_t k;
+    float tail = exp_tail_f(reduce_f(x, &k));
+    float w = recip_square_one_plus_f(e_f(1.0f + tail, k, wide));
+    return scale_f(fma_f(w, tail, w), k + shift, wide);
+}
+
+/* |u| clamped at 110 in a wide block (e^-110 is float32 0; NaN kept) */
+INLINE float sigmoid_derivative_f(float u, int wide)
+{
+    float a = abs_f(u);
+    return bell_f(-(wide && a > 110.0f ? 110.0f : a), 0, wide);
+}
+
+BLOCKED_UNARY(sigmoid_derivative)
+
+/* |x| clamped at 56 (4 e^-112 is float32 0); a narrow block is |x| <= 40 (exp's argument 2x
+ * within 80) */
+INLINE float tanh_derivative_f(float v, int wide)
+{
+    float a = abs_f(v);
+    return bell_f(-2.0f * (wide && a > 56.0f ? 56.0f : a), 2, wide);
+}
+
+BLOCK_PART(tanh_derivative, _narrow, 0)
+BLOCK_PART(tanh_derivative, _wide, 1)
+static void tanh_derivative_loop(const float *x, float *out, Py_ssize_t n)
+{
+    BY_BLOCKS(0.5f * NARROW, tanh_derivative_narrow(xb, ob, m), tanh_derivative_wide(xb, ob, m))
 }
 
 /* x sigmoid(beta x) in float32 arithmetic, u = beta x carried as hi + lo; below 0 the product
@@ -408,9 +436,8 @@ CLONES static void silu_beta_derivative_loop(
     }
 }
 
-/* SiLU' (beta = 1) in float32 arithmetic, e = e^{-|x|} = (1 + tail) 2^k, w = 1/(1 + e)^2 from
- * 1 + e = d + rho exactly (Fast2Sum) and d^2 = dd + its FMA error, with a Newton step (within
- * 0.75 ulp of 1/(1 + e)^2 for the e given).
+/* SiLU' (beta = 1) in float32 arithmetic, e = e^{-|x|} = (1 + tail) 2^k, w = 1/(1 + e)^2 by
+ * recip_square_one_plus_f (within 0.75 ulp for the e given), 1 + e = d + rho exactly.
  * - x >= 0: w (1 + e + x e), three positive terms: within e's 1 ulp (its effect on the result
  *   is at most 1), w's 0.75, the sum's and the product's 0.5 each: 2.75 ulp;
  * - x < 0: w ((1 + x) + e) (1 + tail) 2^k, 1 + x exact for x in [-2, -1/2] (Sterbenz), the
@@ -434,10 +461,7 @@ INLINE float silu_one_derivative_f(float v, int wide)
     float e = e_f(1.0f + tail, k, wide);
     float d = 1.0f + e;
     float rho = e - (d - 1.0f);
-    float dd = d * d;
-    float dd_lo = fma_f(d, d, -dd) + 2.0f * d * rho;
-    float w = 1.0f / dd;
-    w = fma_f(w, fma_f(-w, dd, 1.0f) - w * dd_lo, w);
+    float w = recip_square_one_plus_f(e);
     float right = w * (d + fma_f(vc, e, rho));
     float q = w * ((1.0f + vc) + e);
     float left = scale_f(fma_f(q, tail, q), k, wide);
@@ -523,8 +547,9 @@ static void softplus_loop(const float *x, float *out, Py_ssize_t n, double beta)
     }
 }
 
-/* softplus' = sigmoid(beta x) */
-CLONES static void softplus_derivative_loop(const float *x, float *out, Py_ssize_t n, double beta)
+/* softplus' = sigmoid(beta x); beta = 1 is the sigmoid loop */
+CLONES static void softplus_beta_derivative_loop(
+    const float *x, float *out, Py_ssize_t n, double beta)
 {
     LOOP_PRAGMA
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -533,6 +558,14 @@ CLONES static void softplus_derivative_loop(const float *x, float *out, Py_ssize
         double s = 1.0 / (1.0 + e);
         out[i] = (float)(u >= 0.0 ? s : e * s);
     }
+}
+
+static void softplus_derivative_loop(const float *x, float *out, Py_ssize_t n, double beta)
+{
+    if (beta == 1.0)
+        sigmoid_loop(x, out, n);
+    else
+        softplus_beta_derivative_loop(x, out, n, beta);
 }
 
 /* the ELU family: pos x for x > 0, neg expm1(in x) otherwise (ELU: 1, alpha, 1; CELU: 1, alpha,
@@ -936,17 +969,10 @@ static void log_sigmoid_loop(const float *x, float *out, Py_ssize_t n)
               log_sigmoid_wide(xb, ob, m, one, one))
 }
 
-/* log sigmoid'(x) = sigmoid(-x) */
-CLONES static void log_sigmoid_derivative_loop(const float *x, float *out, Py_ssize_t n)
-{
-    LOOP_PRAGMA
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double u = x[i];
-        double e = exp_d(-clamp_abs(u, 200.0));
-        double s = 1.0 / (1.0 + e);
-        out[i] = (float)(u <= 0.0 ? s : e * s);
-    }
-}
+/* log sigmoid'(x) = sigmoid(-x), sigmoid_f's loop on -x */
+INLINE float log_sigmoid_derivative_f(float v, int wide) { return sigmoid_f(-v, wide); }
+
+BLOCKED_UNARY(log_sigmoid_derivative)
 
 /* ---- kernels of the elementary, squashing, shrink and smooth records --------------------- */
 
