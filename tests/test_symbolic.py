@@ -117,6 +117,21 @@ def test_derive_writes_branches_as_intervals_and_a_point_branch_as_the_slope(cap
     assert float(at_zero.derivative) == actlab.get(spec).derivative(np.array([0.0]))[0] == 1
 
 
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(("spec", "kink"), [("abs(x)", 0.0), ("x*abs(x-1)", 1.0)])
+def test_derive_gives_abs_at_its_zero_the_slope_eval_computes(spec, kink, capsys):
+    """|u| at u = 0 has eval's slope -|u'| (max(u, -u)'s left one); derive wrote it as the
+    x >= 0 side's (1 for abs(x), where eval gives -1)."""
+    assert main(["derive", spec]) == 0
+    out = capsys.readouterr().out
+    slope = actlab.get(spec).derivative(np.array([kink]))[0]
+    assert slope == -1
+    assert f"f'({kink:g}):  {slope:g}" in out
+    result = derive(actlab.get(spec))
+    at_kink = next(b for b in result.branches if b.condition == sp.Eq(X, int(kink)))
+    assert float(at_kink.derivative) == slope
+
+
 def test_derive_rejects_bad_input_with_one_line(capsys):
     assert main(["derive", "x +"]) == 2
     err = capsys.readouterr().err
