@@ -300,6 +300,17 @@ def test_abs_that_sympy_rebuilds_keeps_its_derivative():
     assert np.allclose(f.derivative(x), -1 / (1 + np.exp(x)) / gap, rtol=1e-14)
 
 
+@pytest.mark.parametrize("text", ["sqrt(x^2)", "(x*x)^0.5", "sqrt(x*x)*2"])
+def test_abs_sympy_makes_of_a_root_has_abs_slope_at_its_kink(text):
+    """SymPy writes sqrt(x^2) as its own |x|, whose slope at 0 was sign(0) = 0; abs(x)'s is
+    the left one, -1 (max(x, -x)'s): one convention for one function."""
+    f, twin = actlab.get(text), actlab.get("abs(x)")
+    scale = 2.0 if text.endswith("*2") else 1.0
+    x = np.array([0.0, -0.0, -3.0, 5e-300])
+    np.testing.assert_array_equal(f.derivative(x), scale * twin.derivative(x))
+    np.testing.assert_array_equal(twin.derivative(x), [-1.0, -1.0, -1.0, 1.0])
+
+
 @pytest.mark.parametrize(
     ("text", "x", "value", "slope"),
     [

@@ -27,6 +27,7 @@ from actlab.formula.functions import (
     expm1,
     keep_domain,
     log1p,
+    our_abs,
 )
 from actlab.formula.parser import Node, Parsed, Token, fail, literal_value
 
@@ -85,7 +86,9 @@ def build(parsed: Parsed) -> Any:
     # a condition on a piecewise value (a where() under a power's domain guard) becomes SymPy's
     # ITE, which no evaluator compiles: the same condition in and/or/not
     guarded = keep_domain(expr, builder.domain)
-    return guarded.replace(lambda e: isinstance(e, sp.ITE), lambda e: e.to_nnf())
+    # SymPy's own Abs where it made one (sqrt(x^2) is |x|): abs's slope convention, -|u'| at
+    # u = 0, as for abs typed (sqrt(x^2)' was sign(0) = 0 at 0, abs(x)' -1)
+    return our_abs(guarded.replace(lambda e: isinstance(e, sp.ITE), lambda e: e.to_nnf()))
 
 
 class _Builder:
