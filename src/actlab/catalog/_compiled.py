@@ -58,6 +58,7 @@ FLOAT32_DERIVATIVE_BOUNDS: dict[str, float] = {
     "softplus": 2.25,
     "log_sigmoid": 2.25,
     "silu": 3.55,
+    "mish": 3.5,
     "gelu": 3.5,
 }
 
