@@ -995,6 +995,10 @@ def _deep(text: str, x: float) -> tuple[float, float]:
         "log(1-mish(x)/x)": lambda t: mp.log(2) - mp.log1p(mp.exp(2 * mp.log1p(mp.exp(t)))),
         "log1p(elu(x))": lambda t: t,
         "log(1+expm1(x))": lambda t: t,
+        # x > 0: softplus(x) = x + log1p(e^-x), its x cancelling gelu's
+        "log(abs(gelu(x)-log1p(exp(x))))": lambda t: mp.log(
+            t * mp.erfc(t / mp.sqrt(2)) / 2 + mp.log1p(mp.exp(-t))
+        ),
     }
     fn = forms[text]
     return float(fn(mp.mpf(x))), float(mp.diff(fn, mp.mpf(x)))
@@ -1009,6 +1013,8 @@ def _deep(text: str, x: float) -> tuple[float, float]:
         ("log(1-mish(x)/x)", 6000.0),
         ("log1p(elu(x))", -12000.0),  # log1p(expm1(x)) for x <= 0
         ("log(1+expm1(x))", -12000.0),
+        ("log(abs(gelu(x)-log1p(exp(x))))", 1e5),  # -1e5 from two numbers near 1e5
+        ("log(abs(gelu(x)-log1p(exp(x))))", 1000.0),
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -26,7 +26,14 @@ import sympy as sp
 
 from actlab.catalog.record import Kernel
 from actlab.formula import exact
-from actlab.formula.functions import X, domain_bases, keep_domain, our_abs, to_elementary
+from actlab.formula.functions import (
+    X,
+    domain_bases,
+    erfc,
+    keep_domain,
+    our_abs,
+    to_elementary,
+)
 from actlab.formula.rewrite import stabilize
 
 #: the largest power of E kept (a higher one is a long polynomial: not worth it)
@@ -62,18 +69,40 @@ def collected(expr: Any) -> Any | None:
     formulas are not tried."""
     if not expr.has(X) or sp.count_ops(expr) > MAX_OPS or _depth(expr) > 2 * MAX_DEPTH:
         return None
-    form = _collect(to_elementary(expr))
+    form = _collect(_split_softplus(to_elementary(expr)))
     # a branch SymPy evaluated to 0/0 (sqrt(x relu(x))' for x <= 0 is sqrt(0) (...)/0) is a
     # limit to take, not a value: that form is not used
     if sp.count_ops(form) > 2 * MAX_OPS or form.has(sp.nan, sp.zoo, sp.oo):
         return None
     # the domain collected alike: log(x - gelu(x)) needs x - gelu(x) >= 0, decided as
     # x erfc(x/sqrt 2)/2 >= 0 (as typed it cancels as the log's argument does)
-    bases = [_collect(to_elementary(b)) for b in domain_bases(expr)]
+    bases = [_collect(_split_softplus(to_elementary(b))) for b in domain_bases(expr)]
     form = keep_domain(form, [b for b in bases if not b.is_nonnegative])
     # a condition on a piecewise base is an ITE, which no evaluator compiles: and/or/not
     form = form.replace(lambda e: isinstance(e, sp.ITE), lambda e: e.to_nnf())
     return None if form == stabilize(expr) else form
+
+
+def _split_softplus(expr: Any) -> Any:
+    """Each log(1 + e^u) as u + log(1 + e^-u) where u > 0: the u can then cancel against the
+    rest of its sum (gelu(x) - log1p(exp(x)) is -x erfc(x/sqrt 2)/2 - log1p(e^-x) for x > 0, a
+    difference of two numbers near x as typed: about -1e5 under a log at x = 1e5)."""
+
+    def split(term: Any) -> Any:
+        u = next(a.args[0] for a in term.args[0].args if isinstance(a, sp.exp))
+        return sp.Piecewise((u + sp.log(1 + sp.exp(-u)), u > 0), (term, True))
+
+    def one_plus_exp(term: Any) -> bool:
+        if not isinstance(term, sp.log) or not isinstance(term.args[0], sp.Add):
+            return False
+        parts = term.args[0].args
+        return len(parts) == 2 and sp.S.One in parts and any(isinstance(a, sp.exp) for a in parts)
+
+    return expr.replace(one_plus_exp, split)
+
+
+def _ours_erfc(e: Any) -> bool:
+    return isinstance(e, erfc)
 
 
 def _collect(expr: Any) -> Any:
@@ -81,7 +110,11 @@ def _collect(expr: Any) -> Any:
     its place (log1p(elu(x)) is log1p(expm1(x)) for x <= 0, which is x)."""
 
     def collect(total: Any) -> Any:
-        flat = sp.Add(*(sp.expand_mul(t, deep=False) for t in total.args))
+        # an inner sum the rewrites made erfc(-u) is 2 - erfc(u) again here, so that its 2
+        # can meet this sum's terms (gelu(x) - x - log1p(e^-x) for x > 0: x (2 - erfc(u))/2 - x
+        # has its x cancel)
+        terms = (t.replace(_ours_erfc, lambda e: sp.erfc(e.args[0])) for t in total.args)
+        flat = sp.Add(*(sp.expand_mul(t, deep=False) for t in terms))
         return stabilize(sp.factor_terms(flat))
 
     folded = sp.piecewise_fold(expr)
