@@ -5,8 +5,8 @@
  * The price is that rounding once from double (< 0.501 ulp) becomes an error analysis per
  * kernel; each loop states its bound in float32 ulp, the catalog's 4 ulp being the ceiling, and
  * the accuracy tests measure every one against mpmath. Most derivative loops stay in double:
- * their terms cancel at the derivative's zeros; the float32 ones (SiLU', GELU') take the zero
- * out as a factor x - x0, x0 = hi + lo.
+ * their terms cancel at the derivative's zeros; the float32 ones with a zero (SiLU', Mish',
+ * GELU') take it out as a factor x - x0, x0 = hi + lo.
  *
  * Three rules keep the bounds small:
  * - exp's argument is carried exactly, as hi + lo (lo from an FMA), and lo is added to the

@@ -9,8 +9,9 @@
  * - in float32 arithmetic (_f32.h), twice double's SIMD width, where the double loop cost more
  *   than three copies of memory traffic: the forward loops of sigmoid, SiLU, softplus,
  *   log-sigmoid, the ELU family, Mish, TanhExp, GELU and its tanh form, Serf, tanhshrink,
- *   arctan, squareplus and the bent identity, and the derivative loops of SiLU and GELU (where
- *   the double loops made forward+backward slower than torch's). Each states its error bound
+ *   arctan, squareplus and the bent identity, and the derivative loops of sigmoid, tanh,
+ *   softplus, log-sigmoid, SiLU, Mish and GELU (where the double loops made forward+backward
+ *   slower than torch's, or level with it). Each states its error bound
  *   (1 to 3.55 ulp) from its roundings; tests/test_catalog_compiled.py holds each to it on 4M
  *   inputs against the float64 kernel. A derivative's zero is a factor of the float32 form
  *   (x - x0 with x0 as hi + lo), so the result keeps its relative accuracy through it.
@@ -82,7 +83,7 @@ INLINE double exp_d(double x)
 }
 
 /* ---- double-precision building blocks for kernels whose result cancels -------------------
- * Near a derivative's zero (silu', mish', gelu_tanh', tanhexp', serf') or in x - tanh x the result is far smaller than
+ * Near a derivative's zero (gelu_tanh', tanhexp', serf', SiLU' at beta != 1) or in x - tanh x the result is far smaller than
  * its terms, so their relative error is multiplied: there exp_d's 2.5e-10 would show. These
  * carry double's own accuracy (Taylor to r^12: remainder < 2e-16 relative), three FMAs more. */
 
