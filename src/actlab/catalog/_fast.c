@@ -336,9 +336,12 @@ INLINE float recip_square_one_plus_f(float e)
 }
 
 /* 2^shift e/(1 + e)^2 for e = e^x, x <= 0 (callers clamp), in float32 arithmetic: e = (1 +
- * tail) 2^k, w = 1/(1 + e)^2 (0.6 ulp; e's rounding, 0.5 + tail's 0.3, moves it by 2e/(1 + e)
- * <= 1 times that), the factor 1 + tail never rounded, the product rounded once and 2^(k +
- * shift) applied last (a subnormal result rounds once): within 0.6 + 0.8 + 0.3 + 0.5 = 2.2 ulp.
+ * tail) 2^k, w = 1/(1 + e)^2 (0.6 ulp for the e given); e's own error, 1 + tail's rounding (1 u
+ * where it is >= 1, which needs k <= -1, e <= 0.71; 0.71 u below 1) and tail's 0.3 u, moves w by
+ * 2e/(1 + e) <= 0.83 times it where 1 + tail >= 1, by up to 1 times it below: at most 1.08 u;
+ * the factor 1 + tail is never rounded (tail's 0.3 u), the product rounds once and 2^(k +
+ * shift) is applied last (a subnormal result rounds once): within 0.6 + 1.08 + 0.3 + 0.5, 2.5
+ * ulp.
  * sigmoid'(u) = bell(-|u|), tanh'(x) = 4 bell(-2|x|): no sum, nothing cancels */
 INLINE float bell_f(float x, int32_t shift, int wide)
 {
