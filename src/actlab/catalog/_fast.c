@@ -753,10 +753,11 @@ FLAT_FMA_CLONES static void gelu_loop(const float *x, float *out, Py_ssize_t n)
  * difference is exact for a in [a0/2, 2 a0], Sterbenz), so T keeps its relative accuracy
  * through the zero. J is a degree-10 polynomial in t = (a - 5/2)/(a + 5/2) (Lawson's fit for
  * relative error with float32 coefficients: 0.2 u, 1.05 u with Horner's roundings; t's three
- * roundings move J by about 0.4 u more); e^{-a^2/2} = (1 + tail) 2^k as in gelu_f, with a^2 =
- * h + l exact, (1 + tail) never rounded (tail within 0.3 u); the products (a0 - a) J and
- * ((a0 - a) J)(1 + tail) round once each, and 2^k, applied last, rounds only a subnormal T.
- * x <= 0: within 1.45 u + 0.5 (a0 - a) + 0.5 + 0.3 + 0.5 ulp, about 3.3 ulp.
+ * roundings, 1.5 u, move J by at most |t J'/J| <= 0.33 times that, 0.5 u); e^{-a^2/2} = (1 +
+ * tail) 2^k as in gelu_f, with a^2 = h + l exact, (1 + tail) never rounded (tail within 0.3 u);
+ * the products (a0 - a) J and ((a0 - a) J)(1 + tail) round once each, and 2^k, applied last,
+ * rounds only a subnormal T. x <= 0: within 1.05 + 0.5 + 0.5 (a0 - a) + 0.5 + 0.3 + 0.5, 3.35
+ * ulp.
  * x > 0: 1 - T with T in [-0.13, 1/2]: for x >= 1/2 |T| <= 0.15 is damped in the sum (within
  * 1 ulp); below 1/2 as 1/2 + x G(x^2) (G degree 5 in x^2, within 1.2 u, the FMA rounds once:
  * within 1 ulp). a is clamped at 15, where T rounds to -0 (+inf gives 1); NaN propagates. */
