@@ -290,14 +290,16 @@ CLONES static int narrow_block(const float *x, Py_ssize_t m, float limit)
             out[i] = name##_f(x[i], wide);                                                  \
     }
 
-/* name_loop over blocks: name_f(x, 0) in the narrow ones, name_f(x, 1) in the wide ones */
-#define BLOCKED_UNARY(name)                                                                 \
+/* name_loop over blocks: name_f(x, 0) in the narrow ones (every |x| <= limit), name_f(x, 1) in
+ * the wide ones */
+#define BLOCKED_UNARY_WITHIN(name, limit)                                                   \
     BLOCK_PART(name, _narrow, 0)                                                            \
     BLOCK_PART(name, _wide, 1)                                                              \
     static void name##_loop(const float *x, float *out, Py_ssize_t n)                       \
     {                                                                                       \
-        BY_BLOCKS(NARROW, name##_narrow(xb, ob, m), name##_wide(xb, ob, m))                 \
+        BY_BLOCKS(limit, name##_narrow(xb, ob, m), name##_wide(xb, ob, m))                  \
     }
+#define BLOCKED_UNARY(name) BLOCKED_UNARY_WITHIN(name, NARROW)
 
 /* v 2^k: one product in a narrow block, ldexp_low_f's two steps in a wide one */
 INLINE float scale_f(float v, int32_t k, int wide)
@@ -322,17 +324,44 @@ INLINE float sigmoid_f(float u, int wide)
 
 BLOCKED_UNARY(sigmoid)
 
-/* 1/(1 + e)^2 for e in [0, 1]: 1 + e = d + rho exactly (Fast2Sum), d^2 = dd + dd_lo (its FMA
- * error, with 2 d rho), and one Newton step from the quotient's remainder: within 0.6 ulp for the
- * e given */
-INLINE float recip_square_one_plus_f(float e)
+/* (d + d_lo)^2 = dd + *dd_lo: d^2's FMA error and 2 d d_lo (d_lo^2 is below 2^-48 of it) */
+INLINE float square_lo_f(float d, float d_lo, float *dd_lo)
 {
-    float d = 1.0f + e;
-    float rho = e - (d - 1.0f);
     float dd = d * d;
-    float dd_lo = fma_f(d, d, -dd) + 2.0f * d * rho;
+    *dd_lo = fma_f(d, d, -dd) + 2.0f * d * d_lo;
+    return dd;
+}
+
+/* 1/(d + d_lo)^2 (d_lo <= 2^-23 d) by one Newton step from the quotient's remainder: within
+ * 0.6 ulp */
+INLINE float recip_square_f(float d, float d_lo)
+{
+    float dd_lo, dd = square_lo_f(d, d_lo, &dd_lo);
     float w = 1.0f / dd;
     return fma_f(w, fma_f(-w, dd, 1.0f) - w * dd_lo, w);
+}
+
+/* n / (d + d_lo)^2 from w = recip_square_f(d, d_lo): n w and one Newton step on the remainder
+ * (within 0.5 ulp + w's error squared) */
+INLINE float over_square_f(float n, float d, float d_lo, float w)
+{
+    float dd_lo, dd = square_lo_f(d, d_lo, &dd_lo);
+    float q = n * w;
+    return fma_f(fma_f(-q, dd, n) - q * dd_lo, w, q);
+}
+
+/* 1 + e = d + *rho exactly, for e in [0, 1] (Fast2Sum) */
+INLINE float one_plus_f(float e, float *rho)
+{
+    float d = 1.0f + e;
+    *rho = e - (d - 1.0f);
+    return d;
+}
+
+/* x clamped to [-limit, limit] in a wide block (NaN kept), as it is in a narrow one */
+INLINE float clamp_wide_f(float v, float limit, int wide)
+{
+    return wide ? (v > limit ? limit : (v < -limit ? -limit : v)) : v;
 }
 
 /* 2^shift e/(1 + e)^2 for e = e^x, x <= 0 (callers clamp), in float32 arithmetic: e = (1 +
@@ -347,7 +376,8 @@ INLINE float bell_f(float x, int32_t shift, int wide)
 {
     int32_t k;
     float tail = exp_tail_f(reduce_f(x, &k));
-    float w = recip_square_one_plus_f(e_f(1.0f + tail, k, wide));
+    float rho, d = one_plus_f(e_f(1.0f + tail, k, wide), &rho);
+    float w = recip_square_f(d, rho);
     return scale_f(fma_f(w, tail, w), k + shift, wide);
 }
 
@@ -368,12 +398,7 @@ INLINE float tanh_derivative_f(float v, int wide)
     return bell_f(-2.0f * (wide && a > 56.0f ? 56.0f : a), 2, wide);
 }
 
-BLOCK_PART(tanh_derivative, _narrow, 0)
-BLOCK_PART(tanh_derivative, _wide, 1)
-static void tanh_derivative_loop(const float *x, float *out, Py_ssize_t n)
-{
-    BY_BLOCKS(0.5f * NARROW, tanh_derivative_narrow(xb, ob, m), tanh_derivative_wide(xb, ob, m))
-}
+BLOCKED_UNARY_WITHIN(tanh_derivative, 0.5f * NARROW)
 
 /* x sigmoid(beta x) in float32 arithmetic, u = beta x carried as hi + lo; below 0 the product
  * x p s is scaled by 2^k last (x e^u can be a normal number where e^u is subnormal); beta x <
@@ -440,8 +465,8 @@ CLONES static void silu_beta_derivative_loop(
     }
 }
 
-/* SiLU' (beta = 1) in float32 arithmetic, e = e^{-|x|} = (1 + tail) 2^k, w = 1/(1 + e)^2 by
- * recip_square_one_plus_f (within 0.75 ulp for the e given), 1 + e = d + rho exactly.
+/* SiLU' (beta = 1) in float32 arithmetic, e = e^{-|x|} = (1 + tail) 2^k, 1 + e = d + rho exactly,
+ * w = 1/(1 + e)^2 by recip_square_f (within 0.75 ulp for the e given).
  * - x >= 0: w (1 + e + x e), three positive terms: within e's 1 ulp (its effect on the result
  *   is at most 1), w's 0.75, the sum's and the product's 0.5 each: 2.75 ulp;
  * - x < 0: w ((1 + x) + e) (1 + tail) 2^k, 1 + x exact for x in [-2, -1/2] (Sterbenz), the
@@ -458,14 +483,13 @@ CLONES static void silu_beta_derivative_loop(
 
 INLINE float silu_one_derivative_f(float v, int wide)
 {
-    float vc = wide ? (v > 110.0f ? 110.0f : (v < -110.0f ? -110.0f : v)) : v;
+    float vc = clamp_wide_f(v, 110.0f, wide);
     float a = abs_f(vc);
     int32_t k;
     float tail = exp_tail_f(reduce_f(-a, &k));
     float e = e_f(1.0f + tail, k, wide);
-    float d = 1.0f + e;
-    float rho = e - (d - 1.0f);
-    float w = recip_square_one_plus_f(e);
+    float rho, d = one_plus_f(e, &rho);
+    float w = recip_square_f(d, rho);
     float right = w * (d + fma_f(vc, e, rho));
     float q = w * ((1.0f + vc) + e);
     float left = scale_f(fma_f(q, tail, q), k, wide);
@@ -697,6 +721,14 @@ CLONES static void gelu_tanh_derivative_loop(const float *x, float *out, Py_ssiz
  * a is clamped at 14.5 (14.5 Phi(-14.5) < 2^-150: -inf gives -0; +inf - F is +inf); NaN
  * propagates through F. One loop, no narrow blocks: with a clamped, 2^k (k >= -153) is two
  * exact-or-once-rounded products for every x. */
+/* e^{-a^2/2} = (1 + tail) 2^k for a in [0, 15], h = a^2 rounded: a^2 = h + l exact (an FMA),
+ * so exp's argument is exact as -h/2 - l/2 (halving is exact) */
+INLINE float gauss_tail_f(float a, float h, int32_t *k)
+{
+    float l = fma_f(a, a, -h);
+    return exp_tail_f(reduce_f(-0.5f * h, k) - 0.5f * l);
+}
+
 INLINE float gelu_f(float v)
 {
     float a = abs_f(v);
@@ -710,10 +742,9 @@ INLINE float gelu_f(float v)
     q = fma_f(q, h, -0.06649038195610046f);
     float aq = fma_f(ac, 0.3989423f, ac * fma_f(q, h, -1.133517e-08f)); /* a Q(a^2) */
     float near = fma_f(-ac, aq, 0.5f * ac);
-    /* a >= 3/4: e^{-a^2/2} = p 2^k, a^2 = h + l; K(t) scaled by 2^-64 */
-    float l = fma_f(ac, ac, -h);
+    /* a >= 3/4: e^{-a^2/2} = (1 + tail) 2^k; K(t) scaled by 2^-64 */
     int32_t k;
-    float tail = exp_tail_f(reduce_f(-0.5f * h, &k) - 0.5f * l); /* e^{-a^2/2} = (1 + tail) 2^k */
+    float tail = gauss_tail_f(ac, h, &k);
     float t = (ac - 1.5f) / (ac + 1.5f);
     float r = 0x1.29a37ep-74f;
     r = fma_f(r, t, -0x1.7ca792p-75f);
@@ -769,9 +800,8 @@ INLINE float gelu_derivative_f(float v)
     float a = abs_f(v);
     float ac = a > 15.0f ? 15.0f : a;
     float h = ac * ac;
-    float l = fma_f(ac, ac, -h);
     int32_t k;
-    float tail = exp_tail_f(reduce_f(-0.5f * h, &k) - 0.5f * l); /* e^{-a^2/2} = (1 + tail) 2^k */
+    float tail = gauss_tail_f(ac, h, &k); /* e^{-a^2/2} = (1 + tail) 2^k */
     /* J(t), coefficients scaled by 2^-64 (exact), so that 2^(k + 64) is a normal number */
     float t = (ac - 2.5f) / (ac + 2.5f);
     float j = 0x1.6374d4p-83f;
@@ -852,17 +882,9 @@ INLINE float two_sum_err_f(float a, float b, float s)
     return (a - (s - bb)) + (b - bb);
 }
 
-/* n / (dd + dd_lo) from w ~ its reciprocal: n w and one Newton step on the remainder (within
- * 0.5 ulp + w's error squared) */
-INLINE float quotient_f(float n, float dd, float dd_lo, float w)
-{
-    float q = n * w;
-    return fma_f(fma_f(-q, dd, n) - q * dd_lo, w, q);
-}
-
 INLINE float mish_derivative_f(float v, int wide)
 {
-    float vc = wide ? (v > 110.0f ? 110.0f : (v < -110.0f ? -110.0f : v)) : v;
+    float vc = clamp_wide_f(v, 110.0f, wide);
     float a = abs_f(vc);
     int32_t k;
     float tail = exp_tail_f(reduce_f(-a, &k));
@@ -877,20 +899,17 @@ INLINE float mish_derivative_f(float v, int wide)
     float m_lo = fma_f(e, t1, -m) + e * t1_lo;
     float d = c + m;
     float d_lo = two_sum_err_f(c, m, d) + m_lo;
-    float dd = d * d;
-    float dd_lo = fma_f(d, d, -dd) + 2.0f * d * d_lo;
-    float w = 1.0f / dd;
-    w = fma_f(w, fma_f(-w, dd, 1.0f) - w * dd_lo, w);
+    float w = recip_square_f(d, d_lo);
     /* x >= 0 */
     float six = fma_f(4.0f, vc, 6.0f), four = fma_f(4.0f, vc, 4.0f);
     float p = fma_f(e, four, six);
     p = fma_f(e, p, 4.0f);
     p = fma_f(e, p, 1.0f);
-    float right = quotient_f(p, dd, dd_lo, w);
+    float right = over_square_f(p, d, d_lo, w);
     /* x < 0, outside [-1.7, -0.7] */
     float inner = fma_f(e, e + 4.0f, six);
     float bsum = fma_f(e, inner, 4.0f * (1.0f + vc));
-    float q = quotient_f(bsum, dd, dd_lo, w);
+    float q = over_square_f(bsum, d, d_lo, w);
     float left = scale_f(fma_f(q, tail, q), k, wide);
     /* near the zero: (x - x0) R(x - x0) */
     float z = (vc - MISH_D_X0_HI) - MISH_D_X0_LO;
