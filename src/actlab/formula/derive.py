@@ -121,10 +121,9 @@ def _pieces(f: Any) -> list[tuple[Any, Any, list[Any] | None]]:
     """``(expression, condition, points)`` per branch, ``points`` the x it holds at where
     those are finitely many (else None); one piece with condition None when smooth."""
     kinked = (sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside)
-    if f.has(sp.Abs):
-        # |u| at u = 0 is a tie of its two sides, where eval's slope is max(u, -u)'s left one,
-        # -|u'|, not either side's: a branch of its own, as a tie of max or min is
-        f = f.replace(lambda e: isinstance(e, sp.Abs), _abs_pieces)
+    # |u| at u = 0 is a tie of its two sides, where eval's slope is max(u, -u)'s left one,
+    # -|u'|, not either side's: a branch of its own, as a tie of max or min is
+    f = f.replace(lambda e: isinstance(e, sp.Abs), _abs_pieces)
     folded = sp.piecewise_fold(f.rewrite(sp.Piecewise)) if f.has(*kinked) else f
     folded = sp.piecewise_fold(folded)
     if not isinstance(folded, sp.Piecewise):

@@ -69,14 +69,14 @@ def collected(expr: Any) -> Any | None:
     formulas are not tried."""
     if not expr.has(X) or sp.count_ops(expr) > MAX_OPS or _depth(expr) > 2 * MAX_DEPTH:
         return None
-    form = _collect(_split_softplus(to_elementary(expr)))
+    form = _collect(expr)
     # a branch SymPy evaluated to 0/0 (sqrt(x relu(x))' for x <= 0 is sqrt(0) (...)/0) is a
     # limit to take, not a value: that form is not used
     if sp.count_ops(form) > 2 * MAX_OPS or form.has(sp.nan, sp.zoo, sp.oo):
         return None
     # the domain collected alike: log(x - gelu(x)) needs x - gelu(x) >= 0, decided as
     # x erfc(x/sqrt 2)/2 >= 0 (as typed it cancels as the log's argument does)
-    bases = [_collect(_split_softplus(to_elementary(b))) for b in domain_bases(expr)]
+    bases = [_collect(b) for b in domain_bases(expr)]
     form = keep_domain(form, [b for b in bases if not b.is_nonnegative])
     # a condition on a piecewise base is an ITE, which no evaluator compiles: and/or/not
     form = form.replace(lambda e: isinstance(e, sp.ITE), lambda e: e.to_nnf())
@@ -106,8 +106,9 @@ def _ours_erfc(e: Any) -> bool:
 
 
 def _collect(expr: Any) -> Any:
-    """Each sum of ``expr`` collected, innermost first, after a piecewise's branches are put in
-    its place (log1p(elu(x)) is log1p(expm1(x)) for x <= 0, which is x)."""
+    """``expr`` written out (:func:`to_elementary`, :func:`_split_softplus`) and each of its sums
+    collected, innermost first, after a piecewise's branches are put in its place
+    (log1p(elu(x)) is log1p(expm1(x)) for x <= 0, which is x)."""
 
     def collect(total: Any) -> Any:
         # an inner sum the rewrites made erfc(-u) is 2 - erfc(u) again here, so that its 2
@@ -117,7 +118,7 @@ def _collect(expr: Any) -> Any:
         flat = sp.Add(*(sp.expand_mul(t, deep=False) for t in terms))
         return stabilize(sp.factor_terms(flat))
 
-    folded = sp.piecewise_fold(expr)
+    folded = sp.piecewise_fold(_split_softplus(to_elementary(expr)))
     return stabilize(folded.replace(lambda e: isinstance(e, sp.Add), collect))
 
 
